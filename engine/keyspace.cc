@@ -1,0 +1,50 @@
+#include "engine/keyspace.h"
+#include <algorithm>
+
+namespace dkv::engine {
+
+Keyspace::Keyspace(const Clock* clock, int databases) : clock_(clock), now_ms_(clock->NowMs()) {
+  dbs_.reserve(static_cast<size_t>(databases));
+  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(this, i));
+}
+
+void Keyspace::Swap(int a, int b) {
+  if (a == b) return;
+  db(a).SwapContents(db(b));
+  if (observer_ != nullptr) {
+    observer_->OnDatabaseChanged(a);
+    observer_->OnDatabaseChanged(b);
+  }
+}
+
+size_t Keyspace::TotalKeys() const {
+  size_t n = 0;
+  for (const auto& d : dbs_) n += d->size();
+  return n;
+}
+
+size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us) {
+  const int64_t start = clock_->NowUs();
+  RefreshTime();
+  const int64_t now = now_ms_;
+  size_t deleted = 0;
+  const size_t n = dbs_.size();
+  // Keys are deleted in slices of 64 so the time budget is checked often enough.
+  constexpr size_t kSlice = 64;
+  for (size_t visited = 0; visited < n && deleted < max_keys; ++visited) {
+    Database& d = *dbs_[expire_cursor_ % n];
+    bool more = true;
+    while (more && deleted < max_keys) {
+      deleted += d.ExpireDue(now, std::min(kSlice, max_keys - deleted), &more);
+      if (clock_->NowUs() - start > budget_us) return deleted;
+    }
+    if (!more) expire_cursor_ = (expire_cursor_ + 1) % n;
+  }
+  return deleted;
+}
+
+void Keyspace::Cron() {
+  for (auto& d : dbs_) d->Cron();
+}
+
+}  // namespace dkv::engine

@@ -1,0 +1,73 @@
+// Keyspace: all namespaces of the server, the current time as commands see it, and the observer
+// that hears of every change (WATCH now, persistence later).
+//
+// Time is read from the injected Clock once per command (RefreshTime), so one command, or one
+// EXEC, sees one instant, as in Redis. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/database.h"
+
+namespace dkv::engine {
+
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+class Keyspace {
+ public:
+  Keyspace(const Clock* clock, int databases);
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  int database_count() const { return static_cast<int>(dbs_.size()); }
+  // REQUIRES: 0 <= index < database_count().
+  Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+
+  int64_t now_ms() const { return now_ms_; }
+  uint32_t now_s32() const { return static_cast<uint32_t>(now_ms_ / 1000); }
+  // Reads the clock. Called before each command outside a transaction.
+  void RefreshTime() { now_ms_ = clock_->NowMs(); }
+  const Clock& clock() const { return *clock_; }
+
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  KeyspaceObserver* observer() const { return observer_; }
+
+  std::mt19937_64& rng() { return rng_; }
+  KeyspaceStats& stats() { return stats_; }
+  // Counts writes since the last save (Redis' "dirty"; for the save schedule).
+  uint64_t dirty() const { return dirty_; }
+  void AddDirty(uint64_t n = 1) { dirty_ += n; }
+  void ResetDirty() { dirty_ = 0; }
+
+  // Swaps two databases' contents (SWAPDB).
+  void Swap(int a, int b);
+  size_t TotalKeys() const;
+
+  // One slice of the active expiry cycle: deletes due keys across databases until `max_keys` are
+  // deleted or the time budget is spent. Returns the number deleted.
+  size_t ActiveExpireCycle(size_t max_keys, int64_t budget_us);
+  // Rehash and shrink work for all databases, bounded per call.
+  void Cron();
+
+ private:
+  const Clock* clock_;
+  int64_t now_ms_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  KeyspaceObserver* observer_ = nullptr;
+  std::mt19937_64 rng_{0x5eed};
+  KeyspaceStats stats_;
+  uint64_t dirty_ = 0;
+  size_t expire_cursor_ = 0;
+};
+
+}  // namespace dkv::engine

@@ -1,0 +1,70 @@
+// The command table's row type, command flags, and the context a handler runs in.
+//
+// Every command is one row of kCommandTable (src/commands/command_table.cc): name, arity, flags,
+// key positions, handler and the doc fields that COMMAND DOCS and docs/commands.md are generated
+// from. Subcommands are rows named "parent|sub" (config|get); the parent's row has no handler.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/keyspace.h"
+#include "resp/reply.h"
+#include "src/server_state.h"
+#include "src/session.h"
+
+namespace dkv::server {
+
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kFast = 1u << 4,
+  kNoAuth = 1u << 5,      // allowed before AUTH
+  kLoading = 1u << 6,     // allowed while loading
+  kStale = 1u << 7,
+  kSkipMonitor = 1u << 8,
+  kSkipSlowlog = 1u << 9,
+  kNoScript = 1u << 10,
+  kNoMulti = 1u << 11,    // runs at once inside MULTI instead of being queued
+  kAllowBusy = 1u << 12,
+  kMovableKeys = 1u << 13,
+};
+
+using Args = std::span<const std::string_view>;
+class Dispatcher;
+
+struct CommandContext {
+  ServerState& server;
+  Session& session;
+  resp::ReplyBuilder& reply;
+  Dispatcher& dispatcher;
+
+  engine::Keyspace& keyspace() { return server.keyspace; }
+  engine::Database& db() { return server.keyspace.db(session.db); }
+  const Config& config() const { return server.config; }
+};
+
+using Handler = void (*)(CommandContext&, Args);
+
+struct CommandSpec {
+  std::string_view name;  // lower case; "parent|sub" for subcommands
+  int arity;              // N: exactly N arguments (with the name); -N: at least N
+  uint32_t flags;
+  int first_key;  // 0: no keys
+  int last_key;   // -1: the last argument
+  int key_step;
+  Handler handler;  // null for a parent of subcommands
+  std::string_view group;
+  std::string_view since;
+  std::string_view summary;
+  std::string_view complexity;
+};
+
+// All rows, in the order docs list them.
+std::span<const CommandSpec> CommandTable();
+
+}  // namespace dkv::server

@@ -1,0 +1,49 @@
+// Small helpers shared by the command handlers: case-insensitive option matching and integer
+// arguments that reply Redis' error themselves (Redis' "...OrReply" idiom: on false the error is
+// already written and the handler just returns).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/numbers.h"
+#include "resp/reply.h"
+#include "src/errors.h"
+
+namespace dkv::server {
+
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+inline bool Int64OrReply(resp::ReplyBuilder& reply, std::string_view arg, int64_t* out,
+                         std::string_view error = errors::kNotInteger) {
+  if (engine::ParseInt64(arg, out)) return true;
+  reply.Error(error);
+  return false;
+}
+
+// Redis' getRangeLongFromObjectOrReply-style check for int-range arguments.
+inline bool IntOrReply(resp::ReplyBuilder& reply, std::string_view arg, int* out,
+                       std::string_view error = errors::kNotInteger) {
+  int64_t v;
+  if (!engine::ParseInt64(arg, &v) || v < INT32_MIN || v > INT32_MAX) {
+    reply.Error(error);
+    return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+
+}  // namespace dkv::server

@@ -1,0 +1,130 @@
+// The command table: one row per command. Dispatch, COMMAND, COMMAND DOCS and docs/commands.md
+// all come from here.
+#include "src/commands/handlers.h"
+
+namespace dkv::server {
+namespace {
+
+constexpr uint32_t R = kReadOnly, W = kWrite, F = kFast, D = kDenyOom, A = kAdmin, L = kLoading,
+                   S = kStale, NA = kNoAuth, NM = kNoMulti, NS = kNoScript;
+
+// clang-format off
+constexpr CommandSpec kTable[] = {
+  // name           arity flags            first last step handler group since summary complexity
+  // --- connection ---
+  {"ping",            -1, F|L|S,             0, 0, 0, CmdPing, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"},
+  {"echo",             2, F|L|S,             0, 0, 0, CmdEcho, "connection", "1.0.0", "Returns the given string.", "O(1)"},
+  {"quit",            -1, F|L|S|NA|NM|NS,    0, 0, 0, CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"},
+  {"reset",            1, F|L|S|NA|NM|NS,    0, 0, 0, CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"},
+  {"select",           2, F|L|S,             0, 0, 0, CmdSelect, "connection", "1.0.0", "Changes the selected database.", "O(1)"},
+  {"auth",            -2, F|L|S|NA|NS,       0, 0, 0, CmdAuth, "connection", "1.0.0", "Authenticates the connection.", "O(N) where N is the number of passwords defined for the user"},
+  {"hello",           -1, F|L|S|NA|NS,       0, 0, 0, CmdHello, "connection", "6.0.0", "Handshakes with the server.", "O(1)"},
+  {"readonly",         1, F|L|S,             0, 0, 0, CmdReadOnly, "cluster", "3.0.0", "Accepted for compatibility; a no-op.", "O(1)"},
+  {"readwrite",        1, F|L|S,             0, 0, 0, CmdReadOnly, "cluster", "3.0.0", "Accepted for compatibility; a no-op.", "O(1)"},
+  {"cluster",         -2, S,                 0, 0, 0, CmdCluster, "cluster", "3.0.0", "Cluster commands; dkv runs standalone, so each answers that cluster support is disabled.", "O(1)"},
+  {"role",             1, F|L|S|NS,          0, 0, 0, CmdRole, "server", "2.8.12", "Returns the replication role.", "O(1)"},
+  {"client",          -2, S,                 0, 0, 0, nullptr, "connection", "2.4.0", "A container for client connection commands.", "Depends on subcommand."},
+  {"client|id",        2, L|S|NS,            0, 0, 0, CmdClientId, "connection", "5.0.0", "Returns the unique client ID of the connection.", "O(1)"},
+  {"client|setname",   3, L|S|NS,            0, 0, 0, CmdClientSetName, "connection", "2.6.9", "Sets the connection name.", "O(1)"},
+  {"client|getname",   2, L|S|NS,            0, 0, 0, CmdClientGetName, "connection", "2.6.9", "Returns the name of the connection.", "O(1)"},
+  {"client|setinfo",   4, L|S|NS,            0, 0, 0, CmdClientSetInfo, "connection", "7.2.0", "Sets information specific to the client or connection.", "O(1)"},
+  {"client|info",      2, L|S|NS,            0, 0, 0, CmdClientInfo, "connection", "6.2.0", "Returns information about the connection.", "O(1)"},
+  {"client|list",     -2, A|L|S|NS,          0, 0, 0, CmdClientList, "connection", "2.4.0", "Lists open connections.", "O(N) where N is the number of client connections"},
+  {"client|kill",     -3, A|L|S|NS,          0, 0, 0, CmdClientKill, "connection", "2.4.0", "Terminates open connections.", "O(N) where N is the number of client connections"},
+  {"client|no-evict",  3, A|L|S|NS,          0, 0, 0, CmdClientNoEvict, "connection", "7.0.0", "Sets the client eviction mode of the connection.", "O(1)"},
+  {"client|no-touch",  3, L|S|NS,            0, 0, 0, CmdClientNoTouch, "connection", "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "O(1)"},
+  {"client|help",      2, L|S,               0, 0, 0, CmdClientHelp, "connection", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  // --- strings ---
+  {"get",              2, R|F,               1, 1, 1, CmdGet, "string", "1.0.0", "Returns the string value of a key.", "O(1)"},
+  {"set",             -3, W|D,               1, 1, 1, CmdSet, "string", "1.0.0", "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.", "O(1)"},
+  {"setnx",            3, W|D|F,             1, 1, 1, CmdSetNx, "string", "1.0.0", "Set the string value of a key only when the key doesn't exist.", "O(1)"},
+  {"setex",            4, W|D,               1, 1, 1, CmdSetEx, "string", "2.0.0", "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.", "O(1)"},
+  {"psetex",           4, W|D,               1, 1, 1, CmdPSetEx, "string", "2.6.0", "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.", "O(1)"},
+  {"getex",           -2, W|F,               1, 1, 1, CmdGetEx, "string", "6.2.0", "Returns the string value of a key after setting its expiration time.", "O(1)"},
+  {"getdel",           2, W|F,               1, 1, 1, CmdGetDel, "string", "6.2.0", "Returns the string value of a key after deleting the key.", "O(1)"},
+  {"getset",           3, W|D|F,             1, 1, 1, CmdGetSet, "string", "1.0.0", "Returns the previous string value of a key after setting it to a new value.", "O(1)"},
+  {"mget",            -2, R|F,               1, -1, 1, CmdMGet, "string", "1.0.0", "Atomically returns the string values of one or more keys.", "O(N) where N is the number of keys to retrieve."},
+  {"mset",            -3, W|D,               1, -1, 2, CmdMSet, "string", "1.0.1", "Atomically creates or modifies the string values of one or more keys.", "O(N) where N is the number of keys to set."},
+  {"msetnx",          -3, W|D,               1, -1, 2, CmdMSetNx, "string", "1.0.1", "Atomically modifies the string values of one or more keys only when all keys don't exist.", "O(N) where N is the number of keys to set."},
+  {"incr",             2, W|D|F,             1, 1, 1, CmdIncr, "string", "1.0.0", "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "O(1)"},
+  {"decr",             2, W|D|F,             1, 1, 1, CmdDecr, "string", "1.0.0", "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.", "O(1)"},
+  {"incrby",           3, W|D|F,             1, 1, 1, CmdIncrBy, "string", "1.0.0", "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "O(1)"},
+  {"decrby",           3, W|D|F,             1, 1, 1, CmdDecrBy, "string", "1.0.0", "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.", "O(1)"},
+  {"incrbyfloat",      3, W|D|F,             1, 1, 1, CmdIncrByFloat, "string", "2.6.0", "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.", "O(1)"},
+  {"append",           3, W|D|F,             1, 1, 1, CmdAppend, "string", "2.0.0", "Appends a string to the value of a key. Creates the key if it doesn't exist.", "O(1)"},
+  {"strlen",           2, R|F,               1, 1, 1, CmdStrLen, "string", "2.2.0", "Returns the length of a string value.", "O(1)"},
+  {"getrange",         4, R,                 1, 1, 1, CmdGetRange, "string", "2.4.0", "Returns a substring of the string stored at a key.", "O(N) where N is the length of the returned string."},
+  {"substr",           4, R,                 1, 1, 1, CmdGetRange, "string", "1.0.0", "Returns a substring from a string value.", "O(N) where N is the length of the returned string."},
+  {"setrange",         4, W|D,               1, 1, 1, CmdSetRange, "string", "2.2.0", "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.", "O(1), not counting the time taken to copy the new string in place."},
+  {"lcs",             -3, R,                 1, 2, 1, CmdLcs, "string", "7.0.0", "Finds the longest common substring.", "O(N*M) where N and M are the lengths of s1 and s2, respectively"},
+  // --- keys ---
+  {"del",             -2, W,                 1, -1, 1, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
+  {"unlink",          -2, W|F,               1, -1, 1, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},
+  {"exists",          -2, R|F,               1, -1, 1, CmdExists, "generic", "1.0.0", "Determines whether one or more keys exist.", "O(N) where N is the number of keys to check."},
+  {"type",             2, R|F,               1, 1, 1, CmdType, "generic", "1.0.0", "Determines the type of value stored at a key.", "O(1)"},
+  {"keys",             2, R,                 0, 0, 0, CmdKeys, "generic", "1.0.0", "Returns all key names that match a pattern.", "O(N) with N being the number of keys in the database"},
+  {"scan",            -2, R,                 0, 0, 0, CmdScan, "generic", "2.8.0", "Iterates over the key names in the database.", "O(1) for every call. O(N) for a complete iteration."},
+  {"rename",           3, W,                 1, 2, 1, CmdRename, "generic", "1.0.0", "Renames a key and overwrites the destination.", "O(1)"},
+  {"renamenx",         3, W|F,               1, 2, 1, CmdRenameNx, "generic", "1.0.0", "Renames a key only when the target key name doesn't exist.", "O(1)"},
+  {"copy",            -3, W|D,               1, 2, 1, CmdCopy, "generic", "6.2.0", "Copies the value of a key to a new key.", "O(N) worst case for collections"},
+  {"move",             3, W|F,               1, 1, 1, CmdMove, "generic", "1.0.0", "Moves a key to another database.", "O(1)"},
+  {"randomkey",        1, R,                 0, 0, 0, CmdRandomKey, "generic", "1.0.0", "Returns a random key name from the database.", "O(1)"},
+  {"touch",           -2, R|F,               1, -1, 1, CmdTouch, "generic", "3.2.1", "Returns the number of existing keys out of those specified after updating the time they were last accessed.", "O(N) where N is the number of keys that will be touched."},
+  {"object",          -2, 0,                 0, 0, 0, nullptr, "generic", "2.2.3", "A container for object introspection commands.", "Depends on subcommand."},
+  {"object|encoding",  3, R,                 2, 2, 1, CmdObjectEncoding, "generic", "2.2.3", "Returns the internal encoding of a Redis object.", "O(1)"},
+  {"object|refcount",  3, R,                 2, 2, 1, CmdObjectRefcount, "generic", "2.2.3", "Returns the reference count of a value of a key.", "O(1)"},
+  {"object|idletime",  3, R,                 2, 2, 1, CmdObjectIdletime, "generic", "2.2.3", "Returns the time since the last access to a Redis object.", "O(1)"},
+  {"object|freq",      3, R,                 2, 2, 1, CmdObjectFreq, "generic", "4.0.0", "Returns the logarithmic access frequency counter of a Redis object.", "O(1)"},
+  {"object|help",      2, L|S,               0, 0, 0, CmdObjectHelp, "generic", "6.2.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  // --- expiry ---
+  {"expire",          -3, W|F,               1, 1, 1, CmdExpire, "generic", "1.0.0", "Sets the expiration time of a key in seconds.", "O(1)"},
+  {"pexpire",         -3, W|F,               1, 1, 1, CmdPExpire, "generic", "2.6.0", "Sets the expiration time of a key in milliseconds.", "O(1)"},
+  {"expireat",        -3, W|F,               1, 1, 1, CmdExpireAt, "generic", "1.2.0", "Sets the expiration time of a key to a Unix timestamp.", "O(1)"},
+  {"pexpireat",       -3, W|F,               1, 1, 1, CmdPExpireAt, "generic", "2.6.0", "Sets the expiration time of a key to a Unix milliseconds timestamp.", "O(1)"},
+  {"ttl",              2, R|F,               1, 1, 1, CmdTtl, "generic", "1.0.0", "Returns the expiration time in seconds of a key.", "O(1)"},
+  {"pttl",             2, R|F,               1, 1, 1, CmdPTtl, "generic", "2.6.0", "Returns the expiration time in milliseconds of a key.", "O(1)"},
+  {"expiretime",       2, R|F,               1, 1, 1, CmdExpireTime, "generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", "O(1)"},
+  {"pexpiretime",      2, R|F,               1, 1, 1, CmdPExpireTime, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "O(1)"},
+  {"persist",          2, W|F,               1, 1, 1, CmdPersist, "generic", "2.2.0", "Removes the expiration time of a key.", "O(1)"},
+  // --- transactions ---
+  {"multi",            1, F|L|S|NM|NS,       0, 0, 0, CmdMulti, "transactions", "1.2.0", "Starts a transaction.", "O(1)"},
+  {"exec",             1, L|S|NM|NS|kSkipSlowlog, 0, 0, 0, CmdExec, "transactions", "1.2.0", "Executes all commands in a transaction.", "Depends on commands in the transaction"},
+  {"discard",          1, F|L|S|NM|NS,       0, 0, 0, CmdDiscard, "transactions", "2.0.0", "Discards a transaction.", "O(N), when N is the number of queued commands"},
+  {"watch",           -2, F|L|S|NM|NS,       1, -1, 1, CmdWatch, "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", "O(1) for every key."},
+  {"unwatch",          1, F|L|S|NS,          0, 0, 0, CmdUnwatch, "transactions", "2.2.0", "Forgets about watched keys of a transaction.", "O(1)"},
+  // --- server ---
+  {"dbsize",           1, R|F,               0, 0, 0, CmdDbSize, "server", "1.0.0", "Returns the number of keys in the database.", "O(1)"},
+  {"flushdb",         -1, W,                 0, 0, 0, CmdFlushDb, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"},
+  {"flushall",        -1, W,                 0, 0, 0, CmdFlushAll, "server", "1.0.0", "Removes all keys from all databases.", "O(N) where N is the total number of keys in all databases"},
+  {"swapdb",           3, W|F,               0, 0, 0, CmdSwapDb, "server", "4.0.0", "Swaps two Redis databases.", "O(N) where N is the count of clients watching or blocking on keys from both databases."},
+  {"config",          -2, 0,                 0, 0, 0, nullptr, "server", "2.0.0", "A container for server configuration commands.", "Depends on subcommand."},
+  {"config|get",      -3, A|L|S|NS,          0, 0, 0, CmdConfigGet, "server", "2.0.0", "Returns the effective values of configuration parameters.", "O(N) when N is the number of configuration parameters provided"},
+  {"config|set",      -4, A|L|S|NS,          0, 0, 0, CmdConfigSet, "server", "2.0.0", "Sets configuration parameters in-flight.", "O(N) when N is the number of configuration parameters provided"},
+  {"config|resetstat", 2, A|L|S|NS,          0, 0, 0, CmdConfigResetStat, "server", "2.0.0", "Resets the server's statistics.", "O(1)"},
+  {"config|rewrite",   2, A|L|S|NS,          0, 0, 0, CmdConfigRewrite, "server", "2.8.0", "Persists the effective configuration to file.", "O(1)"},
+  {"config|help",      2, L|S,               0, 0, 0, CmdConfigHelp, "server", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  {"command",         -1, L|S,               0, 0, 0, CmdCommand, "server", "2.8.13", "Returns detailed information about all commands.", "O(N) where N is the total number of Redis commands"},
+  {"command|count",    2, L|S,               0, 0, 0, CmdCommandCount, "server", "2.8.13", "Returns a count of commands.", "O(1)"},
+  {"command|info",    -2, L|S,               0, 0, 0, CmdCommandInfo, "server", "2.8.13", "Returns information about one, multiple or all commands.", "O(N) where N is the number of commands to look up"},
+  {"command|docs",    -2, L|S,               0, 0, 0, CmdCommandDocs, "server", "7.0.0", "Returns documentary information about one, multiple or all commands.", "O(N) where N is the number of commands to look up"},
+  {"command|list",    -2, L|S,               0, 0, 0, CmdCommandList, "server", "7.0.0", "Returns a list of command names.", "O(N) where N is the total number of Redis commands"},
+  {"command|getkeys", -3, L|S,               0, 0, 0, CmdCommandGetKeys, "server", "2.8.13", "Extracts the key names from an arbitrary command.", "O(N) where N is the number of arguments to the command"},
+  {"command|help",     2, L|S,               0, 0, 0, CmdCommandHelp, "server", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  {"time",             1, F|L|S,             0, 0, 0, CmdTime, "server", "2.6.0", "Returns the server time.", "O(1)"},
+  {"shutdown",        -1, A|L|S|NS,          0, 0, 0, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
+  {"slowlog",         -2, 0,                 0, 0, 0, nullptr, "server", "2.2.12", "A container for slow log commands.", "Depends on subcommand."},
+  {"slowlog|get",     -2, A|L|S,             0, 0, 0, CmdSlowlogGet, "server", "2.2.12", "Returns the slow log's entries.", "O(N) where N is the number of entries returned"},
+  {"slowlog|len",      2, A|L|S,             0, 0, 0, CmdSlowlogLen, "server", "2.2.12", "Returns the number of entries in the slow log.", "O(1)"},
+  {"slowlog|reset",    2, A|L|S,             0, 0, 0, CmdSlowlogReset, "server", "2.2.12", "Clears all entries from the slow log.", "O(N) where N is the number of entries in the slowlog"},
+  {"slowlog|help",     2, L|S,               0, 0, 0, CmdSlowlogHelp, "server", "6.2.0", "Show helpful text about the different subcommands", "O(1)"},
+  {"monitor",          1, A|L|S|NS,          0, 0, 0, CmdMonitor, "server", "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"},
+  {"info",            -1, L|S,               0, 0, 0, CmdInfo, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"},
+  {"debug",           -2, A|L|S|NS,          0, 0, 0, CmdDebug, "server", "1.0.0", "A container for debugging commands (SLEEP, OBJECT, HELP).", "Depends on subcommand."},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const CommandSpec> CommandTable() { return kTable; }
+
+}  // namespace dkv::server

@@ -1,0 +1,369 @@
+// Connection family: PING, ECHO, QUIT, RESET, SELECT, AUTH, HELLO, CLIENT, READONLY, ROLE.
+#include <algorithm>
+
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+#include "src/version.h"
+
+namespace dkv::server {
+namespace {
+
+bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return false;
+  const std::string& required = ctx.config().requirepass;
+  return required.empty() || password == required;
+}
+
+bool ValidClientName(std::string_view name) {
+  for (unsigned char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void CmdPing(CommandContext& ctx, Args argv) {
+  if (argv.size() > 2) return ctx.reply.Error(errors::WrongArity("ping"));
+  if (argv.size() == 1) return ctx.reply.Simple("PONG");
+  ctx.reply.Bulk(argv[1]);
+}
+
+void CmdEcho(CommandContext& ctx, Args argv) { ctx.reply.Bulk(argv[1]); }
+
+void CmdQuit(CommandContext& ctx, Args) {
+  ctx.reply.Ok();
+  ctx.session.close_after_reply = true;
+}
+
+void CmdReset(CommandContext& ctx, Args) {
+  Session& s = ctx.session;
+  s.queued.clear();
+  s.in_multi = false;
+  s.multi_error = false;
+  ctx.server.watches.UnwatchAll(&s);
+  if (s.monitor) {
+    s.monitor = false;
+    auto& m = ctx.server.monitors;
+    m.erase(std::remove(m.begin(), m.end(), &s), m.end());
+  }
+  s.db = 0;
+  s.protocol = 2;
+  ctx.reply.set_protocol(2);
+  s.name.clear();
+  s.no_evict = false;
+  s.no_touch = false;
+  s.authenticated = ctx.config().requirepass.empty();
+  ctx.reply.Simple("RESET");
+}
+
+void CmdSelect(CommandContext& ctx, Args argv) {
+  int index;
+  if (!IntOrReply(ctx.reply, argv[1], &index)) return;
+  if (index < 0 || index >= ctx.keyspace().database_count()) {
+    return ctx.reply.Error(errors::kDbIndexRange);
+  }
+  ctx.session.db = index;
+  ctx.reply.Ok();
+}
+
+void CmdAuth(CommandContext& ctx, Args argv) {
+  if (argv.size() > 3) return ctx.reply.Error(errors::kSyntax);
+  if (argv.size() == 2 && ctx.config().requirepass.empty()) {
+    return ctx.reply.Error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+  }
+  std::string_view user = argv.size() == 3 ? argv[1] : "default";
+  std::string_view password = argv.back();
+  if (!CheckPassword(ctx, user, password)) return ctx.reply.Error(errors::kWrongPass);
+  ctx.session.authenticated = true;
+  ctx.reply.Ok();
+}
+
+void CmdHello(CommandContext& ctx, Args argv) {
+  int version = ctx.session.protocol;
+  size_t j = 1;
+  if (argv.size() >= 2) {
+    int64_t v;
+    if (!engine::ParseInt64(argv[1], &v)) {
+      return ctx.reply.Error("ERR Protocol version is not an integer or out of range");
+    }
+    if (v < 2 || v > 3) return ctx.reply.Error("NOPROTO unsupported protocol version");
+    version = static_cast<int>(v);
+    j = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; j < argv.size(); ++j) {
+    size_t left = argv.size() - j - 1;
+    if (EqualsIgnoreCase(argv[j], "auth") && left >= 2) {
+      if (!CheckPassword(ctx, argv[j + 1], argv[j + 2])) {
+        return ctx.reply.Error(errors::kWrongPass);
+      }
+      ctx.session.authenticated = true;
+      j += 2;
+    } else if (EqualsIgnoreCase(argv[j], "setname") && left >= 1) {
+      setname = argv[++j];
+      has_setname = true;
+      if (!ValidClientName(setname)) {
+        return ctx.reply.Error(
+            "ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    } else {
+      return ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(argv[j]) + "'");
+    }
+  }
+  if (!ctx.session.authenticated) {
+    return ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "RESP protocol version at the same time");
+  }
+  if (has_setname) ctx.session.name = std::string(setname);
+  ctx.session.protocol = version;
+  ctx.reply.set_protocol(version);
+  ctx.reply.MapHeader(7);
+  ctx.reply.Bulk("server");
+  ctx.reply.Bulk("redis");
+  ctx.reply.Bulk("version");
+  ctx.reply.Bulk(kRedisCompatVersion);
+  ctx.reply.Bulk("proto");
+  ctx.reply.Integer(version);
+  ctx.reply.Bulk("id");
+  ctx.reply.Integer(static_cast<int64_t>(ctx.session.id));
+  ctx.reply.Bulk("mode");
+  ctx.reply.Bulk("standalone");
+  ctx.reply.Bulk("role");
+  ctx.reply.Bulk("master");
+  ctx.reply.Bulk("modules");
+  ctx.reply.ArrayHeader(0);
+}
+
+void CmdReadOnly(CommandContext& ctx, Args) { ctx.reply.Ok(); }
+
+void CmdRole(CommandContext& ctx, Args) {
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(0);
+  ctx.reply.ArrayHeader(0);
+}
+
+// --- CLIENT ---
+
+std::string ClientInfoLine(const ServerState& server, const Session& s) {
+  int64_t now = server.clock->NowMs();
+  std::string flags;
+  if (s.monitor) flags += 'O';
+  if (s.in_multi) flags += 'x';
+  if (s.no_evict) flags += 'e';
+  if (s.no_touch) flags += 'T';
+  if (s.close_after_reply) flags += 'c';
+  if (flags.empty()) flags = "N";
+  std::string line;
+  line.reserve(256);
+  line += "id=" + std::to_string(s.id);
+  line += " addr=" + s.addr;
+  line += " laddr=" + s.laddr;
+  line += " fd=" + std::to_string(s.fd);
+  line += " name=" + s.name;
+  line += " age=" + std::to_string((now - s.created_ms) / 1000);
+  line += " idle=" + std::to_string((now - s.last_interaction_ms) / 1000);
+  line += " flags=" + flags;
+  line += " db=" + std::to_string(s.db);
+  line += " sub=0 psub=0 ssub=0";
+  line += " multi=" + std::to_string(s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1);
+  line += " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
+  line += " obl=0 oll=0 omem=" + std::to_string(s.out ? s.out->size() : 0);
+  line += " tot-mem=0 events=r";
+  line += " cmd=" + s.last_command;
+  line += " user=default redir=-1";
+  line += " resp=" + std::to_string(s.protocol);
+  line += " lib-name=" + s.lib_name;
+  line += " lib-ver=" + s.lib_ver;
+  return line;
+}
+
+void CmdClientId(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.session.id));
+}
+
+void CmdClientSetName(CommandContext& ctx, Args argv) {
+  if (!ValidClientName(argv[2])) {
+    return ctx.reply.Error(
+        "ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  ctx.session.name = std::string(argv[2]);
+  ctx.reply.Ok();
+}
+
+void CmdClientGetName(CommandContext& ctx, Args) {
+  if (ctx.session.name.empty()) return ctx.reply.Null();
+  ctx.reply.Bulk(ctx.session.name);
+}
+
+void CmdClientSetInfo(CommandContext& ctx, Args argv) {
+  std::string_view attr = argv[2];
+  std::string_view value = argv[3];
+  for (unsigned char c : value) {
+    if (c < '!' || c > '~') {
+      return ctx.reply.Error("ERR " + ToUpper(attr) +
+                             " cannot contain spaces, newlines or special characters.");
+    }
+  }
+  if (EqualsIgnoreCase(attr, "lib-name")) {
+    ctx.session.lib_name = std::string(value);
+  } else if (EqualsIgnoreCase(attr, "lib-ver")) {
+    ctx.session.lib_ver = std::string(value);
+  } else {
+    return ctx.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
+  }
+  ctx.reply.Ok();
+}
+
+void CmdClientInfo(CommandContext& ctx, Args) {
+  ctx.reply.Verbatim(ClientInfoLine(ctx.server, ctx.session) + "\n");
+}
+
+void CmdClientList(CommandContext& ctx, Args argv) {
+  std::vector<uint64_t> ids;
+  for (size_t j = 2; j < argv.size(); ++j) {
+    if (EqualsIgnoreCase(argv[j], "type") && j + 1 < argv.size()) {
+      std::string_view type = argv[++j];
+      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
+          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "pubsub")) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(type) + "'");
+      }
+      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("");
+    } else if (EqualsIgnoreCase(argv[j], "id") && j + 1 < argv.size()) {
+      for (++j; j < argv.size(); ++j) {
+        int64_t id;
+        if (!engine::ParseInt64(argv[j], &id) || id <= 0) {
+          return ctx.reply.Error("ERR Invalid client ID");
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::string text;
+  for (const auto& [id, s] : ctx.server.clients) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    text += ClientInfoLine(ctx.server, *s);
+    text += '\n';
+  }
+  ctx.reply.Verbatim(text);
+}
+
+void CmdClientKill(CommandContext& ctx, Args argv) {
+  // Old form: CLIENT KILL addr:port -> +OK or an error.
+  if (argv.size() == 3) {
+    for (const auto& [id, s] : ctx.server.clients) {
+      if (s->addr == argv[2]) {
+        ctx.server.hooks->KillClient(s);
+        return ctx.reply.Ok();
+      }
+    }
+    return ctx.reply.Error("ERR No such client");
+  }
+  uint64_t want_id = 0;
+  std::string_view addr, laddr;
+  bool skip_me = true;
+  int64_t max_age = 0;
+  bool any_filter = false;
+  for (size_t j = 2; j < argv.size(); j += 2) {
+    if (j + 1 >= argv.size()) return ctx.reply.Error(errors::kSyntax);
+    std::string_view opt = argv[j], val = argv[j + 1];
+    if (EqualsIgnoreCase(opt, "id")) {
+      int64_t id;
+      if (!engine::ParseInt64(val, &id) || id <= 0) {
+        return ctx.reply.Error("ERR client-id should be greater than 0");
+      }
+      want_id = static_cast<uint64_t>(id);
+    } else if (EqualsIgnoreCase(opt, "addr")) {
+      addr = val;
+    } else if (EqualsIgnoreCase(opt, "laddr")) {
+      laddr = val;
+    } else if (EqualsIgnoreCase(opt, "skipme")) {
+      if (EqualsIgnoreCase(val, "yes")) {
+        skip_me = true;
+      } else if (EqualsIgnoreCase(val, "no")) {
+        skip_me = false;
+      } else {
+        return ctx.reply.Error(errors::kSyntax);
+      }
+    } else if (EqualsIgnoreCase(opt, "maxage")) {
+      if (!engine::ParseInt64(val, &max_age)) return ctx.reply.Error(errors::kSyntax);
+    } else if (EqualsIgnoreCase(opt, "type")) {
+      if (!EqualsIgnoreCase(val, "normal") && !EqualsIgnoreCase(val, "master") &&
+          !EqualsIgnoreCase(val, "replica") && !EqualsIgnoreCase(val, "pubsub") &&
+          !EqualsIgnoreCase(val, "slave")) {
+        return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
+      }
+      if (!EqualsIgnoreCase(val, "normal")) return ctx.reply.Integer(0);
+    } else if (EqualsIgnoreCase(opt, "user")) {
+      if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    any_filter = true;
+  }
+  (void)any_filter;
+  int64_t now = ctx.server.clock->NowMs();
+  std::vector<Session*> victims;
+  for (const auto& [id, s] : ctx.server.clients) {
+    if (want_id != 0 && id != want_id) continue;
+    if (!addr.empty() && s->addr != addr) continue;
+    if (!laddr.empty() && s->laddr != laddr) continue;
+    if (max_age > 0 && (now - s->created_ms) / 1000 < max_age) continue;
+    if (skip_me && s == &ctx.session) continue;
+    victims.push_back(s);
+  }
+  for (Session* s : victims) ctx.server.hooks->KillClient(s);
+  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
+}
+
+namespace {
+bool OnOffOrReply(CommandContext& ctx, std::string_view arg, bool* out) {
+  if (EqualsIgnoreCase(arg, "on")) {
+    *out = true;
+  } else if (EqualsIgnoreCase(arg, "off")) {
+    *out = false;
+  } else {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+}  // namespace
+
+void CmdClientNoEvict(CommandContext& ctx, Args argv) {
+  if (OnOffOrReply(ctx, argv[2], &ctx.session.no_evict)) ctx.reply.Ok();
+}
+
+void CmdClientNoTouch(CommandContext& ctx, Args argv) {
+  if (OnOffOrReply(ctx, argv[2], &ctx.session.no_touch)) ctx.reply.Ok();
+}
+
+void CmdClientHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME", "    Return the name of the current connection.",
+      "ID", "    Return the ID of the current connection.",
+      "INFO", "    Return information about the current client connection.",
+      "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID, ADDR, LADDR, SKIPME, MAXAGE, TYPE, USER.",
+      "LIST [options ...]", "    Return information about client connections.",
+      "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+      "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
+      "SETINFO <option> <value>", "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
+      "SETNAME <name>", "    Assign the name <name> to the current connection.",
+      "HELP", "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,46 @@
+// Declarations of every command handler; the table in command_table.cc refers to them.
+#pragma once
+
+#include "src/command.h"
+
+namespace dkv::server {
+
+#define DKV_HANDLER(name) void name(CommandContext& ctx, Args argv)
+// connection
+DKV_HANDLER(CmdPing); DKV_HANDLER(CmdEcho); DKV_HANDLER(CmdQuit); DKV_HANDLER(CmdReset);
+DKV_HANDLER(CmdSelect); DKV_HANDLER(CmdAuth); DKV_HANDLER(CmdHello); DKV_HANDLER(CmdReadOnly);
+DKV_HANDLER(CmdRole); DKV_HANDLER(CmdClientId); DKV_HANDLER(CmdClientSetName);
+DKV_HANDLER(CmdClientGetName); DKV_HANDLER(CmdClientSetInfo); DKV_HANDLER(CmdClientInfo);
+DKV_HANDLER(CmdClientList); DKV_HANDLER(CmdClientKill); DKV_HANDLER(CmdClientNoEvict);
+DKV_HANDLER(CmdClientNoTouch); DKV_HANDLER(CmdClientHelp);
+// strings
+DKV_HANDLER(CmdGet); DKV_HANDLER(CmdSet); DKV_HANDLER(CmdSetNx); DKV_HANDLER(CmdSetEx);
+DKV_HANDLER(CmdPSetEx); DKV_HANDLER(CmdGetEx); DKV_HANDLER(CmdGetDel); DKV_HANDLER(CmdGetSet);
+DKV_HANDLER(CmdMGet); DKV_HANDLER(CmdMSet); DKV_HANDLER(CmdMSetNx); DKV_HANDLER(CmdIncr);
+DKV_HANDLER(CmdDecr); DKV_HANDLER(CmdIncrBy); DKV_HANDLER(CmdDecrBy); DKV_HANDLER(CmdIncrByFloat);
+DKV_HANDLER(CmdAppend); DKV_HANDLER(CmdStrLen); DKV_HANDLER(CmdGetRange); DKV_HANDLER(CmdSetRange);
+DKV_HANDLER(CmdLcs);
+// keys and expiry
+DKV_HANDLER(CmdDel); DKV_HANDLER(CmdUnlink); DKV_HANDLER(CmdExists); DKV_HANDLER(CmdType);
+DKV_HANDLER(CmdKeys); DKV_HANDLER(CmdScan); DKV_HANDLER(CmdRename); DKV_HANDLER(CmdRenameNx);
+DKV_HANDLER(CmdCopy); DKV_HANDLER(CmdMove); DKV_HANDLER(CmdRandomKey); DKV_HANDLER(CmdTouch);
+DKV_HANDLER(CmdObjectEncoding); DKV_HANDLER(CmdObjectRefcount); DKV_HANDLER(CmdObjectIdletime);
+DKV_HANDLER(CmdObjectFreq); DKV_HANDLER(CmdObjectHelp); DKV_HANDLER(CmdExpire);
+DKV_HANDLER(CmdPExpire); DKV_HANDLER(CmdExpireAt); DKV_HANDLER(CmdPExpireAt); DKV_HANDLER(CmdTtl);
+DKV_HANDLER(CmdPTtl); DKV_HANDLER(CmdExpireTime); DKV_HANDLER(CmdPExpireTime);
+DKV_HANDLER(CmdPersist);
+// transactions
+DKV_HANDLER(CmdMulti); DKV_HANDLER(CmdExec); DKV_HANDLER(CmdDiscard); DKV_HANDLER(CmdWatch);
+DKV_HANDLER(CmdUnwatch);
+// server
+DKV_HANDLER(CmdDbSize); DKV_HANDLER(CmdFlushDb); DKV_HANDLER(CmdFlushAll); DKV_HANDLER(CmdSwapDb);
+DKV_HANDLER(CmdConfigGet); DKV_HANDLER(CmdConfigSet); DKV_HANDLER(CmdConfigResetStat);
+DKV_HANDLER(CmdConfigRewrite); DKV_HANDLER(CmdConfigHelp); DKV_HANDLER(CmdCommand);
+DKV_HANDLER(CmdCommandCount); DKV_HANDLER(CmdCommandInfo); DKV_HANDLER(CmdCommandDocs);
+DKV_HANDLER(CmdCommandList); DKV_HANDLER(CmdCommandGetKeys); DKV_HANDLER(CmdCommandHelp);
+DKV_HANDLER(CmdTime); DKV_HANDLER(CmdShutdown); DKV_HANDLER(CmdSlowlogGet);
+DKV_HANDLER(CmdSlowlogLen); DKV_HANDLER(CmdSlowlogReset); DKV_HANDLER(CmdSlowlogHelp);
+DKV_HANDLER(CmdMonitor); DKV_HANDLER(CmdCluster); DKV_HANDLER(CmdInfo); DKV_HANDLER(CmdDebug);
+#undef DKV_HANDLER
+
+}  // namespace dkv::server

@@ -1,0 +1,403 @@
+// Key family (DEL, EXISTS, TYPE, KEYS, SCAN, RENAME, COPY, MOVE, RANDOMKEY, TOUCH, OBJECT) and
+// expiry family (EXPIRE and friends, TTL and friends, PERSIST).
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+
+#include "engine/pattern.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+
+namespace dkv::server {
+namespace {
+
+void DeleteKeys(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  int64_t deleted = 0;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (db.Find(argv[i]) != nullptr && db.Erase(argv[i])) {
+      db.Touch(argv[i], engine::ChangeKind::kDelete);
+      ++deleted;
+    }
+  }
+  ctx.keyspace().AddDirty(static_cast<uint64_t>(deleted));
+  ctx.reply.Integer(deleted);
+}
+
+// Redis' OBJECT ENCODING for a string value.
+std::string_view EncodingOf(const engine::Entry& e) {
+  int64_t v;
+  if (!e.raw_encoding && e.value.size() <= 20 && engine::ParseInt64(e.value, &v)) return "int";
+  if (!e.raw_encoding && e.value.size() <= 44) return "embstr";
+  return "raw";
+}
+
+bool PolicyIsLfu(const Config& c) { return c.maxmemory_policy.find("lfu") != std::string::npos; }
+
+// Parses a database index argument of COPY/MOVE; replies the error on failure.
+bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
+  if (!IntOrReply(ctx.reply, arg, db)) return false;
+  if (*db < 0 || *db >= ctx.keyspace().database_count()) {
+    ctx.reply.Error(errors::kDbIndexRange);
+    return false;
+  }
+  return true;
+}
+
+// Copies `src` (value and expiry) into `dst_db` under `dst_key`, replacing what is there.
+void CopyEntry(const engine::Entry& src, engine::Database& dst_db, std::string_view dst_key) {
+  engine::Entry* copy = dst_db.Upsert(dst_key, src.value);
+  copy->raw_encoding = src.raw_encoding;
+  if (src.has_expire()) dst_db.SetExpire(copy, src.expire_at_ms());
+  dst_db.Touch(dst_key);
+}
+
+}  // namespace
+
+void CmdDel(CommandContext& ctx, Args argv) { DeleteKeys(ctx, argv); }
+void CmdUnlink(CommandContext& ctx, Args argv) { DeleteKeys(ctx, argv); }
+
+void CmdExists(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  int64_t count = 0;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (db.FindForRead(argv[i], !ctx.session.no_touch) != nullptr) ++count;
+  }
+  ctx.reply.Integer(count);
+}
+
+void CmdType(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().Find(argv[1]);
+  ctx.reply.Simple(e == nullptr ? "none" : "string");
+}
+
+void CmdKeys(CommandContext& ctx, Args argv) {
+  std::string error;
+  auto pattern = engine::Pattern::CompileRedisGlob(argv[1], &error);
+  if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
+  engine::Database& db = ctx.db();
+  size_t handle = ctx.reply.BeginDeferred();
+  size_t count = 0;
+  if (!pattern->matches_all() && pattern->literal_prefix().size() == argv[1].size()) {
+    // A literal pattern is a point lookup.
+    if (db.Find(pattern->literal_prefix()) != nullptr) {
+      ctx.reply.Bulk(pattern->literal_prefix());
+      ++count;
+    }
+  } else {
+    const int64_t now = ctx.keyspace().now_ms();
+    db.ForEach([&](engine::Entry* e) {
+      if (e->has_expire() && e->expire_at_ms() <= now) return;
+      if (pattern->Matches(e->key())) {
+        ctx.reply.Bulk(e->key());
+        ++count;
+      }
+    });
+  }
+  ctx.reply.FinishDeferredArray(handle, count);
+}
+
+void CmdScan(CommandContext& ctx, Args argv) {
+  // Redis parses the cursor with strtoull: leading '-' or '+' are accepted, spaces and junk not.
+  std::string cursor_text(argv[1]);
+  char* end = nullptr;
+  errno = 0;
+  uint64_t cursor = std::strtoull(cursor_text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(cursor_text[0])) ||
+      *end != '\0' || errno == ERANGE) {
+    return ctx.reply.Error(errors::kInvalidCursor);
+  }
+  int64_t count = 10;
+  std::string_view match, type;
+  bool has_match = false, has_type = false;
+  for (size_t j = 2; j < argv.size(); j += 2) {
+    if (j + 1 >= argv.size()) return ctx.reply.Error(errors::kSyntax);
+    if (EqualsIgnoreCase(argv[j], "count")) {
+      if (!Int64OrReply(ctx.reply, argv[j + 1], &count)) return;
+      if (count < 1) return ctx.reply.Error(errors::kSyntax);
+    } else if (EqualsIgnoreCase(argv[j], "match")) {
+      match = argv[j + 1];
+      has_match = true;
+    } else if (EqualsIgnoreCase(argv[j], "type")) {
+      type = argv[j + 1];
+      has_type = true;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::unique_ptr<engine::Pattern> pattern;
+  if (has_match && !(match.size() == 1 && match[0] == '*')) {
+    std::string error;
+    pattern = engine::Pattern::CompileRedisGlob(match, &error);
+    if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
+  }
+  engine::Database& db = ctx.db();
+  std::vector<std::string> keys;
+  int64_t max_iterations = count * 10;
+  do {
+    cursor = db.Scan(cursor, [&](engine::Entry* e) { keys.emplace_back(e->key()); });
+  } while (cursor != 0 && max_iterations-- > 0 && static_cast<int64_t>(keys.size()) < count);
+  std::vector<std::string_view> out;
+  out.reserve(keys.size());
+  for (const std::string& k : keys) {
+    if (pattern != nullptr && !pattern->Matches(k)) continue;
+    if (db.Find(k) == nullptr) continue;  // expired: lazily deleted here
+    if (has_type && !EqualsIgnoreCase(type, "string")) continue;
+    out.push_back(k);
+  }
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(cursor));
+  ctx.reply.ArrayHeader(out.size());
+  for (std::string_view k : out) ctx.reply.Bulk(k);
+}
+
+namespace {
+void RenameGeneric(CommandContext& ctx, Args argv, bool nx) {
+  engine::Database& db = ctx.db();
+  engine::Entry* src = db.Find(argv[1]);
+  if (src == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
+  if (argv[1] == argv[2]) return nx ? ctx.reply.Integer(0) : ctx.reply.Ok();
+  engine::Entry* dst = db.Find(argv[2]);
+  if (dst != nullptr && nx) return ctx.reply.Integer(0);
+  std::string value = std::move(src->value);
+  bool raw = src->raw_encoding;
+  int64_t expire = src->expire_at_ms();
+  db.Erase(src);
+  engine::Entry* e = db.Upsert(argv[2], std::move(value));
+  e->raw_encoding = raw;
+  if (expire != 0) db.SetExpire(e, expire);
+  db.Touch(argv[1], engine::ChangeKind::kDelete);
+  db.Touch(argv[2]);
+  ctx.keyspace().AddDirty();
+  nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
+}
+}  // namespace
+
+void CmdRename(CommandContext& ctx, Args argv) { RenameGeneric(ctx, argv, false); }
+void CmdRenameNx(CommandContext& ctx, Args argv) { RenameGeneric(ctx, argv, true); }
+
+void CmdCopy(CommandContext& ctx, Args argv) {
+  int dst_index = ctx.session.db;
+  bool replace = false;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    if (EqualsIgnoreCase(argv[j], "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(argv[j], "db") && j + 1 < argv.size()) {
+      if (!DbIndexOrReply(ctx, argv[++j], &dst_index)) return;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (dst_index == ctx.session.db && argv[1] == argv[2]) {
+    return ctx.reply.Error("ERR source and destination objects are the same");
+  }
+  engine::Database& src_db = ctx.db();
+  engine::Database& dst_db = ctx.keyspace().db(dst_index);
+  engine::Entry* src = src_db.Find(argv[1]);
+  if (src == nullptr) return ctx.reply.Integer(0);
+  if (dst_db.Find(argv[2]) != nullptr && !replace) return ctx.reply.Integer(0);
+  CopyEntry(*src, dst_db, argv[2]);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(1);
+}
+
+void CmdMove(CommandContext& ctx, Args argv) {
+  int dst_index;
+  if (!DbIndexOrReply(ctx, argv[2], &dst_index)) return;
+  if (dst_index == ctx.session.db) {
+    return ctx.reply.Error("ERR source and destination objects are the same");
+  }
+  engine::Database& src_db = ctx.db();
+  engine::Database& dst_db = ctx.keyspace().db(dst_index);
+  engine::Entry* src = src_db.Find(argv[1]);
+  if (src == nullptr) return ctx.reply.Integer(0);
+  if (dst_db.Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
+  CopyEntry(*src, dst_db, argv[1]);
+  src_db.Erase(src);
+  src_db.Touch(argv[1], engine::ChangeKind::kDelete);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(1);
+}
+
+void CmdRandomKey(CommandContext& ctx, Args) {
+  engine::Database& db = ctx.db();
+  // Expired keys met on the way are deleted; the bound keeps an all-expired database cheap.
+  for (int attempt = 0; attempt < 100 && db.size() > 0; ++attempt) {
+    engine::Entry* e = db.RandomEntry(ctx.keyspace().rng());
+    if (e == nullptr) break;
+    if (!db.IsExpired(e)) return ctx.reply.Bulk(e->key());
+    std::string key(e->key());
+    db.Find(key);
+  }
+  ctx.reply.Null();
+}
+
+void CmdTouch(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  int64_t count = 0;
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (db.FindForRead(argv[i]) != nullptr) ++count;
+  }
+  ctx.reply.Integer(count);
+}
+
+void CmdObjectEncoding(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().Find(argv[2]);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Bulk(EncodingOf(*e));
+}
+
+void CmdObjectRefcount(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().Find(argv[2]);
+  if (e == nullptr) return ctx.reply.Null();
+  int64_t v;
+  const Config& c = ctx.config();
+  bool shared_ints = c.maxmemory == 0 || (c.maxmemory_policy.find("lru") == std::string::npos &&
+                                          c.maxmemory_policy.find("lfu") == std::string::npos);
+  bool shared = EncodingOf(*e) == "int" && engine::ParseInt64(e->value, &v) && v >= 0 &&
+                v < 10000 && shared_ints;
+  ctx.reply.Integer(shared ? INT_MAX : 1);
+}
+
+void CmdObjectIdletime(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().Find(argv[2]);
+  if (e == nullptr) return ctx.reply.Null();
+  if (PolicyIsLfu(ctx.config())) {
+    return ctx.reply.Error(
+        "ERR An LRU maxmemory policy is not selected, access time not tracked. Please note that "
+        "when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  }
+  uint32_t now = ctx.keyspace().now_s32();
+  ctx.reply.Integer(static_cast<int64_t>(now - e->access_s));
+}
+
+void CmdObjectFreq(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().Find(argv[2]);
+  if (e == nullptr) return ctx.reply.Null();
+  if (!PolicyIsLfu(ctx.config())) {
+    return ctx.reply.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  }
+  ctx.reply.Integer(0);
+}
+
+void CmdObjectHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+// --- expiry ---
+
+namespace {
+enum ExpireFlags { kExpNx = 1, kExpXx = 2, kExpGt = 4, kExpLt = 8 };
+
+void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
+                   std::string_view name) {
+  int flags = 0;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    if (EqualsIgnoreCase(argv[j], "nx")) {
+      flags |= kExpNx;
+    } else if (EqualsIgnoreCase(argv[j], "xx")) {
+      flags |= kExpXx;
+    } else if (EqualsIgnoreCase(argv[j], "gt")) {
+      flags |= kExpGt;
+    } else if (EqualsIgnoreCase(argv[j], "lt")) {
+      flags |= kExpLt;
+    } else {
+      return ctx.reply.Error("ERR Unsupported option " + std::string(argv[j]));
+    }
+  }
+  if ((flags & kExpNx) && (flags & (kExpXx | kExpGt | kExpLt))) {
+    return ctx.reply.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  }
+  if ((flags & kExpGt) && (flags & kExpLt)) {
+    return ctx.reply.Error("ERR GT and LT options at the same time are not compatible");
+  }
+  int64_t when;
+  if (!Int64OrReply(ctx.reply, argv[2], &when)) return;
+  if (seconds) {
+    if (when > LLONG_MAX / 1000 || when < LLONG_MIN / 1000) {
+      return ctx.reply.Error(errors::InvalidExpire(name));
+    }
+    when *= 1000;
+  }
+  int64_t base = relative ? ctx.keyspace().now_ms() : 0;
+  if (when > LLONG_MAX - base) return ctx.reply.Error(errors::InvalidExpire(name));
+  when += base;
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr) return ctx.reply.Integer(0);
+  if (flags) {
+    int64_t current = e->has_expire() ? e->expire_at_ms() : -1;
+    if ((flags & kExpNx) && current != -1) return ctx.reply.Integer(0);
+    if ((flags & kExpXx) && current == -1) return ctx.reply.Integer(0);
+    if ((flags & kExpGt) && (when <= current || current == -1)) return ctx.reply.Integer(0);
+    if ((flags & kExpLt) && current != -1 && when >= current) return ctx.reply.Integer(0);
+  }
+  if (when <= ctx.keyspace().now_ms()) {
+    db.Erase(e);
+    db.Touch(argv[1], engine::ChangeKind::kDelete);
+  } else {
+    db.SetExpire(e, when);
+    db.Touch(argv[1]);
+  }
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(1);
+}
+
+void TtlGeneric(CommandContext& ctx, Args argv, bool ms, bool absolute) {
+  engine::Entry* e = ctx.db().FindForRead(argv[1], false);
+  if (e == nullptr) return ctx.reply.Integer(-2);
+  if (!e->has_expire()) return ctx.reply.Integer(-1);
+  int64_t ttl = absolute ? e->expire_at_ms() : e->expire_at_ms() - ctx.keyspace().now_ms();
+  if (ttl < 0) ttl = 0;
+  ctx.reply.Integer(ms ? ttl : (ttl + 500) / 1000);
+}
+}  // namespace
+
+void CmdExpire(CommandContext& ctx, Args argv) { ExpireGeneric(ctx, argv, true, true, "expire"); }
+void CmdPExpire(CommandContext& ctx, Args argv) {
+  ExpireGeneric(ctx, argv, false, true, "pexpire");
+}
+void CmdExpireAt(CommandContext& ctx, Args argv) {
+  ExpireGeneric(ctx, argv, true, false, "expireat");
+}
+void CmdPExpireAt(CommandContext& ctx, Args argv) {
+  ExpireGeneric(ctx, argv, false, false, "pexpireat");
+}
+void CmdTtl(CommandContext& ctx, Args argv) { TtlGeneric(ctx, argv, false, false); }
+void CmdPTtl(CommandContext& ctx, Args argv) { TtlGeneric(ctx, argv, true, false); }
+void CmdExpireTime(CommandContext& ctx, Args argv) { TtlGeneric(ctx, argv, false, true); }
+void CmdPExpireTime(CommandContext& ctx, Args argv) { TtlGeneric(ctx, argv, true, true); }
+
+void CmdPersist(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr || !e->has_expire()) return ctx.reply.Integer(0);
+  db.SetExpire(e, 0);
+  db.Touch(argv[1]);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(1);
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,723 @@
+// Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, CONFIG, COMMAND, TIME, SHUTDOWN, SLOWLOG,
+// MONITOR, INFO, DEBUG.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "engine/pattern.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+#include "src/dispatcher.h"
+#include "src/version.h"
+
+namespace dkv::server {
+namespace {
+
+// Parses FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Returns false after replying an error.
+bool FlushModeOrReply(CommandContext& ctx, Args argv, bool* async) {
+  *async = ctx.config().lazyfree_lazy_user_flush;
+  if (argv.size() > 2) {
+    ctx.reply.Error(errors::kSyntax);
+    return false;
+  }
+  if (argv.size() == 2) {
+    if (EqualsIgnoreCase(argv[1], "async")) {
+      *async = true;
+    } else if (EqualsIgnoreCase(argv[1], "sync")) {
+      *async = false;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+void FlushDatabase(CommandContext& ctx, engine::Database& db, bool async) {
+  ctx.server.watches.TouchExistingKeys(db, nullptr);
+  ctx.keyspace().AddDirty(db.size());
+  auto contents = db.Detach();
+  if (async && ctx.server.hooks != nullptr && contents->size() > 64) {
+    ctx.server.hooks->FreeLater(std::move(contents));
+  }
+}
+
+}  // namespace
+
+void CmdDbSize(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.db().size()));
+}
+
+void CmdFlushDb(CommandContext& ctx, Args argv) {
+  bool async;
+  if (!FlushModeOrReply(ctx, argv, &async)) return;
+  FlushDatabase(ctx, ctx.db(), async);
+  ctx.reply.Ok();
+}
+
+void CmdFlushAll(CommandContext& ctx, Args argv) {
+  bool async;
+  if (!FlushModeOrReply(ctx, argv, &async)) return;
+  for (int i = 0; i < ctx.keyspace().database_count(); ++i) {
+    FlushDatabase(ctx, ctx.keyspace().db(i), async);
+  }
+  ctx.keyspace().AddDirty();
+  ctx.reply.Ok();
+}
+
+void CmdSwapDb(CommandContext& ctx, Args argv) {
+  int a, b;
+  if (!IntOrReply(ctx.reply, argv[1], &a, "ERR invalid first DB index")) return;
+  if (!IntOrReply(ctx.reply, argv[2], &b, "ERR invalid second DB index")) return;
+  int n = ctx.keyspace().database_count();
+  if (a < 0 || a >= n || b < 0 || b >= n) return ctx.reply.Error(errors::kDbIndexRange);
+  if (a != b) {
+    ctx.server.watches.TouchExistingKeys(ctx.keyspace().db(a), &ctx.keyspace().db(b));
+    ctx.keyspace().Swap(a, b);
+    ctx.keyspace().AddDirty();
+  }
+  ctx.reply.Ok();
+}
+
+// --- CONFIG ---
+
+void CmdConfigGet(CommandContext& ctx, Args argv) {
+  std::vector<const ConfigParam*> matched;
+  for (size_t i = 2; i < argv.size(); ++i) {
+    std::string lower = ToLower(argv[i]);
+    auto pattern = engine::Pattern::CompileRedisGlob(lower, nullptr);
+    for (const ConfigParam& p : ConfigParams()) {
+      if (pattern != nullptr && pattern->Matches(p.name) &&
+          std::find(matched.begin(), matched.end(), &p) == matched.end()) {
+        matched.push_back(&p);
+      }
+    }
+  }
+  ctx.reply.MapHeader(matched.size());
+  for (const ConfigParam* p : matched) {
+    ctx.reply.Bulk(p->name);
+    ctx.reply.Bulk(p->get(ctx.server.config));
+  }
+}
+
+void CmdConfigSet(CommandContext& ctx, Args argv) {
+  if (argv.size() % 2 != 0) return ctx.reply.Error(errors::kSyntax);
+  // Validate everything first: CONFIG SET of several options applies all of them or none.
+  Config candidate = ctx.server.config;
+  std::vector<const ConfigParam*> seen;
+  for (size_t i = 2; i < argv.size(); i += 2) {
+    const ConfigParam* p = FindConfigParam(argv[i]);
+    if (p == nullptr) {
+      return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                             std::string(argv[i]) + "'");
+    }
+    if (std::find(seen.begin(), seen.end(), p) != seen.end()) {
+      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             std::string(argv[i]) + "') - duplicate parameter");
+    }
+    seen.push_back(p);
+    if (!p->mutable_at_runtime) {
+      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             std::string(argv[i]) + "') - can't set immutable config");
+    }
+    if (std::string err = p->set(candidate, argv[i + 1]); !err.empty()) {
+      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             std::string(argv[i]) + "') - " + err);
+    }
+  }
+  ctx.server.config = std::move(candidate);
+  ctx.server.slowlog.Trim(ctx.server.config.slowlog_max_len);
+  ctx.reply.Ok();
+}
+
+void CmdConfigResetStat(CommandContext& ctx, Args) {
+  Stats& s = ctx.server.stats;
+  s.commands.clear();
+  s.errors.clear();
+  s.total_commands_processed = 0;
+  s.total_connections_received = 0;
+  s.rejected_connections = 0;
+  s.total_net_input_bytes = 0;
+  s.total_net_output_bytes = 0;
+  s.total_error_replies = 0;
+  ctx.keyspace().stats() = engine::KeyspaceStats{};
+  ctx.reply.Ok();
+}
+
+void CmdConfigRewrite(CommandContext& ctx, Args) {
+  const std::string& path = ctx.config().config_file;
+  if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << "# Rewritten by CONFIG REWRITE. Options are documented in conf/dkv.yaml.\n";
+    for (const ConfigParam& p : ConfigParams()) {
+      std::string v = p.get(ctx.server.config);
+      std::string quoted = "\"";
+      for (char c : v) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      quoted += '"';
+      out << p.name << ": " << quoted << "\n";
+    }
+    if (!out) {
+      return ctx.reply.Error("ERR Rewriting config file: cannot write " + tmp);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return ctx.reply.Error("ERR Rewriting config file: cannot rename " + tmp);
+  }
+  ctx.reply.Ok();
+}
+
+void CmdConfigHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+// --- COMMAND ---
+
+namespace {
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  std::vector<std::string_view> names;
+  if (flags & kWrite) names.push_back("write");
+  if (flags & kReadOnly) names.push_back("readonly");
+  if (flags & kDenyOom) names.push_back("denyoom");
+  if (flags & kAdmin) names.push_back("admin");
+  if (flags & kNoScript) names.push_back("noscript");
+  if (flags & kLoading) names.push_back("loading");
+  if (flags & kStale) names.push_back("stale");
+  if (flags & kSkipMonitor) names.push_back("skip_monitor");
+  if (flags & kSkipSlowlog) names.push_back("skip_slowlog");
+  if (flags & kFast) names.push_back("fast");
+  if (flags & kNoAuth) names.push_back("no_auth");
+  if (flags & kNoMulti) names.push_back("no_multi");
+  if (flags & kAllowBusy) names.push_back("allow_busy");
+  if (flags & kMovableKeys) names.push_back("movablekeys");
+  return names;
+}
+
+std::vector<std::string> AclCategories(const CommandSpec& spec) {
+  std::vector<std::string> cats;
+  if (spec.flags & kWrite) cats.push_back("@write");
+  if (spec.flags & kReadOnly) cats.push_back("@read");
+  if (spec.flags & kAdmin) cats.push_back("@admin");
+  if (spec.group == "string") cats.push_back("@string");
+  if (spec.group == "generic") cats.push_back("@keyspace");
+  if (spec.group == "connection") cats.push_back("@connection");
+  if (spec.group == "transactions") cats.push_back("@transaction");
+  if (spec.flags & kAdmin) cats.push_back("@dangerous");
+  cats.push_back((spec.flags & kFast) ? "@fast" : "@slow");
+  return cats;
+}
+
+void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
+  resp::ReplyBuilder& r = ctx.reply;
+  auto subs = ctx.dispatcher.Subcommands(spec.name);
+  r.ArrayHeader(10);
+  r.Bulk(spec.name);
+  r.Integer(spec.arity);
+  auto flags = FlagNames(spec.flags);
+  r.SetHeader(flags.size());
+  for (auto f : flags) r.Simple(f);
+  r.Integer(spec.first_key);
+  r.Integer(spec.last_key);
+  r.Integer(spec.key_step);
+  auto cats = AclCategories(spec);
+  r.SetHeader(cats.size());
+  for (const auto& c : cats) r.Simple(c);
+  r.ArrayHeader(0);  // tips
+  if (spec.first_key > 0) {
+    // One key spec from the legacy key range.
+    r.ArrayHeader(1);
+    r.MapHeader(3);
+    r.Bulk("flags");
+    r.SetHeader(1);
+    r.Simple((spec.flags & kWrite) ? "RW" : "RO");
+    r.Bulk("begin_search");
+    r.MapHeader(2);
+    r.Bulk("type");
+    r.Bulk("index");
+    r.Bulk("spec");
+    r.MapHeader(1);
+    r.Bulk("index");
+    r.Integer(spec.first_key);
+    r.Bulk("find_keys");
+    r.MapHeader(2);
+    r.Bulk("type");
+    r.Bulk("range");
+    r.Bulk("spec");
+    r.MapHeader(3);
+    r.Bulk("lastkey");
+    r.Integer(spec.last_key < 0 ? spec.last_key : spec.last_key - spec.first_key);
+    r.Bulk("keystep");
+    r.Integer(spec.key_step);
+    r.Bulk("limit");
+    r.Integer(0);
+  } else {
+    r.ArrayHeader(0);
+  }
+  r.ArrayHeader(subs.size());
+  for (const CommandSpec* sub : subs) ReplyCommandInfo(ctx, *sub);
+}
+
+void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
+  resp::ReplyBuilder& r = ctx.reply;
+  auto subs = ctx.dispatcher.Subcommands(spec.name);
+  r.Bulk(spec.name);
+  r.MapHeader(subs.empty() ? 4 : 5);
+  r.Bulk("summary");
+  r.Bulk(spec.summary);
+  r.Bulk("since");
+  r.Bulk(spec.since);
+  r.Bulk("group");
+  r.Bulk(spec.group);
+  r.Bulk("complexity");
+  r.Bulk(spec.complexity);
+  if (!subs.empty()) {
+    r.Bulk("subcommands");
+    r.MapHeader(subs.size());
+    for (const CommandSpec* sub : subs) ReplyCommandDocs(ctx, *sub);
+  }
+}
+
+std::vector<const CommandSpec*> TopLevel() {
+  std::vector<const CommandSpec*> out;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.name.find('|') == std::string_view::npos) out.push_back(&spec);
+  }
+  return out;
+}
+
+}  // namespace
+
+void CmdCommand(CommandContext& ctx, Args) {
+  auto all = TopLevel();
+  ctx.reply.ArrayHeader(all.size());
+  for (const CommandSpec* spec : all) ReplyCommandInfo(ctx, *spec);
+}
+
+void CmdCommandCount(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.dispatcher.top_level_count()));
+}
+
+void CmdCommandInfo(CommandContext& ctx, Args argv) {
+  if (argv.size() == 2) return CmdCommand(ctx, argv);
+  ctx.reply.ArrayHeader(argv.size() - 2);
+  for (size_t i = 2; i < argv.size(); ++i) {
+    const CommandSpec* spec = ctx.dispatcher.Find(argv[i]);
+    if (spec == nullptr) {
+      ctx.reply.Null();
+    } else {
+      ReplyCommandInfo(ctx, *spec);
+    }
+  }
+}
+
+void CmdCommandDocs(CommandContext& ctx, Args argv) {
+  std::vector<const CommandSpec*> specs;
+  if (argv.size() == 2) {
+    specs = TopLevel();
+  } else {
+    for (size_t i = 2; i < argv.size(); ++i) {
+      if (const CommandSpec* spec = ctx.dispatcher.Find(argv[i])) specs.push_back(spec);
+    }
+  }
+  ctx.reply.MapHeader(specs.size());
+  for (const CommandSpec* spec : specs) ReplyCommandDocs(ctx, *spec);
+}
+
+void CmdCommandList(CommandContext& ctx, Args argv) {
+  std::unique_ptr<engine::Pattern> pattern;
+  std::string_view group;
+  if (argv.size() != 2) {
+    if (argv.size() != 5 || !EqualsIgnoreCase(argv[2], "filterby")) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    if (EqualsIgnoreCase(argv[3], "pattern")) {
+      pattern = engine::Pattern::CompileRedisGlob(ToLower(argv[4]), nullptr);
+    } else if (EqualsIgnoreCase(argv[3], "module")) {
+      return ctx.reply.ArrayHeader(0);
+    } else if (EqualsIgnoreCase(argv[3], "aclcat")) {
+      group = argv[4];
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (pattern != nullptr && !pattern->Matches(spec.name)) continue;
+    if (!group.empty()) {
+      auto cats = AclCategories(spec);
+      if (std::find(cats.begin(), cats.end(), "@" + ToLower(group)) == cats.end()) continue;
+    }
+    if (pattern == nullptr && spec.name.find('|') != std::string_view::npos) continue;
+    names.push_back(spec.name);
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (auto n : names) ctx.reply.Bulk(n);
+}
+
+void CmdCommandGetKeys(CommandContext& ctx, Args argv) {
+  Args target = argv.subspan(2);
+  const CommandSpec* spec = ctx.dispatcher.Resolve(target);
+  if (spec == nullptr) return ctx.reply.Error("ERR Invalid command specified");
+  int n = static_cast<int>(target.size());
+  if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity)) {
+    return ctx.reply.Error("ERR Invalid number of arguments specified for command");
+  }
+  if (spec->first_key == 0) return ctx.reply.Error("ERR The command has no key arguments");
+  int last = spec->last_key < 0 ? n + spec->last_key : spec->last_key;
+  std::vector<std::string_view> keys;
+  for (int i = spec->first_key; i <= last && i < n; i += spec->key_step) keys.push_back(target[i]);
+  ctx.reply.ArrayHeader(keys.size());
+  for (auto k : keys) ctx.reply.Bulk(k);
+}
+
+void CmdCommandHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "(no subcommand)", "    Return details about all commands.",
+      "COUNT", "    Return the total number of commands in this server.",
+      "LIST", "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]", "    Return details about multiple commands.",
+      "DOCS [<command-name> ...]", "    Return documentation details about multiple commands.",
+      "GETKEYS <full-command>", "    Return the keys from a full command.",
+      "HELP", "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+// --- misc ---
+
+void CmdTime(CommandContext& ctx, Args) {
+  int64_t us = ctx.server.clock->NowUs();
+  ctx.reply.ArrayHeader(2);
+  ctx.reply.Bulk(std::to_string(us / 1000000));
+  ctx.reply.Bulk(std::to_string(us % 1000000));
+}
+
+void CmdShutdown(CommandContext& ctx, Args argv) {
+  for (size_t j = 1; j < argv.size(); ++j) {
+    if (!EqualsIgnoreCase(argv[j], "nosave") && !EqualsIgnoreCase(argv[j], "save") &&
+        !EqualsIgnoreCase(argv[j], "now") && !EqualsIgnoreCase(argv[j], "force") &&
+        !EqualsIgnoreCase(argv[j], "abort")) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    if (EqualsIgnoreCase(argv[j], "abort")) {
+      return ctx.reply.Error("ERR No shutdown in progress.");
+    }
+  }
+  // Snapshot persistence (SAVE on shutdown) arrives with the snapshot backend.
+  ctx.server.hooks->RequestShutdown();
+}
+
+void CmdSlowlogGet(CommandContext& ctx, Args argv) {
+  int64_t count = 10;
+  if (argv.size() == 3) {
+    if (!engine::ParseInt64(argv[2], &count) || count < -1) {
+      return ctx.reply.Error("ERR count should be greater than or equal to -1");
+    }
+    if (count == -1) count = INT64_MAX;
+  }
+  const auto& entries = ctx.server.slowlog.entries();
+  size_t n = std::min<size_t>(entries.size(), static_cast<size_t>(count));
+  ctx.reply.ArrayHeader(n);
+  for (size_t i = 0; i < n; ++i) {
+    const SlowLogEntry& e = entries[i];
+    ctx.reply.ArrayHeader(6);
+    ctx.reply.Integer(static_cast<int64_t>(e.id));
+    ctx.reply.Integer(e.time_s);
+    ctx.reply.Integer(e.duration_us);
+    ctx.reply.ArrayHeader(e.args.size());
+    for (const auto& a : e.args) ctx.reply.Bulk(a);
+    ctx.reply.Bulk(e.addr);
+    ctx.reply.Bulk(e.name);
+  }
+}
+
+void CmdSlowlogLen(CommandContext& ctx, Args) {
+  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.entries().size()));
+}
+
+void CmdSlowlogReset(CommandContext& ctx, Args) {
+  ctx.server.slowlog.Reset();
+  ctx.reply.Ok();
+}
+
+void CmdSlowlogHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET [<count>]",
+      "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+      "    Entries are made of:",
+      "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+      "    client name",
+      "LEN",
+      "    Return the length of the slowlog.",
+      "RESET",
+      "    Reset the slowlog.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply.ArrayHeader(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+void CmdMonitor(CommandContext& ctx, Args) {
+  if (ctx.session.monitor) return;
+  ctx.session.monitor = true;
+  ctx.server.monitors.push_back(&ctx.session);
+  ctx.reply.Ok();
+}
+
+// --- INFO ---
+
+namespace {
+
+std::string HumanBytes(uint64_t n) {
+  char buf[32];
+  double d = static_cast<double>(n);
+  if (n < 1024) {
+    std::snprintf(buf, sizeof(buf), "%lluB", static_cast<unsigned long long>(n));
+  } else if (n < 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  } else if (n < 1024ULL * 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fM", d / (1024 * 1024));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2fG", d / (1024.0 * 1024 * 1024));
+  }
+  return buf;
+}
+
+void Line(std::string& s, std::string_view name, const std::string& value) {
+  s.append(name);
+  s.push_back(':');
+  s.append(value);
+  s.append("\r\n");
+}
+
+std::string InfoSection(CommandContext& ctx, std::string_view section) {
+  ServerState& st = ctx.server;
+  std::string s;
+  int64_t now = st.clock->NowMs();
+  if (section == "server") {
+    s += "# Server\r\n";
+    Line(s, "redis_version", kRedisCompatVersion);
+    Line(s, "dkv_version", kDkvVersion);
+    Line(s, "redis_git_sha1", "00000000");
+    Line(s, "redis_git_dirty", "0");
+    Line(s, "redis_mode", "standalone");
+    Line(s, "os", "Linux");
+    Line(s, "arch_bits", std::to_string(sizeof(void*) * 8));
+    Line(s, "multiplexing_api", "libuv");
+    Line(s, "process_id", std::to_string(getpid()));
+    Line(s, "run_id", st.run_id);
+    Line(s, "tcp_port", std::to_string(st.config.port));
+    Line(s, "server_time_usec", std::to_string(st.clock->NowUs()));
+    Line(s, "uptime_in_seconds", std::to_string((now - st.start_ms) / 1000));
+    Line(s, "uptime_in_days", std::to_string((now - st.start_ms) / 86400000));
+    Line(s, "hz", std::to_string(st.config.hz));
+    Line(s, "executable", "dkv-server");
+    Line(s, "config_file", st.config.config_file);
+  } else if (section == "clients") {
+    s += "# Clients\r\n";
+    Line(s, "connected_clients", std::to_string(st.clients.size()));
+    Line(s, "maxclients", std::to_string(st.config.maxclients));
+    Line(s, "blocked_clients", "0");
+    Line(s, "tracking_clients", "0");
+  } else if (section == "memory") {
+    size_t used = st.hooks ? st.hooks->UsedMemory() : 0;
+    size_t peak = st.hooks ? st.hooks->PeakMemory() : 0;
+    s += "# Memory\r\n";
+    Line(s, "used_memory", std::to_string(used));
+    Line(s, "used_memory_human", HumanBytes(used));
+    Line(s, "used_memory_peak", std::to_string(peak));
+    Line(s, "used_memory_peak_human", HumanBytes(peak));
+    Line(s, "maxmemory", std::to_string(st.config.maxmemory));
+    Line(s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(st.config.maxmemory)));
+    Line(s, "maxmemory_policy", st.config.maxmemory_policy);
+#ifdef DKV_WITH_JEMALLOC
+    Line(s, "mem_allocator", "jemalloc");
+#else
+    Line(s, "mem_allocator", "libc");
+#endif
+  } else if (section == "persistence") {
+    s += "# Persistence\r\n";
+    Line(s, "loading", "0");
+    Line(s, "async_loading", "0");
+    Line(s, "rdb_changes_since_last_save", std::to_string(ctx.keyspace().dirty()));
+    Line(s, "rdb_bgsave_in_progress", "0");
+    Line(s, "rdb_last_bgsave_status", "ok");
+    Line(s, "aof_enabled", "0");
+    Line(s, "aof_rewrite_in_progress", "0");
+  } else if (section == "stats") {
+    const Stats& t = st.stats;
+    const engine::KeyspaceStats& k = ctx.keyspace().stats();
+    char ops[32];
+    std::snprintf(ops, sizeof(ops), "%.0f", t.instantaneous_ops_per_sec);
+    s += "# Stats\r\n";
+    Line(s, "total_connections_received", std::to_string(t.total_connections_received));
+    Line(s, "total_commands_processed", std::to_string(t.total_commands_processed));
+    Line(s, "instantaneous_ops_per_sec", ops);
+    Line(s, "total_net_input_bytes", std::to_string(t.total_net_input_bytes));
+    Line(s, "total_net_output_bytes", std::to_string(t.total_net_output_bytes));
+    Line(s, "rejected_connections", std::to_string(t.rejected_connections));
+    Line(s, "expired_keys", std::to_string(k.expired_keys));
+    Line(s, "evicted_keys", "0");
+    Line(s, "keyspace_hits", std::to_string(k.keyspace_hits));
+    Line(s, "keyspace_misses", std::to_string(k.keyspace_misses));
+    Line(s, "pubsub_channels", "0");
+    Line(s, "pubsub_patterns", "0");
+    Line(s, "total_error_replies", std::to_string(t.total_error_replies));
+  } else if (section == "replication") {
+    s += "# Replication\r\n";
+    Line(s, "role", "master");
+    Line(s, "connected_slaves", "0");
+    Line(s, "master_repl_offset", "0");
+  } else if (section == "cpu") {
+    struct rusage self;
+    getrusage(RUSAGE_SELF, &self);
+    char sys[32], user[32];
+    std::snprintf(sys, sizeof(sys), "%ld.%06ld", static_cast<long>(self.ru_stime.tv_sec),
+                  static_cast<long>(self.ru_stime.tv_usec));
+    std::snprintf(user, sizeof(user), "%ld.%06ld", static_cast<long>(self.ru_utime.tv_sec),
+                  static_cast<long>(self.ru_utime.tv_usec));
+    s += "# CPU\r\n";
+    Line(s, "used_cpu_sys", sys);
+    Line(s, "used_cpu_user", user);
+  } else if (section == "commandstats") {
+    s += "# Commandstats\r\n";
+    for (const auto& [name, cs] : st.stats.commands) {
+      if (cs.calls == 0 && cs.rejected_calls == 0 && cs.failed_calls == 0) continue;
+      char buf[256];
+      std::snprintf(buf, sizeof(buf),
+                    "calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,failed_calls=%llu",
+                    static_cast<unsigned long long>(cs.calls),
+                    static_cast<unsigned long long>(cs.usec),
+                    cs.calls ? static_cast<double>(cs.usec) / static_cast<double>(cs.calls) : 0.0,
+                    static_cast<unsigned long long>(cs.rejected_calls),
+                    static_cast<unsigned long long>(cs.failed_calls));
+      Line(s, "cmdstat_" + name, buf);
+    }
+  } else if (section == "errorstats") {
+    s += "# Errorstats\r\n";
+    for (const auto& [code, n] : st.stats.errors) {
+      Line(s, "errorstat_" + code, "count=" + std::to_string(n));
+    }
+  } else if (section == "keyspace") {
+    s += "# Keyspace\r\n";
+    for (int i = 0; i < ctx.keyspace().database_count(); ++i) {
+      engine::Database& db = ctx.keyspace().db(i);
+      if (db.size() == 0) continue;
+      Line(s, "db" + std::to_string(i),
+           "keys=" + std::to_string(db.size()) + ",expires=" + std::to_string(db.expires_size()) +
+               ",avg_ttl=0");
+    }
+  } else {
+    return "";
+  }
+  return s;
+}
+
+}  // namespace
+
+void CmdInfo(CommandContext& ctx, Args argv) {
+  static constexpr std::string_view kDefault[] = {"server", "clients", "memory", "persistence",
+                                                  "stats", "replication", "cpu", "keyspace"};
+  static constexpr std::string_view kAll[] = {"server",      "clients", "memory",
+                                              "persistence", "stats",   "replication",
+                                              "cpu",         "commandstats", "errorstats",
+                                              "keyspace"};
+  std::vector<std::string> wanted;
+  if (argv.size() == 1) {
+    wanted.assign(std::begin(kDefault), std::end(kDefault));
+  } else {
+    for (size_t i = 1; i < argv.size(); ++i) {
+      std::string name = ToLower(argv[i]);
+      if (name == "all" || name == "everything") {
+        wanted.assign(std::begin(kAll), std::end(kAll));
+        break;
+      }
+      if (name == "default") {
+        wanted.insert(wanted.end(), std::begin(kDefault), std::end(kDefault));
+      } else {
+        wanted.push_back(name);
+      }
+    }
+  }
+  std::string text;
+  std::vector<std::string> done;
+  for (const auto& name : wanted) {
+    if (std::find(done.begin(), done.end(), name) != done.end()) continue;
+    done.push_back(name);
+    std::string section = InfoSection(ctx, name);
+    if (section.empty()) continue;
+    if (!text.empty()) text += "\r\n";
+    text += section;
+  }
+  ctx.reply.Verbatim(text);
+}
+
+void CmdCluster(CommandContext& ctx, Args) {
+  ctx.reply.Error("ERR This instance has cluster support disabled");
+}
+
+// --- DEBUG ---
+
+void CmdDebug(CommandContext& ctx, Args argv) {
+  std::string sub = ToLower(argv[1]);
+  if (sub == "sleep" && argv.size() == 3) {
+    double seconds;
+    if (!engine::ParseDouble(argv[2], &seconds) || seconds < 0) {
+      return ctx.reply.Error(errors::kNotFloat);
+    }
+    // Deliberately blocks the loop, as Redis' DEBUG SLEEP does: it exists to test exactly that.
+    std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    return ctx.reply.Ok();
+  }
+  if (sub == "object" && argv.size() == 3) {
+    engine::Entry* e = ctx.db().Find(argv[2]);
+    if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
+    char buf[256];
+    uint32_t now = ctx.keyspace().now_s32();
+    std::snprintf(buf, sizeof(buf),
+                  "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
+                  "lru_seconds_idle:%u",
+                  static_cast<void*>(e),
+                  (!e->raw_encoding && e->value.size() <= 44) ? "embstr" : "raw", e->value.size(),
+                  e->access_s & 0xFFFFFF, now - e->access_s);
+    return ctx.reply.Simple(buf);
+  }
+  if (sub == "help") {
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Simple("DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    ctx.reply.Simple("OBJECT <key>");
+    ctx.reply.Simple("SLEEP <seconds>");
+    return;
+  }
+  ctx.reply.Error("ERR unknown subcommand '" + std::string(argv[1]) + "'. Try DEBUG HELP.");
+}
+
+}  // namespace dkv::server

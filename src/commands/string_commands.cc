@@ -1,0 +1,387 @@
+// String family: GET, SET and its options, the INCR family, APPEND, ranges, LCS, multi-key forms.
+#include <climits>
+
+#include "engine/string_ops.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+
+namespace dkv::server {
+namespace {
+
+enum SetFlags : uint32_t {
+  kSetNx = 1 << 0,
+  kSetXx = 1 << 1,
+  kSetGet = 1 << 2,
+  kSetKeepTtl = 1 << 3,
+  kSetPersist = 1 << 4,
+  kSetEx = 1 << 5,
+  kSetPx = 1 << 6,
+  kSetExAt = 1 << 7,
+  kSetPxAt = 1 << 8,
+  kSetIfEq = 1 << 9,
+};
+constexpr uint32_t kAnyExpire = kSetEx | kSetPx | kSetExAt | kSetPxAt;
+
+enum class SetCommand { kSet, kGetEx };
+
+struct SetOptions {
+  uint32_t flags = 0;
+  std::string_view expire_arg;
+  std::string_view compare_value;
+};
+
+// Parses SET/GETEX options from argv[first] on, as Redis does (repeated options are accepted,
+// conflicting ones are a syntax error).
+bool ParseSetOptions(Args argv, size_t first, SetCommand command, SetOptions* opts,
+                     resp::ReplyBuilder& reply) {
+  for (size_t j = first; j < argv.size(); ++j) {
+    std::string_view opt = argv[j];
+    bool has_next = j + 1 < argv.size();
+    uint32_t& f = opts->flags;
+    if (EqualsIgnoreCase(opt, "nx") && !(f & (kSetXx | kSetIfEq)) && command == SetCommand::kSet) {
+      f |= kSetNx;
+    } else if (EqualsIgnoreCase(opt, "xx") && !(f & (kSetNx | kSetIfEq)) &&
+               command == SetCommand::kSet) {
+      f |= kSetXx;
+    } else if (EqualsIgnoreCase(opt, "ifeq") && has_next && !(f & (kSetNx | kSetXx | kSetIfEq)) &&
+               command == SetCommand::kSet) {
+      f |= kSetIfEq;
+      opts->compare_value = argv[++j];
+    } else if (EqualsIgnoreCase(opt, "get") && command == SetCommand::kSet) {
+      f |= kSetGet;
+    } else if (EqualsIgnoreCase(opt, "keepttl") && !(f & (kSetPersist | kAnyExpire)) &&
+               command == SetCommand::kSet) {
+      f |= kSetKeepTtl;
+    } else if (EqualsIgnoreCase(opt, "persist") && command == SetCommand::kGetEx &&
+               !(f & (kAnyExpire | kSetKeepTtl))) {
+      f |= kSetPersist;
+    } else if (EqualsIgnoreCase(opt, "ex") && has_next &&
+               !(f & (kSetKeepTtl | kSetPersist | kSetExAt | kSetPx | kSetPxAt))) {
+      f |= kSetEx;
+      opts->expire_arg = argv[++j];
+    } else if (EqualsIgnoreCase(opt, "px") && has_next &&
+               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetExAt | kSetPxAt))) {
+      f |= kSetPx;
+      opts->expire_arg = argv[++j];
+    } else if (EqualsIgnoreCase(opt, "exat") && has_next &&
+               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetPx | kSetPxAt))) {
+      f |= kSetExAt;
+      opts->expire_arg = argv[++j];
+    } else if (EqualsIgnoreCase(opt, "pxat") && has_next &&
+               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetExAt | kSetPx))) {
+      f |= kSetPxAt;
+      opts->expire_arg = argv[++j];
+    } else {
+      reply.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+// Turns an expire argument into an absolute time in ms. Replies the error and returns false when
+// the value is not an integer, not positive, or overflows.
+bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
+                     std::string_view command, int64_t* when_ms) {
+  int64_t v;
+  if (!Int64OrReply(ctx.reply, arg, &v)) return false;
+  if (v <= 0 || (seconds && v > LLONG_MAX / 1000)) {
+    ctx.reply.Error(errors::InvalidExpire(command));
+    return false;
+  }
+  if (seconds) v *= 1000;
+  if (relative) {
+    int64_t now = ctx.keyspace().now_ms();
+    if (v > LLONG_MAX - now) {
+      ctx.reply.Error(errors::InvalidExpire(command));
+      return false;
+    }
+    v += now;
+  }
+  *when_ms = v;
+  return true;
+}
+
+bool ExpireFromOptions(CommandContext& ctx, const SetOptions& opts, std::string_view command,
+                       int64_t* when_ms) {
+  *when_ms = 0;
+  if (!(opts.flags & kAnyExpire)) return true;
+  bool seconds = opts.flags & (kSetEx | kSetExAt);
+  bool relative = opts.flags & (kSetEx | kSetPx);
+  return ExpireAtOrReply(ctx, opts.expire_arg, seconds, relative, command, when_ms);
+}
+
+void ReplyOp(CommandContext& ctx, engine::OpStatus status) {
+  ctx.reply.Error(errors::FromOp(status));
+}
+
+// The common tail of SET, SETEX, PSETEX, SETNX: store, with an absolute expiry or none.
+void StoreValue(CommandContext& ctx, std::string_view key, std::string_view value, int64_t when_ms,
+                bool keep_ttl) {
+  engine::Database& db = ctx.db();
+  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
+    // An absolute time already past: the key is deleted instead of written (Redis 7).
+    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
+    ctx.keyspace().AddDirty();
+    return;
+  }
+  engine::Entry* e = db.Upsert(key, std::string(value), keep_ttl);
+  if (when_ms != 0) db.SetExpire(e, when_ms);
+  db.Touch(key);
+  ctx.keyspace().AddDirty();
+}
+
+}  // namespace
+
+void CmdGet(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Bulk(e->value);
+}
+
+void CmdSet(CommandContext& ctx, Args argv) {
+  SetOptions opts;
+  if (!ParseSetOptions(argv, 3, SetCommand::kSet, &opts, ctx.reply)) return;
+  int64_t when_ms;
+  if (!ExpireFromOptions(ctx, opts, "set", &when_ms)) return;
+  engine::Database& db = ctx.db();
+  engine::Entry* old = db.Find(argv[1]);
+  if (opts.flags & kSetGet) {
+    if (old == nullptr) {
+      ctx.reply.Null();
+    } else {
+      ctx.reply.Bulk(old->value);
+    }
+  }
+  bool found = old != nullptr;
+  if (((opts.flags & kSetNx) && found) || ((opts.flags & kSetXx) && !found) ||
+      ((opts.flags & kSetIfEq) && (!found || old->value != opts.compare_value))) {
+    if (!(opts.flags & kSetGet)) ctx.reply.Null();
+    return;
+  }
+  StoreValue(ctx, argv[1], argv[2], when_ms, opts.flags & kSetKeepTtl);
+  if (!(opts.flags & kSetGet)) ctx.reply.Ok();
+}
+
+void CmdSetNx(CommandContext& ctx, Args argv) {
+  if (ctx.db().Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
+  StoreValue(ctx, argv[1], argv[2], 0, false);
+  ctx.reply.Integer(1);
+}
+
+void CmdSetEx(CommandContext& ctx, Args argv) {
+  int64_t when_ms;
+  if (!ExpireAtOrReply(ctx, argv[2], true, true, "setex", &when_ms)) return;
+  StoreValue(ctx, argv[1], argv[3], when_ms, false);
+  ctx.reply.Ok();
+}
+
+void CmdPSetEx(CommandContext& ctx, Args argv) {
+  int64_t when_ms;
+  if (!ExpireAtOrReply(ctx, argv[2], false, true, "psetex", &when_ms)) return;
+  StoreValue(ctx, argv[1], argv[3], when_ms, false);
+  ctx.reply.Ok();
+}
+
+void CmdGetEx(CommandContext& ctx, Args argv) {
+  SetOptions opts;
+  if (!ParseSetOptions(argv, 2, SetCommand::kGetEx, &opts, ctx.reply)) return;
+  int64_t when_ms;
+  if (!ExpireFromOptions(ctx, opts, "getex", &when_ms)) return;
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.FindForRead(argv[1], !ctx.session.no_touch);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Bulk(e->value);
+  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
+    db.Erase(e);
+    db.Touch(argv[1], engine::ChangeKind::kDelete);
+    ctx.keyspace().AddDirty();
+  } else if (when_ms != 0) {
+    db.SetExpire(e, when_ms);
+    db.Touch(argv[1]);
+    ctx.keyspace().AddDirty();
+  } else if ((opts.flags & kSetPersist) && e->has_expire()) {
+    db.SetExpire(e, 0);
+    db.Touch(argv[1]);
+    ctx.keyspace().AddDirty();
+  }
+}
+
+void CmdGetDel(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.FindForRead(argv[1]);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Bulk(e->value);
+  db.Erase(e);
+  db.Touch(argv[1], engine::ChangeKind::kDelete);
+  ctx.keyspace().AddDirty();
+}
+
+void CmdGetSet(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.FindForRead(argv[1]);
+  if (e == nullptr) {
+    ctx.reply.Null();
+  } else {
+    ctx.reply.Bulk(e->value);
+  }
+  StoreValue(ctx, argv[1], argv[2], 0, false);
+}
+
+void CmdMGet(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  ctx.reply.ArrayHeader(argv.size() - 1);
+  for (size_t i = 1; i < argv.size(); ++i) {
+    engine::Entry* e = db.FindForRead(argv[i], !ctx.session.no_touch);
+    if (e == nullptr) {
+      ctx.reply.Null();
+    } else {
+      ctx.reply.Bulk(e->value);
+    }
+  }
+}
+
+void CmdMSet(CommandContext& ctx, Args argv) {
+  if (argv.size() % 2 == 0) return ctx.reply.Error(errors::WrongArity("mset"));
+  for (size_t i = 1; i < argv.size(); i += 2) StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+  ctx.reply.Ok();
+}
+
+void CmdMSetNx(CommandContext& ctx, Args argv) {
+  if (argv.size() % 2 == 0) return ctx.reply.Error(errors::WrongArity("msetnx"));
+  engine::Database& db = ctx.db();
+  for (size_t i = 1; i < argv.size(); i += 2) {
+    if (db.Find(argv[i]) != nullptr) return ctx.reply.Integer(0);
+  }
+  for (size_t i = 1; i < argv.size(); i += 2) StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+  ctx.reply.Integer(1);
+}
+
+namespace {
+void IncrByReply(CommandContext& ctx, std::string_view key, int64_t delta) {
+  int64_t result;
+  engine::OpStatus status = engine::IncrBy(ctx.db(), key, delta, &result);
+  if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(result);
+}
+}  // namespace
+
+void CmdIncr(CommandContext& ctx, Args argv) { IncrByReply(ctx, argv[1], 1); }
+void CmdDecr(CommandContext& ctx, Args argv) { IncrByReply(ctx, argv[1], -1); }
+
+void CmdIncrBy(CommandContext& ctx, Args argv) {
+  int64_t delta;
+  if (!Int64OrReply(ctx.reply, argv[2], &delta)) return;
+  IncrByReply(ctx, argv[1], delta);
+}
+
+void CmdDecrBy(CommandContext& ctx, Args argv) {
+  int64_t delta;
+  if (!Int64OrReply(ctx.reply, argv[2], &delta)) return;
+  if (delta == LLONG_MIN) return ctx.reply.Error("ERR decrement would overflow");
+  IncrByReply(ctx, argv[1], -delta);
+}
+
+void CmdIncrByFloat(CommandContext& ctx, Args argv) {
+  long double delta;
+  if (!engine::ParseLongDouble(argv[2], &delta)) return ctx.reply.Error(errors::kNotFloat);
+  std::string result;
+  engine::OpStatus status = engine::IncrByFloat(ctx.db(), argv[1], delta, &result);
+  if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Bulk(result);
+}
+
+void CmdAppend(CommandContext& ctx, Args argv) {
+  int64_t len;
+  engine::OpStatus status =
+      engine::Append(ctx.db(), argv[1], argv[2], ctx.config().proto_max_bulk_len, &len);
+  if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(len);
+}
+
+void CmdStrLen(CommandContext& ctx, Args argv) {
+  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value.size()));
+}
+
+void CmdGetRange(CommandContext& ctx, Args argv) {
+  int64_t start, end;
+  if (!Int64OrReply(ctx.reply, argv[2], &start) || !Int64OrReply(ctx.reply, argv[3], &end)) return;
+  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  if (e == nullptr) return ctx.reply.Bulk("");
+  ctx.reply.Bulk(engine::Substring(e->value, start, end));
+}
+
+void CmdSetRange(CommandContext& ctx, Args argv) {
+  int64_t offset;
+  if (!Int64OrReply(ctx.reply, argv[2], &offset)) return;
+  if (offset < 0) return ctx.reply.Error("ERR offset is out of range");
+  int64_t len;
+  engine::OpStatus status =
+      engine::SetRange(ctx.db(), argv[1], offset, argv[3], ctx.config().proto_max_bulk_len, &len);
+  if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  if (!argv[3].empty()) ctx.keyspace().AddDirty();
+  ctx.reply.Integer(len);
+}
+
+void CmdLcs(CommandContext& ctx, Args argv) {
+  bool want_len = false, want_idx = false, with_match_len = false;
+  int64_t min_match_len = 0;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    bool more = j + 1 < argv.size();
+    if (EqualsIgnoreCase(argv[j], "idx")) {
+      want_idx = true;
+    } else if (EqualsIgnoreCase(argv[j], "len")) {
+      want_len = true;
+    } else if (EqualsIgnoreCase(argv[j], "withmatchlen")) {
+      with_match_len = true;
+    } else if (EqualsIgnoreCase(argv[j], "minmatchlen") && more) {
+      if (!Int64OrReply(ctx.reply, argv[++j], &min_match_len)) return;
+      if (min_match_len < 0) min_match_len = 0;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (want_len && want_idx) {
+    return ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
+  }
+  engine::Database& db = ctx.db();
+  engine::Entry* ea = db.FindForRead(argv[1]);
+  engine::Entry* eb = db.FindForRead(argv[2]);
+  std::string_view a = ea ? std::string_view(ea->value) : std::string_view();
+  std::string_view b = eb ? std::string_view(eb->value) : std::string_view();
+  uint64_t cells = (static_cast<uint64_t>(a.size()) + 1) * (static_cast<uint64_t>(b.size()) + 1);
+  if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.config().proto_max_bulk_len)) {
+    return ctx.reply.Error(
+        "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
+  }
+  engine::LcsResult lcs = engine::ComputeLcs(a, b, want_idx);
+  if (want_len) return ctx.reply.Integer(static_cast<int64_t>(lcs.sequence.size()));
+  if (!want_idx) return ctx.reply.Bulk(lcs.sequence);
+  ctx.reply.MapHeader(2);
+  ctx.reply.Bulk("matches");
+  size_t shown = 0;
+  for (const auto& m : lcs.matches) {
+    if (min_match_len == 0 || m.a_end - m.a_start + 1 >= min_match_len) ++shown;
+  }
+  ctx.reply.ArrayHeader(shown);
+  for (const auto& m : lcs.matches) {
+    int64_t len = m.a_end - m.a_start + 1;
+    if (min_match_len != 0 && len < min_match_len) continue;
+    ctx.reply.ArrayHeader(with_match_len ? 3 : 2);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(m.a_start);
+    ctx.reply.Integer(m.a_end);
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Integer(m.b_start);
+    ctx.reply.Integer(m.b_end);
+    if (with_match_len) ctx.reply.Integer(len);
+  }
+  ctx.reply.Bulk("len");
+  ctx.reply.Integer(static_cast<int64_t>(lcs.sequence.size()));
+}
+
+}  // namespace dkv::server

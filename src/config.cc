@@ -1,0 +1,289 @@
+#include "src/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <filesystem>
+
+#include "engine/numbers.h"
+
+namespace dkv::server {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::function<std::string(Config&, std::string_view)> IntSetter(int Config::*field, int64_t lo,
+                                                                  int64_t hi) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    int64_t n;
+    if (!engine::ParseInt64(v, &n)) return "argument couldn't be parsed into an integer";
+    if (n < lo || n > hi) {
+      return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+             " inclusive";
+    }
+    c.*field = static_cast<int>(n);
+    return "";
+  };
+}
+
+std::function<std::string(Config&, std::string_view)> Int64Setter(int64_t Config::*field,
+                                                                    int64_t lo, int64_t hi) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    int64_t n;
+    if (!engine::ParseInt64(v, &n)) return "argument couldn't be parsed into an integer";
+    if (n < lo || n > hi) {
+      return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+             " inclusive";
+    }
+    c.*field = n;
+    return "";
+  };
+}
+
+std::function<std::string(Config&, std::string_view)> MemorySetter(int64_t Config::*field,
+                                                                     int64_t lo) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    int64_t n;
+    if (!ParseMemory(v, &n)) return "argument must be a memory value";
+    if (n < lo) return "argument must be a memory value";
+    c.*field = n;
+    return "";
+  };
+}
+
+std::function<std::string(Config&, std::string_view)> StringSetter(std::string Config::*field) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    c.*field = std::string(v);
+    return "";
+  };
+}
+
+std::function<std::string(Config&, std::string_view)> EnumSetter(
+    std::string Config::*field, std::vector<std::string_view> allowed) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    std::string lower = Lower(v);
+    if (std::find(allowed.begin(), allowed.end(), lower) == allowed.end()) {
+      return "argument(s) must be one of the following: " + [&] {
+        std::string s;
+        for (size_t i = 0; i < allowed.size(); ++i) s += (i ? ", " : "") + std::string(allowed[i]);
+        return s;
+      }();
+    }
+    c.*field = lower;
+    return "";
+  };
+}
+
+std::function<std::string(Config&, std::string_view)> BoolSetter(bool Config::*field) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    std::string lower = Lower(v);
+    if (lower == "yes") {
+      c.*field = true;
+    } else if (lower == "no") {
+      c.*field = false;
+    } else {
+      return "argument must be 'yes' or 'no'";
+    }
+    return "";
+  };
+}
+
+template <typename T>
+std::function<std::string(const Config&)> Getter(T Config::*field) {
+  return [=](const Config& c) -> std::string {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return c.*field;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return c.*field ? "yes" : "no";
+    } else {
+      return std::to_string(c.*field);
+    }
+  };
+}
+
+std::vector<ConfigParam> BuildParams() {
+  constexpr int64_t kMax = INT64_MAX;
+  return {
+      {"bind", false, "Address to listen on (loopback by default).", StringSetter(&Config::bind),
+       Getter(&Config::bind)},
+      {"port", false, "TCP port; 0 disables TCP.", IntSetter(&Config::port, 0, 65535),
+       Getter(&Config::port)},
+      {"unixsocket", false, "Path of a unix socket to listen on too; empty: none.",
+       StringSetter(&Config::unixsocket), Getter(&Config::unixsocket)},
+      {"unixsocketperm", false, "Permissions of the unix socket, octal (e.g. 700).",
+       [](Config& c, std::string_view v) -> std::string {
+         int n = 0;
+         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n, 8);
+         if (ec != std::errc() || p != v.data() + v.size() || n < 0 || n > 0777) {
+           return "argument must be an octal permission";
+         }
+         c.unixsocketperm = n;
+         return "";
+       },
+       [](const Config& c) {
+         char buf[8];
+         std::snprintf(buf, sizeof(buf), "%o", c.unixsocketperm);
+         return std::string(buf);
+       }},
+      {"dir", false, "Working directory; the snapshot file is written here.",
+       StringSetter(&Config::dir), Getter(&Config::dir)},
+      {"dbfilename", false, "Name of the snapshot file inside dir.",
+       StringSetter(&Config::dbfilename), Getter(&Config::dbfilename)},
+      {"databases", false, "Number of numbered databases (namespaces \"0\"..).",
+       IntSetter(&Config::databases, 1, 1 << 20), Getter(&Config::databases)},
+      {"maxclients", true, "Most clients connected at once.",
+       IntSetter(&Config::maxclients, 1, 1 << 24), Getter(&Config::maxclients)},
+      {"timeout", true, "Close a client idle this many seconds; 0 never.",
+       Int64Setter(&Config::timeout, 0, INT32_MAX), Getter(&Config::timeout)},
+      {"tcp-keepalive", true, "TCP keepalive interval in seconds; 0 off.",
+       IntSetter(&Config::tcp_keepalive, 0, INT32_MAX), Getter(&Config::tcp_keepalive)},
+      {"requirepass", true, "Password of the default user; empty: no password.",
+       StringSetter(&Config::requirepass), Getter(&Config::requirepass)},
+      {"loglevel", true, "debug, verbose, notice or warning.",
+       EnumSetter(&Config::loglevel, {"debug", "verbose", "notice", "warning", "nothing"}),
+       Getter(&Config::loglevel)},
+      {"logfile", false, "Log file; empty: standard error.", StringSetter(&Config::logfile),
+       Getter(&Config::logfile)},
+      {"proto-max-bulk-len", true, "Largest bulk string a client may send.",
+       MemorySetter(&Config::proto_max_bulk_len, 1024 * 1024), Getter(&Config::proto_max_bulk_len)},
+      {"client-query-buffer-limit", true, "Largest unparsed input kept for one client.",
+       MemorySetter(&Config::client_query_buffer_limit, 1024 * 1024),
+       Getter(&Config::client_query_buffer_limit)},
+      {"maxmemory", true, "Memory limit in bytes (0: none). Enforced by the cache tier.",
+       MemorySetter(&Config::maxmemory, 0), Getter(&Config::maxmemory)},
+      {"maxmemory-policy", true, "Eviction policy, as Redis'.",
+       EnumSetter(&Config::maxmemory_policy,
+                  {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                   "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}),
+       Getter(&Config::maxmemory_policy)},
+      {"maxmemory-samples", true, "Keys sampled per eviction.",
+       IntSetter(&Config::maxmemory_samples, 1, 64), Getter(&Config::maxmemory_samples)},
+      {"hz", true, "Background task frequency (expiry cycle, rehash, timeouts).",
+       IntSetter(&Config::hz, 1, 500), Getter(&Config::hz)},
+      {"slowlog-log-slower-than", true, "Log commands slower than this many microseconds.",
+       Int64Setter(&Config::slowlog_log_slower_than, -1, kMax),
+       Getter(&Config::slowlog_log_slower_than)},
+      {"slowlog-max-len", true, "Entries kept in the slow log.",
+       Int64Setter(&Config::slowlog_max_len, 0, kMax), Getter(&Config::slowlog_max_len)},
+      {"key-separator", false, "Separator of key segments for the KV.* commands.",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v.size() != 1) return "argument must be a single character";
+         c.key_separator = std::string(v);
+         return "";
+       },
+       Getter(&Config::key_separator)},
+      {"save", true, "Snapshot schedule: pairs of <seconds> <changes>; empty: none.",
+       StringSetter(&Config::save), Getter(&Config::save)},
+      {"appendonly", true, "Accepted for compatibility: dkv has no append-only file; only 'no'.",
+       [](Config&, std::string_view v) -> std::string {
+         std::string lower = Lower(v);
+         if (lower == "no") return "";
+         return "dkv has no append-only file; persistence is the snapshot file";
+       },
+       [](const Config&) { return std::string("no"); }},
+      {"lazyfree-lazy-user-flush", true, "FLUSHALL/FLUSHDB without a flag free in the background.",
+       BoolSetter(&Config::lazyfree_lazy_user_flush), Getter(&Config::lazyfree_lazy_user_flush)},
+  };
+}
+
+}  // namespace
+
+bool ParseMemory(std::string_view s, int64_t* out) {
+  std::string lower = Lower(s);
+  int64_t mul = 1;
+  auto ends = [&](std::string_view suf) {
+    return lower.size() > suf.size() && lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
+  };
+  size_t cut = 0;
+  if (ends("kb")) { mul = 1024; cut = 2; }
+  else if (ends("mb")) { mul = 1024LL * 1024; cut = 2; }
+  else if (ends("gb")) { mul = 1024LL * 1024 * 1024; cut = 2; }
+  else if (ends("k")) { mul = 1000; cut = 1; }
+  else if (ends("m")) { mul = 1000LL * 1000; cut = 1; }
+  else if (ends("g")) { mul = 1000LL * 1000 * 1000; cut = 1; }
+  int64_t n;
+  if (!engine::ParseInt64(std::string_view(lower).substr(0, lower.size() - cut), &n) || n < 0) {
+    return false;
+  }
+  if (n > INT64_MAX / mul) return false;
+  *out = n * mul;
+  return true;
+}
+
+const std::vector<ConfigParam>& ConfigParams() {
+  static const std::vector<ConfigParam> params = BuildParams();
+  return params;
+}
+
+const ConfigParam* FindConfigParam(std::string_view name) {
+  std::string lower = Lower(name);
+  for (const ConfigParam& p : ConfigParams()) {
+    if (p.name == lower) return &p;
+  }
+  return nullptr;
+}
+
+std::string LoadConfigFile(const std::string& path, Config* config) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return "cannot load config file '" + path + "': " + e.what();
+  }
+  if (root.IsNull()) return "";
+  if (!root.IsMap()) return "config file '" + path + "' must be a map of option: value";
+  for (const auto& item : root) {
+    std::string name;
+    std::string value;
+    try {
+      name = item.first.as<std::string>();
+      if (item.second.IsNull()) {
+        value = "";
+      } else if (item.second.IsScalar()) {
+        value = item.second.as<std::string>();
+      } else {
+        return "config file '" + path + "': option '" + name + "' must have a scalar value";
+      }
+    } catch (const YAML::Exception& e) {
+      return "config file '" + path + "': " + e.what();
+    }
+    const ConfigParam* param = FindConfigParam(name);
+    if (param == nullptr) return "config file '" + path + "': unknown option '" + name + "'";
+    if (std::string err = param->set(*config, value); !err.empty()) {
+      return "config file '" + path + "': option '" + name + "': " + err;
+    }
+  }
+  std::error_code ec;
+  config->config_file = std::filesystem::absolute(path, ec).string();
+  return "";
+}
+
+std::string ParseCommandLine(int argc, char** argv, Config* config) {
+  int i = 1;
+  if (i < argc && std::string_view(argv[i]).substr(0, 2) != "--") {
+    if (std::string err = LoadConfigFile(argv[i], config); !err.empty()) return err;
+    ++i;
+  }
+  for (; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.substr(0, 2) != "--" || arg.size() == 2) {
+      return "unexpected argument '" + std::string(arg) + "' (options are --name value)";
+    }
+    std::string_view name = arg.substr(2);
+    const ConfigParam* param = FindConfigParam(name);
+    if (param == nullptr) return "unknown option '--" + std::string(name) + "'";
+    if (i + 1 >= argc) return "option '--" + std::string(name) + "' needs a value";
+    if (std::string err = param->set(*config, argv[++i]); !err.empty()) {
+      return "option '--" + std::string(name) + "': " + err;
+    }
+  }
+  return "";
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,65 @@
+// Config: every server option, its default, its parser and whether it may change at run time.
+//
+// One table drives the YAML file (conf/dkv.yaml: `name: value` with Redis' option names), the
+// command line (`--name value`), CONFIG GET/SET and the docs. Values are kept typed in Config's
+// fields. Loop thread only (except reads before the loop starts).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dkv::server {
+
+struct Config {
+  std::string bind = "127.0.0.1";
+  int port = 6379;
+  std::string unixsocket;
+  int unixsocketperm = 0;
+  std::string dir = ".";
+  std::string dbfilename = "dump.dkv";
+  int databases = 16;
+  int maxclients = 10000;
+  int64_t timeout = 0;  // seconds idle before a client is closed; 0 = never
+  int tcp_keepalive = 300;
+  std::string requirepass;
+  std::string loglevel = "notice";
+  std::string logfile;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int64_t maxmemory = 0;
+  std::string maxmemory_policy = "noeviction";
+  int maxmemory_samples = 5;
+  int hz = 10;
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  std::string key_separator = ".";
+  std::string save = "3600 1 300 100 60 10000";
+  bool lazyfree_lazy_user_flush = false;
+  std::string config_file;  // absolute path of the file loaded, if any
+};
+
+struct ConfigParam {
+  std::string_view name;
+  bool mutable_at_runtime;
+  std::string_view description;
+  // Parses and stores `value`; returns an empty string or the reason it was refused.
+  std::function<std::string(Config&, std::string_view value)> set;
+  std::function<std::string(const Config&)> get;
+};
+
+const std::vector<ConfigParam>& ConfigParams();
+const ConfigParam* FindConfigParam(std::string_view name);
+
+// Loads a YAML file of `name: value` pairs into *config. Returns "" or an error naming the file
+// and the option.
+std::string LoadConfigFile(const std::string& path, Config* config);
+// Applies `dkv-server [file] [--name value ...]`. Returns "" or the error.
+std::string ParseCommandLine(int argc, char** argv, Config* config);
+
+// Redis' memory values: "100", "1k" (1000), "1kb" (1024), "2mb", "1gb", case-insensitive.
+bool ParseMemory(std::string_view s, int64_t* out);
+
+}  // namespace dkv::server

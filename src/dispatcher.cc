@@ -1,0 +1,258 @@
+#include "src/dispatcher.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "src/commands/handlers.h"
+#include "src/errors.h"
+
+namespace dkv::server {
+namespace {
+
+constexpr Handler CmdExecForDispatch = &CmdExec;
+
+// Lower-cases a command name into `buf`; names longer than the buffer cannot be commands.
+bool LowerName(std::string_view name, char* buf, size_t cap, std::string_view* out) {
+  if (name.size() > cap) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  *out = std::string_view(buf, name.size());
+  return true;
+}
+
+std::string_view CStringPrefix(std::string_view s, size_t max) {
+  // Redis formats these with %.128s: the text stops at a NUL byte.
+  size_t nul = s.find('\0');
+  if (nul != std::string_view::npos) s = s.substr(0, nul);
+  return s.substr(0, max);
+}
+
+std::string UnknownCommandError(Args argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    size_t room = 128 - args.size();
+    args += '\'';
+    args += CStringPrefix(argv[i], room);
+    args += "' ";
+  }
+  return "ERR unknown command '" + std::string(CStringPrefix(argv[0], 128)) +
+         "', with args beginning with: " + args;
+}
+
+std::string UnknownSubcommandError(std::string_view parent, std::string_view sub) {
+  std::string upper(parent);
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return "ERR unknown subcommand '" + std::string(CStringPrefix(sub, 128)) + "'. Try " + upper +
+         " HELP.";
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  int n = static_cast<int>(argc);
+  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+std::string_view ErrorCode(std::string_view out_tail) {
+  // out_tail starts with '-': the code is the first word.
+  std::string_view s = out_tail.substr(1);
+  size_t end = s.find_first_of(" \r");
+  return s.substr(0, end);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(ServerState* state) : state_(state) {
+  for (const CommandSpec& spec : CommandTable()) {
+    by_full_name_.emplace(std::string(spec.name), &spec);
+    size_t bar = spec.name.find('|');
+    if (bar == std::string_view::npos) {
+      top_level_.emplace(std::string(spec.name), &spec);
+    } else {
+      parents_.emplace(std::string(spec.name.substr(0, bar)), nullptr);
+    }
+  }
+}
+
+const CommandSpec* Dispatcher::Find(std::string_view full_name) const {
+  char buf[64];
+  std::string_view lower;
+  if (!LowerName(full_name, buf, sizeof(buf), &lower)) return nullptr;
+  auto it = by_full_name_.find(lower);
+  return it == by_full_name_.end() ? nullptr : it->second;
+}
+
+std::vector<const CommandSpec*> Dispatcher::Subcommands(std::string_view parent) const {
+  std::vector<const CommandSpec*> subs;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.name.size() > parent.size() && spec.name.substr(0, parent.size()) == parent &&
+        spec.name[parent.size()] == '|') {
+      subs.push_back(&spec);
+    }
+  }
+  return subs;
+}
+
+const CommandSpec* Dispatcher::Resolve(Args argv) const {
+  if (argv.empty()) return nullptr;
+  char buf[64];
+  std::string_view lower;
+  if (!LowerName(argv[0], buf, sizeof(buf), &lower)) return nullptr;
+  auto it = top_level_.find(lower);
+  if (it == top_level_.end()) return nullptr;
+  const CommandSpec* spec = it->second;
+  if (!HasSubcommands(*spec) || argv.size() < 2) return spec;
+  std::string full = std::string(spec->name) + "|";
+  for (char c : argv[1]) full += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto sub = by_full_name_.find(full);
+  return sub == by_full_name_.end() ? nullptr : sub->second;
+}
+
+void Dispatcher::Execute(Session& session, Args argv) {
+  if (argv.empty()) return;
+  resp::ReplyBuilder reply(session.out, session.protocol);
+  const CommandSpec* spec = nullptr;
+  auto reject = [&](std::string_view message) {
+    if (session.in_multi) session.multi_error = true;
+    size_t start = session.out->size();
+    if (spec != nullptr && spec->handler == CmdExecForDispatch) {
+      // A refused EXEC ends the transaction, and says why (Redis' execCommandAbort).
+      std::string_view why = message.substr(0, 4) == "ERR " ? message.substr(4) : message;
+      reply.Error("EXECABORT Transaction discarded because of: " + std::string(why));
+      session.in_multi = false;
+      session.multi_error = false;
+      session.queued.clear();
+      state_->watches.UnwatchAll(&session);
+    } else {
+      reply.Error(message);
+    }
+    state_->stats.total_error_replies++;
+    state_->stats.errors[std::string(ErrorCode(std::string_view(*session.out).substr(start)))]++;
+  };
+
+  char buf[64];
+  std::string_view lower;
+  if (LowerName(argv[0], buf, sizeof(buf), &lower)) {
+    auto it = top_level_.find(lower);
+    if (it != top_level_.end()) spec = it->second;
+  }
+  if (spec == nullptr) return reject(UnknownCommandError(argv));
+  if (HasSubcommands(*spec) && (spec->handler == nullptr || argv.size() >= 2)) {
+    if (argv.size() < 2) {
+      state_->stats.commands[std::string(spec->name)].rejected_calls++;
+      return reject(errors::WrongArity(spec->name));
+    }
+    const CommandSpec* sub = Resolve(argv);
+    if (sub == nullptr) return reject(UnknownSubcommandError(spec->name, argv[1]));
+    spec = sub;
+  }
+  if (!ArityOk(*spec, argv.size())) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::WrongArity(spec->name));
+  }
+  if (!session.authenticated && !(spec->flags & kNoAuth)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kNoAuth);
+  }
+  if (session.in_multi && !(spec->flags & kNoMulti)) {
+    std::vector<std::string> copy(argv.begin(), argv.end());
+    session.queued.push_back(std::move(copy));
+    reply.Simple("QUEUED");
+    return;
+  }
+  state_->keyspace.RefreshTime();
+  Call(*spec, session, argv, reply);
+}
+
+void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
+                      resp::ReplyBuilder& reply) {
+  CommandContext ctx{*state_, session, reply, *this};
+  const size_t out_start = session.out->size();
+  const int64_t start_us = state_->clock->NowUs();
+  if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    FeedMonitors(session, argv);
+  }
+  spec.handler(ctx, argv);
+  const int64_t duration = state_->clock->NowUs() - start_us;
+
+  CommandStats& cs = state_->stats.commands[std::string(spec.name)];
+  cs.calls++;
+  cs.usec += static_cast<uint64_t>(std::max<int64_t>(duration, 0));
+  state_->stats.total_commands_processed++;
+  session.last_command = std::string(spec.name);
+  // A reply that is an error counts as a failed call (Redis' failed_calls and errorstats).
+  if (session.out->size() > out_start && (*session.out)[out_start] == '-') {
+    cs.failed_calls++;
+    state_->stats.total_error_replies++;
+    state_->stats.errors[std::string(ErrorCode(std::string_view(*session.out).substr(out_start)))]++;
+  }
+  const Config& cfg = state_->config;
+  if (cfg.slowlog_log_slower_than >= 0 && duration >= cfg.slowlog_log_slower_than &&
+      !(spec.flags & kSkipSlowlog)) {
+    std::vector<std::string_view> args(argv.begin(), argv.end());
+    state_->slowlog.Record(state_->clock->NowMs() / 1000, duration, args, session,
+                           cfg.slowlog_max_len);
+  }
+}
+
+void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
+  std::vector<std::vector<std::string>> queued = std::move(session.queued);
+  session.queued.clear();
+  session.in_multi = false;
+  reply.ArrayHeader(queued.size());
+  std::vector<std::string_view> views;
+  for (const auto& command : queued) {
+    views.assign(command.begin(), command.end());
+    const CommandSpec* spec = Resolve(views);
+    // Queueing checked name and arity; the spec is there.
+    if (spec == nullptr) {
+      reply.Error(UnknownCommandError(views));
+      continue;
+    }
+    Call(*spec, session, views, reply);
+    // The reply protocol may have changed (HELLO inside MULTI).
+    reply.set_protocol(session.protocol);
+  }
+}
+
+void Dispatcher::FeedMonitors(const Session& session, Args argv) {
+  int64_t us = state_->clock->NowUs();
+  char head[96];
+  std::snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
+                static_cast<long long>(us % 1000000), session.db);
+  std::string line(head);
+  line += session.addr;
+  line += ']';
+  for (std::string_view arg : argv) {
+    line += " \"";
+    for (unsigned char c : arg) {
+      switch (c) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (c >= 32 && c < 127) {
+            line += static_cast<char>(c);
+          } else {
+            char hex[8];
+            std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+            line += hex;
+          }
+      }
+    }
+    line += '"';
+  }
+  line += "\r\n";
+  for (Session* monitor : state_->monitors) {
+    if (monitor != &session) monitor->out->append(line);
+  }
+  if (state_->hooks != nullptr) {
+    for (Session* monitor : state_->monitors) state_->hooks->ScheduleFlush(monitor);
+  }
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,48 @@
+// Reply error texts shared by several commands, exactly as Redis 7.2 words them. Texts used by a
+// single handler stay next to it. Passed to resp::ReplyBuilder::Error (code first, no '-').
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "engine/string_ops.h"
+
+namespace dkv::server::errors {
+
+inline constexpr std::string_view kSyntax = "ERR syntax error";
+inline constexpr std::string_view kNotInteger = "ERR value is not an integer or out of range";
+inline constexpr std::string_view kNotFloat = "ERR value is not a valid float";
+inline constexpr std::string_view kOverflow = "ERR increment or decrement would overflow";
+inline constexpr std::string_view kNanOrInf = "ERR increment would produce NaN or Infinity";
+inline constexpr std::string_view kTooLarge =
+    "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+inline constexpr std::string_view kNoSuchKey = "ERR no such key";
+inline constexpr std::string_view kDbIndexRange = "ERR DB index is out of range";
+inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
+inline constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
+inline constexpr std::string_view kExecAbort =
+    "EXECABORT Transaction discarded because of previous errors.";
+
+inline std::string WrongArity(std::string_view full_name) {
+  return "ERR wrong number of arguments for '" + std::string(full_name) + "' command";
+}
+inline std::string InvalidExpire(std::string_view command) {
+  return "ERR invalid expire time in '" + std::string(command) + "' command";
+}
+
+// The reply text for an engine operation's failure.
+inline std::string_view FromOp(engine::OpStatus status) {
+  switch (status) {
+    case engine::OpStatus::kOk: return "";
+    case engine::OpStatus::kNotInteger: return kNotInteger;
+    case engine::OpStatus::kNotFloat: return kNotFloat;
+    case engine::OpStatus::kOverflow: return kOverflow;
+    case engine::OpStatus::kNanOrInfinity: return kNanOrInf;
+    case engine::OpStatus::kTooLarge: return kTooLarge;
+  }
+  return "ERR internal error";
+}
+
+}  // namespace dkv::server::errors

@@ -1,0 +1,48 @@
+// dkv-server [config.yaml] [--option value ...]
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "src/config.h"
+#include "src/log.h"
+#include "src/server.h"
+#include "src/version.h"
+
+int main(int argc, char** argv) {
+  using namespace dkv::server;
+  if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-v") == 0)) {
+    std::printf("dkv-server v=%s redis-compat=%s\n", kDkvVersion, kRedisCompatVersion);
+    return 0;
+  }
+  if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+    std::printf(
+        "Usage: dkv-server [/path/to/dkv.yaml] [--option value ...]\n"
+        "Options are those of conf/dkv.yaml (Redis' names): --port 6380 --bind 127.0.0.1 ...\n");
+    return 0;
+  }
+  Config config;
+  if (std::string err = ParseCommandLine(argc, argv, &config); !err.empty()) {
+    std::fprintf(stderr, "dkv-server: %s\n", err.c_str());
+    return 1;
+  }
+  SetLogLevel(config.loglevel);
+  SetLogFile(config.logfile);
+  std::error_code ec;
+  std::filesystem::create_directories(config.dir, ec);
+  if (chdir(config.dir.c_str()) != 0) {
+    std::fprintf(stderr, "dkv-server: can't chdir to '%s': %s\n", config.dir.c_str(),
+                 std::strerror(errno));
+    return 1;
+  }
+  Server server(std::move(config));
+  if (std::string err = server.Start(); !err.empty()) {
+    Log(LogLevel::kWarning, "%s", err.c_str());
+    return 1;
+  }
+  server.Run();
+  return 0;
+}

@@ -1,0 +1,557 @@
+#include "src/server.h"
+
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <algorithm>
+#include <cstring>
+#include <list>
+#include <unordered_map>
+
+#include "engine/clock.h"
+#include "resp/parser.h"
+#include "src/dispatcher.h"
+#include "src/log.h"
+#include "src/server_state.h"
+#include "src/version.h"
+
+#ifdef DKV_WITH_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
+
+namespace dkv::server {
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+// Unsent output above which a connection is no longer read, and below which reading resumes.
+constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
+constexpr size_t kOutputLowWater = 8 * 1024 * 1024;
+// Largest buffer capacity kept across requests once idle.
+constexpr size_t kIdleBufferKeep = 64 * 1024;
+
+std::string FormatAddr(const struct sockaddr_storage& ss) {
+  char ip[INET6_ADDRSTRLEN] = {0};
+  int port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<const struct sockaddr_in*>(&ss);
+    uv_ip4_name(sin, ip, sizeof(ip));
+    port = ntohs(sin->sin_port);
+    return std::string(ip) + ":" + std::to_string(port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* sin6 = reinterpret_cast<const struct sockaddr_in6*>(&ss);
+    uv_ip6_name(sin6, ip, sizeof(ip));
+    port = ntohs(sin6->sin6_port);
+    return "[" + std::string(ip) + "]:" + std::to_string(port);
+  }
+  return "?:0";
+}
+
+}  // namespace
+
+class Server::Impl : public ServerHooks {
+ public:
+  struct Connection {
+    Impl* server = nullptr;
+    union {
+      uv_tcp_t tcp;
+      uv_pipe_t pipe;
+    } handle;
+    bool is_tcp = true;
+    Session session;
+    resp::RequestParser parser;
+    std::string in;         // received bytes; [in_start, in.size()) not parsed yet
+    size_t in_start = 0;
+    size_t in_end = 0;
+    std::string out;        // replies not yet handed to the kernel
+    std::string writing;    // bytes of the write in flight
+    uv_write_t write_req;
+    bool write_in_flight = false;
+    bool reading = false;
+    bool paused = false;    // reading stopped by backpressure
+    bool closing = false;
+    bool pending_flush = false;
+
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
+    uv_handle_t* uv_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
+    size_t PendingOutput() const { return out.size() + writing.size(); }
+  };
+
+  explicit Impl(Config config)
+      : state_(std::move(config), &clock_), dispatcher_(&state_) {
+    state_.hooks = this;
+    loop_ = uv_default_loop();
+  }
+
+  ~Impl() override {
+    // Handles are closed by Run() before the loop ends.
+  }
+
+  std::string Start() {
+    const Config& c = state_.config;
+    if (c.port != 0) {
+      uv_tcp_init(loop_, &tcp_listener_);
+      struct sockaddr_storage addr;
+      int rc = c.bind.find(':') != std::string::npos
+                   ? uv_ip6_addr(c.bind.c_str(), c.port, reinterpret_cast<sockaddr_in6*>(&addr))
+                   : uv_ip4_addr(c.bind.c_str(), c.port, reinterpret_cast<sockaddr_in*>(&addr));
+      if (rc != 0) return "invalid bind address '" + c.bind + "': " + uv_strerror(rc);
+      rc = uv_tcp_bind(&tcp_listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
+      if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&tcp_listener_), 511, OnTcpConnect);
+      if (rc != 0) {
+        return "cannot listen on " + c.bind + ":" + std::to_string(c.port) + ": " + uv_strerror(rc);
+      }
+      tcp_listener_.data = this;
+      tcp_active_ = true;
+    }
+    if (!c.unixsocket.empty()) {
+      uv_pipe_init(loop_, &unix_listener_, 0);
+      unlink(c.unixsocket.c_str());
+      int rc = uv_pipe_bind(&unix_listener_, c.unixsocket.c_str());
+      if (rc == 0 && c.unixsocketperm != 0) chmod(c.unixsocket.c_str(), c.unixsocketperm);
+      if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&unix_listener_), 511, OnUnixConnect);
+      if (rc != 0) return "cannot listen on unix socket " + c.unixsocket + ": " + uv_strerror(rc);
+      unix_listener_.data = this;
+      unix_active_ = true;
+    }
+    if (!tcp_active_ && !unix_active_) return "neither a TCP port nor a unix socket is configured";
+
+    uv_prepare_init(loop_, &flush_handle_);
+    flush_handle_.data = this;
+    uv_prepare_start(&flush_handle_, OnBeforePoll);
+    uv_timer_init(loop_, &cron_timer_);
+    cron_timer_.data = this;
+    uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
+    uv_timer_start(&cron_timer_, OnCron, period, period);
+    for (auto* sig : {&sigint_, &sigterm_}) {
+      uv_signal_init(loop_, sig);
+      sig->data = this;
+    }
+    uv_signal_start(&sigint_, OnSignal, SIGINT);
+    uv_signal_start(&sigterm_, OnSignal, SIGTERM);
+    signal(SIGPIPE, SIG_IGN);
+    Log(LogLevel::kNotice, "dkv %s (Redis %s compatible) ready, listening on %s:%d%s%s",
+        kDkvVersion, kRedisCompatVersion, c.bind.c_str(), c.port,
+        c.unixsocket.empty() ? "" : " and ", c.unixsocket.c_str());
+    return "";
+  }
+
+  void Run() {
+    uv_run(loop_, UV_RUN_DEFAULT);
+    // Shutdown: close every handle and let the loop finish the closes.
+    Log(LogLevel::kWarning, "dkv is now ready to exit, bye bye...");
+    std::vector<Connection*> all;
+    for (auto& [id, conn] : connections_) all.push_back(conn);
+    for (Connection* conn : all) {
+      FlushNow(conn);
+      Close(conn);
+    }
+    uv_walk(
+        loop_,
+        [](uv_handle_t* h, void*) {
+          if (!uv_is_closing(h)) uv_close(h, nullptr);
+        },
+        nullptr);
+    uv_run(loop_, UV_RUN_DEFAULT);
+    if (!state_.config.unixsocket.empty()) unlink(state_.config.unixsocket.c_str());
+  }
+
+  // --- ServerHooks ---
+  void KillClient(Session* session) override {
+    auto it = connections_.find(session->id);
+    if (it == connections_.end()) return;
+    Connection* conn = it->second;
+    conn->session.close_after_reply = true;
+    ScheduleFlush(&conn->session);
+  }
+
+  void ScheduleFlush(Session* session) override {
+    auto it = connections_.find(session->id);
+    if (it == connections_.end()) return;
+    MarkPending(it->second);
+  }
+
+  void RequestShutdown() override {
+    Log(LogLevel::kWarning, "User requested shutdown...");
+    uv_stop(loop_);
+  }
+
+  size_t UsedMemory() override {
+    size_t used = 0;
+#ifdef DKV_WITH_JEMALLOC
+    uint64_t epoch = 1;
+    size_t sz = sizeof(epoch);
+    mallctl("epoch", &epoch, &sz, &epoch, sz);
+    sz = sizeof(used);
+    mallctl("stats.allocated", &used, &sz, nullptr, 0);
+#else
+    struct mallinfo2 mi = mallinfo2();
+    used = mi.uordblks + mi.hblkhd;
+#endif
+    peak_memory_ = std::max(peak_memory_, used);
+    return used;
+  }
+
+  size_t PeakMemory() override { return std::max(peak_memory_, UsedMemory()); }
+
+  void FreeLater(std::unique_ptr<engine::Database::Contents> contents) override {
+    struct Work {
+      uv_work_t req;
+      std::unique_ptr<engine::Database::Contents> contents;
+    };
+    auto* work = new Work{};
+    work->contents = std::move(contents);
+    work->req.data = work;
+    uv_queue_work(
+        loop_, &work->req,
+        [](uv_work_t* req) { static_cast<Work*>(req->data)->contents.reset(); },
+        [](uv_work_t* req, int) { delete static_cast<Work*>(req->data); });
+  }
+
+ private:
+  // --- accepting ---
+  static void OnTcpConnect(uv_stream_t* listener, int status) {
+    static_cast<Impl*>(listener->data)->Accept(listener, status, true);
+  }
+  static void OnUnixConnect(uv_stream_t* listener, int status) {
+    static_cast<Impl*>(listener->data)->Accept(listener, status, false);
+  }
+
+  void Accept(uv_stream_t* listener, int status, bool tcp) {
+    if (status < 0) {
+      Log(LogLevel::kWarning, "Accepting client connection: %s", uv_strerror(status));
+      return;
+    }
+    auto* conn = new Connection();
+    conn->server = this;
+    conn->is_tcp = tcp;
+    if (tcp) {
+      uv_tcp_init(loop_, &conn->handle.tcp);
+    } else {
+      uv_pipe_init(loop_, &conn->handle.pipe, 0);
+    }
+    conn->uv_handle()->data = conn;
+    if (uv_accept(listener, conn->stream()) != 0) {
+      uv_close(conn->uv_handle(), [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+      return;
+    }
+    Session& s = conn->session;
+    s.id = state_.next_client_id++;
+    s.out = &conn->out;
+    s.created_ms = s.last_interaction_ms = clock_.NowMs();
+    s.authenticated = state_.config.requirepass.empty();
+    uv_os_fd_t fd;
+    if (uv_fileno(conn->uv_handle(), &fd) == 0) s.fd = fd;
+    if (tcp) {
+      uv_tcp_nodelay(&conn->handle.tcp, 1);
+      if (state_.config.tcp_keepalive > 0) {
+        uv_tcp_keepalive(&conn->handle.tcp, 1, static_cast<unsigned>(state_.config.tcp_keepalive));
+      }
+      struct sockaddr_storage peer, local;
+      int len = sizeof(peer);
+      if (uv_tcp_getpeername(&conn->handle.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+        s.addr = FormatAddr(peer);
+      }
+      len = sizeof(local);
+      if (uv_tcp_getsockname(&conn->handle.tcp, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+        s.laddr = FormatAddr(local);
+      }
+    } else {
+      s.addr = state_.config.unixsocket + ":0";
+      s.laddr = s.addr;
+    }
+    state_.stats.total_connections_received++;
+    if (static_cast<int>(connections_.size()) >= state_.config.maxclients) {
+      state_.stats.rejected_connections++;
+      conn->out = "-ERR max number of clients reached\r\n";
+      conn->session.close_after_reply = true;
+      connections_.emplace(s.id, conn);
+      state_.clients.emplace(s.id, &conn->session);
+      MarkPending(conn);
+      return;
+    }
+    connections_.emplace(s.id, conn);
+    state_.clients.emplace(s.id, &conn->session);
+    StartReading(conn);
+  }
+
+  // --- reading ---
+  void StartReading(Connection* conn) {
+    if (conn->reading || conn->closing) return;
+    conn->reading = true;
+    uv_read_start(conn->stream(), OnAlloc, OnRead);
+  }
+
+  void StopReading(Connection* conn) {
+    if (!conn->reading) return;
+    conn->reading = false;
+    uv_read_stop(conn->stream());
+  }
+
+  static void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+    auto* conn = static_cast<Connection*>(handle->data);
+    // Move the unparsed tail to the front when the consumed prefix is large.
+    if (conn->in_start > 0 && (conn->in_start == conn->in_end || conn->in_start >= kReadChunk)) {
+      std::memmove(conn->in.data(), conn->in.data() + conn->in_start,
+                   conn->in_end - conn->in_start);
+      conn->in_end -= conn->in_start;
+      conn->in_start = 0;
+    }
+    size_t want = kReadChunk;
+    // A big bulk string being received: make room for all of it at once.
+    size_t expected = conn->parser.ExpectedInputSize();
+    if (expected > conn->in_end - conn->in_start) {
+      want = std::max(want, expected - (conn->in_end - conn->in_start));
+    }
+    if (conn->in.size() < conn->in_end + want) conn->in.resize(conn->in_end + want);
+    buf->base = conn->in.data() + conn->in_end;
+    buf->len = conn->in.size() - conn->in_end;
+  }
+
+  static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
+    auto* conn = static_cast<Connection*>(stream->data);
+    Impl* self = conn->server;
+    if (nread < 0) {
+      self->Close(conn);
+      return;
+    }
+    if (nread == 0) return;
+    conn->in_end += static_cast<size_t>(nread);
+    self->state_.stats.total_net_input_bytes += static_cast<uint64_t>(nread);
+    conn->session.last_interaction_ms = self->clock_.NowMs();
+    self->ProcessInput(conn);
+  }
+
+  void ProcessInput(Connection* conn) {
+    Session& s = conn->session;
+    conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
+    while (conn->in_start < conn->in_end && !s.close_after_reply && !conn->closing) {
+      if (conn->PendingOutput() > kOutputHighWater) {
+        // Backpressure: the client does not read its replies; stop parsing until it does.
+        StopReading(conn);
+        conn->paused = true;
+        break;
+      }
+      conn->parser.set_authenticated(s.authenticated);
+      std::string_view input(conn->in.data() + conn->in_start, conn->in_end - conn->in_start);
+      resp::ParseStatus status = conn->parser.Parse(input);
+      if (status == resp::ParseStatus::kNeedMore) break;
+      if (status == resp::ParseStatus::kError) {
+        resp::ReplyBuilder(&conn->out, s.protocol).Error("ERR " + conn->parser.error());
+        Log(LogLevel::kVerbose, "Protocol error (%s) from client: id=%llu addr=%s",
+            conn->parser.error().c_str(), static_cast<unsigned long long>(s.id), s.addr.c_str());
+        s.close_after_reply = true;
+        conn->in_start = conn->in_end = 0;
+        break;
+      }
+      size_t consumed = conn->parser.consumed();
+      const auto& args = conn->parser.args();
+      if (!args.empty()) {
+        if (s.monitor && !IsAllowedInMonitor(args[0])) {
+          // A MONITOR client only listens.
+        } else {
+          dispatcher_.Execute(s, args);
+        }
+      }
+      conn->in_start += consumed;
+    }
+    if (conn->in_start == conn->in_end) {
+      conn->in_start = conn->in_end = 0;
+      if (conn->in.size() > kIdleBufferKeep) {
+        conn->in.resize(kIdleBufferKeep);
+        conn->in.shrink_to_fit();
+      }
+    } else if (static_cast<int64_t>(conn->in_end - conn->in_start) >
+               state_.config.client_query_buffer_limit) {
+      Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%llu addr=%s",
+          static_cast<unsigned long long>(s.id), s.addr.c_str());
+      conn->out.clear();
+      s.close_after_reply = true;
+    }
+    MarkPending(conn);
+  }
+
+  static bool IsAllowedInMonitor(std::string_view name) {
+    auto eq = [&](std::string_view w) {
+      if (name.size() != w.size()) return false;
+      for (size_t i = 0; i < w.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(name[i])) != w[i]) return false;
+      }
+      return true;
+    };
+    return eq("quit") || eq("reset");
+  }
+
+  // --- writing ---
+  void MarkPending(Connection* conn) {
+    if (conn->pending_flush || conn->closing) return;
+    conn->pending_flush = true;
+    pending_.push_back(conn);
+  }
+
+  static void OnBeforePoll(uv_prepare_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    std::vector<Connection*> batch;
+    batch.swap(self->pending_);
+    for (Connection* conn : batch) {
+      conn->pending_flush = false;
+      if (!conn->closing) self->FlushNow(conn);
+    }
+  }
+
+  void FlushNow(Connection* conn) {
+    if (conn->closing) return;
+    if (!conn->write_in_flight && !conn->out.empty()) {
+      uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
+      int written = uv_try_write(conn->stream(), &buf, 1);
+      if (written == UV_EAGAIN) written = 0;
+      if (written < 0) {
+        Close(conn);
+        return;
+      }
+      state_.stats.total_net_output_bytes += static_cast<uint64_t>(written);
+      if (static_cast<size_t>(written) == conn->out.size()) {
+        conn->out.clear();
+        if (conn->out.capacity() > kIdleBufferKeep) conn->out.shrink_to_fit();
+      } else {
+        conn->out.erase(0, static_cast<size_t>(written));
+        conn->writing.swap(conn->out);
+        conn->write_in_flight = true;
+        conn->write_req.data = conn;
+        uv_buf_t rest = uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
+        int rc = uv_write(&conn->write_req, conn->stream(), &rest, 1, OnWrite);
+        if (rc != 0) {
+          conn->write_in_flight = false;
+          Close(conn);
+          return;
+        }
+      }
+    }
+    if (!conn->write_in_flight && conn->out.empty() && conn->session.close_after_reply) {
+      Close(conn);
+      return;
+    }
+    if (conn->paused && conn->PendingOutput() < kOutputLowWater) {
+      conn->paused = false;
+      StartReading(conn);
+      ProcessInput(conn);
+    }
+  }
+
+  static void OnWrite(uv_write_t* req, int status) {
+    auto* conn = static_cast<Connection*>(req->data);
+    Impl* self = conn->server;
+    conn->write_in_flight = false;
+    if (conn->closing) {
+      self->MaybeDelete(conn);
+      return;
+    }
+    if (status < 0) {
+      self->Close(conn);
+      return;
+    }
+    self->state_.stats.total_net_output_bytes += conn->writing.size();
+    conn->writing.clear();
+    if (conn->writing.capacity() > kIdleBufferKeep) conn->writing.shrink_to_fit();
+    self->FlushNow(conn);
+  }
+
+  // --- closing ---
+  void Close(Connection* conn) {
+    if (conn->closing) return;
+    conn->closing = true;
+    Session& s = conn->session;
+    state_.watches.UnwatchAll(&s);
+    if (s.monitor) {
+      auto& m = state_.monitors;
+      m.erase(std::remove(m.begin(), m.end(), &s), m.end());
+    }
+    state_.clients.erase(s.id);
+    connections_.erase(s.id);
+    uv_close(conn->uv_handle(), [](uv_handle_t* h) {
+      auto* c = static_cast<Connection*>(h->data);
+      c->reading = false;
+      c->server->MaybeDelete(c);
+    });
+  }
+
+  void MaybeDelete(Connection* conn) {
+    // The handle's close callback and an in-flight write's callback may come in either order.
+    if (conn->write_in_flight || !uv_is_closing(conn->uv_handle()) || conn->reading) return;
+    if (conn->pending_flush) {
+      pending_.erase(std::remove(pending_.begin(), pending_.end(), conn), pending_.end());
+    }
+    delete conn;
+  }
+
+  // --- background ---
+  static void OnCron(uv_timer_t* timer) {
+    auto* self = static_cast<Impl*>(timer->data);
+    self->Cron();
+  }
+
+  void Cron() {
+    const Config& c = state_.config;
+    int64_t period_us = 1000000 / std::max(1, c.hz);
+    // Active expiry: at most a quarter of the period, in slices that check the clock.
+    state_.keyspace.ActiveExpireCycle(SIZE_MAX, period_us / 4);
+    state_.keyspace.Cron();
+    int64_t now = clock_.NowMs();
+    if (c.timeout > 0) {
+      std::vector<Connection*> idle;
+      for (auto& [id, conn] : connections_) {
+        const Session& s = conn->session;
+        if (!s.monitor && !s.in_multi && now - s.last_interaction_ms > c.timeout * 1000) {
+          idle.push_back(conn);
+        }
+      }
+      for (Connection* conn : idle) Close(conn);
+    }
+    Stats& st = state_.stats;
+    if (now - static_cast<int64_t>(st.last_sample_ms) >= 1000) {
+      if (st.last_sample_ms != 0) {
+        double secs = static_cast<double>(now - static_cast<int64_t>(st.last_sample_ms)) / 1000.0;
+        st.instantaneous_ops_per_sec =
+            static_cast<double>(st.total_commands_processed - st.last_sample_commands) / secs;
+      }
+      st.last_sample_ms = static_cast<uint64_t>(now);
+      st.last_sample_commands = st.total_commands_processed;
+      UsedMemory();
+    }
+    if (static_cast<uint64_t>(1000 / std::max(1, c.hz)) != uv_timer_get_repeat(&cron_timer_)) {
+      uv_timer_set_repeat(&cron_timer_, static_cast<uint64_t>(1000 / std::max(1, c.hz)));
+    }
+  }
+
+  static void OnSignal(uv_signal_t* handle, int signum) {
+    auto* self = static_cast<Impl*>(handle->data);
+    Log(LogLevel::kWarning, "Received %s, scheduling shutdown...",
+        signum == SIGINT ? "SIGINT" : "SIGTERM");
+    uv_stop(self->loop_);
+  }
+
+  engine::SystemClock clock_;
+  ServerState state_;
+  Dispatcher dispatcher_;
+  uv_loop_t* loop_;
+  uv_tcp_t tcp_listener_;
+  uv_pipe_t unix_listener_;
+  bool tcp_active_ = false;
+  bool unix_active_ = false;
+  uv_prepare_t flush_handle_;
+  uv_timer_t cron_timer_;
+  uv_signal_t sigint_;
+  uv_signal_t sigterm_;
+  std::unordered_map<uint64_t, Connection*> connections_;
+  std::vector<Connection*> pending_;
+  size_t peak_memory_ = 0;
+};
+
+Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Server::~Server() = default;
+std::string Server::Start() { return impl_->Start(); }
+void Server::Run() { impl_->Run(); }
+
+}  // namespace dkv::server

@@ -1,0 +1,111 @@
+#include "src/server_state.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+namespace dkv::server {
+namespace {
+constexpr size_t kSlowLogMaxArgs = 32;
+constexpr size_t kSlowLogMaxArgLen = 128;
+
+std::string RandomRunId() {
+  std::random_device rd;
+  std::string id;
+  const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) id += hex[rd() % 16];
+  return id;
+}
+}  // namespace
+
+ServerState::ServerState(Config cfg, const engine::Clock* clk)
+    : config(std::move(cfg)),
+      clock(clk),
+      keyspace(clk, config.databases),
+      start_ms(clk->NowMs()),
+      run_id(RandomRunId()) {
+  keyspace.set_observer(&watches);
+}
+
+void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,
+                     const Session& session, int64_t max_len) {
+  SlowLogEntry entry;
+  entry.id = next_id_++;
+  entry.time_s = now_s;
+  entry.duration_us = duration_us;
+  size_t n = std::min(argv.size(), kSlowLogMaxArgs);
+  for (size_t i = 0; i < n; ++i) {
+    if (i == kSlowLogMaxArgs - 1 && argv.size() > kSlowLogMaxArgs) {
+      entry.args.push_back("... (" + std::to_string(argv.size() - kSlowLogMaxArgs + 1) +
+                           " more arguments)");
+      break;
+    }
+    std::string_view a = argv[i];
+    if (a.size() > kSlowLogMaxArgLen) {
+      entry.args.push_back(std::string(a.substr(0, kSlowLogMaxArgLen)) + "... (" +
+                           std::to_string(a.size() - kSlowLogMaxArgLen) + " more bytes)");
+    } else {
+      entry.args.emplace_back(a);
+    }
+  }
+  entry.addr = session.addr;
+  entry.name = session.name;
+  entries_.push_front(std::move(entry));
+  Trim(max_len);
+}
+
+void SlowLog::Trim(int64_t max_len) {
+  while (static_cast<int64_t>(entries_.size()) > max_len) entries_.pop_back();
+}
+
+void WatchRegistry::Watch(Session* session, int db, std::string_view key, bool expired_now) {
+  for (const WatchedKey& w : session->watched) {
+    if (w.db == db && w.key == key) return;
+  }
+  session->watched.push_back({db, std::string(key), expired_now});
+  watchers_[{db, std::string(key)}].push_back(session);
+}
+
+void WatchRegistry::UnwatchAll(Session* session) {
+  for (const WatchedKey& w : session->watched) {
+    auto it = watchers_.find(std::make_pair(w.db, w.key));
+    if (it == watchers_.end()) continue;
+    auto& list = it->second;
+    list.erase(std::remove(list.begin(), list.end(), session), list.end());
+    if (list.empty()) watchers_.erase(it);
+  }
+  session->watched.clear();
+  session->watch_dirty = false;
+}
+
+void WatchRegistry::OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) {
+  if (watchers_.empty()) return;
+  auto it = watchers_.find(std::make_pair(db, std::string(key)));
+  if (it == watchers_.end()) return;
+  for (Session* s : it->second) {
+    if (kind == engine::ChangeKind::kExpired) {
+      // Deleting a key that was already expired when watched is no logical change.
+      bool was_expired = false;
+      for (const WatchedKey& w : s->watched) {
+        if (w.db == db && w.key == key) was_expired = w.expired_at_watch;
+      }
+      if (was_expired) continue;
+    }
+    s->watch_dirty = true;
+  }
+}
+
+void WatchRegistry::OnDatabaseChanged(int) {}
+
+void WatchRegistry::TouchExistingKeys(engine::Database& db, engine::Database* other) {
+  if (watchers_.empty()) return;
+  for (auto& [where, sessions] : watchers_) {
+    if (where.first != db.index() && (other == nullptr || where.first != other->index())) continue;
+    bool exists = db.Find(where.second) != nullptr ||
+                  (other != nullptr && other->Find(where.second) != nullptr);
+    if (!exists) continue;
+    for (Session* s : sessions) s->watch_dirty = true;
+  }
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,119 @@
+// ServerState: what command handlers may use besides their own Session: the configuration, the
+// keyspace, statistics, the slow log, the client registry and WATCH bookkeeping. The libuv layer
+// owns the sockets and exposes to commands only the few actions in ServerHooks (close a client,
+// shut down). Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/clock.h"
+#include "engine/keyspace.h"
+#include "src/config.h"
+#include "src/session.h"
+
+namespace dkv::server {
+
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t usec = 0;
+  uint64_t rejected_calls = 0;
+  uint64_t failed_calls = 0;
+};
+
+struct Stats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  std::map<std::string, CommandStats, std::less<>> commands;  // by full lower-case name
+  std::map<std::string, uint64_t, std::less<>> errors;         // by error code (ERR, WRONGTYPE..)
+  // Instantaneous ops/sec, sampled by the cron.
+  uint64_t last_sample_ms = 0;
+  uint64_t last_sample_commands = 0;
+  double instantaneous_ops_per_sec = 0;
+};
+
+struct SlowLogEntry {
+  uint64_t id;
+  int64_t time_s;
+  int64_t duration_us;
+  std::vector<std::string> args;
+  std::string addr;
+  std::string name;
+};
+
+class SlowLog {
+ public:
+  void Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,
+              const Session& session, int64_t max_len);
+  const std::deque<SlowLogEntry>& entries() const { return entries_; }
+  void Reset() { entries_.clear(); }
+  void Trim(int64_t max_len);
+
+ private:
+  std::deque<SlowLogEntry> entries_;  // newest first
+  uint64_t next_id_ = 0;
+};
+
+// WATCH bookkeeping: which sessions watch which keys. Registered as the keyspace observer.
+class WatchRegistry : public engine::KeyspaceObserver {
+ public:
+  void Watch(Session* session, int db, std::string_view key, bool expired_now);
+  void UnwatchAll(Session* session);
+  void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
+  // Marks every session watching a key of `db` that exists in `db` (or in `other`) as dirty.
+  void OnDatabaseChanged(int db) override;
+  // FLUSHDB/FLUSHALL/SWAPDB: sessions watching keys that exist in the database are dirty.
+  void TouchExistingKeys(engine::Database& db, engine::Database* other);
+  bool empty() const { return watchers_.empty(); }
+
+ private:
+  std::map<std::pair<int, std::string>, std::vector<Session*>, std::less<>> watchers_;
+};
+
+// Actions only the network layer can take.
+class ServerHooks {
+ public:
+  virtual ~ServerHooks() = default;
+  // Closes the client after its pending output (CLIENT KILL); may be the caller itself.
+  virtual void KillClient(Session* session) = 0;
+  // Output was appended to another client's buffer (MONITOR): write it out soon.
+  virtual void ScheduleFlush(Session* session) = 0;
+  // Stops the server after the current command (SHUTDOWN).
+  virtual void RequestShutdown() = 0;
+  // Used memory as the allocator reports it, in bytes.
+  virtual size_t UsedMemory() = 0;
+  virtual size_t PeakMemory() = 0;
+  // Frees detached database contents off the loop thread.
+  virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
+};
+
+struct ServerState {
+  ServerState(Config cfg, const engine::Clock* clock);
+
+  Config config;
+  const engine::Clock* clock;
+  engine::Keyspace keyspace;
+  Stats stats;
+  SlowLog slowlog;
+  WatchRegistry watches;
+  std::map<uint64_t, Session*> clients;  // by id
+  std::vector<Session*> monitors;
+  uint64_t next_client_id = 1;
+  int64_t start_ms;
+  std::string run_id;
+  ServerHooks* hooks = nullptr;
+  size_t blocked_clients = 0;
+};
+
+}  // namespace dkv::server

@@ -1,0 +1,51 @@
+// Session: the state of one client that commands see and change (selected database, protocol
+// version, name, transaction queue, watched keys, flags). It knows nothing of sockets, so the
+// in-process command harness of the unit tests drives it without a network. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dkv::server {
+
+struct WatchedKey {
+  int db;
+  std::string key;
+  // The key was already logically expired when WATCH ran: its later deletion is not a change.
+  bool expired_at_watch;
+};
+
+struct Session {
+  uint64_t id = 0;
+  int db = 0;
+  int protocol = 2;
+  bool authenticated = true;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // peer "ip:port" (or "path:0" for unix sockets)
+  std::string laddr;  // local "ip:port"
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";  // lower-case full name, for CLIENT LIST's cmd=
+
+  // MULTI: commands queued verbatim, and whether one of them was refused while queueing.
+  bool in_multi = false;
+  bool multi_error = false;
+  std::vector<std::vector<std::string>> queued;
+  // WATCH: the keys, and whether one of them changed since.
+  std::vector<WatchedKey> watched;
+  bool watch_dirty = false;
+
+  bool monitor = false;
+  bool no_evict = false;
+  bool no_touch = false;
+  // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
+  bool close_after_reply = false;
+  // Replies go here; the connection writes it out.
+  std::string* out = nullptr;
+};
+
+}  // namespace dkv::server

@@ -1,0 +1,160 @@
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+
+#include "engine/keyspace.h"
+
+using namespace dkv::engine;
+
+namespace {
+struct Fixture {
+  FakeClock clock;
+  Keyspace ks{&clock, 16};
+  Database& db = ks.db(0);
+  void Advance(int64_t ms) {
+    clock.AdvanceMs(ms);
+    ks.RefreshTime();
+  }
+};
+
+struct RecordingObserver : KeyspaceObserver {
+  std::vector<std::pair<std::string, ChangeKind>> changes;
+  void OnKeyChanged(int, std::string_view key, ChangeKind kind) override {
+    changes.emplace_back(std::string(key), kind);
+  }
+  void OnDatabaseChanged(int) override {}
+};
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(database, Fixture)
+
+BOOST_AUTO_TEST_CASE(random_operations_agree_with_std_map) {
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200000; ++i) {
+    std::string key = "k" + std::to_string(rng() % 5000);
+    switch (rng() % 4) {
+      case 0:
+      case 1: {
+        std::string v = std::to_string(i);
+        db.Upsert(key, v);
+        model[key] = v;
+        break;
+      }
+      case 2:
+        BOOST_REQUIRE_EQUAL(db.Erase(key), model.erase(key) == 1);
+        break;
+      case 3: {
+        Entry* e = db.Find(key);
+        auto it = model.find(key);
+        BOOST_REQUIRE_EQUAL(e != nullptr, it != model.end());
+        if (e) BOOST_REQUIRE_EQUAL(e->value, it->second);
+        break;
+      }
+    }
+    if (i % 1000 == 0) db.Cron();
+    BOOST_REQUIRE_EQUAL(db.size(), model.size());
+  }
+  std::map<std::string, std::string> seen;
+  db.ForEach([&](Entry* e) { seen[std::string(e->key())] = e->value; });
+  BOOST_TEST((seen == model));
+}
+
+BOOST_AUTO_TEST_CASE(scan_returns_every_key_while_table_grows_and_shrinks) {
+  for (int i = 0; i < 1000; ++i) db.Insert("stable" + std::to_string(i), "v");
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0, extra = 0;
+  do {
+    cursor = db.Scan(cursor, [&](Entry* e) { seen.insert(std::string(e->key())); });
+    // Grow the table a lot between calls, then shrink it again.
+    if (calls < 20) {
+      for (int j = 0; j < 500; ++j) db.Insert("extra" + std::to_string(extra++), "v");
+    } else if (calls == 40) {
+      for (int j = 0; j < extra; ++j) db.Erase("extra" + std::to_string(j));
+      for (int j = 0; j < 200; ++j) db.Cron();
+    }
+    for (int j = 0; j < 3; ++j) db.Cron();
+    ++calls;
+  } while (cursor != 0 && calls < 1000000);
+  for (int i = 0; i < 1000; ++i) BOOST_REQUIRE(seen.count("stable" + std::to_string(i)) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(lazy_expiry_with_fake_clock) {
+  Entry* e = db.Insert("session", "data");
+  db.SetExpire(e, clock.NowMs() + 1000);
+  BOOST_TEST(db.expires_size() == 1u);
+  Advance(999);
+  BOOST_TEST(db.Find("session") != nullptr);
+  Advance(1);
+  BOOST_TEST(db.Find("session") == nullptr);
+  BOOST_TEST(db.size() == 0u);
+  BOOST_TEST(db.expires_size() == 0u);
+  BOOST_TEST(ks.stats().expired_keys == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(active_expiry_pops_only_due_keys_in_order) {
+  RecordingObserver observer;
+  ks.set_observer(&observer);
+  for (int i = 0; i < 100; ++i) {
+    Entry* e = db.Insert("k" + std::to_string(i), "v");
+    db.SetExpire(e, clock.NowMs() + 10 * (100 - i));  // k99 first
+  }
+  db.Insert("forever", "v");
+  Advance(250);
+  bool more = false;
+  size_t n = db.ExpireDue(ks.now_ms(), 1000, &more);
+  BOOST_TEST(n == 25u);
+  BOOST_TEST(!more);
+  BOOST_TEST(observer.changes.front().first == "k99");
+  BOOST_TEST((observer.changes.front().second == ChangeKind::kExpired));
+  BOOST_TEST(db.size() == 76u);
+  // Bounded: a budget of 10 keys leaves the rest for the next tick.
+  Advance(1000);
+  n = db.ExpireDue(ks.now_ms(), 10, &more);
+  BOOST_TEST(n == 10u);
+  BOOST_TEST(more);
+  ks.set_observer(nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(changing_and_removing_expiry_keeps_heap_consistent) {
+  std::mt19937 rng(3);
+  for (int i = 0; i < 2000; ++i) db.Insert("k" + std::to_string(i), "v");
+  for (int round = 0; round < 20000; ++round) {
+    Entry* e = db.FindRaw("k" + std::to_string(rng() % 2000));
+    db.SetExpire(e, (rng() % 3 == 0) ? 0 : clock.NowMs() + 1 + static_cast<int64_t>(rng() % 100000));
+  }
+  size_t with_ttl = 0;
+  db.ForEach([&](Entry* e) { with_ttl += e->has_expire(); });
+  BOOST_TEST(db.expires_size() == with_ttl);
+  Advance(200000);
+  bool more = false;
+  db.ExpireDue(ks.now_ms(), SIZE_MAX, &more);
+  BOOST_TEST(db.size() == 2000u - with_ttl);
+  BOOST_TEST(db.expires_size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(detach_and_swap) {
+  db.Insert("a", "1");
+  ks.db(1).Insert("b", "2");
+  ks.Swap(0, 1);
+  BOOST_TEST(db.Find("b") != nullptr);
+  BOOST_TEST(ks.db(1).Find("a") != nullptr);
+  auto contents = db.Detach();
+  BOOST_TEST(contents->size() == 1u);
+  BOOST_TEST(db.size() == 0u);
+  db.Insert("c", "3");
+  BOOST_TEST(db.Find("c") != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(random_entry_finds_keys) {
+  BOOST_TEST(db.RandomEntry(ks.rng()) == nullptr);
+  for (int i = 0; i < 10; ++i) db.Insert("k" + std::to_string(i), "v");
+  std::set<std::string> seen;
+  for (int i = 0; i < 500; ++i) seen.insert(std::string(db.RandomEntry(ks.rng())->key()));
+  BOOST_TEST(seen.size() == 10u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

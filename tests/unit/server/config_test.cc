@@ -1,0 +1,52 @@
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "src/config.h"
+
+using namespace dkv::server;
+
+BOOST_AUTO_TEST_SUITE(config)
+
+BOOST_AUTO_TEST_CASE(memory_units) {
+  int64_t v = 0;
+  BOOST_TEST(ParseMemory("1kb", &v));
+  BOOST_TEST(v == 1024);
+  BOOST_TEST(ParseMemory("1K", &v));
+  BOOST_TEST(v == 1000);
+  BOOST_TEST(ParseMemory("2GB", &v));
+  BOOST_TEST(v == 2LL * 1024 * 1024 * 1024);
+  BOOST_TEST(!ParseMemory("lots", &v));
+  BOOST_TEST(!ParseMemory("-1mb", &v));
+}
+
+BOOST_AUTO_TEST_CASE(yaml_file_then_flags) {
+  std::string path = "/tmp/dkv_config_test_" + std::to_string(::getpid()) + ".yaml";
+  {
+    std::ofstream f(path);
+    f << "port: 7001\nmaxmemory: 100mb\nmaxmemory-policy: allkeys-lru\n";
+  }
+  std::string a0 = "dkv-server", a2 = "--port", a3 = "7002";
+  char* argv[] = {a0.data(), path.data(), a2.data(), a3.data()};
+  Config c;
+  BOOST_TEST(ParseCommandLine(4, argv, &c) == "");
+  BOOST_TEST(c.port == 7002);
+  BOOST_TEST(c.maxmemory == 100LL * 1024 * 1024);
+  BOOST_TEST(c.maxmemory_policy == "allkeys-lru");
+  std::remove(path.c_str());
+}
+
+BOOST_AUTO_TEST_CASE(bad_files_and_options_are_refused_with_reasons) {
+  Config c;
+  BOOST_TEST(LoadConfigFile("/nonexistent/dkv.yaml", &c).find("cannot load") != std::string::npos);
+  std::string a0 = "dkv-server", a1 = "--nosuch", a2 = "1";
+  char* argv[] = {a0.data(), a1.data(), a2.data()};
+  BOOST_TEST(ParseCommandLine(3, argv, &c) == "unknown option '--nosuch'");
+  std::string b1 = "--port", b2 = "70000";
+  char* argv2[] = {a0.data(), b1.data(), b2.data()};
+  BOOST_TEST(ParseCommandLine(3, argv2, &c).find("between 0 and 65535") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,43 @@
+// CommandHarness: runs argument vectors through the real Dispatcher and command table, with no
+// sockets, a FakeClock, and each session's replies captured as raw RESP bytes.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/clock.h"
+#include "src/dispatcher.h"
+#include "src/server_state.h"
+
+namespace dkv::server {
+
+class CommandHarness : public ServerHooks {
+ public:
+  explicit CommandHarness(Config config = {});
+  // Runs one command as client `client` (created on first use) and returns its reply bytes.
+  std::string Run(const std::vector<std::string>& argv, int client = 0);
+  void AdvanceMs(int64_t ms) { clock.AdvanceMs(ms); }
+  Session& session(int client);
+
+  void KillClient(Session* s) override { s->close_after_reply = true; }
+  void ScheduleFlush(Session*) override {}
+  void RequestShutdown() override { shutdown_requested = true; }
+  size_t UsedMemory() override { return 0; }
+  size_t PeakMemory() override { return 0; }
+  void FreeLater(std::unique_ptr<engine::Database::Contents>) override {}
+
+  engine::FakeClock clock;
+  ServerState state;
+  Dispatcher dispatcher;
+  bool shutdown_requested = false;
+
+ private:
+  struct Client {
+    Session session;
+    std::string out;
+  };
+  std::vector<std::unique_ptr<Client>> clients_;
+};
+
+}  // namespace dkv::server
