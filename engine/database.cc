@@ -201,9 +201,8 @@ Entry* Database::Upsert(std::string_view key, std::string value, bool keep_ttl) 
 }
 
 void Database::DestroyEntry(Entry* entry) {
-  size_t bytes = sizeof(Entry) + entry->key_len_;
   entry->~Entry();
-  ::operator delete(static_cast<void*>(entry), bytes);
+  ::operator delete(static_cast<void*>(entry));
 }
 
 bool Database::Erase(std::string_view key) {

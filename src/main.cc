@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "src/command_docs.h"
 #include "src/config.h"
 #include "src/log.h"
 #include "src/server.h"
@@ -22,6 +23,10 @@ int main(int argc, char** argv) {
     std::printf(
         "Usage: dkv-server [/path/to/dkv.yaml] [--option value ...]\n"
         "Options are those of conf/dkv.yaml (Redis' names): --port 6380 --bind 127.0.0.1 ...\n");
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "--gen-command-docs") == 0) {
+    std::fputs(CommandDocsMarkdown().c_str(), stdout);
     return 0;
   }
   Config config;

@@ -13,7 +13,8 @@ reply from redis-server.  The last line printed is
 
     difftest: N passed, M failed
 
-and the exit status is non-zero when M > 0 or when a server died.
+and the exit status is non-zero when M > 0, when a server died, or when the
+dkv-server log holds a sanitizer report.
 
 Case file format (see README.md next to this file)
 --------------------------------------------------
@@ -77,6 +78,8 @@ MAX_REPEAT = 16 * 1024 * 1024
 SHOW_BYTES = 300
 MAX_TIMEOUTS_IN_A_ROW = 5
 START_ATTEMPTS = 3
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "WARNING: ThreadSanitizer", "runtime error:")
 
 MODIFIERS = ("@type", "@skip", "@sorted", "@sortedscan")
 
@@ -521,6 +524,18 @@ class Server:
         lines = data.decode("utf-8", "replace").splitlines()
         return "\n".join(lines[-n:])
 
+    def sanitizer_report(self, n=60):
+        """Lines from the first sanitizer report in the log, or ''."""
+        try:
+            with open(self.logpath, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return ""
+        for i, line in enumerate(lines):
+            if any(m in line for m in SANITIZER_MARKERS):
+                return "\n".join(lines[i:i + n])
+        return ""
+
     def cleanup(self):
         shutil.rmtree(self.tmpdir, ignore_errors=True)
 
@@ -754,6 +769,11 @@ def main(argv=None):
     finally:
         redis_srv.stop()
         dkv_srv.stop()
+        sanitizer = dkv_srv.sanitizer_report()
+        if sanitizer:
+            print("---- sanitizer report in the dkv-server log ----\n%s" % sanitizer)
+            if result.fatal is None:
+                result.fatal = "dkv-server log has a sanitizer report"
         if result.fatal:
             shown = [dkv_srv]
             if "redis" in result.fatal:

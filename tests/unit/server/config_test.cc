@@ -49,4 +49,19 @@ BOOST_AUTO_TEST_CASE(bad_files_and_options_are_refused_with_reasons) {
   BOOST_TEST(ParseCommandLine(3, argv2, &c).find("between 0 and 65535") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(shipped_config_loads_and_documents_every_option) {
+  Config c;
+  std::string path = std::string(DKV_SOURCE_DIR) + "/conf/dkv.yaml";
+  BOOST_TEST(LoadConfigFile(path, &c) == "");
+  BOOST_TEST(c.port == 6379);
+  BOOST_TEST(c.bind == "127.0.0.1");
+  std::ifstream f(path);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  for (const ConfigParam& p : ConfigParams()) {
+    BOOST_TEST_CONTEXT(p.name) {
+      BOOST_TEST(text.find("\n" + std::string(p.name) + ":") != std::string::npos);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
