@@ -44,7 +44,12 @@ std::string FormatAddr(const struct sockaddr_storage& ss) {
     auto* sin6 = reinterpret_cast<const struct sockaddr_in6*>(&ss);
     uv_ip6_name(sin6, ip, sizeof(ip));
     port = ntohs(sin6->sin6_port);
-    return "[" + std::string(ip) + "]:" + std::to_string(port);
+    // Built by appends: GCC 12 reports a false -Wrestrict on "[" + std::string(...).
+    std::string out("[");
+    out.append(ip);
+    out.append("]:");
+    out.append(std::to_string(port));
+    return out;
   }
   return "?:0";
 }
