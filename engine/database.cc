@@ -221,9 +221,9 @@ bool Database::Unlink(std::string_view key, Entry* target) {
     Entry** slot = &table.buckets[hash & (table.size - 1)];
     while (*slot != nullptr) {
       Entry* e = *slot;
-      if (target != nullptr ? e == target
-                            : (e->key_len_ == key.size() &&
-                               std::memcmp(e + 1, key.data(), key.size()) == 0)) {
+      if (target != nullptr
+              ? e == target
+              : (e->key_len_ == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0)) {
         *slot = e->next_;
         table.used--;
         if (e->heap_index_ != UINT32_MAX) HeapRemove(e);
@@ -298,7 +298,8 @@ Entry* Database::RandomEntry(std::mt19937_64& rng) {
     if (Rehashing()) {
       uint64_t span = tables_[0].size + tables_[1].size;
       uint64_t i = rng() % span;
-      bucket = i < tables_[0].size ? tables_[0].buckets[i] : tables_[1].buckets[i - tables_[0].size];
+      bucket =
+          i < tables_[0].size ? tables_[0].buckets[i] : tables_[1].buckets[i - tables_[0].size];
     } else {
       bucket = tables_[0].buckets[rng() & (tables_[0].size - 1)];
     }

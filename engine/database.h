@@ -26,9 +26,7 @@ class Entry {
   Entry& operator=(const Entry&) = delete;
 
   // Valid as long as the entry lives.
-  std::string_view key() const {
-    return {reinterpret_cast<const char*>(this + 1), key_len_};
-  }
+  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len_}; }
   int64_t expire_at_ms() const { return expire_at_ms_; }
   bool has_expire() const { return expire_at_ms_ != 0; }
 

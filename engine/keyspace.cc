@@ -1,4 +1,5 @@
 #include "engine/keyspace.h"
+
 #include <algorithm>
 
 namespace dkv::engine {

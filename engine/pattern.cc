@@ -146,9 +146,12 @@ std::unique_ptr<Pattern> Pattern::CompileRedisGlob(std::string_view glob, std::s
 
 bool Pattern::Matches(std::string_view key) const {
   switch (kind_) {
-    case Kind::kAll: return true;
-    case Kind::kLiteral: return key == prefix_;
-    case Kind::kPrefix: return key.substr(0, prefix_.size()) == prefix_;
+    case Kind::kAll:
+      return true;
+    case Kind::kLiteral:
+      return key == prefix_;
+    case Kind::kPrefix:
+      return key.substr(0, prefix_.size()) == prefix_;
     case Kind::kRegex:
       if (key.substr(0, prefix_.size()) != prefix_) return false;
       return RE2::FullMatch(re2::StringPiece(key.data(), key.size()), *regex_);

@@ -76,12 +76,24 @@ bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
         } else if (c == '\\' && p + 1 < n) {
           ++p;
           switch (line[p]) {
-            case 'n': current.push_back('\n'); break;
-            case 'r': current.push_back('\r'); break;
-            case 't': current.push_back('\t'); break;
-            case 'b': current.push_back('\b'); break;
-            case 'a': current.push_back('\a'); break;
-            default: current.push_back(line[p]); break;
+            case 'n':
+              current.push_back('\n');
+              break;
+            case 'r':
+              current.push_back('\r');
+              break;
+            case 't':
+              current.push_back('\t');
+              break;
+            case 'b':
+              current.push_back('\b');
+              break;
+            case 'a':
+              current.push_back('\a');
+              break;
+            default:
+              current.push_back(line[p]);
+              break;
           }
         } else if (c == '"') {
           // The closing quote must be followed by a space or the end of the line.
@@ -165,9 +177,8 @@ ParseStatus RequestParser::Parse(std::string_view input) {
 }
 
 ParseStatus RequestParser::ParseInline(std::string_view input) {
-  const void* found = pos_ < input.size()
-                          ? std::memchr(input.data() + pos_, '\n', input.size() - pos_)
-                          : nullptr;
+  const void* found =
+      pos_ < input.size() ? std::memchr(input.data() + pos_, '\n', input.size() - pos_) : nullptr;
   if (found == nullptr) {
     if (input.size() > limits_.max_inline_len) {
       return Fail("Protocol error: too big inline request");

@@ -68,9 +68,9 @@ class RequestParser {
 
   ParserLimits limits_;
   State state_ = State::kStart;
-  size_t pos_ = 0;           // next byte to look at, relative to the request's first byte
-  int64_t argc_ = 0;         // multibulk: number of arguments announced
-  int64_t bulk_len_ = 0;     // length of the bulk string being read
+  size_t pos_ = 0;        // next byte to look at, relative to the request's first byte
+  int64_t argc_ = 0;      // multibulk: number of arguments announced
+  int64_t bulk_len_ = 0;  // length of the bulk string being read
   std::vector<std::pair<size_t, size_t>> spans_;  // (offset, length) of parsed bulk arguments
   std::vector<std::string> inline_args_;
   std::vector<std::string_view> args_;

@@ -42,9 +42,14 @@ void ReplyBuilder::Error(std::string_view message) {
 
 void ReplyBuilder::Integer(int64_t v) {
   switch (v) {
-    case 0: out_->append(":0\r\n", 4); return;
-    case 1: out_->append(":1\r\n", 4); return;
-    default: Header(':', v);
+    case 0:
+      out_->append(":0\r\n", 4);
+      return;
+    case 1:
+      out_->append(":1\r\n", 4);
+      return;
+    default:
+      Header(':', v);
   }
 }
 
@@ -109,7 +114,9 @@ void ReplyBuilder::MapHeader(size_t pairs) {
   }
 }
 
-void ReplyBuilder::SetHeader(size_t n) { Header(protocol_ >= 3 ? '~' : '*', static_cast<int64_t>(n)); }
+void ReplyBuilder::SetHeader(size_t n) {
+  Header(protocol_ >= 3 ? '~' : '*', static_cast<int64_t>(n));
+}
 
 void ReplyBuilder::FinishDeferredMap(size_t handle, size_t pairs) {
   if (protocol_ >= 3) {

@@ -28,8 +28,8 @@ class ReplyBuilder {
   void Error(std::string_view message);
   void Integer(int64_t v);
   void Bulk(std::string_view s);
-  void Null();       // missing value: `$-1` (RESP2) or `_` (RESP3)
-  void NullArray();  // aborted EXEC and the like: `*-1` (RESP2) or `_` (RESP3)
+  void Null();            // missing value: `$-1` (RESP2) or `_` (RESP3)
+  void NullArray();       // aborted EXEC and the like: `*-1` (RESP2) or `_` (RESP3)
   void Double(double d);  // a bulk string (RESP2) or `,` (RESP3), formatted as Redis does
   void Bool(bool b);      // `:1`/`:0` (RESP2) or `#t`/`#f` (RESP3)
   // Free text such as INFO and CLIENT LIST: a bulk string (RESP2) or `=` verbatim "txt" (RESP3).

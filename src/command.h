@@ -23,13 +23,13 @@ enum CommandFlag : uint32_t {
   kDenyOom = 1u << 2,
   kAdmin = 1u << 3,
   kFast = 1u << 4,
-  kNoAuth = 1u << 5,      // allowed before AUTH
-  kLoading = 1u << 6,     // allowed while loading
+  kNoAuth = 1u << 5,   // allowed before AUTH
+  kLoading = 1u << 6,  // allowed while loading
   kStale = 1u << 7,
   kSkipMonitor = 1u << 8,
   kSkipSlowlog = 1u << 9,
   kNoScript = 1u << 10,
-  kNoMulti = 1u << 11,    // runs at once inside MULTI instead of being queued
+  kNoMulti = 1u << 11,  // runs at once inside MULTI instead of being queued
   kAllowBusy = 1u << 12,
   kMovableKeys = 1u << 13,
 };

@@ -33,11 +33,10 @@ std::string CommandDocsMarkdown() {
           c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
         }
       }
-      std::string keys = spec->first_key == 0
-                             ? "-"
-                             : std::to_string(spec->first_key) + ", " +
-                                   std::to_string(spec->last_key) + ", " +
-                                   std::to_string(spec->key_step);
+      std::string keys = spec->first_key == 0 ? "-"
+                                              : std::to_string(spec->first_key) + ", " +
+                                                    std::to_string(spec->last_key) + ", " +
+                                                    std::to_string(spec->key_step);
       md += "| `" + name + "` | " + std::to_string(spec->arity) + " | " + keys + " | " +
             std::string(spec->since) + " | " + std::string(spec->summary) + " | " +
             std::string(spec->complexity) + " |\n";

@@ -19,7 +19,7 @@ std::string Lower(std::string_view s) {
 }
 
 std::function<std::string(Config&, std::string_view)> IntSetter(int Config::*field, int64_t lo,
-                                                                  int64_t hi) {
+                                                                int64_t hi) {
   return [=](Config& c, std::string_view v) -> std::string {
     int64_t n;
     if (!engine::ParseInt64(v, &n)) return "argument couldn't be parsed into an integer";
@@ -33,7 +33,7 @@ std::function<std::string(Config&, std::string_view)> IntSetter(int Config::*fie
 }
 
 std::function<std::string(Config&, std::string_view)> Int64Setter(int64_t Config::*field,
-                                                                    int64_t lo, int64_t hi) {
+                                                                  int64_t lo, int64_t hi) {
   return [=](Config& c, std::string_view v) -> std::string {
     int64_t n;
     if (!engine::ParseInt64(v, &n)) return "argument couldn't be parsed into an integer";
@@ -47,7 +47,7 @@ std::function<std::string(Config&, std::string_view)> Int64Setter(int64_t Config
 }
 
 std::function<std::string(Config&, std::string_view)> MemorySetter(int64_t Config::*field,
-                                                                     int64_t lo) {
+                                                                   int64_t lo) {
   return [=](Config& c, std::string_view v) -> std::string {
     int64_t n;
     if (!ParseMemory(v, &n)) return "argument must be a memory value";
@@ -159,8 +159,8 @@ std::vector<ConfigParam> BuildParams() {
        MemorySetter(&Config::maxmemory, 0), Getter(&Config::maxmemory)},
       {"maxmemory-policy", true, "Eviction policy, as Redis'.",
        EnumSetter(&Config::maxmemory_policy,
-                  {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                   "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}),
+                  {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+                   "allkeys-lfu", "allkeys-random", "noeviction"}),
        Getter(&Config::maxmemory_policy)},
       {"maxmemory-samples", true, "Keys sampled per eviction.",
        IntSetter(&Config::maxmemory_samples, 1, 64), Getter(&Config::maxmemory_samples)},
@@ -198,15 +198,29 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   std::string lower = Lower(s);
   int64_t mul = 1;
   auto ends = [&](std::string_view suf) {
-    return lower.size() > suf.size() && lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
+    return lower.size() > suf.size() &&
+           lower.compare(lower.size() - suf.size(), suf.size(), suf) == 0;
   };
   size_t cut = 0;
-  if (ends("kb")) { mul = 1024; cut = 2; }
-  else if (ends("mb")) { mul = 1024LL * 1024; cut = 2; }
-  else if (ends("gb")) { mul = 1024LL * 1024 * 1024; cut = 2; }
-  else if (ends("k")) { mul = 1000; cut = 1; }
-  else if (ends("m")) { mul = 1000LL * 1000; cut = 1; }
-  else if (ends("g")) { mul = 1000LL * 1000 * 1000; cut = 1; }
+  if (ends("kb")) {
+    mul = 1024;
+    cut = 2;
+  } else if (ends("mb")) {
+    mul = 1024LL * 1024;
+    cut = 2;
+  } else if (ends("gb")) {
+    mul = 1024LL * 1024 * 1024;
+    cut = 2;
+  } else if (ends("k")) {
+    mul = 1000;
+    cut = 1;
+  } else if (ends("m")) {
+    mul = 1000LL * 1000;
+    cut = 1;
+  } else if (ends("g")) {
+    mul = 1000LL * 1000 * 1000;
+    cut = 1;
+  }
   int64_t n;
   if (!engine::ParseInt64(std::string_view(lower).substr(0, lower.size() - cut), &n) || n < 0) {
     return false;

@@ -184,7 +184,8 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   if (session.out->size() > out_start && (*session.out)[out_start] == '-') {
     cs.failed_calls++;
     state_->stats.total_error_replies++;
-    state_->stats.errors[std::string(ErrorCode(std::string_view(*session.out).substr(out_start)))]++;
+    state_->stats
+        .errors[std::string(ErrorCode(std::string_view(*session.out).substr(out_start)))]++;
   }
   const Config& cfg = state_->config;
   if (cfg.slowlog_log_slower_than >= 0 && duration >= cfg.slowlog_log_slower_than &&
@@ -227,13 +228,27 @@ void Dispatcher::FeedMonitors(const Session& session, Args argv) {
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {
-        case '\\': line += "\\\\"; break;
-        case '"': line += "\\\""; break;
-        case '\n': line += "\\n"; break;
-        case '\r': line += "\\r"; break;
-        case '\t': line += "\\t"; break;
-        case '\a': line += "\\a"; break;
-        case '\b': line += "\\b"; break;
+        case '\\':
+          line += "\\\\";
+          break;
+        case '"':
+          line += "\\\"";
+          break;
+        case '\n':
+          line += "\\n";
+          break;
+        case '\r':
+          line += "\\r";
+          break;
+        case '\t':
+          line += "\\t";
+          break;
+        case '\a':
+          line += "\\a";
+          break;
+        case '\b':
+          line += "\\b";
+          break;
         default:
           if (c >= 32 && c < 127) {
             line += static_cast<char>(c);

@@ -35,12 +35,18 @@ inline std::string InvalidExpire(std::string_view command) {
 // The reply text for an engine operation's failure.
 inline std::string_view FromOp(engine::OpStatus status) {
   switch (status) {
-    case engine::OpStatus::kOk: return "";
-    case engine::OpStatus::kNotInteger: return kNotInteger;
-    case engine::OpStatus::kNotFloat: return kNotFloat;
-    case engine::OpStatus::kOverflow: return kOverflow;
-    case engine::OpStatus::kNanOrInfinity: return kNanOrInf;
-    case engine::OpStatus::kTooLarge: return kTooLarge;
+    case engine::OpStatus::kOk:
+      return "";
+    case engine::OpStatus::kNotInteger:
+      return kNotInteger;
+    case engine::OpStatus::kNotFloat:
+      return kNotFloat;
+    case engine::OpStatus::kOverflow:
+      return kOverflow;
+    case engine::OpStatus::kNanOrInfinity:
+      return kNanOrInf;
+    case engine::OpStatus::kTooLarge:
+      return kTooLarge;
   }
   return "ERR internal error";
 }

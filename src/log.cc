@@ -14,11 +14,16 @@ FILE* g_file = nullptr;
 }  // namespace
 
 void SetLogLevel(const std::string& level) {
-  if (level == "debug") g_level = LogLevel::kDebug;
-  else if (level == "verbose") g_level = LogLevel::kVerbose;
-  else if (level == "notice") g_level = LogLevel::kNotice;
-  else if (level == "warning") g_level = LogLevel::kWarning;
-  else if (level == "nothing") g_level = LogLevel::kNothing;
+  if (level == "debug")
+    g_level = LogLevel::kDebug;
+  else if (level == "verbose")
+    g_level = LogLevel::kVerbose;
+  else if (level == "notice")
+    g_level = LogLevel::kNotice;
+  else if (level == "warning")
+    g_level = LogLevel::kWarning;
+  else if (level == "nothing")
+    g_level = LogLevel::kNothing;
 }
 
 void SetLogFile(const std::string& path) {

@@ -67,15 +67,15 @@ class Server::Impl : public ServerHooks {
     bool is_tcp = true;
     Session session;
     resp::RequestParser parser;
-    std::string in;         // received bytes; [in_start, in.size()) not parsed yet
+    std::string in;  // received bytes; [in_start, in.size()) not parsed yet
     size_t in_start = 0;
     size_t in_end = 0;
-    std::string out;        // replies not yet handed to the kernel
-    std::string writing;    // bytes of the write in flight
+    std::string out;      // replies not yet handed to the kernel
+    std::string writing;  // bytes of the write in flight
     uv_write_t write_req;
     bool write_in_flight = false;
     bool reading = false;
-    bool paused = false;    // reading stopped by backpressure
+    bool paused = false;  // reading stopped by backpressure
     bool closing = false;
     bool pending_flush = false;
 
@@ -84,8 +84,7 @@ class Server::Impl : public ServerHooks {
     size_t PendingOutput() const { return out.size() + writing.size(); }
   };
 
-  explicit Impl(Config config)
-      : state_(std::move(config), &clock_), dispatcher_(&state_) {
+  explicit Impl(Config config) : state_(std::move(config), &clock_), dispatcher_(&state_) {
     state_.hooks = this;
     loop_ = uv_default_loop();
   }
@@ -104,7 +103,8 @@ class Server::Impl : public ServerHooks {
                    : uv_ip4_addr(c.bind.c_str(), c.port, reinterpret_cast<sockaddr_in*>(&addr));
       if (rc != 0) return "invalid bind address '" + c.bind + "': " + uv_strerror(rc);
       rc = uv_tcp_bind(&tcp_listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
-      if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&tcp_listener_), 511, OnTcpConnect);
+      if (rc == 0)
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&tcp_listener_), 511, OnTcpConnect);
       if (rc != 0) {
         return "cannot listen on " + c.bind + ":" + std::to_string(c.port) + ": " + uv_strerror(rc);
       }
@@ -116,7 +116,8 @@ class Server::Impl : public ServerHooks {
       unlink(c.unixsocket.c_str());
       int rc = uv_pipe_bind(&unix_listener_, c.unixsocket.c_str());
       if (rc == 0 && c.unixsocketperm != 0) chmod(c.unixsocket.c_str(), c.unixsocketperm);
-      if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&unix_listener_), 511, OnUnixConnect);
+      if (rc == 0)
+        rc = uv_listen(reinterpret_cast<uv_stream_t*>(&unix_listener_), 511, OnUnixConnect);
       if (rc != 0) return "cannot listen on unix socket " + c.unixsocket + ": " + uv_strerror(rc);
       unix_listener_.data = this;
       unix_active_ = true;
@@ -210,8 +211,7 @@ class Server::Impl : public ServerHooks {
     work->contents = std::move(contents);
     work->req.data = work;
     uv_queue_work(
-        loop_, &work->req,
-        [](uv_work_t* req) { static_cast<Work*>(req->data)->contents.reset(); },
+        loop_, &work->req, [](uv_work_t* req) { static_cast<Work*>(req->data)->contents.reset(); },
         [](uv_work_t* req, int) { delete static_cast<Work*>(req->data); });
   }
 
@@ -370,7 +370,8 @@ class Server::Impl : public ServerHooks {
       }
     } else if (static_cast<int64_t>(conn->in_end - conn->in_start) >
                state_.config.client_query_buffer_limit) {
-      Log(LogLevel::kWarning, "Closing client that reached max query buffer length: id=%llu addr=%s",
+      Log(LogLevel::kWarning,
+          "Closing client that reached max query buffer length: id=%llu addr=%s",
           static_cast<unsigned long long>(s.id), s.addr.c_str());
       conn->out.clear();
       s.close_after_reply = true;
@@ -425,7 +426,8 @@ class Server::Impl : public ServerHooks {
         conn->writing.swap(conn->out);
         conn->write_in_flight = true;
         conn->write_req.data = conn;
-        uv_buf_t rest = uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
+        uv_buf_t rest =
+            uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
         int rc = uv_write(&conn->write_req, conn->stream(), &rest, 1, OnWrite);
         if (rc != 0) {
           conn->write_in_flight = false;

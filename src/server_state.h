@@ -36,7 +36,7 @@ struct Stats {
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   std::map<std::string, CommandStats, std::less<>> commands;  // by full lower-case name
-  std::map<std::string, uint64_t, std::less<>> errors;         // by error code (ERR, WRONGTYPE..)
+  std::map<std::string, uint64_t, std::less<>> errors;        // by error code (ERR, WRONGTYPE..)
   // Instantaneous ops/sec, sampled by the cron.
   uint64_t last_sample_ms = 0;
   uint64_t last_sample_commands = 0;

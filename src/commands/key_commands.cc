@@ -103,8 +103,7 @@ void CmdScan(CommandContext& ctx, Args argv) {
   char* end = nullptr;
   errno = 0;
   uint64_t cursor = std::strtoull(cursor_text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(cursor_text[0])) ||
-      *end != '\0' || errno == ERANGE) {
+  if (std::isspace(static_cast<unsigned char>(cursor_text[0])) || *end != '\0' || errno == ERANGE) {
     return ctx.reply.Error(errors::kInvalidCursor);
   }
   int64_t count = 10;

@@ -397,13 +397,20 @@ void CmdCommandGetKeys(CommandContext& ctx, Args argv) {
 void CmdCommandHelp(CommandContext& ctx, Args) {
   static constexpr std::string_view kLines[] = {
       "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "(no subcommand)", "    Return details about all commands.",
-      "COUNT", "    Return the total number of commands in this server.",
-      "LIST", "    Return a list of all commands in this server.",
-      "INFO [<command-name> ...]", "    Return details about multiple commands.",
-      "DOCS [<command-name> ...]", "    Return documentation details about multiple commands.",
-      "GETKEYS <full-command>", "    Return the keys from a full command.",
-      "HELP", "    Print this help.",
+      "(no subcommand)",
+      "    Return details about all commands.",
+      "COUNT",
+      "    Return the total number of commands in this server.",
+      "LIST",
+      "    Return a list of all commands in this server.",
+      "INFO [<command-name> ...]",
+      "    Return details about multiple commands.",
+      "DOCS [<command-name> ...]",
+      "    Return documentation details about multiple commands.",
+      "GETKEYS <full-command>",
+      "    Return the keys from a full command.",
+      "HELP",
+      "    Print this help.",
   };
   ctx.reply.ArrayHeader(std::size(kLines));
   for (std::string_view line : kLines) ctx.reply.Simple(line);
@@ -644,12 +651,11 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
 }  // namespace
 
 void CmdInfo(CommandContext& ctx, Args argv) {
-  static constexpr std::string_view kDefault[] = {"server", "clients", "memory", "persistence",
-                                                  "stats", "replication", "cpu", "keyspace"};
-  static constexpr std::string_view kAll[] = {"server",      "clients", "memory",
-                                              "persistence", "stats",   "replication",
-                                              "cpu",         "commandstats", "errorstats",
-                                              "keyspace"};
+  static constexpr std::string_view kDefault[] = {"server", "clients",     "memory", "persistence",
+                                                  "stats",  "replication", "cpu",    "keyspace"};
+  static constexpr std::string_view kAll[] = {"server",     "clients",     "memory", "persistence",
+                                              "stats",      "replication", "cpu",    "commandstats",
+                                              "errorstats", "keyspace"};
   std::vector<std::string> wanted;
   if (argv.size() == 1) {
     wanted.assign(std::begin(kDefault), std::end(kDefault));

@@ -36,8 +36,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args) {
   dir_ = mkdtemp(tmpl);
   for (int attempt = 0; attempt < 5; ++attempt) {
     port_ = FreePort();
-    std::vector<std::string> args = {bin, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                     "--dir", dir_, "--loglevel", "warning"};
+    std::vector<std::string> args = {bin,      "--port",     std::to_string(port_),
+                                     "--bind", "127.0.0.1",  "--dir",
+                                     dir_,     "--loglevel", "warning"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     pid_ = fork();
     if (pid_ == 0) {

@@ -124,7 +124,8 @@ BOOST_AUTO_TEST_CASE(changing_and_removing_expiry_keeps_heap_consistent) {
   for (int i = 0; i < 2000; ++i) db.Insert("k" + std::to_string(i), "v");
   for (int round = 0; round < 20000; ++round) {
     Entry* e = db.FindRaw("k" + std::to_string(rng() % 2000));
-    db.SetExpire(e, (rng() % 3 == 0) ? 0 : clock.NowMs() + 1 + static_cast<int64_t>(rng() % 100000));
+    db.SetExpire(e,
+                 (rng() % 3 == 0) ? 0 : clock.NowMs() + 1 + static_cast<int64_t>(rng() % 100000));
   }
   size_t with_ttl = 0;
   db.ForEach([&](Entry* e) { with_ttl += e->has_expire(); });

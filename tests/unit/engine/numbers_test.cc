@@ -1,6 +1,6 @@
-#include <boost/test/unit_test.hpp>
-
 #include "engine/numbers.h"
+
+#include <boost/test/unit_test.hpp>
 
 using namespace dkv::engine;
 

@@ -1,8 +1,8 @@
+#include "engine/pattern.h"
+
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <string>
-
-#include "engine/pattern.h"
 
 using namespace dkv::engine;
 
@@ -26,7 +26,7 @@ BOOST_AUTO_TEST_CASE(table_of_patterns) {
       {"h[^e]llo", "hallo", true},
       {"h[^e]llo", "hello", false},
       {"h[a-b]llo", "hbllo", true},
-      {"h[b-a]llo", "hallo", true},  // reversed ranges are swapped
+      {"h[b-a]llo", "hallo", true},      // reversed ranges are swapped
       {"app.*", "app.config.db", true},  // Redis' * crosses dots
       {"app.?", "app.x", true},
       {"a\\*b", "a*b", true},

@@ -1,7 +1,8 @@
+#include "engine/string_ops.h"
+
 #include <boost/test/unit_test.hpp>
 
 #include "engine/keyspace.h"
-#include "engine/string_ops.h"
 
 using namespace dkv::engine;
 

@@ -1,8 +1,8 @@
+#include "resp/parser.h"
+
 #include <boost/test/unit_test.hpp>
 #include <string>
 #include <vector>
-
-#include "resp/parser.h"
 
 using dkv::resp::ParserLimits;
 using dkv::resp::ParseStatus;
@@ -116,8 +116,7 @@ BOOST_AUTO_TEST_CASE(protocol_errors_have_redis_texts) {
   BOOST_TEST(FeedWhole("*1\r\n$600000000\r\n").error == "Protocol error: invalid bulk length");
   BOOST_TEST(FeedWhole("*1\r\n+foo\r\n").error == "Protocol error: expected '$', got '+'");
   BOOST_TEST(FeedWhole("SET \"abc\r\n").error == "Protocol error: unbalanced quotes in request");
-  BOOST_TEST(FeedWhole("SET \"abc\"x\r\n").error ==
-             "Protocol error: unbalanced quotes in request");
+  BOOST_TEST(FeedWhole("SET \"abc\"x\r\n").error == "Protocol error: unbalanced quotes in request");
   BOOST_TEST(FeedWhole(std::string(70000, 'a')).error == "Protocol error: too big inline request");
   BOOST_TEST(FeedWhole("*" + std::string(70000, '1')).error ==
              "Protocol error: too big mbulk count string");

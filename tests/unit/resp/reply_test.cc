@@ -1,9 +1,9 @@
+#include "resp/reply.h"
+
 #include <hiredis/hiredis.h>
 
 #include <boost/test/unit_test.hpp>
 #include <string>
-
-#include "resp/reply.h"
 
 using dkv::resp::ReplyBuilder;
 
@@ -30,7 +30,8 @@ BOOST_AUTO_TEST_CASE(resp2_encodings) {
   r.Null();
   r.NullArray();
   r.Error("ERR bad\r\nthing");
-  BOOST_TEST(out == std::string("+OK\r\n:-42\r\n$3\r\na\0b\r\n$-1\r\n*-1\r\n-ERR bad  thing\r\n", 47));
+  BOOST_TEST(out ==
+             std::string("+OK\r\n:-42\r\n$3\r\na\0b\r\n$-1\r\n*-1\r\n-ERR bad  thing\r\n", 47));
 }
 
 BOOST_AUTO_TEST_CASE(resp3_types_and_map_fallback) {

@@ -1,10 +1,10 @@
-#include <boost/test/unit_test.hpp>
-#include <cstdio>
+#include "src/config.h"
+
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
+#include <cstdio>
 #include <fstream>
-
-#include "src/config.h"
 
 using namespace dkv::server;
 

@@ -58,8 +58,7 @@ BOOST_AUTO_TEST_CASE(set_get_with_expiry_on_fake_clock) {
 
 BOOST_AUTO_TEST_CASE(set_options_and_conflicts) {
   BOOST_TEST(Run({"SET", "k", "v", "NX", "XX"}) == "-ERR syntax error\r\n");
-  BOOST_TEST(Run({"SET", "k", "v", "EX", "0"}) ==
-             "-ERR invalid expire time in 'set' command\r\n");
+  BOOST_TEST(Run({"SET", "k", "v", "EX", "0"}) == "-ERR invalid expire time in 'set' command\r\n");
   BOOST_TEST(Run({"SET", "k", "v", "NX", "GET"}) == "$-1\r\n");
   BOOST_TEST(Run({"SET", "k", "w", "NX", "GET"}) == "$1\r\nv\r\n");
   BOOST_TEST(Run({"SET", "k", "x", "IFEQ", "nope"}) == "$-1\r\n");
@@ -83,8 +82,7 @@ BOOST_AUTO_TEST_CASE(watch_and_exec_across_two_clients) {
 BOOST_AUTO_TEST_CASE(queue_errors_abort_exec) {
   Run({"MULTI"});
   BOOST_TEST(Run({"GET"}) == "-ERR wrong number of arguments for 'get' command\r\n");
-  BOOST_TEST(Run({"EXEC"}) ==
-             "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  BOOST_TEST(Run({"EXEC"}) == "-EXECABORT Transaction discarded because of previous errors.\r\n");
   BOOST_TEST(Run({"EXEC"}) == "-ERR EXEC without MULTI\r\n");
 }
 
@@ -106,7 +104,9 @@ BOOST_AUTO_TEST_CASE(requirepass_gates_commands) {
 }
 
 BOOST_AUTO_TEST_CASE(config_set_is_all_or_nothing) {
-  BOOST_TEST(Run({"CONFIG", "SET", "hz", "20", "maxmemory", "lots"}).rfind("-ERR CONFIG SET failed", 0) == 0u);
+  BOOST_TEST(
+      Run({"CONFIG", "SET", "hz", "20", "maxmemory", "lots"}).rfind("-ERR CONFIG SET failed", 0) ==
+      0u);
   BOOST_TEST(state.config.hz == 10);
   BOOST_TEST(Run({"CONFIG", "SET", "hz", "20", "maxmemory", "1mb"}) == "+OK\r\n");
   BOOST_TEST(state.config.maxmemory == 1024 * 1024);
