@@ -72,14 +72,18 @@ uint64_t Database::Hash(std::string_view key) {
   return h;
 }
 
-Entry** Database::FindSlot(std::string_view key, uint64_t hash) {
+Entry** Database::FindSlot(std::string_view key, const Entry* target, Table** table_of) {
+  const uint64_t hash = Hash(key);
   for (int t = 0; t <= (Rehashing() ? 1 : 0); ++t) {
     Table& table = tables_[t];
     if (table.size == 0) continue;
     Entry** slot = &table.buckets[hash & (table.size - 1)];
     while (*slot != nullptr) {
       Entry* e = *slot;
-      if (e->key_len_ == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0) {
+      if (target != nullptr
+              ? e == target
+              : (e->key_len_ == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0)) {
+        if (table_of != nullptr) *table_of = &table;
         return slot;
       }
       slot = &e->next_;
@@ -91,7 +95,7 @@ Entry** Database::FindSlot(std::string_view key, uint64_t hash) {
 Entry* Database::FindRaw(std::string_view key) {
   if (size() == 0) return nullptr;
   if (Rehashing()) RehashStep(1);
-  Entry** slot = FindSlot(key, Hash(key));
+  Entry** slot = FindSlot(key, nullptr, nullptr);
   return slot ? *slot : nullptr;
 }
 
@@ -214,26 +218,15 @@ bool Database::Erase(std::string_view key) {
 void Database::Erase(Entry* entry) { Unlink(entry->key(), entry); }
 
 bool Database::Unlink(std::string_view key, Entry* target) {
-  uint64_t hash = Hash(key);
-  for (int t = 0; t <= (Rehashing() ? 1 : 0); ++t) {
-    Table& table = tables_[t];
-    if (table.size == 0) continue;
-    Entry** slot = &table.buckets[hash & (table.size - 1)];
-    while (*slot != nullptr) {
-      Entry* e = *slot;
-      if (target != nullptr
-              ? e == target
-              : (e->key_len_ == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0)) {
-        *slot = e->next_;
-        table.used--;
-        if (e->heap_index_ != UINT32_MAX) HeapRemove(e);
-        DestroyEntry(e);
-        return true;
-      }
-      slot = &e->next_;
-    }
-  }
-  return false;
+  Table* table = nullptr;
+  Entry** slot = FindSlot(key, target, &table);
+  if (slot == nullptr) return false;
+  Entry* e = *slot;
+  *slot = e->next_;
+  table->used--;
+  if (e->heap_index_ != UINT32_MAX) HeapRemove(e);
+  DestroyEntry(e);
+  return true;
 }
 
 void Database::SetExpire(Entry* entry, int64_t when_ms) {

@@ -130,7 +130,9 @@ class Database {
   void RehashStep(int buckets);
   void MaybeGrow();
   void ResizeTo(uint64_t size);
-  Entry** FindSlot(std::string_view key, uint64_t hash);
+  // The link that points to `target` (or, when null, to the entry whose key is `key`), and the
+  // table holding it; nullptr when absent.
+  Entry** FindSlot(std::string_view key, const Entry* target, Table** table_of);
   // Removes `target` (or, when null, the entry whose key is `key`) from the table and frees it.
   bool Unlink(std::string_view key, Entry* target);
   static void DestroyEntry(Entry* entry);

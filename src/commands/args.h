@@ -43,6 +43,13 @@ inline bool IntOrReply(resp::ReplyBuilder& reply, std::string_view arg, int* out
   return true;
 }
 
+// A HELP reply: one status line per element, as Redis' addReplyHelp writes them.
+template <size_t N>
+void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {
+  reply.ArrayHeader(N);
+  for (std::string_view line : lines) reply.Simple(line);
+}
+
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 

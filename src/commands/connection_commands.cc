@@ -372,8 +372,7 @@ void CmdClientHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 }  // namespace dkv::server

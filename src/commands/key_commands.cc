@@ -301,8 +301,7 @@ void CmdObjectHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 // --- expiry ---

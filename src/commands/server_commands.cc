@@ -190,8 +190,7 @@ void CmdConfigHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 // --- COMMAND ---
@@ -412,8 +411,7 @@ void CmdCommandHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 // --- misc ---
@@ -488,8 +486,7 @@ void CmdSlowlogHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 void CmdMonitor(CommandContext& ctx, Args) {
