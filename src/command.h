@@ -52,7 +52,10 @@ using Handler = void (*)(CommandContext&, Args);
 
 struct CommandSpec {
   std::string_view name;  // lower case; "parent|sub" for subcommands
-  int arity;              // N: exactly N arguments (with the name); -N: at least N
+  // The arguments after the name in Redis' documentation notation: `key [key ...]`,
+  // `[NX | XX]`, `[EX seconds]`, `(ON | OFF)`. COMMAND DOCS derives its argument tree from it.
+  std::string_view syntax;
+  int arity;  // N: exactly N arguments (with the name); -N: at least N
   uint32_t flags;
   int first_key;  // 0: no keys
   int last_key;   // -1: the last argument

@@ -1,19 +1,224 @@
 #include "src/command_docs.h"
 
+#include <algorithm>
 #include <map>
-#include <vector>
 
 #include "src/command.h"
 
 namespace dkv::server {
+namespace {
+
+std::vector<std::string_view> Tokenize(std::string_view s) {
+  std::vector<std::string_view> tokens;
+  size_t i = 0;
+  while (i < s.size()) {
+    char c = s[i];
+    if (c == ' ') {
+      ++i;
+    } else if (c == '[' || c == ']' || c == '(' || c == ')' || c == '|') {
+      tokens.push_back(s.substr(i, 1));
+      ++i;
+    } else {
+      size_t j = i;
+      while (j < s.size() && s[j] != ' ' && s[j] != '[' && s[j] != ']' && s[j] != '(' &&
+             s[j] != ')' && s[j] != '|') {
+        ++j;
+      }
+      tokens.push_back(s.substr(i, j - i));
+      i = j;
+    }
+  }
+  return tokens;
+}
+
+bool IsUpperWord(std::string_view w) {
+  bool letter = false;
+  for (char c : w) {
+    if (c >= 'A' && c <= 'Z') {
+      letter = true;
+    } else if (c != '-') {
+      return false;
+    }
+  }
+  return letter;
+}
+
+std::string Lower(std::string_view w) {
+  std::string out(w);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string TypeOfValue(std::string_view name) {
+  static const char* kKeys[] = {"key", "key1", "key2", "newkey", "source", "destination"};
+  static const char* kInts[] = {"seconds",        "milliseconds",  "increment", "decrement",
+                                "count",          "start",         "end",       "offset",
+                                "index",          "index1",        "index2",    "db",
+                                "destination-db", "min-match-len", "maxage",    "client-id",
+                                "protover",       "cursor"};
+  for (const char* k : kKeys) {
+    if (name == k) return "key";
+  }
+  for (const char* k : kInts) {
+    if (name == k) return "integer";
+  }
+  if (name.substr(0, 9) == "unix-time") return "unix-time";
+  if (name == "pattern") return "pattern";
+  return "string";
+}
+
+class SyntaxParser {
+ public:
+  explicit SyntaxParser(std::string_view s) : tokens_(Tokenize(s)) {}
+
+  std::vector<DocArg> Parse() { return Sequence(); }
+
+ private:
+  bool AtEnd() const { return pos_ >= tokens_.size(); }
+  std::string_view Peek() const { return AtEnd() ? std::string_view() : tokens_[pos_]; }
+
+  // alternatives: item* ('|' item*)*
+  std::vector<DocArg> Sequence() {
+    std::vector<std::vector<DocArg>> alternatives(1);
+    while (!AtEnd() && Peek() != "]" && Peek() != ")") {
+      if (Peek() == "|") {
+        ++pos_;
+        alternatives.emplace_back();
+        continue;
+      }
+      Item(&alternatives.back());
+    }
+    if (alternatives.size() == 1) return std::move(alternatives[0]);
+    DocArg oneof;
+    oneof.type = "oneof";
+    for (auto& alt : alternatives) {
+      if (alt.size() == 1) {
+        oneof.arguments.push_back(std::move(alt[0]));
+      } else {
+        DocArg block;
+        block.type = "block";
+        block.name = alt.empty() ? "block" : alt[0].name;
+        block.arguments = std::move(alt);
+        oneof.arguments.push_back(std::move(block));
+      }
+    }
+    for (size_t i = 0; i < oneof.arguments.size() && i < 2; ++i) {
+      oneof.name += (i ? "-" : "") + oneof.arguments[i].name;
+    }
+    return {std::move(oneof)};
+  }
+
+  void Item(std::vector<DocArg>* siblings) {
+    std::string_view t = tokens_[pos_++];
+    if (t == "[") {
+      size_t start = pos_;
+      bool repeats = false;
+      std::vector<DocArg> inner = Sequence();
+      if (pos_ > start && tokens_[pos_ - 1] == "..." && !inner.empty() &&
+          inner.back().name == "...") {
+        inner.pop_back();
+        repeats = true;
+      }
+      if (!AtEnd()) ++pos_;  // ']'
+      if (repeats) return MarkRepeated(siblings, std::move(inner));
+      if (inner.size() == 1) {
+        inner[0].optional = true;
+        siblings->push_back(std::move(inner[0]));
+      } else if (!inner.empty()) {
+        DocArg block;
+        block.type = "block";
+        block.name = inner[0].name;
+        block.optional = true;
+        block.arguments = std::move(inner);
+        siblings->push_back(std::move(block));
+      }
+    } else if (t == "(") {
+      std::vector<DocArg> inner = Sequence();
+      if (!AtEnd()) ++pos_;  // ')'
+      for (auto& a : inner) siblings->push_back(std::move(a));
+    } else if (t == "...") {
+      DocArg dots;
+      dots.name = "...";
+      siblings->push_back(std::move(dots));
+    } else if (IsUpperWord(t)) {
+      std::string_view next = Peek();
+      if (next == "(") {
+        ++pos_;
+        std::vector<DocArg> inner = Sequence();
+        if (!AtEnd()) ++pos_;
+        if (inner.size() == 1) {
+          inner[0].token = std::string(t);
+          inner[0].name = Lower(t);
+          siblings->push_back(std::move(inner[0]));
+        }
+      } else if (!next.empty() && next != "[" && next != "]" && next != "(" && next != ")" &&
+                 next != "|" && next != "..." && !IsUpperWord(next)) {
+        ++pos_;
+        DocArg arg;
+        arg.name = std::string(next);
+        arg.type = TypeOfValue(next);
+        arg.token = std::string(t);
+        siblings->push_back(std::move(arg));
+      } else {
+        DocArg arg;
+        arg.name = Lower(t);
+        arg.type = "pure-token";
+        arg.token = std::string(t);
+        siblings->push_back(std::move(arg));
+      }
+    } else {
+      DocArg arg;
+      arg.name = std::string(t);
+      arg.type = TypeOfValue(t);
+      siblings->push_back(std::move(arg));
+    }
+  }
+
+  // "key [key ...]": the bracket repeats the siblings just before it.
+  static void MarkRepeated(std::vector<DocArg>* siblings, std::vector<DocArg> repeated) {
+    size_t n = repeated.size();
+    bool same = n > 0 && siblings->size() >= n;
+    for (size_t i = 0; same && i < n; ++i) {
+      same = (*siblings)[siblings->size() - n + i].name == repeated[i].name;
+    }
+    if (!same) {
+      // "[argument ...]" with nothing before it: optional and repeatable.
+      for (auto& a : repeated) {
+        a.optional = a.multiple = true;
+        siblings->push_back(std::move(a));
+      }
+      return;
+    }
+    if (n == 1) {
+      siblings->back().multiple = true;
+      return;
+    }
+    DocArg block;
+    block.type = "block";
+    block.name = "data";
+    block.multiple = true;
+    block.arguments.assign(std::make_move_iterator(siblings->end() - static_cast<long>(n)),
+                           std::make_move_iterator(siblings->end()));
+    siblings->resize(siblings->size() - n);
+    siblings->push_back(std::move(block));
+  }
+
+  std::vector<std::string_view> tokens_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::vector<DocArg> ParseSyntax(std::string_view syntax) { return SyntaxParser(syntax).Parse(); }
 
 std::string CommandDocsMarkdown() {
   std::string md =
       "# dkv command reference\n\n"
       "Generated from the command table (`src/commands/command_table.cc`) by\n"
       "`dkv-server --gen-command-docs`; do not edit by hand. Semantics, replies and error texts\n"
-      "are Redis 7.2's unless a line says otherwise. Arity: N means exactly N words including the\n"
-      "command name, -N at least N. Keys: first, last (-1 = the last argument) and step.\n";
+      "are Redis 7.2's unless [differences.md](differences.md) says otherwise. Arity: N means\n"
+      "exactly N words including the command name, -N at least N. Keys: first, last (-1 = the\n"
+      "last argument) and step.\n";
   std::map<std::string_view, std::vector<const CommandSpec*>> groups;
   std::vector<std::string_view> order;
   for (const CommandSpec& spec : CommandTable()) {
@@ -27,17 +232,20 @@ std::string CommandDocsMarkdown() {
     for (const CommandSpec* spec : groups[group]) {
       std::string name(spec->name);
       for (char& c : name) {
-        if (c == '|') {
-          c = ' ';
-        } else {
-          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
+        c = c == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      std::string usage = name;
+      if (!spec->syntax.empty()) usage += " " + std::string(spec->syntax);
+      std::string escaped;
+      for (char c : usage) {
+        if (c == '|') escaped += '\\';
+        escaped += c;
       }
       std::string keys = spec->first_key == 0 ? "-"
                                               : std::to_string(spec->first_key) + ", " +
                                                     std::to_string(spec->last_key) + ", " +
                                                     std::to_string(spec->key_step);
-      md += "| `" + name + "` | " + std::to_string(spec->arity) + " | " + keys + " | " +
+      md += "| `" + escaped + "` | " + std::to_string(spec->arity) + " | " + keys + " | " +
             std::string(spec->since) + " | " + std::string(spec->summary) + " | " +
             std::string(spec->complexity) + " |\n";
     }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/pattern.h"
+#include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/dispatcher.h"
@@ -280,11 +281,42 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   for (const CommandSpec* sub : subs) ReplyCommandInfo(ctx, *sub);
 }
 
+void ReplyDocArg(resp::ReplyBuilder& r, const DocArg& arg) {
+  bool is_key = arg.type == "key";
+  size_t pairs = 2 + (is_key ? 1 : 0) + (arg.token.empty() ? 0 : 1) +
+                 ((arg.optional || arg.multiple) ? 1 : 0) + (arg.arguments.empty() ? 0 : 1);
+  r.MapHeader(pairs);
+  r.Bulk("name");
+  r.Bulk(arg.name);
+  r.Bulk("type");
+  r.Bulk(arg.type);
+  if (is_key) {
+    r.Bulk("key_spec_index");
+    r.Integer(0);
+  }
+  if (!arg.token.empty()) {
+    r.Bulk("token");
+    r.Bulk(arg.token);
+  }
+  if (arg.optional || arg.multiple) {
+    r.Bulk("flags");
+    r.SetHeader((arg.optional ? 1 : 0) + (arg.multiple ? 1 : 0));
+    if (arg.optional) r.Simple("optional");
+    if (arg.multiple) r.Simple("multiple");
+  }
+  if (!arg.arguments.empty()) {
+    r.Bulk("arguments");
+    r.ArrayHeader(arg.arguments.size());
+    for (const DocArg& sub : arg.arguments) ReplyDocArg(r, sub);
+  }
+}
+
 void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
   resp::ReplyBuilder& r = ctx.reply;
   auto subs = ctx.dispatcher.Subcommands(spec.name);
+  std::vector<DocArg> args = ParseSyntax(spec.syntax);
   r.Bulk(spec.name);
-  r.MapHeader(subs.empty() ? 4 : 5);
+  r.MapHeader(4 + (args.empty() ? 0 : 1) + (subs.empty() ? 0 : 1));
   r.Bulk("summary");
   r.Bulk(spec.summary);
   r.Bulk("since");
@@ -293,6 +325,11 @@ void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
   r.Bulk(spec.group);
   r.Bulk("complexity");
   r.Bulk(spec.complexity);
+  if (!args.empty()) {
+    r.Bulk("arguments");
+    r.ArrayHeader(args.size());
+    for (const DocArg& arg : args) ReplyDocArg(r, arg);
+  }
   if (!subs.empty()) {
     r.Bulk("subcommands");
     r.MapHeader(subs.size());
