@@ -1,5 +1,7 @@
 #include "engine/database.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -8,103 +10,53 @@
 #include "engine/keyspace.h"
 
 namespace dkv::engine {
-namespace {
-
-constexpr uint64_t kInitialSize = 4;
-// A table is shrunk when fewer than 1 in kShrinkRatio buckets would be used.
-constexpr uint64_t kShrinkRatio = 8;
-// Empty buckets a rehash step may pass over per bucket it is asked to move.
-constexpr int kEmptyVisitsPerStep = 10;
-
-uint64_t NextPowerOfTwo(uint64_t n) {
-  uint64_t size = kInitialSize;
-  while (size < n) size <<= 1;
-  return size;
-}
-
-uint64_t ReverseBits(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  v = ((v >> 8) & 0x00FF00FF00FF00FFULL) | ((v & 0x00FF00FF00FF00FFULL) << 8);
-  v = ((v >> 16) & 0x0000FFFF0000FFFFULL) | ((v & 0x0000FFFF0000FFFFULL) << 16);
-  return (v >> 32) | (v << 32);
-}
-
-Entry** AllocBuckets(uint64_t size) {
-  // calloc: the kernel hands out zeroed pages lazily, so a big table costs nothing up front.
-  auto* buckets = static_cast<Entry**>(std::calloc(size, sizeof(Entry*)));
-  if (buckets == nullptr) throw std::bad_alloc();
-  return buckets;
-}
-
-}  // namespace
-
-Entry::Entry(std::string_view key, std::string&& v)
-    : value(std::move(v)), key_len_(static_cast<uint32_t>(key.size())) {
-  std::memcpy(reinterpret_cast<char*>(this + 1), key.data(), key.size());
-}
 
 Database::Database(Keyspace* keyspace, int index) : keyspace_(keyspace), index_(index) {}
 
-Database::~Database() { Detach(); }
-
-uint64_t Database::Hash(std::string_view key) {
-  // FNV-1a over 8-byte words with a final mix: fast on short keys, good enough spread for a
-  // chained table (the mix step decorrelates the low bits that select the bucket).
-  uint64_t h = 0xcbf29ce484222325ULL ^ key.size();
-  const char* p = key.data();
-  size_t n = key.size();
-  while (n >= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * 0x100000001b3ULL;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
-  h = (h ^ tail) * 0x100000001b3ULL;
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ULL;
-  h ^= h >> 32;
-  return h;
+Database::~Database() {
+  DetachedTree all = tree_.DetachPrefix("");
+  all.FreeSome(SIZE_MAX, &Database::FreeEntry);
+  for (DetachedTree& g : garbage_) g.FreeSome(SIZE_MAX, &Database::FreeEntry);
 }
 
-Entry** Database::FindSlot(std::string_view key, const Entry* target, Table** table_of) {
-  const uint64_t hash = Hash(key);
-  for (int t = 0; t <= (Rehashing() ? 1 : 0); ++t) {
-    Table& table = tables_[t];
-    if (table.size == 0) continue;
-    Entry** slot = &table.buckets[hash & (table.size - 1)];
-    while (*slot != nullptr) {
-      Entry* e = *slot;
-      if (target != nullptr
-              ? e == target
-              : (e->key_len_ == key.size() && std::memcmp(e + 1, key.data(), key.size()) == 0)) {
-        if (table_of != nullptr) *table_of = &table;
-        return slot;
-      }
-      slot = &e->next_;
-    }
-  }
-  return nullptr;
+Entry* Database::NewEntry(std::string_view key, std::string_view value, size_t capacity) {
+  if (capacity < value.size()) capacity = value.size();
+  void* mem = std::malloc(sizeof(Entry) + key.size() + capacity);
+  if (mem == nullptr) throw std::bad_alloc();
+  // The allocator rounds up to its size class: the slack is free room for the value to grow.
+  size_t usable = malloc_usable_size(mem) - sizeof(Entry) - key.size();
+  Entry* e = new (mem) Entry();
+  e->key_len_ = static_cast<uint32_t>(key.size());
+  e->value_len_ = static_cast<uint32_t>(value.size());
+  e->value_cap_ = static_cast<uint32_t>(std::min(usable, kMaxValueSize));
+  std::memcpy(e->data(), key.data(), key.size());
+  if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
+  return e;
 }
 
-Entry* Database::FindRaw(std::string_view key) {
-  if (size() == 0) return nullptr;
-  if (Rehashing()) RehashStep(1);
-  Entry** slot = FindSlot(key, nullptr, nullptr);
-  return slot ? *slot : nullptr;
+void Database::FreeEntry(Entry* entry) {
+  entry->~Entry();
+  std::free(entry);
+}
+
+Entry* Database::Reallocate(Entry* entry, size_t capacity) {
+  Entry* moved = NewEntry(entry->key(), entry->value(), capacity);
+  moved->access_s = entry->access_s;
+  moved->raw_encoding = entry->raw_encoding;
+  moved->heap_index_ = entry->heap_index_;
+  if (moved->heap_index_ != Entry::kNoHeap) heap_[moved->heap_index_].entry = moved;
+  tree_.Replace(entry->key(), moved);
+  FreeEntry(entry);
+  return moved;
 }
 
 bool Database::IsExpired(const Entry* entry) const {
-  return entry->expire_at_ms_ != 0 && entry->expire_at_ms_ <= keyspace_->now_ms();
+  return entry->heap_index_ != Entry::kNoHeap &&
+         heap_[entry->heap_index_].when <= keyspace_->now_ms();
 }
 
 Entry* Database::Find(std::string_view key) {
-  Entry* e = FindRaw(key);
+  Entry* e = tree_.Find(key);
   if (e != nullptr && IsExpired(e)) {
     keyspace_->stats().expired_keys++;
     std::string copy(key);  // `key` may point into the entry
@@ -130,205 +82,117 @@ void Database::Touch(std::string_view key, ChangeKind kind) {
   if (KeyspaceObserver* observer = keyspace_->observer()) observer->OnKeyChanged(index_, key, kind);
 }
 
-void Database::MaybeGrow() {
-  if (Rehashing()) return;
-  Table& t0 = tables_[0];
-  if (t0.size == 0) {
-    t0.buckets = AllocBuckets(kInitialSize);
-    t0.size = kInitialSize;
-    return;
-  }
-  if (t0.used >= t0.size) ResizeTo(NextPowerOfTwo(t0.used * 2));
-}
-
-void Database::ResizeTo(uint64_t new_size) {
-  if (Rehashing() || new_size == tables_[0].size) return;
-  tables_[1].buckets = AllocBuckets(new_size);
-  tables_[1].size = new_size;
-  tables_[1].used = 0;
-  rehash_index_ = 0;
-}
-
-void Database::RehashStep(int buckets) {
-  if (!Rehashing()) return;
-  Table& from = tables_[0];
-  Table& to = tables_[1];
-  int empty_visits = buckets * kEmptyVisitsPerStep;
-  while (buckets-- > 0 && from.used > 0) {
-    while (from.buckets[rehash_index_] == nullptr) {
-      ++rehash_index_;
-      if (--empty_visits == 0) return;
-    }
-    Entry* e = from.buckets[rehash_index_];
-    while (e != nullptr) {
-      Entry* next = e->next_;
-      uint64_t idx = Hash(e->key()) & (to.size - 1);
-      e->next_ = to.buckets[idx];
-      to.buckets[idx] = e;
-      from.used--;
-      to.used++;
-      e = next;
-    }
-    from.buckets[rehash_index_] = nullptr;
-    ++rehash_index_;
-  }
-  if (from.used == 0) {
-    std::free(from.buckets);
-    from = to;
-    to = Table{};
-    rehash_index_ = -1;
-  }
-}
-
-Entry* Database::Insert(std::string_view key, std::string value) {
-  if (Rehashing()) RehashStep(1);
-  MaybeGrow();
-  void* mem = ::operator new(sizeof(Entry) + key.size());
-  Entry* e = new (mem) Entry(key, std::move(value));
+Entry* Database::Insert(std::string_view key, std::string_view value) {
+  Entry* e = NewEntry(key, value, value.size());
   e->access_s = keyspace_->now_s32();
-  Table& table = tables_[Rehashing() ? 1 : 0];
-  uint64_t idx = Hash(key) & (table.size - 1);
-  e->next_ = table.buckets[idx];
-  table.buckets[idx] = e;
-  table.used++;
+  tree_.Insert(e);
   return e;
 }
 
-Entry* Database::Upsert(std::string_view key, std::string value, bool keep_ttl) {
-  Entry* e = FindRaw(key);
-  if (e == nullptr) return Insert(key, std::move(value));
-  e->value = std::move(value);
+Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_ttl) {
+  Entry* e = tree_.Find(key);
+  if (e == nullptr) return Insert(key, value);
+  e = SetValue(e, value);
   e->raw_encoding = false;
   e->access_s = keyspace_->now_s32();
   if (!keep_ttl && e->has_expire()) SetExpire(e, 0);
   return e;
 }
 
-void Database::DestroyEntry(Entry* entry) {
-  entry->~Entry();
-  ::operator delete(static_cast<void*>(entry));
+Entry* Database::SetValue(Entry* entry, std::string_view value) {
+  if (value.size() > entry->value_cap_ ||
+      // Give memory back when a big value is replaced by a much smaller one.
+      (entry->value_cap_ > 256 && value.size() < entry->value_cap_ / 4)) {
+    entry->value_len_ = 0;  // nothing to carry over
+    entry = Reallocate(entry, value.size());
+  }
+  if (!value.empty()) std::memmove(entry->mutable_value(), value.data(), value.size());
+  entry->value_len_ = static_cast<uint32_t>(value.size());
+  return entry;
+}
+
+Entry* Database::ResizeValue(Entry* entry, size_t size) {
+  if (size > entry->value_cap_) {
+    // Growth by APPEND/SETRANGE: double, so repeated appends cost amortized O(1) per byte.
+    size_t capacity = std::max(size, std::min<size_t>(kMaxValueSize, 2 * entry->value_cap_));
+    entry = Reallocate(entry, capacity);
+  }
+  if (size > entry->value_len_) {
+    std::memset(entry->mutable_value() + entry->value_len_, 0, size - entry->value_len_);
+  }
+  entry->value_len_ = static_cast<uint32_t>(size);
+  return entry;
 }
 
 bool Database::Erase(std::string_view key) {
-  if (size() == 0) return false;
-  if (Rehashing()) RehashStep(1);
-  return Unlink(key, nullptr);
+  Entry* e = tree_.Erase(key);
+  if (e == nullptr) return false;
+  if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
+  FreeEntry(e);
+  return true;
 }
 
-void Database::Erase(Entry* entry) { Unlink(entry->key(), entry); }
-
-bool Database::Unlink(std::string_view key, Entry* target) {
-  Table* table = nullptr;
-  Entry** slot = FindSlot(key, target, &table);
-  if (slot == nullptr) return false;
-  Entry* e = *slot;
-  *slot = e->next_;
-  table->used--;
-  if (e->heap_index_ != UINT32_MAX) HeapRemove(e);
-  DestroyEntry(e);
-  return true;
+void Database::Erase(Entry* entry) {
+  Entry* e = tree_.Erase(entry->key());
+  if (e == nullptr) return;
+  if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
+  FreeEntry(e);
 }
 
 void Database::SetExpire(Entry* entry, int64_t when_ms) {
   if (when_ms == 0) {
-    if (entry->heap_index_ != UINT32_MAX) HeapRemove(entry);
-    entry->expire_at_ms_ = 0;
+    if (entry->heap_index_ != Entry::kNoHeap) HeapRemove(entry);
     return;
   }
-  entry->expire_at_ms_ = when_ms;
-  if (entry->heap_index_ == UINT32_MAX) {
-    HeapPush(entry);
+  if (entry->heap_index_ == Entry::kNoHeap) {
+    HeapPush(entry, when_ms);
   } else {
     heap_[entry->heap_index_].when = when_ms;
     HeapFix(entry->heap_index_);
   }
 }
 
-uint64_t Database::Scan(uint64_t cursor, const std::function<void(Entry*)>& visit) {
-  if (size() == 0) return 0;
-  auto emit_bucket = [&](Entry* e) {
-    while (e != nullptr) {
-      Entry* next = e->next_;
-      visit(e);
-      e = next;
-    }
-  };
-  if (!Rehashing()) {
-    const Table& t = tables_[0];
-    uint64_t mask = t.size - 1;
-    emit_bucket(t.buckets[cursor & mask]);
-    // Increment the reversed cursor: walks buckets in an order that survives resizing.
-    cursor |= ~mask;
-    cursor = ReverseBits(cursor);
-    cursor++;
-    cursor = ReverseBits(cursor);
-    return cursor;
-  }
-  const Table* small = &tables_[0];
-  const Table* large = &tables_[1];
-  if (small->size > large->size) std::swap(small, large);
-  uint64_t small_mask = small->size - 1;
-  uint64_t large_mask = large->size - 1;
-  emit_bucket(small->buckets[cursor & small_mask]);
-  // Then every bucket of the larger table that expands the small table's bucket.
-  do {
-    emit_bucket(large->buckets[cursor & large_mask]);
-    cursor |= ~large_mask;
-    cursor = ReverseBits(cursor);
-    cursor++;
-    cursor = ReverseBits(cursor);
-  } while (cursor & (small_mask ^ large_mask));
-  return cursor;
+void Database::ForEach(const std::function<void(Entry*)>& visit) const {
+  tree_.Walk("", "", false, [&](Entry* e) {
+    visit(e);
+    return true;
+  });
 }
 
-Entry* Database::RandomEntry(std::mt19937_64& rng) {
-  if (size() == 0) return nullptr;
-  if (Rehashing()) RehashStep(1);
-  Entry* bucket = nullptr;
-  // The fill factor stays above 1/kShrinkRatio after cron shrinks, so this ends quickly; the
-  // bound covers tables that have not been shrunk yet.
-  for (int attempt = 0; bucket == nullptr; ++attempt) {
-    if (Rehashing()) {
-      uint64_t span = tables_[0].size + tables_[1].size;
-      uint64_t i = rng() % span;
-      bucket =
-          i < tables_[0].size ? tables_[0].buckets[i] : tables_[1].buckets[i - tables_[0].size];
-    } else {
-      bucket = tables_[0].buckets[rng() & (tables_[0].size - 1)];
-    }
-    if (attempt > 4096 && bucket == nullptr) {
-      // Extremely sparse table: take the first non-empty bucket from a random start.
-      for (int t = 0; t < 2 && bucket == nullptr; ++t) {
-        for (uint64_t i = 0; i < tables_[t].size && bucket == nullptr; ++i) {
-          bucket = tables_[t].buckets[i];
-        }
-      }
-    }
+size_t Database::DeletePrefix(std::string_view prefix) {
+  DetachedTree cut = tree_.DetachPrefix(prefix);
+  size_t n = cut.count();
+  if (n == 0) return 0;
+  garbage_.push_back(std::move(cut));
+  if (KeyspaceObserver* observer = keyspace_->observer()) {
+    observer->OnPrefixDeleted(index_, prefix);
   }
-  size_t chain = 0;
-  for (Entry* e = bucket; e != nullptr; e = e->next_) ++chain;
-  size_t pick = rng() % chain;
-  Entry* e = bucket;
-  while (pick-- > 0) e = e->next_;
-  return e;
+  return n;
 }
 
-void Database::ForEach(const std::function<void(Entry*)>& visit) {
-  for (int t = 0; t < 2; ++t) {
-    for (uint64_t i = 0; i < tables_[t].size; ++i) {
-      for (Entry* e = tables_[t].buckets[i]; e != nullptr;) {
-        Entry* next = e->next_;
-        visit(e);
-        e = next;
-      }
-    }
+bool Database::ReapGarbage(size_t budget) {
+  while (!garbage_.empty() && budget > 0) {
+    size_t freed = 0;
+    bool done = garbage_.back().FreeSome(budget, [&](Entry* e) {
+      if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
+      FreeEntry(e);
+      ++freed;
+    });
+    budget -= std::min(budget, freed);
+    if (done) garbage_.pop_back();
   }
+  return garbage_.empty();
 }
 
 size_t Database::ExpireDue(int64_t now_ms, size_t max_keys, bool* more) {
   size_t deleted = 0;
   while (!heap_.empty() && heap_[0].when <= now_ms && deleted < max_keys) {
     Entry* e = heap_[0].entry;
+    if (tree_.Find(e->key()) != e) {
+      // Part of a deleted subtree waiting to be freed: only its heap slot goes here.
+      HeapRemove(e);
+      continue;
+    }
     std::string key(e->key());
     Erase(e);
     keyspace_->stats().expired_keys++;
@@ -339,51 +203,22 @@ size_t Database::ExpireDue(int64_t now_ms, size_t max_keys, bool* more) {
   return deleted;
 }
 
-void Database::Cron() {
-  if (Rehashing()) {
-    RehashStep(100);
-    return;
-  }
-  Table& t0 = tables_[0];
-  if (t0.size > kInitialSize && t0.used * kShrinkRatio < t0.size) {
-    ResizeTo(NextPowerOfTwo(t0.used));
-  }
-}
-
-Database::Contents::~Contents() {
-  for (size_t i = 0; i < bucket_arrays_.size(); ++i) {
-    Entry** buckets = bucket_arrays_[i];
-    for (uint64_t b = 0; b < bucket_sizes_[i]; ++b) {
-      for (Entry* e = buckets[b]; e != nullptr;) {
-        Entry* next = e->next_;
-        DestroyEntry(e);
-        e = next;
-      }
-    }
-    std::free(buckets);
-  }
-}
+Database::Contents::~Contents() { tree_.FreeSome(SIZE_MAX, &Database::FreeEntry); }
 
 std::unique_ptr<Database::Contents> Database::Detach() {
-  auto contents = std::make_unique<Contents>();
-  for (Table& t : tables_) {
-    if (t.buckets != nullptr) {
-      contents->bucket_arrays_.push_back(t.buckets);
-      contents->bucket_sizes_.push_back(t.size);
-      contents->count_ += t.used;
-    }
-    t = Table{};
-  }
-  rehash_index_ = -1;
+  // Entries leave with their heap slots: the heap is simply emptied.
+  for (HeapItem& item : heap_) item.entry->heap_index_ = Entry::kNoHeap;
   heap_.clear();
   heap_.shrink_to_fit();
-  return contents;
+  for (DetachedTree& g : garbage_) g.FreeSome(SIZE_MAX, &Database::FreeEntry);
+  garbage_.clear();
+  return std::make_unique<Contents>(tree_.DetachPrefix(""));
 }
 
 void Database::SwapContents(Database& other) {
-  std::swap(tables_, other.tables_);
-  std::swap(rehash_index_, other.rehash_index_);
+  tree_.Swap(other.tree_);
   std::swap(heap_, other.heap_);
+  std::swap(garbage_, other.garbage_);
 }
 
 // --- expiry heap: heap_[i].entry->heap_index_ == i for every i ---
@@ -424,8 +259,8 @@ void Database::HeapFix(uint32_t index) {
   if (!HeapUp(index)) HeapDown(index);
 }
 
-void Database::HeapPush(Entry* entry) {
-  heap_.push_back({entry->expire_at_ms_, entry});
+void Database::HeapPush(Entry* entry, int64_t when) {
+  heap_.push_back({when, entry});
   entry->heap_index_ = static_cast<uint32_t>(heap_.size() - 1);
   HeapUp(entry->heap_index_);
 }
@@ -435,7 +270,7 @@ void Database::HeapRemove(Entry* entry) {
   uint32_t last = static_cast<uint32_t>(heap_.size() - 1);
   if (index != last) HeapSwap(index, last);
   heap_.pop_back();
-  entry->heap_index_ = UINT32_MAX;
+  entry->heap_index_ = Entry::kNoHeap;
   if (index < heap_.size()) HeapFix(index);
 }
 

@@ -1,10 +1,11 @@
 // Database: one namespace of keys (Redis' numbered databases are namespaces "0".."15").
 //
-// It owns its entries in a chained hash table with power-of-two sizes that grows and shrinks
-// incrementally (a few buckets moved per operation and per cron tick, never a stop-the-world
-// rehash), and a min-heap of the keys that have an expiry, so the active expiry cycle pops due keys
-// without scanning the keyspace. Entries never move in memory while they live, so an Entry* stays
-// valid until that key is deleted. Loop thread only.
+// Keys live in an adaptive radix tree (engine/art.h): point lookups, ordered iteration over any
+// key range, subtree counts and O(key length) subtree detach. Each key is one allocation, an
+// Entry: a 24-byte header, the key bytes, then the value bytes with some spare capacity. Keys with
+// an expiry are also in a min-heap ordered by expiry time, so the active expiry cycle pops due
+// keys without scanning the keyspace. Detached subtrees (KV.DEL of a subtree, FLUSHDB ASYNC) are
+// freed in bounded slices by ReapGarbage. Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -15,22 +16,26 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/art.h"
+
 namespace dkv::engine {
 
 class Keyspace;
 
-// One key and its value. Created and destroyed only by Database.
+// One key and its value. Created, moved and destroyed only by Database: an Entry* stays valid
+// until the next call that may change the entry's value size (Database::SetValue, ResizeValue,
+// Upsert) or delete it; those return the entry's current address.
 class Entry {
  public:
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
 
-  // Valid as long as the entry lives.
-  std::string_view key() const { return {reinterpret_cast<const char*>(this + 1), key_len_}; }
-  int64_t expire_at_ms() const { return expire_at_ms_; }
-  bool has_expire() const { return expire_at_ms_ != 0; }
+  // Both views are valid as long as the entry neither moves nor dies.
+  std::string_view key() const { return {data(), key_len_}; }
+  std::string_view value() const { return {data() + key_len_, value_len_}; }
+  char* mutable_value() { return data() + key_len_; }
+  bool has_expire() const { return heap_index_ != kNoHeap; }
 
-  std::string value;
   // Seconds since the epoch, modulo 2^32, of the last access (OBJECT IDLETIME, LRU).
   uint32_t access_s = 0;
   // The value was built by APPEND/SETRANGE (Redis reports encoding "raw" for it).
@@ -38,14 +43,17 @@ class Entry {
 
  private:
   friend class Database;
-  Entry(std::string_view key, std::string&& v);
-  ~Entry() = default;
+  static constexpr uint32_t kNoHeap = UINT32_MAX;
+  Entry() = default;
+  char* data() { return reinterpret_cast<char*>(this + 1); }
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
 
-  Entry* next_ = nullptr;
-  int64_t expire_at_ms_ = 0;
-  uint32_t heap_index_ = UINT32_MAX;
-  uint32_t key_len_;
+  uint32_t key_len_ = 0;
+  uint32_t value_len_ = 0;
+  uint32_t value_cap_ = 0;
+  uint32_t heap_index_ = kNoHeap;
 };
+static_assert(sizeof(Entry) == 24, "Entry header is 24 bytes");
 
 // Why a key changed, for observers (WATCH, persistence).
 enum class ChangeKind { kWrite, kDelete, kExpired };
@@ -54,37 +62,49 @@ class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnKeyChanged(int db, std::string_view key, ChangeKind kind) = 0;
-  // The whole database was emptied or swapped.
-  virtual void OnDatabaseChanged(int db) = 0;
+  // Every key starting with `prefix` was deleted at once (KV.DEL of a subtree, FLUSHDB: "").
+  virtual void OnPrefixDeleted(int db, std::string_view prefix) = 0;
 };
 
 class Database {
  public:
+  // Largest value an entry can hold.
+  static constexpr size_t kMaxValueSize = UINT32_MAX - 64;
+
   Database(Keyspace* keyspace, int index);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
   int index() const { return index_; }
-  size_t size() const { return tables_[0].used + tables_[1].used; }
+  size_t size() const { return tree_.size(); }
   size_t expires_size() const { return heap_.size(); }
 
   // The entry for `key`, or nullptr; expired keys are found too. Does not touch access time.
-  Entry* FindRaw(std::string_view key);
+  Entry* FindRaw(std::string_view key) const { return tree_.Find(key); }
   // The live entry for `key`, or nullptr. A key found expired is deleted here (lazy expiry), and
   // observers hear of it.
   Entry* Find(std::string_view key);
-  // As Find(), and refreshes the access time (unless the client asked for NO-TOUCH).
+  // As Find(), counts a hit or miss, and refreshes the access time unless `touch` is false
+  // (CLIENT NO-TOUCH).
   Entry* FindForRead(std::string_view key, bool touch = true);
 
-  // Inserts a new key. REQUIRES: FindRaw(key) == nullptr. The returned entry has no expiry.
-  Entry* Insert(std::string_view key, std::string value);
+  // Inserts a new key. REQUIRES: FindRaw(key) == nullptr. The entry has no expiry.
+  Entry* Insert(std::string_view key, std::string_view value);
   // Sets the value of `key`, creating it if needed; the expiry is removed unless keep_ttl.
-  Entry* Upsert(std::string_view key, std::string value, bool keep_ttl = false);
-  // Removes the entry. Returns false when the key was not there (expired counts as there).
+  Entry* Upsert(std::string_view key, std::string_view value, bool keep_ttl = false);
+  // Replaces the value. Returns the entry's (possibly new) address.
+  Entry* SetValue(Entry* entry, std::string_view value);
+  // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth.
+  Entry* ResizeValue(Entry* entry, size_t size);
+  // Removes the key. Returns false when it was not there (expired counts as there).
   bool Erase(std::string_view key);
   void Erase(Entry* entry);
 
+  // Absolute expiry in ms, or 0 for none.
+  int64_t ExpireAt(const Entry* entry) const {
+    return entry->heap_index_ == Entry::kNoHeap ? 0 : heap_[entry->heap_index_].when;
+  }
   // Sets (when_ms > 0) or removes (when_ms == 0) the absolute expiry of an entry.
   void SetExpire(Entry* entry, int64_t when_ms);
   bool IsExpired(const Entry* entry) const;
@@ -92,52 +112,49 @@ class Database {
   // Signals that `key` changed (writes call it once per key they modify).
   void Touch(std::string_view key, ChangeKind kind = ChangeKind::kWrite);
 
-  // Redis-style SCAN: visits the entries of some buckets and returns the next cursor (0 at the
-  // end). Every key present from the first to the last call is visited at least once, however the
-  // table grows or shrinks in between.
-  uint64_t Scan(uint64_t cursor, const std::function<void(Entry*)>& visit);
-  // A random entry (possibly expired), or nullptr when empty.
-  Entry* RandomEntry(std::mt19937_64& rng);
-  // Visits every entry. O(size): only for FLUSH-free tools, DEBUG and tests.
-  void ForEach(const std::function<void(Entry*)>& visit);
+  // Visits keys in byte order that start with `prefix` and are >= start (> start when
+  // `exclusive`), expired ones included, until `visit` returns false.
+  void Walk(std::string_view prefix, std::string_view start, bool exclusive,
+            const std::function<bool(Entry*)>& visit) const {
+    tree_.Walk(prefix, start, exclusive, visit);
+  }
+  // Keys starting with `prefix` (expired ones not yet removed included), in O(prefix length).
+  size_t CountPrefix(std::string_view prefix) const { return tree_.CountPrefix(prefix); }
+  // A uniformly random entry (possibly expired), or nullptr when empty.
+  Entry* RandomEntry(std::mt19937_64& rng) const { return tree_.Random(rng); }
+  // Visits every entry in byte order. O(size).
+  void ForEach(const std::function<void(Entry*)>& visit) const;
+
+  // Deletes every key starting with `prefix` at once, in O(prefix length); the memory is freed
+  // later by ReapGarbage. Returns how many keys went. Observers hear OnPrefixDeleted.
+  size_t DeletePrefix(std::string_view prefix);
+  // Frees up to `budget` entries of deleted subtrees. Returns true when nothing is left.
+  bool ReapGarbage(size_t budget);
+  bool has_garbage() const { return !garbage_.empty(); }
 
   // Deletes up to `max_keys` keys whose expiry is <= now_ms. Returns how many were deleted; sets
   // *more when due keys remain.
   size_t ExpireDue(int64_t now_ms, size_t max_keys, bool* more);
-  // Moves some rehash work forward and shrinks the table when it is mostly empty.
-  void Cron();
 
-  // Empties the database. The old contents are returned so the caller can free them elsewhere
-  // (FLUSHALL ASYNC); destroying the returned object frees them.
+  // Empties the database and returns the old contents, to be freed elsewhere (FLUSHALL ASYNC).
+  // Destroying the result frees the entries.
   class Contents;
   std::unique_ptr<Contents> Detach();
   // Exchanges contents with another database (SWAPDB).
   void SwapContents(Database& other);
 
  private:
-  struct Table {
-    Entry** buckets = nullptr;
-    uint64_t size = 0;  // 0 or a power of two
-    uint64_t used = 0;
-  };
   struct HeapItem {
     int64_t when;
     Entry* entry;
   };
 
-  static uint64_t Hash(std::string_view key);
-  bool Rehashing() const { return rehash_index_ >= 0; }
-  void RehashStep(int buckets);
-  void MaybeGrow();
-  void ResizeTo(uint64_t size);
-  // The link that points to `target` (or, when null, to the entry whose key is `key`), and the
-  // table holding it; nullptr when absent.
-  Entry** FindSlot(std::string_view key, const Entry* target, Table** table_of);
-  // Removes `target` (or, when null, the entry whose key is `key`) from the table and frees it.
-  bool Unlink(std::string_view key, Entry* target);
-  static void DestroyEntry(Entry* entry);
+  static Entry* NewEntry(std::string_view key, std::string_view value, size_t capacity);
+  static void FreeEntry(Entry* entry);
+  // Moves an entry to a new allocation with room for `capacity` value bytes.
+  Entry* Reallocate(Entry* entry, size_t capacity);
 
-  void HeapPush(Entry* entry);
+  void HeapPush(Entry* entry, int64_t when);
   void HeapRemove(Entry* entry);
   void HeapFix(uint32_t index);
   void HeapSwap(uint32_t a, uint32_t b);
@@ -146,22 +163,20 @@ class Database {
 
   Keyspace* keyspace_;
   int index_;
-  Table tables_[2];
-  int64_t rehash_index_ = -1;
+  ArtTree tree_;
   std::vector<HeapItem> heap_;
+  std::vector<DetachedTree> garbage_;
 };
 
-// What Detach() returns: entries no longer reachable from any database.
+// What Detach() returns: a whole tree no longer reachable from any database.
 class Database::Contents {
  public:
+  explicit Contents(DetachedTree tree) : tree_(std::move(tree)) {}
   ~Contents();
-  size_t size() const { return count_; }
+  size_t size() const { return tree_.count(); }
 
  private:
-  friend class Database;
-  std::vector<Entry**> bucket_arrays_;
-  std::vector<uint64_t> bucket_sizes_;
-  size_t count_ = 0;
+  DetachedTree tree_;
 };
 
 }  // namespace dkv::engine

@@ -12,10 +12,6 @@ Keyspace::Keyspace(const Clock* clock, int databases) : clock_(clock), now_ms_(c
 void Keyspace::Swap(int a, int b) {
   if (a == b) return;
   db(a).SwapContents(db(b));
-  if (observer_ != nullptr) {
-    observer_->OnDatabaseChanged(a);
-    observer_->OnDatabaseChanged(b);
-  }
 }
 
 size_t Keyspace::TotalKeys() const {
@@ -44,8 +40,12 @@ size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us) {
   return deleted;
 }
 
-void Keyspace::Cron() {
-  for (auto& d : dbs_) d->Cron();
+bool Keyspace::ReapGarbage(size_t budget) {
+  bool clean = true;
+  for (auto& d : dbs_) {
+    if (d->has_garbage()) clean = d->ReapGarbage(budget) && clean;
+  }
+  return clean;
 }
 
 }  // namespace dkv::engine

@@ -56,8 +56,9 @@ class Keyspace {
   // One slice of the active expiry cycle: deletes due keys across databases until `max_keys` are
   // deleted or the time budget is spent. Returns the number deleted.
   size_t ActiveExpireCycle(size_t max_keys, int64_t budget_us);
-  // Rehash and shrink work for all databases, bounded per call.
-  void Cron();
+  // Frees up to `budget` entries of deleted subtrees across databases. Returns true when no
+  // garbage is left.
+  bool ReapGarbage(size_t budget);
 
  private:
   const Clock* clock_;

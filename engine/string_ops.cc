@@ -1,6 +1,7 @@
 #include "engine/string_ops.h"
 
 #include <cmath>
+#include <cstring>
 
 #include "engine/keyspace.h"
 #include "engine/numbers.h"
@@ -10,16 +11,17 @@ namespace dkv::engine {
 OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* result) {
   Entry* e = db.Find(key);
   int64_t current = 0;
-  if (e != nullptr && !ParseInt64(e->value, &current)) return OpStatus::kNotInteger;
+  if (e != nullptr && !ParseInt64(e->value(), &current)) return OpStatus::kNotInteger;
   if ((delta < 0 && current < 0 && delta < INT64_MIN - current) ||
       (delta > 0 && current > 0 && delta > INT64_MAX - current)) {
     return OpStatus::kOverflow;
   }
   current += delta;
+  std::string text = FormatInt64(current);
   if (e == nullptr) {
-    db.Insert(key, FormatInt64(current));
+    db.Insert(key, text);
   } else {
-    e->value = FormatInt64(current);
+    e = db.SetValue(e, text);
     e->raw_encoding = false;
   }
   db.Touch(key);
@@ -30,14 +32,14 @@ OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* resu
 OpStatus IncrByFloat(Database& db, std::string_view key, long double delta, std::string* result) {
   Entry* e = db.Find(key);
   long double current = 0;
-  if (e != nullptr && !ParseLongDouble(e->value, &current)) return OpStatus::kNotFloat;
+  if (e != nullptr && !ParseLongDouble(e->value(), &current)) return OpStatus::kNotFloat;
   current += delta;
   if (std::isnan(current) || std::isinf(current)) return OpStatus::kNanOrInfinity;
   *result = FormatLongDouble(current);
   if (e == nullptr) {
     db.Insert(key, *result);
   } else {
-    e->value = *result;
+    e = db.SetValue(e, *result);
     e->raw_encoding = false;
   }
   db.Touch(key);
@@ -48,15 +50,16 @@ OpStatus Append(Database& db, std::string_view key, std::string_view suffix, int
                 int64_t* new_len) {
   Entry* e = db.Find(key);
   if (e == nullptr) {
-    e = db.Insert(key, std::string(suffix));
-    e->raw_encoding = true;
+    e = db.Insert(key, suffix);
   } else {
-    if (static_cast<int64_t>(e->value.size() + suffix.size()) > max_len) return OpStatus::kTooLarge;
-    e->value.append(suffix);
-    e->raw_encoding = true;
+    size_t old = e->value().size();
+    if (static_cast<int64_t>(old + suffix.size()) > max_len) return OpStatus::kTooLarge;
+    e = db.ResizeValue(e, old + suffix.size());
+    std::memcpy(e->mutable_value() + old, suffix.data(), suffix.size());
   }
+  e->raw_encoding = true;
   db.Touch(key);
-  *new_len = static_cast<int64_t>(e->value.size());
+  *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;
 }
 
@@ -70,20 +73,20 @@ OpStatus SetRange(Database& db, std::string_view key, int64_t offset, std::strin
       return OpStatus::kOk;
     }
     if (offset > max_len - static_cast<int64_t>(data.size())) return OpStatus::kTooLarge;
-    e = db.Insert(key, std::string());
+    e = db.Insert(key, std::string_view());
   } else {
     if (data.empty()) {
-      *new_len = static_cast<int64_t>(e->value.size());
+      *new_len = static_cast<int64_t>(e->value().size());
       return OpStatus::kOk;
     }
     if (offset > max_len - static_cast<int64_t>(data.size())) return OpStatus::kTooLarge;
   }
   size_t end = static_cast<size_t>(offset) + data.size();
-  if (e->value.size() < end) e->value.resize(end, '\0');
-  e->value.replace(static_cast<size_t>(offset), data.size(), data);
+  if (e->value().size() < end) e = db.ResizeValue(e, end);
+  std::memcpy(e->mutable_value() + offset, data.data(), data.size());
   e->raw_encoding = true;
   db.Touch(key);
-  *new_len = static_cast<int64_t>(e->value.size());
+  *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;
 }
 

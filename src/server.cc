@@ -127,6 +127,8 @@ class Server::Impl : public ServerHooks {
     uv_prepare_init(loop_, &flush_handle_);
     flush_handle_.data = this;
     uv_prepare_start(&flush_handle_, OnBeforePoll);
+    uv_idle_init(loop_, &reaper_);
+    reaper_.data = this;
     uv_timer_init(loop_, &cron_timer_);
     cron_timer_.data = this;
     uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
@@ -397,8 +399,32 @@ class Server::Impl : public ServerHooks {
     pending_.push_back(conn);
   }
 
+  // Deleted subtrees (KV.DEL, FLUSHDB ASYNC of small databases) are freed in slices of
+  // kReapSlice entries, one slice per loop iteration, so no client waits on a big delete.
+  static constexpr size_t kReapSlice = 10000;
+
+  void MaybeStartReaper() {
+    if (reaper_active_) return;
+    for (int i = 0; i < state_.keyspace.database_count(); ++i) {
+      if (state_.keyspace.db(i).has_garbage()) {
+        reaper_active_ = true;
+        uv_idle_start(&reaper_, OnReap);
+        return;
+      }
+    }
+  }
+
+  static void OnReap(uv_idle_t* handle) {
+    auto* self = static_cast<Impl*>(handle->data);
+    if (self->state_.keyspace.ReapGarbage(kReapSlice)) {
+      uv_idle_stop(handle);
+      self->reaper_active_ = false;
+    }
+  }
+
   static void OnBeforePoll(uv_prepare_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
+    self->MaybeStartReaper();
     std::vector<Connection*> batch;
     batch.swap(self->pending_);
     for (Connection* conn : batch) {
@@ -504,7 +530,7 @@ class Server::Impl : public ServerHooks {
     int64_t period_us = 1000000 / std::max(1, c.hz);
     // Active expiry: at most a quarter of the period, in slices that check the clock.
     state_.keyspace.ActiveExpireCycle(SIZE_MAX, period_us / 4);
-    state_.keyspace.Cron();
+    MaybeStartReaper();
     int64_t now = clock_.NowMs();
     if (c.timeout > 0) {
       std::vector<Connection*> idle;
@@ -549,6 +575,8 @@ class Server::Impl : public ServerHooks {
   bool unix_active_ = false;
   uv_prepare_t flush_handle_;
   uv_timer_t cron_timer_;
+  uv_idle_t reaper_;
+  bool reaper_active_ = false;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;
   std::unordered_map<uint64_t, Connection*> connections_;

@@ -95,7 +95,13 @@ void WatchRegistry::OnKeyChanged(int db, std::string_view key, engine::ChangeKin
   }
 }
 
-void WatchRegistry::OnDatabaseChanged(int) {}
+void WatchRegistry::OnPrefixDeleted(int db, std::string_view prefix) {
+  if (watchers_.empty()) return;
+  for (auto& [where, sessions] : watchers_) {
+    if (where.first != db || where.second.compare(0, prefix.size(), prefix) != 0) continue;
+    for (Session* s : sessions) s->watch_dirty = true;
+  }
+}
 
 void WatchRegistry::TouchExistingKeys(engine::Database& db, engine::Database* other) {
   if (watchers_.empty()) return;

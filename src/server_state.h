@@ -16,6 +16,7 @@
 #include "engine/clock.h"
 #include "engine/keyspace.h"
 #include "src/config.h"
+#include "src/scan_cursors.h"
 #include "src/session.h"
 
 namespace dkv::server {
@@ -71,8 +72,8 @@ class WatchRegistry : public engine::KeyspaceObserver {
   void Watch(Session* session, int db, std::string_view key, bool expired_now);
   void UnwatchAll(Session* session);
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
-  // Marks every session watching a key of `db` that exists in `db` (or in `other`) as dirty.
-  void OnDatabaseChanged(int db) override;
+  // KV.DEL of a subtree: sessions watching a key under the prefix are dirty.
+  void OnPrefixDeleted(int db, std::string_view prefix) override;
   // FLUSHDB/FLUSHALL/SWAPDB: sessions watching keys that exist in the database are dirty.
   void TouchExistingKeys(engine::Database& db, engine::Database* other);
   bool empty() const { return watchers_.empty(); }
@@ -107,6 +108,7 @@ struct ServerState {
   Stats stats;
   SlowLog slowlog;
   WatchRegistry watches;
+  ScanCursors scan_cursors;
   std::map<uint64_t, Session*> clients;  // by id
   std::vector<Session*> monitors;
   uint64_t next_client_id = 1;

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
+#include "engine/database.h"
 #include "engine/numbers.h"
 #include "resp/reply.h"
 #include "src/errors.h"
@@ -49,6 +51,13 @@ void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {
   reply.ArrayHeader(N);
   for (std::string_view line : lines) reply.Simple(line);
 }
+
+// One slice of an ordered iteration (SCAN, KV.SCAN): visits up to `count` keys that start with
+// `prefix`, from `start` (after it when `resume`), skipping expired keys (they count as work).
+// Returns true when keys remain; *last is then the key to resume after.
+bool WalkSlice(engine::Database& db, const std::string& prefix, const std::string& start,
+               bool resume, size_t count, const std::function<void(engine::Entry*)>& visit,
+               std::string* last);
 
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);

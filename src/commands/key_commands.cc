@@ -27,8 +27,8 @@ void DeleteKeys(CommandContext& ctx, Args argv) {
 // Redis' OBJECT ENCODING for a string value.
 std::string_view EncodingOf(const engine::Entry& e) {
   int64_t v;
-  if (!e.raw_encoding && e.value.size() <= 20 && engine::ParseInt64(e.value, &v)) return "int";
-  if (!e.raw_encoding && e.value.size() <= 44) return "embstr";
+  if (!e.raw_encoding && e.value().size() <= 20 && engine::ParseInt64(e.value(), &v)) return "int";
+  if (!e.raw_encoding && e.value().size() <= 44) return "embstr";
   return "raw";
 }
 
@@ -45,10 +45,11 @@ bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
 }
 
 // Copies `src` (value and expiry) into `dst_db` under `dst_key`, replacing what is there.
-void CopyEntry(const engine::Entry& src, engine::Database& dst_db, std::string_view dst_key) {
-  engine::Entry* copy = dst_db.Upsert(dst_key, src.value);
+void CopyEntry(const engine::Database& src_db, const engine::Entry& src, engine::Database& dst_db,
+               std::string_view dst_key) {
+  engine::Entry* copy = dst_db.Upsert(dst_key, src.value());
   copy->raw_encoding = src.raw_encoding;
-  if (src.has_expire()) dst_db.SetExpire(copy, src.expire_at_ms());
+  if (src.has_expire()) dst_db.SetExpire(copy, src_db.ExpireAt(&src));
   dst_db.Touch(dst_key);
 }
 
@@ -78,22 +79,15 @@ void CmdKeys(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   size_t handle = ctx.reply.BeginDeferred();
   size_t count = 0;
-  if (!pattern->matches_all() && pattern->literal_prefix().size() == argv[1].size()) {
-    // A literal pattern is a point lookup.
-    if (db.Find(pattern->literal_prefix()) != nullptr) {
-      ctx.reply.Bulk(pattern->literal_prefix());
+  // Only the range of keys that start with the pattern's literal prefix is visited.
+  const std::string& prefix = pattern->literal_prefix();
+  db.Walk(prefix, prefix, false, [&](engine::Entry* e) {
+    if (!db.IsExpired(e) && pattern->Matches(e->key())) {
+      ctx.reply.Bulk(e->key());
       ++count;
     }
-  } else {
-    const int64_t now = ctx.keyspace().now_ms();
-    db.ForEach([&](engine::Entry* e) {
-      if (e->has_expire() && e->expire_at_ms() <= now) return;
-      if (pattern->Matches(e->key())) {
-        ctx.reply.Bulk(e->key());
-        ++count;
-      }
-    });
-  }
+    return true;
+  });
   ctx.reply.FinishDeferredArray(handle, count);
 }
 
@@ -130,24 +124,28 @@ void CmdScan(CommandContext& ctx, Args argv) {
     pattern = engine::Pattern::CompileRedisGlob(match, &error);
     if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   }
-  engine::Database& db = ctx.db();
-  std::vector<std::string> keys;
-  int64_t max_iterations = count * 10;
-  do {
-    cursor = db.Scan(cursor, [&](engine::Entry* e) { keys.emplace_back(e->key()); });
-  } while (cursor != 0 && max_iterations-- > 0 && static_cast<int64_t>(keys.size()) < count);
-  std::vector<std::string_view> out;
-  out.reserve(keys.size());
-  for (const std::string& k : keys) {
-    if (pattern != nullptr && !pattern->Matches(k)) continue;
-    if (db.Find(k) == nullptr) continue;  // expired: lazily deleted here
-    if (has_type && !EqualsIgnoreCase(type, "string")) continue;
-    out.push_back(k);
+  std::string start;
+  if (cursor != 0) {
+    const std::string* resume = ctx.server.scan_cursors.Find(cursor);
+    if (resume == nullptr) return ctx.reply.Error(errors::kInvalidCursor);
+    start = *resume;
   }
+  std::vector<std::string> keys;
+  std::string last;
+  bool more = WalkSlice(
+      ctx.db(), pattern ? pattern->literal_prefix() : std::string(), start, cursor != 0,
+      static_cast<size_t>(count),
+      [&](engine::Entry* e) {
+        if (pattern != nullptr && !pattern->Matches(e->key())) return;
+        if (has_type && !EqualsIgnoreCase(type, "string")) return;
+        keys.emplace_back(e->key());
+      },
+      &last);
+  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last)) : 0;
   ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(cursor));
-  ctx.reply.ArrayHeader(out.size());
-  for (std::string_view k : out) ctx.reply.Bulk(k);
+  ctx.reply.Bulk(std::to_string(next));
+  ctx.reply.ArrayHeader(keys.size());
+  for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
 namespace {
@@ -158,11 +156,11 @@ void RenameGeneric(CommandContext& ctx, Args argv, bool nx) {
   if (argv[1] == argv[2]) return nx ? ctx.reply.Integer(0) : ctx.reply.Ok();
   engine::Entry* dst = db.Find(argv[2]);
   if (dst != nullptr && nx) return ctx.reply.Integer(0);
-  std::string value = std::move(src->value);
+  std::string value(src->value());
   bool raw = src->raw_encoding;
-  int64_t expire = src->expire_at_ms();
+  int64_t expire = db.ExpireAt(src);
   db.Erase(src);
-  engine::Entry* e = db.Upsert(argv[2], std::move(value));
+  engine::Entry* e = db.Upsert(argv[2], value);
   e->raw_encoding = raw;
   if (expire != 0) db.SetExpire(e, expire);
   db.Touch(argv[1], engine::ChangeKind::kDelete);
@@ -195,7 +193,7 @@ void CmdCopy(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[2]) != nullptr && !replace) return ctx.reply.Integer(0);
-  CopyEntry(*src, dst_db, argv[2]);
+  CopyEntry(src_db, *src, dst_db, argv[2]);
   ctx.keyspace().AddDirty();
   ctx.reply.Integer(1);
 }
@@ -211,7 +209,7 @@ void CmdMove(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
-  CopyEntry(*src, dst_db, argv[1]);
+  CopyEntry(src_db, *src, dst_db, argv[1]);
   src_db.Erase(src);
   src_db.Touch(argv[1], engine::ChangeKind::kDelete);
   ctx.keyspace().AddDirty();
@@ -253,7 +251,7 @@ void CmdObjectRefcount(CommandContext& ctx, Args argv) {
   const Config& c = ctx.config();
   bool shared_ints = c.maxmemory == 0 || (c.maxmemory_policy.find("lru") == std::string::npos &&
                                           c.maxmemory_policy.find("lfu") == std::string::npos);
-  bool shared = EncodingOf(*e) == "int" && engine::ParseInt64(e->value, &v) && v >= 0 &&
+  bool shared = EncodingOf(*e) == "int" && engine::ParseInt64(e->value(), &v) && v >= 0 &&
                 v < 10000 && shared_ints;
   ctx.reply.Integer(shared ? INT_MAX : 1);
 }
@@ -346,7 +344,7 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
   engine::Entry* e = db.Find(argv[1]);
   if (e == nullptr) return ctx.reply.Integer(0);
   if (flags) {
-    int64_t current = e->has_expire() ? e->expire_at_ms() : -1;
+    int64_t current = e->has_expire() ? db.ExpireAt(e) : -1;
     if ((flags & kExpNx) && current != -1) return ctx.reply.Integer(0);
     if ((flags & kExpXx) && current == -1) return ctx.reply.Integer(0);
     if ((flags & kExpGt) && (when <= current || current == -1)) return ctx.reply.Integer(0);
@@ -364,10 +362,12 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
 }
 
 void TtlGeneric(CommandContext& ctx, Args argv, bool ms, bool absolute) {
-  engine::Entry* e = ctx.db().FindForRead(argv[1], false);
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.FindForRead(argv[1], false);
   if (e == nullptr) return ctx.reply.Integer(-2);
   if (!e->has_expire()) return ctx.reply.Integer(-1);
-  int64_t ttl = absolute ? e->expire_at_ms() : e->expire_at_ms() - ctx.keyspace().now_ms();
+  int64_t when = db.ExpireAt(e);
+  int64_t ttl = absolute ? when : when - ctx.keyspace().now_ms();
   if (ttl < 0) ttl = 0;
   ctx.reply.Integer(ms ? ttl : (ttl + 500) / 1000);
 }

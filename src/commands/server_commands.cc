@@ -746,8 +746,8 @@ void CmdDebug(CommandContext& ctx, Args argv) {
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%u",
                   static_cast<void*>(e),
-                  (!e->raw_encoding && e->value.size() <= 44) ? "embstr" : "raw", e->value.size(),
-                  e->access_s & 0xFFFFFF, now - e->access_s);
+                  (!e->raw_encoding && e->value().size() <= 44) ? "embstr" : "raw",
+                  e->value().size(), e->access_s & 0xFFFFFF, now - e->access_s);
     return ctx.reply.Simple(buf);
   }
   if (sub == "help") {

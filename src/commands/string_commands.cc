@@ -136,7 +136,7 @@ void StoreValue(CommandContext& ctx, std::string_view key, std::string_view valu
 void CmdGet(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(e->value);
+  ctx.reply.Bulk(e->value());
 }
 
 void CmdSet(CommandContext& ctx, Args argv) {
@@ -150,12 +150,12 @@ void CmdSet(CommandContext& ctx, Args argv) {
     if (old == nullptr) {
       ctx.reply.Null();
     } else {
-      ctx.reply.Bulk(old->value);
+      ctx.reply.Bulk(old->value());
     }
   }
   bool found = old != nullptr;
   if (((opts.flags & kSetNx) && found) || ((opts.flags & kSetXx) && !found) ||
-      ((opts.flags & kSetIfEq) && (!found || old->value != opts.compare_value))) {
+      ((opts.flags & kSetIfEq) && (!found || old->value() != opts.compare_value))) {
     if (!(opts.flags & kSetGet)) ctx.reply.Null();
     return;
   }
@@ -191,7 +191,7 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* e = db.FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(e->value);
+  ctx.reply.Bulk(e->value());
   if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
     db.Erase(e);
     db.Touch(argv[1], engine::ChangeKind::kDelete);
@@ -211,7 +211,7 @@ void CmdGetDel(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* e = db.FindForRead(argv[1]);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(e->value);
+  ctx.reply.Bulk(e->value());
   db.Erase(e);
   db.Touch(argv[1], engine::ChangeKind::kDelete);
   ctx.keyspace().AddDirty();
@@ -223,7 +223,7 @@ void CmdGetSet(CommandContext& ctx, Args argv) {
   if (e == nullptr) {
     ctx.reply.Null();
   } else {
-    ctx.reply.Bulk(e->value);
+    ctx.reply.Bulk(e->value());
   }
   StoreValue(ctx, argv[1], argv[2], 0, false);
 }
@@ -236,7 +236,7 @@ void CmdMGet(CommandContext& ctx, Args argv) {
     if (e == nullptr) {
       ctx.reply.Null();
     } else {
-      ctx.reply.Bulk(e->value);
+      ctx.reply.Bulk(e->value());
     }
   }
 }
@@ -304,7 +304,7 @@ void CmdAppend(CommandContext& ctx, Args argv) {
 
 void CmdStrLen(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
-  ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value.size()));
+  ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value().size()));
 }
 
 void CmdGetRange(CommandContext& ctx, Args argv) {
@@ -312,7 +312,7 @@ void CmdGetRange(CommandContext& ctx, Args argv) {
   if (!Int64OrReply(ctx.reply, argv[2], &start) || !Int64OrReply(ctx.reply, argv[3], &end)) return;
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Bulk("");
-  ctx.reply.Bulk(engine::Substring(e->value, start, end));
+  ctx.reply.Bulk(engine::Substring(e->value(), start, end));
 }
 
 void CmdSetRange(CommandContext& ctx, Args argv) {
@@ -351,8 +351,8 @@ void CmdLcs(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* ea = db.FindForRead(argv[1]);
   engine::Entry* eb = db.FindForRead(argv[2]);
-  std::string_view a = ea ? std::string_view(ea->value) : std::string_view();
-  std::string_view b = eb ? std::string_view(eb->value) : std::string_view();
+  std::string_view a = ea ? ea->value() : std::string_view();
+  std::string_view b = eb ? eb->value() : std::string_view();
   uint64_t cells = (static_cast<uint64_t>(a.size()) + 1) * (static_cast<uint64_t>(b.size()) + 1);
   if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.config().proto_max_bulk_len)) {
     return ctx.reply.Error(

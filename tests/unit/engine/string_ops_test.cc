@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(setrange_pads_with_zeros_and_checks_size) {
   int64_t len = 0;
   BOOST_TEST((SetRange(db, "k", 5, "ab", 1 << 20, &len) == OpStatus::kOk));
   BOOST_TEST(len == 7);
-  BOOST_TEST(db.Find("k")->value == std::string("\0\0\0\0\0ab", 7));
+  BOOST_TEST(db.Find("k")->value() == std::string("\0\0\0\0\0ab", 7));
   BOOST_TEST((SetRange(db, "k", (1 << 20), "x", 1 << 20, &len) == OpStatus::kTooLarge));
   BOOST_TEST((SetRange(db, "missing", 10, "", 1 << 20, &len) == OpStatus::kOk));
   BOOST_TEST(db.Find("missing") == nullptr);
