@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <bitset>
 #include <cstdio>
 
@@ -142,6 +143,175 @@ std::unique_ptr<Pattern> Pattern::CompileRedisGlob(std::string_view glob, std::s
   pattern->regex_ = std::move(regex);
   pattern->kind_ = Kind::kRegex;
   return pattern;
+}
+
+namespace {
+
+// One class of a hierarchical glob, `p` just after '['. Never matches the separator.
+bool ParseHierarchicalClass(std::string_view glob, size_t* p, char sep, std::bitset<256>* out,
+                            std::string* error) {
+  std::bitset<256> set;
+  size_t i = *p;
+  bool negate = i < glob.size() && (glob[i] == '!' || glob[i] == '^');
+  if (negate) ++i;
+  bool first = true;
+  while (true) {
+    if (i >= glob.size()) {
+      *error = "unclosed '['";
+      return false;
+    }
+    char c = glob[i];
+    if (c == ']' && !first) break;
+    first = false;
+    unsigned char lo;
+    if (c == '\\' && i + 1 < glob.size()) {
+      lo = static_cast<unsigned char>(glob[++i]);
+    } else {
+      lo = static_cast<unsigned char>(c);
+    }
+    if (i + 2 < glob.size() && glob[i + 1] == '-' && glob[i + 2] != ']') {
+      unsigned char hi = static_cast<unsigned char>(glob[i + 2]);
+      if (glob[i + 2] == '\\' && i + 3 < glob.size()) {
+        hi = static_cast<unsigned char>(glob[i + 3]);
+        ++i;
+      }
+      if (lo > hi) std::swap(lo, hi);
+      for (int b = lo; b <= hi; ++b) set.set(static_cast<size_t>(b));
+      i += 3;
+    } else {
+      set.set(lo);
+      ++i;
+    }
+  }
+  *p = i + 1;
+  if (negate) set = ~set;
+  set.reset(static_cast<unsigned char>(sep));
+  *out = set;
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Pattern> Pattern::CompileHierarchical(std::string_view glob, char sep, bool nocase,
+                                                      std::string* error) {
+  std::string scratch;
+  if (error == nullptr) error = &scratch;
+  if (glob.size() > kMaxHierarchicalLength) {
+    *error = "longer than " + std::to_string(kMaxHierarchicalLength) + " bytes";
+    return nullptr;
+  }
+  std::unique_ptr<Pattern> pattern(new Pattern());
+  auto special = [](char c) { return c == '*' || c == '?' || c == '[' || c == '{'; };
+  size_t i = 0;
+  std::string prefix;
+  while (i < glob.size() && !special(glob[i])) {
+    if (glob[i] == '\\' && i + 1 < glob.size()) ++i;
+    prefix.push_back(glob[i]);
+    ++i;
+  }
+  // A case-insensitive match cannot narrow the range by the prefix's exact bytes.
+  pattern->prefix_ = nocase ? std::string() : prefix;
+  if (i == glob.size() && !nocase) {
+    pattern->kind_ = Kind::kLiteral;
+    return pattern;
+  }
+  bool double_star_tail = glob.size() - i >= 2;
+  for (size_t j = i; j < glob.size() && double_star_tail; ++j) double_star_tail = glob[j] == '*';
+  if (double_star_tail && !nocase) {
+    pattern->kind_ = prefix.empty() ? Kind::kAll : Kind::kPrefix;
+    return pattern;
+  }
+  std::string not_sep = "[^";
+  AppendLiteralByte(&not_sep, static_cast<unsigned char>(sep));
+  not_sep += "]";
+  std::string re = "(?s)";
+  re.reserve(glob.size() * 4 + 16);
+  for (char c : prefix) AppendLiteralByte(&re, static_cast<unsigned char>(c));
+  int braces = 0;
+  while (i < glob.size()) {
+    char c = glob[i];
+    if (c == '*') {
+      size_t run = 0;
+      while (i < glob.size() && glob[i] == '*') {
+        ++run;
+        ++i;
+      }
+      re += run >= 2 ? ".*" : not_sep + "*";
+      continue;
+    }
+    if (c == '?') {
+      re += not_sep;
+      ++i;
+    } else if (c == '[') {
+      ++i;
+      std::bitset<256> set;
+      if (!ParseHierarchicalClass(glob, &i, sep, &set, error)) return nullptr;
+      AppendClass(&re, set);
+    } else if (c == '{') {
+      if (++braces > 64) {
+        *error = "braces nested more than 64 deep";
+        return nullptr;
+      }
+      re += "(?:";
+      ++i;
+    } else if (c == ',' && braces > 0) {
+      re += "|";
+      ++i;
+    } else if (c == '}' && braces > 0) {
+      --braces;
+      re += ")";
+      ++i;
+    } else {
+      if (c == '\\' && i + 1 < glob.size()) ++i;
+      AppendLiteralByte(&re, static_cast<unsigned char>(glob[i]));
+      ++i;
+    }
+  }
+  if (braces > 0) {
+    *error = "unclosed '{'";
+    return nullptr;
+  }
+  RE2::Options options;
+  options.set_encoding(RE2::Options::EncodingLatin1);
+  options.set_log_errors(false);
+  options.set_case_sensitive(!nocase);
+  options.set_max_mem(64 << 20);
+  auto regex = std::make_unique<RE2>(re, options);
+  if (!regex->ok()) {
+    *error = "pattern too complex";
+    return nullptr;
+  }
+  pattern->regex_ = std::move(regex);
+  pattern->kind_ = Kind::kRegex;
+  return pattern;
+}
+
+std::shared_ptr<const Pattern> PatternCache::Get(Syntax syntax, std::string_view glob,
+                                                 char separator, bool nocase, std::string* error) {
+  std::string key;
+  key.reserve(glob.size() + 3);
+  key.push_back(syntax == Syntax::kRedis ? 'r' : 'h');
+  key.push_back(separator);
+  key.push_back(nocase ? 'i' : 's');
+  key.append(glob);
+  for (Item& item : items_) {
+    if (item.key == key) {
+      item.used = ++tick_;
+      return item.pattern;
+    }
+  }
+  std::shared_ptr<const Pattern> compiled =
+      syntax == Syntax::kRedis ? Pattern::CompileRedisGlob(glob, error)
+                               : Pattern::CompileHierarchical(glob, separator, nocase, error);
+  if (compiled == nullptr) return nullptr;
+  if (items_.size() >= capacity_) {
+    auto oldest = std::min_element(items_.begin(), items_.end(),
+                                   [](const Item& a, const Item& b) { return a.used < b.used; });
+    *oldest = Item{std::move(key), compiled, ++tick_};
+  } else {
+    items_.push_back(Item{std::move(key), compiled, ++tick_});
+  }
+  return compiled;
 }
 
 bool Pattern::Matches(std::string_view key) const {

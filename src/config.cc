@@ -173,7 +173,9 @@ std::vector<ConfigParam> BuildParams() {
        Int64Setter(&Config::slowlog_max_len, 0, kMax), Getter(&Config::slowlog_max_len)},
       {"key-separator", false, "Separator of key segments for the KV.* commands.",
        [](Config& c, std::string_view v) -> std::string {
-         if (v.size() != 1) return "argument must be a single character";
+         if (v.size() != 1 || static_cast<unsigned char>(v[0]) == 0xFF) {
+           return "argument must be a single character (not byte 0xFF)";
+         }
          c.key_separator = std::string(v);
          return "";
        },

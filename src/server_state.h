@@ -15,6 +15,7 @@
 
 #include "engine/clock.h"
 #include "engine/keyspace.h"
+#include "engine/pattern.h"
 #include "src/config.h"
 #include "src/scan_cursors.h"
 #include "src/session.h"
@@ -109,6 +110,7 @@ struct ServerState {
   SlowLog slowlog;
   WatchRegistry watches;
   ScanCursors scan_cursors;
+  engine::PatternCache patterns;
   std::map<uint64_t, Session*> clients;  // by id
   std::vector<Session*> monitors;
   uint64_t next_client_id = 1;

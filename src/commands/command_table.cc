@@ -87,6 +87,13 @@ constexpr CommandSpec kTable[] = {
   {"expiretime", "key",       2, R|F,               1, 1, 1, CmdExpireTime, "generic", "7.0.0", "Returns the expiration time of a key as a Unix timestamp.", "O(1)"},
   {"pexpiretime", "key",      2, R|F,               1, 1, 1, CmdPExpireTime, "generic", "7.0.0", "Returns the expiration time of a key as a Unix milliseconds timestamp.", "O(1)"},
   {"persist", "key",          2, W|F,               1, 1, 1, CmdPersist, "generic", "2.2.0", "Removes the expiration time of a key.", "O(1)"},
+  // --- hierarchical keys (KV.*) ---
+  {"kv.keys", "pattern [NOCASE] [LIMIT limit]", -2, R,   0, 0, 0, CmdKvKeys, "kv", "0.1.0", "Returns the keys matching a hierarchical pattern, in byte order.", "O(K + M) where K is the number of keys under the pattern's literal prefix and M the keys returned"},
+  {"kv.count", "pattern [NOCASE]", -2, R,                0, 0, 0, CmdKvCount, "kv", "0.1.0", "Counts the keys matching a hierarchical pattern.", "O(L) for a subtree pattern (prefix followed by **), L the prefix length; otherwise O(K) for the keys under the literal prefix"},
+  {"kv.mget", "pattern [NOCASE] [LIMIT limit]", -2, R,   0, 0, 0, CmdKvMGet, "kv", "0.1.0", "Returns the keys matching a hierarchical pattern with their values (a map in RESP3).", "O(K + M) where K is the number of keys under the pattern's literal prefix and M the pairs returned"},
+  {"kv.del", "pattern [NOCASE]", -2, W,                  0, 0, 0, CmdKvDel, "kv", "0.1.0", "Deletes the keys matching a hierarchical pattern; a subtree goes atomically at once.", "O(L) for a subtree pattern (its memory is freed in the background); otherwise O(K) for the keys under the literal prefix"},
+  {"kv.scan", "cursor [MATCH pattern] [COUNT count]", -2, R, 0, 0, 0, CmdKvScan, "kv", "0.1.0", "Iterates over the keys matching a hierarchical pattern, in byte order.", "O(COUNT) per call"},
+  {"kv.tree", "prefix [DEPTH depth]", -2, R,              0, 0, 0, CmdKvTree, "kv", "0.1.0", "Lists the child paths of a path with the number of keys below each.", "O(C x L) for C children of length L, independent of subtree sizes"},
   // --- transactions ---
   {"multi", "",            1, F|L|S|NM|NS,       0, 0, 0, CmdMulti, "transactions", "1.2.0", "Starts a transaction.", "O(1)"},
   {"exec", "",             1, L|S|NM|NS|kSkipSlowlog, 0, 0, 0, CmdExec, "transactions", "1.2.0", "Executes all commands in a transaction.", "Depends on commands in the transaction"},

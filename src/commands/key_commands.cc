@@ -74,7 +74,8 @@ void CmdType(CommandContext& ctx, Args argv) {
 
 void CmdKeys(CommandContext& ctx, Args argv) {
   std::string error;
-  auto pattern = engine::Pattern::CompileRedisGlob(argv[1], &error);
+  auto pattern =
+      ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, argv[1], 0, false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   engine::Database& db = ctx.db();
   size_t handle = ctx.reply.BeginDeferred();
@@ -118,10 +119,11 @@ void CmdScan(CommandContext& ctx, Args argv) {
       return ctx.reply.Error(errors::kSyntax);
     }
   }
-  std::unique_ptr<engine::Pattern> pattern;
+  std::shared_ptr<const engine::Pattern> pattern;
   if (has_match && !(match.size() == 1 && match[0] == '*')) {
     std::string error;
-    pattern = engine::Pattern::CompileRedisGlob(match, &error);
+    pattern =
+        ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, match, 0, false, &error);
     if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   }
   std::string start;

@@ -64,3 +64,98 @@ BOOST_AUTO_TEST_CASE(cve_2022_36021_pattern_stays_linear) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(hierarchical_glob)
+
+bool H(const char* pattern, const char* key, bool nocase = false, char sep = '.') {
+  auto p = Pattern::CompileHierarchical(pattern, sep, nocase, nullptr);
+  BOOST_REQUIRE_MESSAGE(p != nullptr, "compiles: " << pattern);
+  return p->Matches(key);
+}
+
+BOOST_AUTO_TEST_CASE(commands_md_examples) {
+  BOOST_TEST(H("app.config.*", "app.config.debug"));
+  BOOST_TEST(!H("app.config.*", "app.config.database.host"));
+  BOOST_TEST(H("**.database.**", "app.config.database.host"));
+  BOOST_TEST(H("user.?.settings", "user.7.settings"));
+  BOOST_TEST(H("app.{dev,prod}.config", "app.dev.config"));
+  BOOST_TEST(H("app.{dev,prod}.config", "app.prod.config"));
+  BOOST_TEST(!H("app.{dev,prod}.config", "app.test.config"));
+}
+
+BOOST_AUTO_TEST_CASE(tokens) {
+  BOOST_TEST(H("a.*", "a."));      // * may match nothing
+  BOOST_TEST(!H("a.*", "a.b.c"));  // * stops at the separator
+  BOOST_TEST(H("a.**", "a.b.c"));  // ** crosses it
+  BOOST_TEST(H("a**", "a"));       // ** may match nothing
+  BOOST_TEST(!H("a?b", "a.b"));    // ? is never the separator
+  BOOST_TEST(H("a[bc]d", "acd"));
+  BOOST_TEST(!H("a[!bc]d", "acd"));
+  BOOST_TEST(H("a[^bc]d", "aed"));
+  BOOST_TEST(!H("a[^bc]d", "a.d"));  // negated classes exclude the separator too
+  BOOST_TEST(H("a[a-c]d", "abd"));
+  BOOST_TEST(H("x.{a*,b.**}", "x.b.c.d"));  // alternatives hold tokens
+  BOOST_TEST(H("x.{a,{b,c}}", "x.c"));      // nested braces
+  BOOST_TEST(H("lit\\*eral", "lit*eral"));
+  BOOST_TEST(!H("lit\\*eral", "litXeral"));
+  BOOST_TEST(H("a,b}", "a,b}"));          // outside braces , and } are literal
+  BOOST_TEST(H("APP.*", "app.x", true));  // NOCASE
+  BOOST_TEST(!H("APP.*", "app.x", false));
+  BOOST_TEST(H("sess:*", "sess:abc", false, ':'));  // another separator
+  BOOST_TEST(!H("sess:*", "sess:a:b", false, ':'));
+  BOOST_TEST(H("sess:*", "sess:a.b", false, ':'));  // '.' is ordinary then
+}
+
+BOOST_AUTO_TEST_CASE(prefix_extraction_and_kinds) {
+  auto p = Pattern::CompileHierarchical("app.tenant7.**", '.', false, nullptr);
+  BOOST_TEST(p->prefix_only());
+  BOOST_TEST(p->literal_prefix() == "app.tenant7.");
+  auto q = Pattern::CompileHierarchical("app.tenant7.*", '.', false, nullptr);
+  BOOST_TEST(!q->prefix_only());
+  BOOST_TEST(q->literal_prefix() == "app.tenant7.");
+  auto r = Pattern::CompileHierarchical("app.x", '.', false, nullptr);
+  BOOST_TEST(r->literal());
+  auto n = Pattern::CompileHierarchical("app.**", '.', true, nullptr);
+  BOOST_TEST(!n->prefix_only());  // NOCASE cannot use the exact-byte range
+  BOOST_TEST(n->Matches("APP.x.y"));
+}
+
+BOOST_AUTO_TEST_CASE(malformed_patterns_are_refused_with_reasons) {
+  std::string error;
+  BOOST_TEST(Pattern::CompileHierarchical("a[bc", '.', false, &error) == nullptr);
+  BOOST_TEST(error == "unclosed '['");
+  BOOST_TEST(Pattern::CompileHierarchical("a{b,c", '.', false, &error) == nullptr);
+  BOOST_TEST(error == "unclosed '{'");
+  std::string huge(Pattern::kMaxHierarchicalLength + 1, 'a');
+  BOOST_TEST(Pattern::CompileHierarchical(huge, '.', false, &error) == nullptr);
+  BOOST_TEST(error == "longer than 16384 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(adversarial_patterns_stay_linear) {
+  // CVE-2022-36021's shape in both syntaxes, and CVE-2024-31228's `*?` repeated.
+  std::string stars;
+  for (int i = 0; i < 200; ++i) stars += "a*";
+  stars += "b";
+  std::string key(20000, 'a');
+  BOOST_TEST(!Pattern::CompileHierarchical(stars, '.', false, nullptr)->Matches(key));
+  std::string qs;
+  for (int i = 0; i < 2000; ++i) qs += "*?";
+  auto p = Pattern::CompileHierarchical(qs, '.', false, nullptr);
+  BOOST_REQUIRE(p != nullptr);
+  BOOST_TEST(!p->Matches(std::string(1000, 'a')));
+  BOOST_TEST(p->Matches(std::string(3000, 'a')));
+}
+
+BOOST_AUTO_TEST_CASE(pattern_cache_reuses_compiled_patterns) {
+  PatternCache cache(2);
+  std::string error;
+  auto a = cache.Get(PatternCache::Syntax::kHierarchical, "a.*", '.', false, &error);
+  auto b = cache.Get(PatternCache::Syntax::kHierarchical, "a.*", '.', false, &error);
+  BOOST_TEST(a.get() == b.get());
+  auto c = cache.Get(PatternCache::Syntax::kRedis, "a.*", '.', false, &error);
+  BOOST_TEST(c.get() != a.get());  // same text, other syntax
+  BOOST_TEST(c->Matches("a.b.c"));
+  BOOST_TEST(!a->Matches("a.b.c"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
