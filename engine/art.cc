@@ -345,8 +345,8 @@ void MaybeCollapse(Ref* slot, size_t depth) {
     FreeNode(n);
     return;
   }
-  uint8_t b;
-  Ref child;
+  uint8_t b = 0;
+  Ref child = 0;
   NextChild(n, 0, &b, &child);
   if (!IsLeaf(child)) {
     // Merge paths: node prefix + edge byte + child prefix.
@@ -371,8 +371,8 @@ void FreeRecursively(Ref root, const std::function<void(Entry*)>* on_entry) {
     }
     Node* n = AsNode(r);
     if (n->terminal && on_entry) (*on_entry)(n->terminal);
-    uint8_t b;
-    Ref child;
+    uint8_t b = 0;
+    Ref child = 0;
     for (int from = 0; NextChild(n, from, &b, &child); from = b + 1) stack.push_back(child);
     FreeNode(n);
   }
@@ -425,8 +425,8 @@ bool DetachedTree::FreeSome(size_t max_entries, const std::function<void(Entry*)
       on_entry(n->terminal);
       ++handed;
     }
-    uint8_t b;
-    Ref child;
+    uint8_t b = 0;
+    Ref child = 0;
     for (int from = 0; NextChild(n, from, &b, &child); from = b + 1) stack_.push_back(child);
     FreeNode(n);
   }
@@ -753,8 +753,8 @@ void ArtTree::Walk(std::string_view prefix, std::string_view start, bool exclusi
         }
       }
     }
-    uint8_t b;
-    Ref child;
+    uint8_t b = 0;
+    Ref child = 0;
     if (f.next > 255 || !NextChild(n, f.next, &b, &child)) {
       stack.pop_back();
       continue;
@@ -775,7 +775,7 @@ Entry* ArtTree::Random(std::mt19937_64& rng) const {
       if (k == 0) return n->terminal;
       --k;
     }
-    uint8_t b;
+    uint8_t b = 0;
     Ref child = 0;
     for (int from = 0; NextChild(n, from, &b, &child); from = b + 1) {
       uint64_t c = CountOf(child);
