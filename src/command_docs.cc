@@ -250,6 +250,66 @@ std::string CommandDocsMarkdown() {
             std::string(spec->complexity) + " |\n";
     }
   }
+  md += R"(
+## Hierarchical keys: patterns and examples
+
+A key is a path of segments joined by the separator (`key-separator`, `.` by default). The `KV.*`
+commands take a hierarchical glob: `*` matches within one segment, `**` across segments, `?` one
+character other than the separator, `[abc]`, `[a-z]`, `[!a-c]`/`[^a-c]` one character (never the
+separator), `{dev,prod}` alternatives (which may hold other tokens), `\x` a literal `x`. `NOCASE`
+ignores case. A malformed pattern (unclosed `[` or `{`, longer than 16 KiB) is refused with
+`-ERR invalid pattern: <why>`. `KEYS` and `SCAN MATCH` keep Redis' glob, where `*` also crosses
+separators. Every command visits only the keys that start with the pattern's literal prefix.
+
+```text
+> MSET app.config.debug 1 app.config.database.host db1 app.config.database.port 5432
+> MSET app.dev.config a app.prod.config b user.7.settings s
+> KV.KEYS app.config.*                  # one segment below app.config
+1) "app.config.debug"
+> KV.KEYS **.database.**                # anywhere in the tree
+1) "app.config.database.host"
+2) "app.config.database.port"
+> KV.KEYS app.{dev,prod}.config
+1) "app.dev.config"
+2) "app.prod.config"
+> KV.KEYS app.** LIMIT 2                # byte order, at most 2
+1) "app.config.database.host"
+2) "app.config.database.port"
+> KV.COUNT app.**                       # a subtree: answered from the tree's counts
+(integer) 5
+> KV.MGET app.*.config                  # key/value pairs (a map in RESP3)
+1) "app.dev.config"
+2) "a"
+3) "app.prod.config"
+4) "b"
+> KV.TREE app                           # children: [path, keys below, has a value itself]
+1) 1) "app.config"
+   2) (integer) 3
+   3) (integer) 0
+2) 1) "app.dev"
+   2) (integer) 1
+   3) (integer) 0
+3) 1) "app.prod"
+   2) (integer) 1
+   3) (integer) 0
+> KV.TREE app DEPTH 2                   # also their children, all in byte order
+> KV.SCAN 0 MATCH app.** COUNT 2        # [next cursor, keys]; cursor 0 starts and ends
+1) "1"
+2) 1) "app.config.database.host"
+   2) "app.config.database.port"
+> KV.DEL app.config.**                  # a subtree leaves at once, whatever its size
+(integer) 3
+```
+
+`KV.DEL` of a subtree pattern (`prefix**`) detaches the whole subtree from the index in time
+proportional to the prefix length: every client sees all of it or none of it, and its memory is
+freed in the background in small slices. Other patterns delete the matching keys one by one.
+`KV.COUNT` of a subtree pattern, like `DBSIZE`, may include keys whose TTL has passed but that the
+expiry cycle has not removed yet (at most one cycle, 1/hz seconds).
+
+SCAN and KV.SCAN cursors name the last key returned; the server keeps the newest 16,384 of them.
+An older cursor, or one from before a restart, answers `-ERR invalid cursor`.
+)";
   return md;
 }
 
