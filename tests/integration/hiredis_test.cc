@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -181,6 +182,52 @@ BOOST_AUTO_TEST_CASE(active_expiry_removes_keys_nobody_reads) {
     if (size->integer == 1) break;
   }
   BOOST_TEST(size->integer == 1);
+}
+
+BOOST_AUTO_TEST_CASE(kv_del_of_a_big_subtree_is_atomic_and_the_server_keeps_serving) {
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    std::string key = "bulk.node" + std::to_string(i % 100) + ".leaf" + std::to_string(i);
+    redisAppendCommand(ctx.get(), "SET %s v", key.c_str());
+  }
+  for (int i = 0; i < n; ++i) {
+    redisReply* raw = nullptr;
+    BOOST_REQUIRE(redisGetReply(ctx.get(), reinterpret_cast<void**>(&raw)) == REDIS_OK);
+    freeReplyObject(raw);
+  }
+  Command(ctx.get(), {"SET", "other.key", "stays"});
+  Context observer(server.Connect());
+  BOOST_TEST(Command(observer.get(), {"KV.COUNT", "bulk.**"})->integer == n);
+  Reply deleted = Command(ctx.get(), {"KV.DEL", "bulk.**"});
+  BOOST_TEST(deleted->integer == n);
+  // The other client sees none of the subtree the moment the reply is out.
+  BOOST_TEST(Command(observer.get(), {"KV.COUNT", "bulk.**"})->integer == 0);
+  BOOST_TEST(Command(observer.get(), {"GET", "bulk.node7.leaf7"})->type == REDIS_REPLY_NIL);
+  BOOST_TEST(Command(observer.get(), {"DBSIZE"})->integer == 1);
+  // Meanwhile the reaper frees it in slices; the server answers throughout.
+  for (int i = 0; i < 50; ++i) {
+    Reply pong = Command(observer.get(), {"PING"});
+    BOOST_REQUIRE(pong);
+  }
+  BOOST_TEST(std::string(Command(observer.get(), {"GET", "other.key"})->str) == "stays");
+}
+
+BOOST_AUTO_TEST_CASE(scan_over_a_growing_keyspace_returns_every_original_key) {
+  for (int i = 0; i < 2000; ++i) Command(ctx.get(), {"SET", "orig:" + std::to_string(i), "v"});
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int extra = 0, calls = 0;
+  do {
+    Reply r = Command(ctx.get(), {"SCAN", cursor, "COUNT", "50"});
+    cursor = std::string(r->element[0]->str, r->element[0]->len);
+    for (size_t i = 0; i < r->element[1]->elements; ++i) {
+      seen.insert(std::string(r->element[1]->element[i]->str, r->element[1]->element[i]->len));
+    }
+    for (int j = 0; j < 100; ++j)
+      Command(ctx.get(), {"SET", "new:" + std::to_string(extra++), "v"});
+    ++calls;
+  } while (cursor != "0" && calls < 10000);
+  for (int i = 0; i < 2000; ++i) BOOST_REQUIRE(seen.count("orig:" + std::to_string(i)) == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
