@@ -400,8 +400,9 @@ class Server::Impl : public ServerHooks {
   }
 
   // Deleted subtrees (KV.DEL, FLUSHDB ASYNC of small databases) are freed in slices of
-  // kReapSlice entries, one slice per loop iteration, so no client waits on a big delete.
-  static constexpr size_t kReapSlice = 10000;
+  // kReapSlice entries, one slice per loop iteration (about a millisecond), so no client waits on a
+  // big delete.
+  static constexpr size_t kReapSlice = 5000;
 
   void MaybeStartReaper() {
     if (reaper_active_) return;

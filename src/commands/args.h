@@ -10,7 +10,9 @@
 
 #include "engine/database.h"
 #include "engine/numbers.h"
+#include "engine/pattern.h"
 #include "resp/reply.h"
+#include "src/command.h"
 #include "src/errors.h"
 
 namespace dkv::server {
@@ -52,12 +54,11 @@ void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {
   for (std::string_view line : lines) reply.Simple(line);
 }
 
-// One slice of an ordered iteration (SCAN, KV.SCAN): visits up to `count` keys that start with
-// `prefix`, from `start` (after it when `resume`), skipping expired keys (they count as work).
-// Returns true when keys remain; *last is then the key to resume after.
-bool WalkSlice(engine::Database& db, const std::string& prefix, const std::string& start,
-               bool resume, size_t count, const std::function<void(engine::Entry*)>& visit,
-               std::string* last);
+// One SCAN or KV.SCAN call: resumes after `cursor` (0 starts), visits up to `count` live keys
+// in the range of `scope`'s literal prefix, and replies [next cursor, keys `accept` took].
+// Replies "ERR invalid cursor" for a cursor the server no longer knows.
+void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern& scope,
+                    size_t count, const std::function<bool(engine::Entry*)>& accept);
 
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);

@@ -126,28 +126,12 @@ void CmdScan(CommandContext& ctx, Args argv) {
         ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, match, 0, false, &error);
     if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   }
-  std::string start;
-  if (cursor != 0) {
-    const std::string* resume = ctx.server.scan_cursors.Find(cursor);
-    if (resume == nullptr) return ctx.reply.Error(errors::kInvalidCursor);
-    start = *resume;
-  }
-  std::vector<std::string> keys;
-  std::string last;
-  bool more = WalkSlice(
-      ctx.db(), pattern ? pattern->literal_prefix() : std::string(), start, cursor != 0,
-      static_cast<size_t>(count),
-      [&](engine::Entry* e) {
-        if (pattern != nullptr && !pattern->Matches(e->key())) return;
-        if (has_type && !EqualsIgnoreCase(type, "string")) return;
-        keys.emplace_back(e->key());
-      },
-      &last);
-  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last)) : 0;
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(keys.size());
-  for (const std::string& k : keys) ctx.reply.Bulk(k);
+  static const auto kEverything = engine::Pattern::CompileRedisGlob("*", nullptr);
+  const engine::Pattern& scope = pattern ? *pattern : *kEverything;
+  ReplyScanSlice(ctx, cursor, scope, static_cast<size_t>(count), [&](engine::Entry* e) {
+    return (pattern == nullptr || pattern->Matches(e->key())) &&
+           (!has_type || EqualsIgnoreCase(type, "string"));
+  });
 }
 
 namespace {

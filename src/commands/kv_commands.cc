@@ -64,7 +64,9 @@ void ForEachMatch(CommandContext& ctx, const engine::Pattern& pattern,
 
 }  // namespace
 
-void CmdKvKeys(CommandContext& ctx, Args argv) {
+namespace {
+// KV.KEYS and KV.MGET: the matching keys in byte order, with their values for KV.MGET.
+void ReplyMatches(CommandContext& ctx, Args argv, bool with_values) {
   PatternArgs pa;
   if (!ParsePatternArgs(ctx, argv, true, &pa)) return;
   size_t handle = ctx.reply.BeginDeferred();
@@ -72,12 +74,22 @@ void CmdKvKeys(CommandContext& ctx, Args argv) {
   if (!pa.has_limit || pa.limit > 0) {
     ForEachMatch(ctx, *pa.pattern, [&](engine::Entry* e) {
       ctx.reply.Bulk(e->key());
+      if (with_values) ctx.reply.Bulk(e->value());
       ++n;
       return !pa.has_limit || static_cast<int64_t>(n) < pa.limit;
     });
   }
-  ctx.reply.FinishDeferredArray(handle, n);
+  if (with_values) {
+    ctx.reply.FinishDeferredMap(handle, n);
+  } else {
+    ctx.reply.FinishDeferredArray(handle, n);
+  }
 }
+}  // namespace
+
+void CmdKvKeys(CommandContext& ctx, Args argv) { ReplyMatches(ctx, argv, false); }
+
+void CmdKvMGet(CommandContext& ctx, Args argv) { ReplyMatches(ctx, argv, true); }
 
 void CmdKvCount(CommandContext& ctx, Args argv) {
   PatternArgs pa;
@@ -93,22 +105,6 @@ void CmdKvCount(CommandContext& ctx, Args argv) {
     return true;
   });
   ctx.reply.Integer(n);
-}
-
-void CmdKvMGet(CommandContext& ctx, Args argv) {
-  PatternArgs pa;
-  if (!ParsePatternArgs(ctx, argv, true, &pa)) return;
-  size_t handle = ctx.reply.BeginDeferred();
-  size_t n = 0;
-  if (!pa.has_limit || pa.limit > 0) {
-    ForEachMatch(ctx, *pa.pattern, [&](engine::Entry* e) {
-      ctx.reply.Bulk(e->key());
-      ctx.reply.Bulk(e->value());
-      ++n;
-      return !pa.has_limit || static_cast<int64_t>(n) < pa.limit;
-    });
-  }
-  ctx.reply.FinishDeferredMap(handle, n);
 }
 
 void CmdKvDel(CommandContext& ctx, Args argv) {
@@ -158,25 +154,8 @@ void CmdKvScan(CommandContext& ctx, Args argv) {
   auto pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, match,
                                          Separator(ctx), false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
-  std::string start;
-  if (cursor != 0) {
-    const std::string* resume = ctx.server.scan_cursors.Find(cursor);
-    if (resume == nullptr) return ctx.reply.Error(errors::kInvalidCursor);
-    start = *resume;
-  }
-  std::vector<std::string> keys;
-  std::string last;
-  bool more = WalkSlice(
-      ctx.db(), pattern->literal_prefix(), start, cursor != 0, static_cast<size_t>(count),
-      [&](engine::Entry* e) {
-        if (pattern->Matches(e->key())) keys.emplace_back(e->key());
-      },
-      &last);
-  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last)) : 0;
-  ctx.reply.ArrayHeader(2);
-  ctx.reply.Bulk(std::to_string(next));
-  ctx.reply.ArrayHeader(keys.size());
-  for (const std::string& k : keys) ctx.reply.Bulk(k);
+  ReplyScanSlice(ctx, cursor, *pattern, static_cast<size_t>(count),
+                 [&](engine::Entry* e) { return pattern->Matches(e->key()); });
 }
 
 namespace {
