@@ -23,15 +23,18 @@ Entry* Database::NewEntry(std::string_view key, std::string_view value, size_t c
   if (capacity < value.size()) capacity = value.size();
   void* mem = std::malloc(sizeof(Entry) + key.size() + capacity);
   if (mem == nullptr) throw std::bad_alloc();
-  // The allocator rounds up to its size class: the slack is free room for the value to grow.
-  size_t usable = malloc_usable_size(mem) - sizeof(Entry) - key.size();
   Entry* e = new (mem) Entry();
   e->key_len_ = static_cast<uint32_t>(key.size());
   e->value_len_ = static_cast<uint32_t>(value.size());
-  e->value_cap_ = static_cast<uint32_t>(std::min(usable, kMaxValueSize));
   std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
   return e;
+}
+
+size_t Database::Capacity(const Entry* entry) {
+  // The allocator rounds up to its size class: the slack is free room for the value to grow.
+  size_t usable = malloc_usable_size(const_cast<Entry*>(entry)) - sizeof(Entry) - entry->key_len_;
+  return std::min(usable, kMaxValueSize);
 }
 
 void Database::FreeEntry(Entry* entry) {
@@ -41,9 +44,10 @@ void Database::FreeEntry(Entry* entry) {
 
 Entry* Database::Reallocate(Entry* entry, size_t capacity) {
   Entry* moved = NewEntry(entry->key(), entry->value(), capacity);
-  moved->access_s = entry->access_s;
-  moved->raw_encoding = entry->raw_encoding;
-  moved->heap_index_ = entry->heap_index_;
+  // Metadata travels with the entry: copy the whole header, then the new lengths.
+  uint32_t value_len = moved->value_len_;
+  std::memcpy(static_cast<void*>(moved), entry, sizeof(Entry));
+  moved->value_len_ = value_len;
   if (moved->heap_index_ != Entry::kNoHeap) heap_[moved->heap_index_].entry = moved;
   tree_.Replace(entry->key(), moved);
   FreeEntry(entry);
@@ -73,7 +77,7 @@ Entry* Database::FindForRead(std::string_view key, bool touch) {
     keyspace_->stats().keyspace_misses++;
   } else {
     keyspace_->stats().keyspace_hits++;
-    if (touch) e->access_s = keyspace_->now_s32();
+    if (touch) e->set_accessed_ms(keyspace_->now_ms());
   }
   return e;
 }
@@ -82,39 +86,54 @@ void Database::Touch(std::string_view key, ChangeKind kind) {
   if (KeyspaceObserver* observer = keyspace_->observer()) observer->OnKeyChanged(index_, key, kind);
 }
 
-Entry* Database::Insert(std::string_view key, std::string_view value) {
+Entry* Database::Insert(std::string_view key, std::string_view value, ValueType type) {
   Entry* e = NewEntry(key, value, value.size());
-  e->access_s = keyspace_->now_s32();
+  int64_t now = keyspace_->now_ms();
+  e->version_ = 1;
+  Entry::SetTime(e->created_, now);
+  Entry::SetTime(e->updated_, now);
+  Entry::SetTime(e->accessed_, now);
+  e->set_type(type);
   tree_.Insert(e);
   return e;
 }
 
-Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_ttl) {
+Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_ttl,
+                        ValueType type) {
   Entry* e = tree_.Find(key);
-  if (e == nullptr) return Insert(key, value);
+  if (e == nullptr) return Insert(key, value, type);
   e = SetValue(e, value);
-  e->raw_encoding = false;
-  e->access_s = keyspace_->now_s32();
+  e->set_raw_encoding(false);
+  e->set_type(type);
+  e->set_accessed_ms(keyspace_->now_ms());
   if (!keep_ttl && e->has_expire()) SetExpire(e, 0);
   return e;
 }
 
+void Database::NoteValueChanged(Entry* entry) {
+  entry->version_++;
+  Entry::SetTime(entry->updated_, keyspace_->now_ms());
+}
+
 Entry* Database::SetValue(Entry* entry, std::string_view value) {
-  if (value.size() > entry->value_cap_ ||
+  size_t capacity = Capacity(entry);
+  if (value.size() > capacity ||
       // Give memory back when a big value is replaced by a much smaller one.
-      (entry->value_cap_ > 256 && value.size() < entry->value_cap_ / 4)) {
+      (capacity > 256 && value.size() < capacity / 4)) {
     entry->value_len_ = 0;  // nothing to carry over
     entry = Reallocate(entry, value.size());
   }
   if (!value.empty()) std::memmove(entry->mutable_value(), value.data(), value.size());
   entry->value_len_ = static_cast<uint32_t>(value.size());
+  NoteValueChanged(entry);
   return entry;
 }
 
 Entry* Database::ResizeValue(Entry* entry, size_t size) {
-  if (size > entry->value_cap_) {
+  size_t cap = Capacity(entry);
+  if (size > cap) {
     // Growth by APPEND/SETRANGE: double, so repeated appends cost amortized O(1) per byte.
-    size_t capacity = std::max(size, std::min<size_t>(kMaxValueSize, 2 * entry->value_cap_));
+    size_t capacity = std::max(size, std::min<size_t>(kMaxValueSize, 2 * cap));
     entry = Reallocate(entry, capacity);
   }
   if (size > entry->value_len_) {
@@ -128,6 +147,7 @@ bool Database::Erase(std::string_view key) {
   Entry* e = tree_.Erase(key);
   if (e == nullptr) return false;
   if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
+  DropFields(e);
   FreeEntry(e);
   return true;
 }
@@ -136,7 +156,78 @@ void Database::Erase(Entry* entry) {
   Entry* e = tree_.Erase(entry->key());
   if (e == nullptr) return;
   if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
+  DropFields(e);
   FreeEntry(e);
+}
+
+void Database::DropFields(Entry* entry) {
+  if (entry->has_fields()) {
+    auto it = fields_.find(entry->key());
+    if (it != fields_.end()) fields_.erase(it);
+  }
+}
+
+Entry* Database::InsertCopy(std::string_view key, const Entry& src, const UserFields* fields,
+                            bool keep_identity) {
+  // `src` may live in another database, or be the entry that `key` replaces: copy what is
+  // needed before erasing.
+  std::string value(src.value());
+  Entry header_copy;
+  std::memcpy(static_cast<void*>(&header_copy), &src, sizeof(Entry));
+  UserFields fields_copy = fields ? *fields : UserFields();
+  Erase(key);
+  Entry* e = Insert(key, value, src.type());
+  e->set_content_type(src.content_type());
+  e->set_raw_encoding(src.raw_encoding());
+  if (keep_identity) {
+    e->version_ = header_copy.version_;
+    std::memcpy(e->created_, header_copy.created_, 5);
+    std::memcpy(e->updated_, header_copy.updated_, 5);
+    std::memcpy(e->accessed_, header_copy.accessed_, 5);
+  }
+  if (!fields_copy.empty()) SetFields(e, fields_copy);
+  return e;
+}
+
+const UserFields* Database::Fields(const Entry* entry) const {
+  if (!entry->has_fields()) return nullptr;
+  auto it = fields_.find(entry->key());
+  return it == fields_.end() ? nullptr : &it->second;
+}
+
+size_t Database::SetFields(Entry* entry, const UserFields& fields) {
+  UserFields& mine = fields_[std::string(entry->key())];
+  for (const auto& field : fields) {
+    auto it = std::find_if(mine.begin(), mine.end(),
+                           [&](const auto& f) { return f.first == field.first; });
+    if (it == mine.end()) {
+      mine.push_back(field);
+    } else {
+      it->second = field.second;
+    }
+  }
+  entry->flags_ = static_cast<uint8_t>(entry->flags_ | Entry::kHasFields);
+  return fields.size();
+}
+
+size_t Database::DelFields(Entry* entry, const std::vector<std::string_view>& names) {
+  if (!entry->has_fields()) return 0;
+  auto it = fields_.find(entry->key());
+  if (it == fields_.end()) return 0;
+  size_t removed = 0;
+  for (std::string_view name : names) {
+    auto f = std::find_if(it->second.begin(), it->second.end(),
+                          [&](const auto& p) { return p.first == name; });
+    if (f != it->second.end()) {
+      it->second.erase(f);
+      ++removed;
+    }
+  }
+  if (it->second.empty()) {
+    fields_.erase(it);
+    entry->flags_ = static_cast<uint8_t>(entry->flags_ & ~Entry::kHasFields);
+  }
+  return removed;
 }
 
 void Database::SetExpire(Entry* entry, int64_t when_ms) {
@@ -164,6 +255,12 @@ size_t Database::DeletePrefix(std::string_view prefix) {
   size_t n = cut.count();
   if (n == 0) return 0;
   garbage_.push_back(std::move(cut));
+  // User fields are keyed by name: those of the deleted keys go now, before a new key of the
+  // same name could see them.
+  auto first = fields_.lower_bound(prefix);
+  auto last = first;
+  while (last != fields_.end() && last->first.compare(0, prefix.size(), prefix) == 0) ++last;
+  fields_.erase(first, last);
   if (KeyspaceObserver* observer = keyspace_->observer()) {
     observer->OnPrefixDeleted(index_, prefix);
   }
@@ -212,6 +309,7 @@ std::unique_ptr<Database::Contents> Database::Detach() {
   heap_.shrink_to_fit();
   for (DetachedTree& g : garbage_) g.FreeSome(SIZE_MAX, &Database::FreeEntry);
   garbage_.clear();
+  fields_.clear();
   return std::make_unique<Contents>(tree_.DetachPrefix(""));
 }
 
@@ -219,6 +317,7 @@ void Database::SwapContents(Database& other) {
   tree_.Swap(other.tree_);
   std::swap(heap_, other.heap_);
   std::swap(garbage_, other.garbage_);
+  std::swap(fields_, other.fields_);
 }
 
 // --- expiry heap: heap_[i].entry->heap_index_ == i for every i ---

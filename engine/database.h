@@ -8,8 +8,10 @@
 // freed in bounded slices by ReapGarbage. Loop thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -17,15 +19,22 @@
 #include <vector>
 
 #include "engine/art.h"
+#include "engine/metadata.h"
 
 namespace dkv::engine {
 
 class Keyspace;
 
-// One key and its value. Created, moved and destroyed only by Database: an Entry* stays valid
-// until the next call that may change the entry's value size (Database::SetValue, ResizeValue,
-// Upsert) or delete it; those return the entry's current address.
-class Entry {
+// One key, its value and its metadata. Created, moved and destroyed only by Database: an Entry*
+// stays valid until the next call that may change the entry's value size (Database::SetValue,
+// ResizeValue, Upsert) or delete it; those return the entry's current address.
+//
+// Layout: a packed 33-byte header, then the key bytes, then the value bytes; the allocator's
+// size-class slack is the value's spare capacity. (Packed: with a 29-byte key and a 64-byte value
+// the entry is 126 bytes and stays in jemalloc's 128-byte class; aligned it would need 160.)
+// Timestamps are 40-bit milliseconds since kMetaEpochMs. The checksum is not stored: it is computed
+// from the value when asked for (KV.GET, DIGEST).
+class __attribute__((packed)) Entry {
  public:
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
@@ -36,24 +45,60 @@ class Entry {
   char* mutable_value() { return data() + key_len_; }
   bool has_expire() const { return heap_index_ != kNoHeap; }
 
-  // Seconds since the epoch, modulo 2^32, of the last access (OBJECT IDLETIME, LRU).
-  uint32_t access_s = 0;
+  // Incremented by every change of the value (not by TTL or metadata changes).
+  uint32_t version() const { return version_; }
+  int64_t created_ms() const { return GetTime(created_); }
+  int64_t updated_ms() const { return GetTime(updated_); }
+  int64_t accessed_ms() const { return GetTime(accessed_); }
+  void set_accessed_ms(int64_t ms) { SetTime(accessed_, ms); }
+
+  ValueType type() const { return static_cast<ValueType>((flags_ >> kTypeShift) & 7); }
+  void set_type(ValueType t) {
+    flags_ = static_cast<uint8_t>((flags_ & ~(7 << kTypeShift)) |
+                                  (static_cast<uint8_t>(t) << kTypeShift));
+  }
+  // Index into the keyspace's ContentTypes; 0 for none.
+  uint8_t content_type() const { return content_type_; }
+  void set_content_type(uint8_t index) { content_type_ = index; }
+  bool has_fields() const { return flags_ & kHasFields; }
   // The value was built by APPEND/SETRANGE (Redis reports encoding "raw" for it).
-  bool raw_encoding = false;
+  bool raw_encoding() const { return flags_ & kRaw; }
+  void set_raw_encoding(bool raw) {
+    flags_ = static_cast<uint8_t>(raw ? (flags_ | kRaw) : (flags_ & ~kRaw));
+  }
 
  private:
   friend class Database;
   static constexpr uint32_t kNoHeap = UINT32_MAX;
+  static constexpr uint8_t kRaw = 1, kHasFields = 2, kTypeShift = 2;
   Entry() = default;
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+  static int64_t GetTime(const uint8_t (&t)[5]) {
+    uint64_t v = 0;
+    for (int i = 4; i >= 0; --i) v = (v << 8) | t[i];
+    return static_cast<int64_t>(v) + kMetaEpochMs;
+  }
+  static void SetTime(uint8_t (&t)[5], int64_t ms) {
+    int64_t rel = ms - kMetaEpochMs;
+    uint64_t v = rel < 0 ? 0 : std::min<uint64_t>(static_cast<uint64_t>(rel), (1ULL << 40) - 1);
+    for (int i = 0; i < 5; ++i) {
+      t[i] = static_cast<uint8_t>(v & 0xFF);
+      v >>= 8;
+    }
+  }
 
   uint32_t key_len_ = 0;
   uint32_t value_len_ = 0;
-  uint32_t value_cap_ = 0;
   uint32_t heap_index_ = kNoHeap;
+  uint32_t version_ = 0;
+  uint8_t created_[5] = {};
+  uint8_t updated_[5] = {};
+  uint8_t accessed_[5] = {};
+  uint8_t flags_ = 0;
+  uint8_t content_type_ = 0;
 };
-static_assert(sizeof(Entry) == 24, "Entry header is 24 bytes");
+static_assert(sizeof(Entry) == 33, "Entry header is 33 bytes");
 
 // Why a key changed, for observers (WATCH, persistence).
 enum class ChangeKind { kWrite, kDelete, kExpired };
@@ -89,14 +134,33 @@ class Database {
   // (CLIENT NO-TOUCH).
   Entry* FindForRead(std::string_view key, bool touch = true);
 
-  // Inserts a new key. REQUIRES: FindRaw(key) == nullptr. The entry has no expiry.
-  Entry* Insert(std::string_view key, std::string_view value);
-  // Sets the value of `key`, creating it if needed; the expiry is removed unless keep_ttl.
-  Entry* Upsert(std::string_view key, std::string_view value, bool keep_ttl = false);
-  // Replaces the value. Returns the entry's (possibly new) address.
+  // Inserts a new key (version 1, created now). REQUIRES: FindRaw(key) == nullptr. The entry
+  // has no expiry.
+  Entry* Insert(std::string_view key, std::string_view value, ValueType type = ValueType::kString);
+  // Sets the value and type of `key`, creating it if needed; the expiry is removed unless
+  // keep_ttl. Content type and user fields stay.
+  Entry* Upsert(std::string_view key, std::string_view value, bool keep_ttl = false,
+                ValueType type = ValueType::kString);
+  // Replaces the value and counts the change (version, updated_at). Returns the entry's
+  // (possibly new) address.
   Entry* SetValue(Entry* entry, std::string_view value);
-  // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth.
+  // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth. The
+  // caller writes the new bytes, then calls NoteValueChanged.
   Entry* ResizeValue(Entry* entry, size_t size);
+  // Counts a change of the value made in place: version + 1, updated_at = now.
+  void NoteValueChanged(Entry* entry);
+  // Writes `key` as a copy of `src` (value, type, content type, user fields), replacing any
+  // entry there. keep_identity (RENAME, MOVE) also keeps version and timestamps; otherwise
+  // (COPY) the copy is a new key. The expiry is not copied.
+  Entry* InsertCopy(std::string_view key, const Entry& src, const UserFields* fields,
+                    bool keep_identity);
+
+  // User fields of an entry, or nullptr when it has none.
+  const UserFields* Fields(const Entry* entry) const;
+  // Sets (adds or replaces) fields; returns how many were given.
+  size_t SetFields(Entry* entry, const UserFields& fields);
+  // Removes the named fields; returns how many existed.
+  size_t DelFields(Entry* entry, const std::vector<std::string_view>& names);
   // Removes the key. Returns false when it was not there (expired counts as there).
   bool Erase(std::string_view key);
   void Erase(Entry* entry);
@@ -150,6 +214,8 @@ class Database {
   };
 
   static Entry* NewEntry(std::string_view key, std::string_view value, size_t capacity);
+  static size_t Capacity(const Entry* entry);
+  void DropFields(Entry* entry);
   static void FreeEntry(Entry* entry);
   // Moves an entry to a new allocation with room for `capacity` value bytes.
   Entry* Reallocate(Entry* entry, size_t capacity);
@@ -166,6 +232,8 @@ class Database {
   ArtTree tree_;
   std::vector<HeapItem> heap_;
   std::vector<DetachedTree> garbage_;
+  // User fields, only for the keys that have them (Entry::has_fields).
+  std::map<std::string, UserFields, std::less<>> fields_;
 };
 
 // What Detach() returns: a whole tree no longer reachable from any database.

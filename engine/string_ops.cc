@@ -19,10 +19,11 @@ OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* resu
   current += delta;
   std::string text = FormatInt64(current);
   if (e == nullptr) {
-    db.Insert(key, text);
+    db.Insert(key, text, ValueType::kNumber);
   } else {
     e = db.SetValue(e, text);
-    e->raw_encoding = false;
+    e->set_raw_encoding(false);
+    e->set_type(ValueType::kNumber);
   }
   db.Touch(key);
   *result = current;
@@ -37,10 +38,11 @@ OpStatus IncrByFloat(Database& db, std::string_view key, long double delta, std:
   if (std::isnan(current) || std::isinf(current)) return OpStatus::kNanOrInfinity;
   *result = FormatLongDouble(current);
   if (e == nullptr) {
-    db.Insert(key, *result);
+    db.Insert(key, *result, ValueType::kNumber);
   } else {
     e = db.SetValue(e, *result);
-    e->raw_encoding = false;
+    e->set_raw_encoding(false);
+    e->set_type(ValueType::kNumber);
   }
   db.Touch(key);
   return OpStatus::kOk;
@@ -56,8 +58,10 @@ OpStatus Append(Database& db, std::string_view key, std::string_view suffix, int
     if (static_cast<int64_t>(old + suffix.size()) > max_len) return OpStatus::kTooLarge;
     e = db.ResizeValue(e, old + suffix.size());
     std::memcpy(e->mutable_value() + old, suffix.data(), suffix.size());
+    db.NoteValueChanged(e);
   }
-  e->raw_encoding = true;
+  e->set_raw_encoding(true);
+  e->set_type(ValueType::kString);
   db.Touch(key);
   *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;
@@ -84,7 +88,9 @@ OpStatus SetRange(Database& db, std::string_view key, int64_t offset, std::strin
   size_t end = static_cast<size_t>(offset) + data.size();
   if (e->value().size() < end) e = db.ResizeValue(e, end);
   std::memcpy(e->mutable_value() + offset, data.data(), data.size());
-  e->raw_encoding = true;
+  db.NoteValueChanged(e);
+  e->set_raw_encoding(true);
+  e->set_type(ValueType::kString);
   db.Touch(key);
   *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;

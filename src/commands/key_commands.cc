@@ -27,8 +27,10 @@ void DeleteKeys(CommandContext& ctx, Args argv) {
 // Redis' OBJECT ENCODING for a string value.
 std::string_view EncodingOf(const engine::Entry& e) {
   int64_t v;
-  if (!e.raw_encoding && e.value().size() <= 20 && engine::ParseInt64(e.value(), &v)) return "int";
-  if (!e.raw_encoding && e.value().size() <= 44) return "embstr";
+  if (!e.raw_encoding() && e.value().size() <= 20 && engine::ParseInt64(e.value(), &v)) {
+    return "int";
+  }
+  if (!e.raw_encoding() && e.value().size() <= 44) return "embstr";
   return "raw";
 }
 
@@ -44,13 +46,15 @@ bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
   return true;
 }
 
-// Copies `src` (value and expiry) into `dst_db` under `dst_key`, replacing what is there.
-void CopyEntry(const engine::Database& src_db, const engine::Entry& src, engine::Database& dst_db,
-               std::string_view dst_key) {
-  engine::Entry* copy = dst_db.Upsert(dst_key, src.value());
-  copy->raw_encoding = src.raw_encoding;
-  if (src.has_expire()) dst_db.SetExpire(copy, src_db.ExpireAt(&src));
+// Copies `src` (value, metadata, expiry) into `dst_db` under `dst_key`, replacing what is there.
+// keep_identity: the same key moving (RENAME, MOVE); otherwise a new key (COPY).
+engine::Entry* CopyEntry(engine::Database& src_db, engine::Entry* src, engine::Database& dst_db,
+                         std::string_view dst_key, bool keep_identity) {
+  int64_t expire = src_db.ExpireAt(src);
+  engine::Entry* copy = dst_db.InsertCopy(dst_key, *src, src_db.Fields(src), keep_identity);
+  if (expire != 0) dst_db.SetExpire(copy, expire);
   dst_db.Touch(dst_key);
+  return copy;
 }
 
 }  // namespace
@@ -142,13 +146,8 @@ void RenameGeneric(CommandContext& ctx, Args argv, bool nx) {
   if (argv[1] == argv[2]) return nx ? ctx.reply.Integer(0) : ctx.reply.Ok();
   engine::Entry* dst = db.Find(argv[2]);
   if (dst != nullptr && nx) return ctx.reply.Integer(0);
-  std::string value(src->value());
-  bool raw = src->raw_encoding;
-  int64_t expire = db.ExpireAt(src);
-  db.Erase(src);
-  engine::Entry* e = db.Upsert(argv[2], value);
-  e->raw_encoding = raw;
-  if (expire != 0) db.SetExpire(e, expire);
+  CopyEntry(db, src, db, argv[2], true);
+  db.Erase(argv[1]);
   db.Touch(argv[1], engine::ChangeKind::kDelete);
   db.Touch(argv[2]);
   ctx.keyspace().AddDirty();
@@ -179,7 +178,7 @@ void CmdCopy(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[2]) != nullptr && !replace) return ctx.reply.Integer(0);
-  CopyEntry(src_db, *src, dst_db, argv[2]);
+  CopyEntry(src_db, src, dst_db, argv[2], false);
   ctx.keyspace().AddDirty();
   ctx.reply.Integer(1);
 }
@@ -195,7 +194,7 @@ void CmdMove(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
-  CopyEntry(src_db, *src, dst_db, argv[1]);
+  CopyEntry(src_db, src, dst_db, argv[1], true);
   src_db.Erase(src);
   src_db.Touch(argv[1], engine::ChangeKind::kDelete);
   ctx.keyspace().AddDirty();
@@ -251,8 +250,7 @@ void CmdObjectIdletime(CommandContext& ctx, Args argv) {
         "when switching between policies at runtime LRU and LFU data will take some time to "
         "adjust.");
   }
-  uint32_t now = ctx.keyspace().now_s32();
-  ctx.reply.Integer(static_cast<int64_t>(now - e->access_s));
+  ctx.reply.Integer((ctx.keyspace().now_ms() - e->accessed_ms()) / 1000);
 }
 
 void CmdObjectFreq(CommandContext& ctx, Args argv) {

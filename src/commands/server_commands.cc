@@ -741,13 +741,14 @@ void CmdDebug(CommandContext& ctx, Args argv) {
     engine::Entry* e = ctx.db().Find(argv[2]);
     if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
     char buf[256];
-    uint32_t now = ctx.keyspace().now_s32();
+    int64_t idle_s = (ctx.keyspace().now_ms() - e->accessed_ms()) / 1000;
     std::snprintf(buf, sizeof(buf),
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%u",
                   static_cast<void*>(e),
-                  (!e->raw_encoding && e->value().size() <= 44) ? "embstr" : "raw",
-                  e->value().size(), e->access_s & 0xFFFFFF, now - e->access_s);
+                  (!e->raw_encoding() && e->value().size() <= 44) ? "embstr" : "raw",
+                  e->value().size(), static_cast<unsigned>((e->accessed_ms() / 1000) & 0xFFFFFF),
+                  static_cast<unsigned>(idle_s));
     return ctx.reply.Simple(buf);
   }
   if (sub == "help") {

@@ -1,0 +1,87 @@
+#include "engine/metadata.h"
+
+#include <xxhash.h>
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "engine/numbers.h"
+
+namespace dkv::engine {
+namespace {
+constexpr std::string_view kNames[] = {"string",  "json",     "binary", "number",
+                                       "boolean", "document", "image",  "custom"};
+}
+
+std::string_view ValueTypeName(ValueType type) { return kNames[static_cast<size_t>(type) & 7]; }
+
+std::optional<ValueType> ParseValueType(std::string_view name) {
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (lower == kNames[i]) return static_cast<ValueType>(i);
+  }
+  return std::nullopt;
+}
+
+std::string ValidateValue(ValueType type, std::string_view value) {
+  switch (type) {
+    case ValueType::kNumber: {
+      double d;
+      if (!ParseDouble(value, &d)) return "value is not a number";
+      return "";
+    }
+    case ValueType::kBoolean:
+      if (value != "true" && value != "false") return "value is not true or false";
+      return "";
+    case ValueType::kJson:
+      if (!nlohmann::json::accept(value)) return "value is not valid JSON";
+      return "";
+    default:
+      return "";
+  }
+}
+
+uint64_t Checksum(std::string_view value) { return XXH3_64bits(value.data(), value.size()); }
+
+std::string ChecksumHex(uint64_t checksum) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = kHex[checksum & 15];
+    checksum >>= 4;
+  }
+  return out;
+}
+
+bool ParseChecksumHex(std::string_view hex, uint64_t* out) {
+  if (hex.size() != 16) return false;
+  uint64_t v = 0;
+  for (char c : hex) {
+    int d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  *out = v;
+  return true;
+}
+
+std::optional<uint8_t> ContentTypes::Intern(std::string_view name) {
+  if (name.empty()) return 0;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return static_cast<uint8_t>(i + 1);
+  }
+  if (names_.size() >= kMax) return std::nullopt;
+  names_.emplace_back(name);
+  return static_cast<uint8_t>(names_.size());
+}
+
+}  // namespace dkv::engine
