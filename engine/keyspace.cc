@@ -4,9 +4,36 @@
 
 namespace dkv::engine {
 
-Keyspace::Keyspace(const Clock* clock, int databases) : clock_(clock), now_ms_(clock->NowMs()) {
+Keyspace::Keyspace(const Clock* clock, int databases)
+    : clock_(clock), now_ms_(clock->NowMs()), numbered_(databases) {
   dbs_.reserve(static_cast<size_t>(databases));
-  for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(this, i));
+  for (int i = 0; i < databases; ++i) {
+    dbs_.push_back(std::make_unique<Database>(this, i));
+    names_.push_back(std::to_string(i));
+  }
+}
+
+bool Keyspace::ValidNamespaceName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!letter(name[0])) return false;
+  for (char c : name) {
+    if (!letter(c) && !(c >= '0' && c <= '9') && c != '_' && c != '-' && c != ':' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+int Keyspace::FindOrCreateNamespace(std::string_view name, int max_namespaces) {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return static_cast<int>(i);
+  }
+  if (!ValidNamespaceName(name) || database_count() >= max_namespaces) return -1;
+  int index = database_count();
+  dbs_.push_back(std::make_unique<Database>(this, index));
+  names_.emplace_back(name);
+  return index;
 }
 
 void Keyspace::Swap(int a, int b) {

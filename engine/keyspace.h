@@ -14,6 +14,7 @@
 
 #include "engine/clock.h"
 #include "engine/database.h"
+#include "engine/metadata.h"
 
 namespace dkv::engine {
 
@@ -29,9 +30,18 @@ class Keyspace {
   Keyspace(const Keyspace&) = delete;
   Keyspace& operator=(const Keyspace&) = delete;
 
+  // All namespaces: the numbered ones first, then the named ones in creation order.
   int database_count() const { return static_cast<int>(dbs_.size()); }
+  // Redis' numbered databases (SELECT n, MOVE, SWAPDB, COPY DB): "0".."numbered_count()-1".
+  int numbered_count() const { return numbered_; }
   // REQUIRES: 0 <= index < database_count().
   Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  const std::string& NamespaceName(int index) const { return names_[static_cast<size_t>(index)]; }
+  // The index of the namespace called `name` (a number names a numbered database), creating a
+  // named one if needed. Returns -1 when `name` is not a valid namespace name (letters first,
+  // then letters, digits, '_', '-', ':' or '.', at most 64) or max_namespaces are in use.
+  int FindOrCreateNamespace(std::string_view name, int max_namespaces);
+  static bool ValidNamespaceName(std::string_view name);
 
   int64_t now_ms() const { return now_ms_; }
   uint32_t now_s32() const { return static_cast<uint32_t>(now_ms_ / 1000); }
@@ -43,6 +53,7 @@ class Keyspace {
   KeyspaceObserver* observer() const { return observer_; }
 
   std::mt19937_64& rng() { return rng_; }
+  ContentTypes& content_types() { return content_types_; }
   KeyspaceStats& stats() { return stats_; }
   // Counts writes since the last save (Redis' "dirty"; for the save schedule).
   uint64_t dirty() const { return dirty_; }
@@ -64,9 +75,12 @@ class Keyspace {
   const Clock* clock_;
   int64_t now_ms_;
   std::vector<std::unique_ptr<Database>> dbs_;
+  std::vector<std::string> names_;
+  int numbered_;
   KeyspaceObserver* observer_ = nullptr;
   std::mt19937_64 rng_{0x5eed};
   KeyspaceStats stats_;
+  ContentTypes content_types_;
   uint64_t dirty_ = 0;
   size_t expire_cursor_ = 0;
 };

@@ -310,6 +310,73 @@ expiry cycle has not removed yet (at most one cycle, 1/hz seconds).
 SCAN and KV.SCAN cursors name the last key returned; the server keeps the newest 16,384 of them.
 An older cursor, or one from before a restart, answers `-ERR invalid cursor`.
 )";
+  md += R"(
+## Values with types and metadata
+
+Every key carries metadata, kept by every command that writes it, Redis' own included:
+
+| field | meaning |
+|---|---|
+| `type` | `string` (what Redis commands write), `json`, `binary`, `number` (the INCR family writes it), `boolean`, `document`, `image`, `custom` |
+| `version` | 1 when created, +1 at every change of the value; TTL and metadata changes leave it |
+| `created_at`, `updated_at`, `accessed_at` | Unix time in ms of creation, of the last value change, of the last read |
+| `size` | the value's length in bytes |
+| `checksum` | XXH3-64 of the value, 16 hex digits (the same as `DIGEST`) |
+| `content_type` | free text such as `application/json`, or nil |
+| `user` | a map of user fields (owner, tags, ...), kept only for keys that have some |
+
+```text
+> KV.SET app.config.port 5432 TYPE number META owner ops content_type text/plain EX 3600
+OK
+> KV.GET app.config.port                # value + metadata (a map in RESP3)
+ 1) "value"        2) "5432"
+ 3) "type"         4) "number"
+ 5) "version"      6) (integer) 1
+ 7) "ttl_ms"       8) (integer) 3599998
+ 9) "created_at"  10) (integer) 1795686481095
+   ...
+19) "user"        20) 1) "owner" 2) "ops"
+> KV.SET app.config.port 5433 TYPE number IFVERSION 1   # only if nobody wrote meanwhile
+OK
+> KV.SET app.config.port x TYPE number
+(error) ERR invalid value for type number: value is not a number
+> KV.CAS app.config.port 5433 5434      # 1 swapped, 0 the value differed or the key is missing
+(integer) 1
+> KV.SETMETA app.config.port owner dba  # content_type as a field name sets the content type
+(integer) 1
+> KV.DELMETA app.config.port owner
+(integer) 1
+> KV.IMPORT app.db '{"host":"db1","port":5432,"tls":true,"replicas":["r1","r2"]}'
+(integer) 4
+> KV.EXPORT app.db.**
+"{\"app\":{\"db\":{\"host\":\"db1\",\"port\":5432,\"replicas\":[\"r1\",\"r2\"],\"tls\":true}}}"
+> KV.CLEANUP                            # expired keys removed now
+(integer) 0
+> SELECT tenant42                       # a named namespace, created on first use
+OK
+> KV.NAMESPACES
+1) "0"
+2) (integer) 9
+3) "tenant42"
+4) (integer) 0
+```
+
+`KV.SET` options: `TYPE t` validates the value (`number` must parse as a number, `json` as JSON,
+`boolean` must be `true` or `false`); `META field value ...` merges user fields (stop words: the
+option names, so such field names go through `KV.SETMETA`); `EX | PX | EXAT | PXAT | KEEPTTL` as
+in `SET`; `NX | XX`; `IFVERSION v` writes only at version `v` (`0`: only if the key does not
+exist). Keys written by `KV.*` commands must not have empty segments (`a..b`, `.a`, `a.`).
+
+`KV.IMPORT prefix json [EX s]` flattens a JSON object into keys under `prefix`: strings become
+`string` keys, numbers `number`, booleans `boolean`; arrays, `null` and empty objects are kept
+whole as `json` keys. A member name holding the separator is refused, and so is invalid JSON;
+nothing is written unless everything can be. `KV.EXPORT pattern` nests the matching keys by
+segment and turns each value back by its type. When a path is both a value and a parent
+(`a.b` and `a.b.c`), the value is exported under the member `""` (`{"a":{"b":{"":1,"c":2}}}`),
+and `KV.IMPORT` reads `""` back the same way, so export and import round-trip losslessly.
+
+Conditional writes are described in [conditional-writes.md](conditional-writes.md).
+)";
   return md;
 }
 

@@ -137,6 +137,8 @@ std::vector<ConfigParam> BuildParams() {
        StringSetter(&Config::dbfilename), Getter(&Config::dbfilename)},
       {"databases", false, "Number of numbered databases (namespaces \"0\"..).",
        IntSetter(&Config::databases, 1, 1 << 20), Getter(&Config::databases)},
+      {"max-namespaces", true, "Most namespaces (numbered databases included) SELECT may create.",
+       IntSetter(&Config::max_namespaces, 1, 1 << 20), Getter(&Config::max_namespaces)},
       {"maxclients", true, "Most clients connected at once.",
        IntSetter(&Config::maxclients, 1, 1 << 24), Getter(&Config::maxclients)},
       {"timeout", true, "Close a client idle this many seconds; 0 never.",

@@ -21,6 +21,7 @@ struct Config {
   std::string dir = ".";
   std::string dbfilename = "dump.dkv";
   int databases = 16;
+  int max_namespaces = 1024;
   int maxclients = 10000;
   int64_t timeout = 0;  // seconds idle before a client is closed; 0 = never
   int tcp_keepalive = 300;

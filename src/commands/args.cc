@@ -35,6 +35,65 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
   for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
+bool TakeExpiryOption(Args argv, size_t* j, ExpiryOption* opt, bool* conflict) {
+  std::string_view word = argv[*j];
+  ExpiryOption::Kind kind = ExpiryOption::kNone;
+  if (EqualsIgnoreCase(word, "ex"))
+    kind = ExpiryOption::kEx;
+  else if (EqualsIgnoreCase(word, "px"))
+    kind = ExpiryOption::kPx;
+  else if (EqualsIgnoreCase(word, "exat"))
+    kind = ExpiryOption::kExAt;
+  else if (EqualsIgnoreCase(word, "pxat"))
+    kind = ExpiryOption::kPxAt;
+  else if (EqualsIgnoreCase(word, "keepttl"))
+    kind = ExpiryOption::kKeepTtl;
+  else
+    return false;
+  bool needs_arg = kind != ExpiryOption::kKeepTtl;
+  if (needs_arg && *j + 1 >= argv.size()) return false;
+  if (opt->kind != ExpiryOption::kNone && opt->kind != kind) *conflict = true;
+  opt->kind = kind;
+  if (needs_arg) opt->arg = argv[++*j];
+  return true;
+}
+
+bool ResolveExpiry(CommandContext& ctx, const ExpiryOption& opt, std::string_view command,
+                   int64_t* when_ms) {
+  *when_ms = 0;
+  switch (opt.kind) {
+    case ExpiryOption::kNone:
+    case ExpiryOption::kKeepTtl:
+      return true;
+    case ExpiryOption::kEx:
+      return ExpireAtOrReply(ctx, opt.arg, true, true, command, when_ms);
+    case ExpiryOption::kPx:
+      return ExpireAtOrReply(ctx, opt.arg, false, true, command, when_ms);
+    case ExpiryOption::kExAt:
+      return ExpireAtOrReply(ctx, opt.arg, true, false, command, when_ms);
+    case ExpiryOption::kPxAt:
+      return ExpireAtOrReply(ctx, opt.arg, false, false, command, when_ms);
+  }
+  return true;
+}
+
+bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
+                    uint64_t digest) {
+  switch (c) {
+    case Condition::kNone:
+      return true;
+    case Condition::kIfEq:
+      return entry != nullptr && entry->value() == value;
+    case Condition::kIfNe:
+      return entry == nullptr || entry->value() != value;
+    case Condition::kIfDeq:
+      return entry != nullptr && engine::Checksum(entry->value()) == digest;
+    case Condition::kIfDne:
+      return entry == nullptr || engine::Checksum(entry->value()) != digest;
+  }
+  return true;
+}
+
 std::string ToLower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

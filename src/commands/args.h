@@ -60,6 +60,30 @@ void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {
 void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern& scope,
                     size_t count, const std::function<bool(engine::Entry*)>& accept);
 
+// Turns an expire argument into an absolute time in ms (relative: from now; seconds: x1000).
+// Replies Redis' error and returns false when the value is not an integer, not positive, or
+// overflows ("invalid expire time in '<command>' command").
+bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
+                     std::string_view command, int64_t* when_ms);
+
+// The expiry options shared by KV.SET, KV.CAS and MSETEX: EX, PX, EXAT, PXAT, KEEPTTL.
+struct ExpiryOption {
+  enum Kind { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl } kind = kNone;
+  std::string_view arg;
+};
+// If argv[*j] is an expiry option, consumes it (and its argument) and returns true. Sets
+// *conflict when a second, different expiry option appears.
+bool TakeExpiryOption(Args argv, size_t* j, ExpiryOption* opt, bool* conflict);
+// The absolute expiry of an option (0: none or KEEPTTL). False after replying an error.
+bool ResolveExpiry(CommandContext& ctx, const ExpiryOption& opt, std::string_view command,
+                   int64_t* when_ms);
+
+// Redis 8.4's conditions on a key's current value (SET IFxx, DELEX): `entry` is null for a
+// missing key. IFEQ and IFDEQ need the key; IFNE and IFDNE hold for a missing key.
+enum class Condition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
+bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
+                    uint64_t digest);
+
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 

@@ -58,12 +58,25 @@ void CmdReset(CommandContext& ctx, Args) {
 }
 
 void CmdSelect(CommandContext& ctx, Args argv) {
-  int index;
-  if (!IntOrReply(ctx.reply, argv[1], &index)) return;
-  if (index < 0 || index >= ctx.keyspace().database_count()) {
+  int64_t number;
+  if (!engine::ParseInt64(argv[1], &number)) {
+    // The extension: SELECT <name> uses (and first creates) a named namespace.
+    if (engine::Keyspace::ValidNamespaceName(argv[1])) {
+      int index = ctx.keyspace().FindOrCreateNamespace(argv[1], ctx.config().max_namespaces);
+      if (index < 0) {
+        return ctx.reply.Error("ERR too many namespaces (max-namespaces is " +
+                               std::to_string(ctx.config().max_namespaces) + ")");
+      }
+      ctx.session.db = index;
+      return ctx.reply.Ok();
+    }
+    return ctx.reply.Error(errors::kNotInteger);
+  }
+  if (number < INT32_MIN || number > INT32_MAX) return ctx.reply.Error(errors::kNotInteger);
+  if (number < 0 || number >= ctx.keyspace().numbered_count()) {
     return ctx.reply.Error(errors::kDbIndexRange);
   }
-  ctx.session.db = index;
+  ctx.session.db = static_cast<int>(number);
   ctx.reply.Ok();
 }
 

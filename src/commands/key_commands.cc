@@ -39,7 +39,7 @@ bool PolicyIsLfu(const Config& c) { return c.maxmemory_policy.find("lfu") != std
 // Parses a database index argument of COPY/MOVE; replies the error on failure.
 bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
   if (!IntOrReply(ctx.reply, arg, db)) return false;
-  if (*db < 0 || *db >= ctx.keyspace().database_count()) {
+  if (*db < 0 || *db >= ctx.keyspace().numbered_count()) {
     ctx.reply.Error(errors::kDbIndexRange);
     return false;
   }

@@ -75,7 +75,7 @@ void CmdSwapDb(CommandContext& ctx, Args argv) {
   int a, b;
   if (!IntOrReply(ctx.reply, argv[1], &a, "ERR invalid first DB index")) return;
   if (!IntOrReply(ctx.reply, argv[2], &b, "ERR invalid second DB index")) return;
-  int n = ctx.keyspace().database_count();
+  int n = ctx.keyspace().numbered_count();
   if (a < 0 || a >= n || b < 0 || b >= n) return ctx.reply.Error(errors::kDbIndexRange);
   if (a != b) {
     ctx.server.watches.TouchExistingKeys(ctx.keyspace().db(a), &ctx.keyspace().db(b));
@@ -669,7 +669,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     }
   } else if (section == "keyspace") {
     s += "# Keyspace\r\n";
-    for (int i = 0; i < ctx.keyspace().database_count(); ++i) {
+    for (int i = 0; i < ctx.keyspace().numbered_count(); ++i) {
       engine::Database& db = ctx.keyspace().db(i);
       if (db.size() == 0) continue;
       Line(s, "db" + std::to_string(i),

@@ -19,7 +19,11 @@ enum SetFlags : uint32_t {
   kSetExAt = 1 << 7,
   kSetPxAt = 1 << 8,
   kSetIfEq = 1 << 9,
+  kSetIfNe = 1 << 10,
+  kSetIfDeq = 1 << 11,
+  kSetIfDne = 1 << 12,
 };
+constexpr uint32_t kAnyCondition = kSetNx | kSetXx | kSetIfEq | kSetIfNe | kSetIfDeq | kSetIfDne;
 constexpr uint32_t kAnyExpire = kSetEx | kSetPx | kSetExAt | kSetPxAt;
 
 enum class SetCommand { kSet, kGetEx };
@@ -38,14 +42,19 @@ bool ParseSetOptions(Args argv, size_t first, SetCommand command, SetOptions* op
     std::string_view opt = argv[j];
     bool has_next = j + 1 < argv.size();
     uint32_t& f = opts->flags;
-    if (EqualsIgnoreCase(opt, "nx") && !(f & (kSetXx | kSetIfEq)) && command == SetCommand::kSet) {
+    if (EqualsIgnoreCase(opt, "nx") && !(f & (kAnyCondition & ~kSetNx)) &&
+        command == SetCommand::kSet) {
       f |= kSetNx;
-    } else if (EqualsIgnoreCase(opt, "xx") && !(f & (kSetNx | kSetIfEq)) &&
+    } else if (EqualsIgnoreCase(opt, "xx") && !(f & (kAnyCondition & ~kSetXx)) &&
                command == SetCommand::kSet) {
       f |= kSetXx;
-    } else if (EqualsIgnoreCase(opt, "ifeq") && has_next && !(f & (kSetNx | kSetXx | kSetIfEq)) &&
-               command == SetCommand::kSet) {
-      f |= kSetIfEq;
+    } else if (command == SetCommand::kSet && has_next && !(f & kAnyCondition) &&
+               (EqualsIgnoreCase(opt, "ifeq") || EqualsIgnoreCase(opt, "ifne") ||
+                EqualsIgnoreCase(opt, "ifdeq") || EqualsIgnoreCase(opt, "ifdne"))) {
+      f |= EqualsIgnoreCase(opt, "ifeq")    ? kSetIfEq
+           : EqualsIgnoreCase(opt, "ifne")  ? kSetIfNe
+           : EqualsIgnoreCase(opt, "ifdeq") ? kSetIfDeq
+                                            : kSetIfDne;
       opts->compare_value = argv[++j];
     } else if (EqualsIgnoreCase(opt, "get") && command == SetCommand::kSet) {
       f |= kSetGet;
@@ -79,8 +88,8 @@ bool ParseSetOptions(Args argv, size_t first, SetCommand command, SetOptions* op
   return true;
 }
 
-// Turns an expire argument into an absolute time in ms. Replies the error and returns false when
-// the value is not an integer, not positive, or overflows.
+}  // namespace
+
 bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
                      std::string_view command, int64_t* when_ms) {
   int64_t v;
@@ -101,6 +110,8 @@ bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bo
   *when_ms = v;
   return true;
 }
+
+namespace {
 
 bool ExpireFromOptions(CommandContext& ctx, const SetOptions& opts, std::string_view command,
                        int64_t* when_ms) {
@@ -144,6 +155,11 @@ void CmdSet(CommandContext& ctx, Args argv) {
   if (!ParseSetOptions(argv, 3, SetCommand::kSet, &opts, ctx.reply)) return;
   int64_t when_ms;
   if (!ExpireFromOptions(ctx, opts, "set", &when_ms)) return;
+  uint64_t digest = 0;
+  if ((opts.flags & (kSetIfDeq | kSetIfDne)) &&
+      !engine::ParseChecksumHex(opts.compare_value, &digest)) {
+    return ctx.reply.Error(errors::kBadDigest);
+  }
   engine::Database& db = ctx.db();
   engine::Entry* old = db.Find(argv[1]);
   if (opts.flags & kSetGet) {
@@ -154,8 +170,15 @@ void CmdSet(CommandContext& ctx, Args argv) {
     }
   }
   bool found = old != nullptr;
-  if (((opts.flags & kSetNx) && found) || ((opts.flags & kSetXx) && !found) ||
-      ((opts.flags & kSetIfEq) && (!found || old->value() != opts.compare_value))) {
+  bool refused = ((opts.flags & kSetNx) && found) || ((opts.flags & kSetXx) && !found);
+  if (opts.flags & (kSetIfEq | kSetIfNe | kSetIfDeq | kSetIfDne)) {
+    refused = !ConditionHolds(opts.flags & kSetIfEq    ? Condition::kIfEq
+                              : opts.flags & kSetIfNe  ? Condition::kIfNe
+                              : opts.flags & kSetIfDeq ? Condition::kIfDeq
+                                                       : Condition::kIfDne,
+                              old, opts.compare_value, digest);
+  }
+  if (refused) {
     if (!(opts.flags & kSetGet)) ctx.reply.Null();
     return;
   }

@@ -1,0 +1,443 @@
+// KV.* commands on values with types and metadata: KV.SET, KV.GET, KV.META, KV.SETMETA,
+// KV.DELMETA, KV.CAS, KV.CLEANUP, KV.EXPORT, KV.IMPORT, KV.NAMESPACES.
+#include <nlohmann/json.hpp>
+
+#include "engine/metadata.h"
+#include "engine/pattern.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+
+namespace dkv::server {
+namespace {
+
+using nlohmann::json;
+// Reserved user-field name: sets the content type instead of a user field.
+constexpr std::string_view kContentTypeField = "content_type";
+
+char Sep(const CommandContext& ctx) { return ctx.config().key_separator[0]; }
+
+// KV.* writes refuse keys with empty segments ("", "a..b", ".a", "a.").
+bool KvKeyOrReply(CommandContext& ctx, std::string_view key) {
+  char sep = Sep(ctx);
+  bool bad = key.empty() || key.front() == sep || key.back() == sep ||
+             key.find(std::string(2, sep)) != std::string_view::npos;
+  if (bad) {
+    ctx.reply.Error("ERR invalid key '" + std::string(key.substr(0, 128)) +
+                    "': empty segment (keys are segments joined by '" + std::string(1, sep) + "')");
+  }
+  return !bad;
+}
+
+bool ContentTypeOrReply(CommandContext& ctx, std::string_view name, uint8_t* index) {
+  auto i = ctx.keyspace().content_types().Intern(name);
+  if (!i) {
+    ctx.reply.Error("ERR too many distinct content types (at most 255)");
+    return false;
+  }
+  *index = *i;
+  return true;
+}
+
+// Applies user fields (the reserved content_type sets the content type).
+bool ApplyFields(CommandContext& ctx, engine::Database& db, engine::Entry* e,
+                 const engine::UserFields& fields) {
+  engine::UserFields user;
+  for (const auto& f : fields) {
+    if (f.first == kContentTypeField) {
+      uint8_t index;
+      if (!ContentTypeOrReply(ctx, f.second, &index)) return false;
+      e->set_content_type(index);
+    } else {
+      user.push_back(f);
+    }
+  }
+  if (!user.empty()) db.SetFields(e, user);
+  return true;
+}
+
+void ReplyMeta(CommandContext& ctx, engine::Database& db, const engine::Entry* e, bool with_value,
+               int64_t accessed_ms) {
+  resp::ReplyBuilder& r = ctx.reply;
+  r.MapHeader(with_value ? 11 : 10);
+  if (with_value) {
+    r.Bulk("value");
+    r.Bulk(e->value());
+  }
+  r.Bulk("type");
+  r.Bulk(engine::ValueTypeName(e->type()));
+  r.Bulk("version");
+  r.Integer(e->version());
+  r.Bulk("ttl_ms");
+  int64_t expire = db.ExpireAt(e);
+  r.Integer(expire == 0 ? -1 : std::max<int64_t>(0, expire - ctx.keyspace().now_ms()));
+  r.Bulk("created_at");
+  r.Integer(e->created_ms());
+  r.Bulk("updated_at");
+  r.Integer(e->updated_ms());
+  r.Bulk("accessed_at");
+  r.Integer(accessed_ms);
+  r.Bulk("size");
+  r.Integer(static_cast<int64_t>(e->value().size()));
+  r.Bulk("checksum");
+  r.Bulk(engine::ChecksumHex(engine::Checksum(e->value())));
+  r.Bulk("content_type");
+  std::string_view ct = ctx.keyspace().content_types().Name(e->content_type());
+  if (ct.empty()) {
+    r.Null();
+  } else {
+    r.Bulk(ct);
+  }
+  r.Bulk("user");
+  const engine::UserFields* fields = db.Fields(e);
+  r.MapHeader(fields ? fields->size() : 0);
+  if (fields) {
+    for (const auto& [name, value] : *fields) {
+      r.Bulk(name);
+      r.Bulk(value);
+    }
+  }
+}
+
+}  // namespace
+
+void CmdKvSet(CommandContext& ctx, Args argv) {
+  std::string_view key = argv[1], value = argv[2];
+  if (!KvKeyOrReply(ctx, key)) return;
+  engine::ValueType type = engine::ValueType::kString;
+  engine::UserFields fields;
+  ExpiryOption expiry;
+  bool conflict = false, nx = false, xx = false, has_version = false;
+  int64_t if_version = 0;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    std::string_view w = argv[j];
+    if (EqualsIgnoreCase(w, "type") && j + 1 < argv.size()) {
+      auto t = engine::ParseValueType(argv[++j]);
+      if (!t) {
+        return ctx.reply.Error("ERR unknown type '" + std::string(argv[j]) +
+                               "' (string, json, binary, number, boolean, document, image, "
+                               "custom)");
+      }
+      type = *t;
+    } else if (EqualsIgnoreCase(w, "meta")) {
+      // Pairs until the next option word.
+      size_t pairs = 0;
+      while (j + 2 < argv.size()) {
+        std::string_view f = argv[j + 1];
+        if (EqualsIgnoreCase(f, "type") || EqualsIgnoreCase(f, "meta") ||
+            EqualsIgnoreCase(f, "ex") || EqualsIgnoreCase(f, "px") || EqualsIgnoreCase(f, "exat") ||
+            EqualsIgnoreCase(f, "pxat") || EqualsIgnoreCase(f, "keepttl") ||
+            EqualsIgnoreCase(f, "nx") || EqualsIgnoreCase(f, "xx") ||
+            EqualsIgnoreCase(f, "ifversion")) {
+          break;
+        }
+        fields.emplace_back(std::string(f), std::string(argv[j + 2]));
+        j += 2;
+        ++pairs;
+      }
+      if (pairs == 0) return ctx.reply.Error(errors::kSyntax);
+    } else if (TakeExpiryOption(argv, &j, &expiry, &conflict)) {
+    } else if (EqualsIgnoreCase(w, "nx")) {
+      nx = true;
+    } else if (EqualsIgnoreCase(w, "xx")) {
+      xx = true;
+    } else if (EqualsIgnoreCase(w, "ifversion") && j + 1 < argv.size()) {
+      if (!Int64OrReply(ctx.reply, argv[++j], &if_version)) return;
+      if (if_version < 0) return ctx.reply.Error(errors::kNotInteger);
+      has_version = true;
+    } else {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (conflict || (nx && xx)) return ctx.reply.Error(errors::kSyntax);
+  if (std::string why = engine::ValidateValue(type, value); !why.empty()) {
+    return ctx.reply.Error("ERR invalid value for type " +
+                           std::string(engine::ValueTypeName(type)) + ": " + why);
+  }
+  int64_t when_ms;
+  if (!ResolveExpiry(ctx, expiry, "kv.set", &when_ms)) return;
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(key);
+  if ((nx && e) || (xx && !e)) return ctx.reply.Null();
+  if (has_version && (e ? static_cast<int64_t>(e->version()) != if_version : if_version != 0)) {
+    return ctx.reply.Null();
+  }
+  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
+    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
+    ctx.keyspace().AddDirty();
+    return ctx.reply.Ok();
+  }
+  e = db.Upsert(key, value, expiry.kind == ExpiryOption::kKeepTtl, type);
+  if (when_ms != 0) db.SetExpire(e, when_ms);
+  if (!ApplyFields(ctx, db, e, fields)) return;
+  db.Touch(key);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Ok();
+}
+
+void CmdKvGet(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr) {
+    ctx.keyspace().stats().keyspace_misses++;
+    return ctx.reply.Null();
+  }
+  ctx.keyspace().stats().keyspace_hits++;
+  // The reply shows the previous read; this one refreshes accessed_at.
+  int64_t previous = e->accessed_ms();
+  if (!ctx.session.no_touch) e->set_accessed_ms(ctx.keyspace().now_ms());
+  ReplyMeta(ctx, db, e, true, previous);
+}
+
+void CmdKvMeta(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr) return ctx.reply.Null();
+  ReplyMeta(ctx, db, e, false, e->accessed_ms());
+}
+
+void CmdKvSetMeta(CommandContext& ctx, Args argv) {
+  if (argv.size() % 2 != 0) return ctx.reply.Error(errors::WrongArity("kv.setmeta"));
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKeyKv);
+  engine::UserFields fields;
+  for (size_t j = 2; j + 1 < argv.size(); j += 2) {
+    fields.emplace_back(std::string(argv[j]), std::string(argv[j + 1]));
+  }
+  if (!ApplyFields(ctx, db, e, fields)) return;
+  ctx.keyspace().AddDirty();
+  db.Touch(argv[1]);
+  ctx.reply.Integer(static_cast<int64_t>(fields.size()));
+}
+
+void CmdKvDelMeta(CommandContext& ctx, Args argv) {
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr) return ctx.reply.Integer(0);
+  std::vector<std::string_view> names;
+  int64_t removed = 0;
+  for (size_t j = 2; j < argv.size(); ++j) {
+    if (argv[j] == kContentTypeField) {
+      if (e->content_type() != 0) ++removed;
+      e->set_content_type(0);
+    } else {
+      names.push_back(argv[j]);
+    }
+  }
+  removed += static_cast<int64_t>(db.DelFields(e, names));
+  if (removed > 0) {
+    ctx.keyspace().AddDirty();
+    db.Touch(argv[1]);
+  }
+  ctx.reply.Integer(removed);
+}
+
+void CmdKvCas(CommandContext& ctx, Args argv) {
+  ExpiryOption expiry;
+  bool conflict = false;
+  for (size_t j = 4; j < argv.size(); ++j) {
+    if (!TakeExpiryOption(argv, &j, &expiry, &conflict) || expiry.kind == ExpiryOption::kExAt ||
+        expiry.kind == ExpiryOption::kPxAt) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  if (conflict) return ctx.reply.Error(errors::kSyntax);
+  int64_t when_ms;
+  if (!ResolveExpiry(ctx, expiry, "kv.cas", &when_ms)) return;
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[1]);
+  if (e == nullptr || e->value() != argv[2]) return ctx.reply.Integer(0);
+  if (std::string why = engine::ValidateValue(e->type(), argv[3]); !why.empty()) {
+    return ctx.reply.Error("ERR invalid value for type " +
+                           std::string(engine::ValueTypeName(e->type())) + ": " + why);
+  }
+  e = db.SetValue(e, argv[3]);
+  e->set_raw_encoding(false);
+  if (when_ms != 0) {
+    db.SetExpire(e, when_ms);
+  } else if (expiry.kind != ExpiryOption::kKeepTtl) {
+    db.SetExpire(e, 0);
+  }
+  db.Touch(argv[1]);
+  ctx.keyspace().AddDirty();
+  ctx.reply.Integer(1);
+}
+
+void CmdKvCleanup(CommandContext& ctx, Args) {
+  size_t removed = 0;
+  engine::Keyspace& ks = ctx.keyspace();
+  for (int i = 0; i < ks.database_count(); ++i) {
+    bool more = true;
+    while (more) removed += ks.db(i).ExpireDue(ks.now_ms(), 1 << 16, &more);
+  }
+  ctx.reply.Integer(static_cast<int64_t>(removed));
+}
+
+void CmdKvNamespaces(CommandContext& ctx, Args) {
+  engine::Keyspace& ks = ctx.keyspace();
+  std::vector<int> shown;
+  for (int i = 0; i < ks.database_count(); ++i) {
+    if (i >= ks.numbered_count() || ks.db(i).size() > 0) shown.push_back(i);
+  }
+  ctx.reply.MapHeader(shown.size());
+  for (int i : shown) {
+    ctx.reply.Bulk(ks.NamespaceName(i));
+    ctx.reply.Integer(static_cast<int64_t>(ks.db(i).size()));
+  }
+}
+
+// --- JSON import and export ---
+
+namespace {
+
+// A key's value as JSON, by its type: numbers, booleans and json are JSON values; everything
+// else is a JSON string.
+json ValueToJson(const engine::Entry& e) {
+  std::string_view v = e.value();
+  switch (e.type()) {
+    case engine::ValueType::kNumber:
+    case engine::ValueType::kJson: {
+      json parsed = json::parse(v.begin(), v.end(), nullptr, false);
+      if (!parsed.is_discarded()) return parsed;
+      return json(std::string(v));
+    }
+    case engine::ValueType::kBoolean:
+      if (v == "true") return json(true);
+      if (v == "false") return json(false);
+      return json(std::string(v));
+    default:
+      return json(std::string(v));
+  }
+}
+
+// Puts `value` at the path of `key` in `root`. A path that is both a leaf and a parent (`a.b`
+// and `a.b.c`) keeps the leaf's value under the member "" of the parent's object: {"b":
+// {"": <a.b>, "c": <a.b.c>}}; KV.IMPORT reads "" back the same way, so the round trip is
+// lossless.
+void PutAtPath(json& root, std::string_view key, char sep, json value) {
+  json* node = &root;
+  size_t start = 0;
+  while (true) {
+    size_t end = key.find(sep, start);
+    std::string segment(
+        key.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (!node->is_object()) {
+      json leaf = std::move(*node);
+      *node = json::object();
+      (*node)[""] = std::move(leaf);
+    }
+    bool existed = node->contains(segment);
+    json& child = (*node)[segment];
+    if (end == std::string_view::npos) {
+      if (existed && child.is_object() && !child.empty()) {
+        child[""] = std::move(value);
+      } else {
+        child = std::move(value);
+      }
+      return;
+    }
+    if (!existed) child = json::object();
+    node = &child;
+    start = end + 1;
+  }
+}
+
+struct ImportItem {
+  std::string key;
+  std::string value;
+  engine::ValueType type;
+};
+
+// Flattens `doc` under `path` into items; returns "" or why the document cannot be imported.
+std::string Flatten(const json& doc, const std::string& path, char sep,
+                    std::vector<ImportItem>* out) {
+  if (doc.is_object() && !doc.empty()) {
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      const std::string& name = it.key();
+      if (name.empty()) {
+        // The node's own value (see PutAtPath).
+        if (path.empty()) return "the member \"\" needs a prefix to name its key";
+        if (it.value().is_object() && !it.value().empty()) {
+          return "the member \"\" must not hold a non-empty object";
+        }
+        if (std::string err = Flatten(it.value(), path, sep, out); !err.empty()) return err;
+        continue;
+      }
+      if (name.find(sep) != std::string::npos) {
+        return "member name '" + name + "' contains the key separator";
+      }
+      std::string child = path.empty() ? name : path + sep + name;
+      if (std::string err = Flatten(it.value(), child, sep, out); !err.empty()) return err;
+    }
+    return "";
+  }
+  if (path.empty()) return "the document must be a JSON object when the prefix is empty";
+  ImportItem item{path, "", engine::ValueType::kString};
+  if (doc.is_string()) {
+    item.value = doc.get<std::string>();
+  } else if (doc.is_number()) {
+    item.value = doc.dump();
+    item.type = engine::ValueType::kNumber;
+  } else if (doc.is_boolean()) {
+    item.value = doc.get<bool>() ? "true" : "false";
+    item.type = engine::ValueType::kBoolean;
+  } else {
+    // null, arrays and empty objects are kept whole as JSON values.
+    item.value = doc.dump();
+    item.type = engine::ValueType::kJson;
+  }
+  out->push_back(std::move(item));
+  return "";
+}
+
+}  // namespace
+
+void CmdKvExport(CommandContext& ctx, Args argv) {
+  std::string error;
+  auto pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, argv[1],
+                                         Sep(ctx), false, &error);
+  if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
+  engine::Database& db = ctx.db();
+  json root = json::object();
+  const std::string& prefix = pattern->literal_prefix();
+  db.Walk(prefix, prefix, false, [&](engine::Entry* e) {
+    if (!db.IsExpired(e) && pattern->Matches(e->key())) {
+      PutAtPath(root, e->key(), Sep(ctx), ValueToJson(*e));
+    }
+    return true;
+  });
+  // Binary values that are not UTF-8 are exported with U+FFFD replacements.
+  ctx.reply.Bulk(root.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+void CmdKvImport(CommandContext& ctx, Args argv) {
+  std::string prefix(argv[1]);
+  const char sep = Sep(ctx);
+  if (!prefix.empty() && !KvKeyOrReply(ctx, prefix)) return;
+  ExpiryOption expiry;
+  bool conflict = false;
+  for (size_t j = 3; j < argv.size(); ++j) {
+    if (!TakeExpiryOption(argv, &j, &expiry, &conflict) || expiry.kind != ExpiryOption::kEx) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+  }
+  int64_t when_ms;
+  if (!ResolveExpiry(ctx, expiry, "kv.import", &when_ms)) return;
+  json doc = json::parse(argv[2].begin(), argv[2].end(), nullptr, false);
+  if (doc.is_discarded()) return ctx.reply.Error("ERR KV.IMPORT: the document is not valid JSON");
+  std::vector<ImportItem> items;
+  if (std::string err = Flatten(doc, prefix, sep, &items); !err.empty()) {
+    return ctx.reply.Error("ERR KV.IMPORT: " + err);
+  }
+  // Everything is checked before anything is written: the import is all or nothing.
+  engine::Database& db = ctx.db();
+  for (const ImportItem& item : items) {
+    engine::Entry* e = db.Upsert(item.key, item.value, false, item.type);
+    if (when_ms != 0) db.SetExpire(e, when_ms);
+    db.Touch(item.key);
+  }
+  ctx.keyspace().AddDirty(items.size());
+  ctx.reply.Integer(static_cast<int64_t>(items.size()));
+}
+
+}  // namespace dkv::server
