@@ -77,9 +77,28 @@ Entry* Database::FindForRead(std::string_view key, bool touch) {
     keyspace_->stats().keyspace_misses++;
   } else {
     keyspace_->stats().keyspace_hits++;
-    if (touch) e->set_accessed_ms(keyspace_->now_ms());
+    if (touch) RecordAccess(e);
   }
   return e;
+}
+
+void Database::RecordAccess(Entry* entry) {
+  const AccessPolicy& policy = keyspace_->access_policy();
+  if (policy.lfu) {
+    uint8_t counter =
+        LfuDecay(entry->lfu_, entry->accessed_ms(), keyspace_->now_ms(), policy.lfu_decay_minutes);
+    entry->lfu_ = LfuIncrement(counter, policy.lfu_log_factor, keyspace_->rng());
+  }
+  entry->set_accessed_ms(keyspace_->now_ms());
+}
+
+Entry* Database::RandomVolatile(std::mt19937_64& rng) const {
+  // A few tries: heap slots of keys in a deleted subtree wait for the reaper.
+  for (int attempt = 0; attempt < 8 && !heap_.empty(); ++attempt) {
+    Entry* e = heap_[rng() % heap_.size()].entry;
+    if (tree_.Find(e->key()) == e) return e;
+  }
+  return nullptr;
 }
 
 void Database::Touch(std::string_view key, ChangeKind kind) {
@@ -94,6 +113,7 @@ Entry* Database::Insert(std::string_view key, std::string_view value, ValueType 
   Entry::SetTime(e->updated_, now);
   Entry::SetTime(e->accessed_, now);
   e->set_type(type);
+  e->lfu_ = kLfuInitialValue;
   tree_.Insert(e);
   return e;
 }
@@ -298,6 +318,22 @@ size_t Database::ExpireDue(int64_t now_ms, size_t max_keys, bool* more) {
   }
   *more = !heap_.empty() && heap_[0].when <= now_ms;
   return deleted;
+}
+
+size_t Database::CountDue(int64_t now_ms, size_t cap) const {
+  // Due items form a connected top of the heap: explore children of due items only.
+  size_t count = 0;
+  std::vector<uint32_t> stack;
+  if (!heap_.empty() && heap_[0].when <= now_ms) stack.push_back(0);
+  while (!stack.empty() && count < cap) {
+    uint32_t i = stack.back();
+    stack.pop_back();
+    ++count;
+    for (uint32_t c = 2 * i + 1; c <= 2 * i + 2 && c < heap_.size(); ++c) {
+      if (heap_[c].when <= now_ms) stack.push_back(c);
+    }
+  }
+  return count;
 }
 
 Database::Contents::~Contents() { tree_.FreeSome(SIZE_MAX, &Database::FreeEntry); }

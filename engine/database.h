@@ -29,9 +29,9 @@ class Keyspace;
 // stays valid until the next call that may change the entry's value size (Database::SetValue,
 // ResizeValue, Upsert) or delete it; those return the entry's current address.
 //
-// Layout: a packed 33-byte header, then the key bytes, then the value bytes; the allocator's
+// Layout: a packed 34-byte header, then the key bytes, then the value bytes; the allocator's
 // size-class slack is the value's spare capacity. (Packed: with a 29-byte key and a 64-byte value
-// the entry is 126 bytes and stays in jemalloc's 128-byte class; aligned it would need 160.)
+// the entry is 127 bytes and stays in jemalloc's 128-byte class; aligned it would need 160.)
 // Timestamps are 40-bit milliseconds since kMetaEpochMs. The checksum is not stored: it is computed
 // from the value when asked for (KV.GET, DIGEST).
 class __attribute__((packed)) Entry {
@@ -51,6 +51,8 @@ class __attribute__((packed)) Entry {
   int64_t updated_ms() const { return GetTime(updated_); }
   int64_t accessed_ms() const { return GetTime(accessed_); }
   void set_accessed_ms(int64_t ms) { SetTime(accessed_, ms); }
+  // The LFU counter as last stored (Keyspace::LfuOf applies the decay).
+  uint8_t lfu_counter() const { return lfu_; }
 
   ValueType type() const { return static_cast<ValueType>((flags_ >> kTypeShift) & 7); }
   void set_type(ValueType t) {
@@ -97,8 +99,9 @@ class __attribute__((packed)) Entry {
   uint8_t accessed_[5] = {};
   uint8_t flags_ = 0;
   uint8_t content_type_ = 0;
+  uint8_t lfu_ = 0;  // logarithmic access counter (LFU policies)
 };
-static_assert(sizeof(Entry) == 33, "Entry header is 33 bytes");
+static_assert(sizeof(Entry) == 34, "Entry header is 34 bytes");
 
 // Why a key changed, for observers (WATCH, persistence).
 enum class ChangeKind { kWrite, kDelete, kExpired };
@@ -130,9 +133,14 @@ class Database {
   // The live entry for `key`, or nullptr. A key found expired is deleted here (lazy expiry), and
   // observers hear of it.
   Entry* Find(std::string_view key);
-  // As Find(), counts a hit or miss, and refreshes the access time unless `touch` is false
-  // (CLIENT NO-TOUCH).
+  // As Find(), counts a hit or miss, and records the access (time, LFU counter) unless `touch`
+  // is false (CLIENT NO-TOUCH).
   Entry* FindForRead(std::string_view key, bool touch = true);
+  // Records an access: accessed_at = now and, under an LFU policy, the counter's decay and
+  // logarithmic increment.
+  void RecordAccess(Entry* entry);
+  // A uniformly random key that has an expiry, or nullptr (volatile-* eviction policies).
+  Entry* RandomVolatile(std::mt19937_64& rng) const;
 
   // Inserts a new key (version 1, created now). REQUIRES: FindRaw(key) == nullptr. The entry
   // has no expiry.
@@ -196,6 +204,8 @@ class Database {
   bool ReapGarbage(size_t budget);
   bool has_garbage() const { return !garbage_.empty(); }
 
+  // Keys with expiry <= now_ms still here, counted up to `cap` (a walk of the heap's due top).
+  size_t CountDue(int64_t now_ms, size_t cap) const;
   // Deletes up to `max_keys` keys whose expiry is <= now_ms. Returns how many were deleted; sets
   // *more when due keys remain.
   size_t ExpireDue(int64_t now_ms, size_t max_keys, bool* more);

@@ -47,23 +47,42 @@ size_t Keyspace::TotalKeys() const {
   return n;
 }
 
-size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us) {
+size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* more_out) {
   const int64_t start = clock_->NowUs();
   RefreshTime();
   const int64_t now = now_ms_;
   size_t deleted = 0;
+  bool any_more = false;
   const size_t n = dbs_.size();
   // Keys are deleted in slices of 64 so the time budget is checked often enough.
   constexpr size_t kSlice = 64;
-  for (size_t visited = 0; visited < n && deleted < max_keys; ++visited) {
+  bool out_of_time = false;
+  for (size_t visited = 0; visited < n && deleted < max_keys && !out_of_time; ++visited) {
     Database& d = *dbs_[expire_cursor_ % n];
     bool more = true;
     while (more && deleted < max_keys) {
       deleted += d.ExpireDue(now, std::min(kSlice, max_keys - deleted), &more);
-      if (clock_->NowUs() - start > budget_us) return deleted;
+      if (clock_->NowUs() - start > budget_us) {
+        out_of_time = true;
+        break;
+      }
     }
-    if (!more) expire_cursor_ = (expire_cursor_ + 1) % n;
+    if (more) {
+      any_more = true;
+    } else {
+      expire_cursor_ = (expire_cursor_ + 1) % n;
+    }
   }
+  if (out_of_time || deleted >= max_keys) any_more = true;
+  size_t due = 0, volatile_keys = 0;
+  for (const auto& d : dbs_) {
+    volatile_keys += d->expires_size();
+    if (any_more) due += d->CountDue(now, 100000);
+  }
+  stats_.expired_stale_perc =
+      volatile_keys ? 100.0 * static_cast<double>(due) / static_cast<double>(volatile_keys) : 0;
+  stats_.expire_cycle_us += static_cast<uint64_t>(std::max<int64_t>(0, clock_->NowUs() - start));
+  if (more_out != nullptr) *more_out = any_more;
   return deleted;
 }
 

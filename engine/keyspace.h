@@ -20,8 +20,18 @@ namespace dkv::engine {
 
 struct KeyspaceStats {
   uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
+  uint64_t expire_cycle_us = 0;   // time spent in the active expiry cycle
+  double expired_stale_perc = 0;  // due keys left after the last cycle, % of keys with TTL
+};
+
+// How reads are recorded: Redis' LFU counters are kept only under an LFU eviction policy.
+struct AccessPolicy {
+  bool lfu = false;
+  int lfu_log_factor = 10;
+  int lfu_decay_minutes = 1;
 };
 
 class Keyspace {
@@ -54,6 +64,8 @@ class Keyspace {
 
   std::mt19937_64& rng() { return rng_; }
   ContentTypes& content_types() { return content_types_; }
+  const AccessPolicy& access_policy() const { return access_policy_; }
+  void set_access_policy(const AccessPolicy& p) { access_policy_ = p; }
   KeyspaceStats& stats() { return stats_; }
   // Counts writes since the last save (Redis' "dirty"; for the save schedule).
   uint64_t dirty() const { return dirty_; }
@@ -65,8 +77,9 @@ class Keyspace {
   size_t TotalKeys() const;
 
   // One slice of the active expiry cycle: deletes due keys across databases until `max_keys` are
-  // deleted or the time budget is spent. Returns the number deleted.
-  size_t ActiveExpireCycle(size_t max_keys, int64_t budget_us);
+  // deleted or the time budget is spent. Returns the number deleted; *more says whether due
+  // keys remain (the caller runs another slice soon instead of a longer one now).
+  size_t ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* more = nullptr);
   // Frees up to `budget` entries of deleted subtrees across databases. Returns true when no
   // garbage is left.
   bool ReapGarbage(size_t budget);
@@ -81,6 +94,7 @@ class Keyspace {
   std::mt19937_64 rng_{0x5eed};
   KeyspaceStats stats_;
   ContentTypes content_types_;
+  AccessPolicy access_policy_;
   uint64_t dirty_ = 0;
   size_t expire_cursor_ = 0;
 };

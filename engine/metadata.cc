@@ -74,6 +74,20 @@ bool ParseChecksumHex(std::string_view hex, uint64_t* out) {
   return true;
 }
 
+uint8_t LfuIncrement(uint8_t counter, int log_factor, std::mt19937_64& rng) {
+  if (counter == 255) return counter;
+  double base = counter > kLfuInitialValue ? counter - kLfuInitialValue : 0;
+  double p = 1.0 / (base * log_factor + 1);
+  double r = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  return r < p ? static_cast<uint8_t>(counter + 1) : counter;
+}
+
+uint8_t LfuDecay(uint8_t counter, int64_t last_access_ms, int64_t now_ms, int decay_minutes) {
+  if (decay_minutes <= 0 || now_ms <= last_access_ms) return counter;
+  int64_t periods = (now_ms - last_access_ms) / (60000LL * decay_minutes);
+  return periods >= counter ? 0 : static_cast<uint8_t>(counter - periods);
+}
+
 std::optional<uint8_t> ContentTypes::Intern(std::string_view name) {
   if (name.empty()) return 0;
   for (size_t i = 0; i < names_.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,12 @@ class ContentTypes {
  private:
   std::vector<std::string> names_;
 };
+
+// Redis' LFU counter: new keys start at 5; an access increments with probability
+// 1 / ((counter - 5) * log_factor + 1); the counter loses one per decay period without access.
+inline constexpr uint8_t kLfuInitialValue = 5;
+uint8_t LfuIncrement(uint8_t counter, int log_factor, std::mt19937_64& rng);
+uint8_t LfuDecay(uint8_t counter, int64_t last_access_ms, int64_t now_ms, int decay_minutes);
 
 // Timestamps are kept in 40 bits of milliseconds since 2020-01-01T00:00:00Z (good until 2054).
 inline constexpr int64_t kMetaEpochMs = 1577836800000LL;

@@ -33,6 +33,8 @@ struct Config {
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";
   int maxmemory_samples = 5;
+  int lfu_log_factor = 10;
+  int lfu_decay_time = 1;
   int hz = 10;
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;

@@ -10,6 +10,8 @@ namespace dkv::server {
 namespace {
 
 constexpr Handler CmdExecForDispatch = &CmdExec;
+// Eviction before one command may take this long; the cron continues where it stopped.
+constexpr int64_t kEvictionBudgetUs = 1000;
 
 // Lower-cases a command name into `buf`; names longer than the buffer cannot be commands.
 bool LowerName(std::string_view name, char* buf, size_t cap, std::string_view* out) {
@@ -161,6 +163,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
     return;
   }
   state_->keyspace.RefreshTime();
+  if (state_->config.maxmemory > 0 && state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail &&
+      (spec->flags & kDenyOom)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("OOM command not allowed when used memory > 'maxmemory'.");
+  }
   Call(*spec, session, argv, reply);
 }
 

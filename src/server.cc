@@ -12,14 +12,9 @@
 #include "resp/parser.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
+#include "src/memory.h"
 #include "src/server_state.h"
 #include "src/version.h"
-
-#ifdef DKV_WITH_JEMALLOC
-#include <jemalloc/jemalloc.h>
-#else
-#include <malloc.h>
-#endif
 
 namespace dkv::server {
 namespace {
@@ -127,8 +122,8 @@ class Server::Impl : public ServerHooks {
     uv_prepare_init(loop_, &flush_handle_);
     flush_handle_.data = this;
     uv_prepare_start(&flush_handle_, OnBeforePoll);
-    uv_idle_init(loop_, &reaper_);
-    reaper_.data = this;
+    uv_idle_init(loop_, &background_);
+    background_.data = this;
     uv_timer_init(loop_, &cron_timer_);
     cron_timer_.data = this;
     uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
@@ -186,23 +181,9 @@ class Server::Impl : public ServerHooks {
     uv_stop(loop_);
   }
 
-  size_t UsedMemory() override {
-    size_t used = 0;
-#ifdef DKV_WITH_JEMALLOC
-    uint64_t epoch = 1;
-    size_t sz = sizeof(epoch);
-    mallctl("epoch", &epoch, &sz, &epoch, sz);
-    sz = sizeof(used);
-    mallctl("stats.allocated", &used, &sz, nullptr, 0);
-#else
-    struct mallinfo2 mi = mallinfo2();
-    used = mi.uordblks + mi.hblkhd;
-#endif
-    peak_memory_ = std::max(peak_memory_, used);
-    return used;
-  }
+  size_t UsedMemory() override { return memory_.Used(); }
 
-  size_t PeakMemory() override { return std::max(peak_memory_, UsedMemory()); }
+  MemoryFigures Memory() override { return memory_.Figures(); }
 
   void FreeLater(std::unique_ptr<engine::Database::Contents> contents) override {
     struct Work {
@@ -399,33 +380,48 @@ class Server::Impl : public ServerHooks {
     pending_.push_back(conn);
   }
 
-  // Deleted subtrees (KV.DEL, FLUSHDB ASYNC of small databases) are freed in slices of
-  // kReapSlice entries, one slice per loop iteration (about a millisecond), so no client waits on a
-  // big delete.
+  // Background work in slices, one slice of each kind per loop iteration while work remains:
+  // freeing deleted subtrees (kReapSlice entries, about a millisecond), expiring a backlog of due
+  // keys and evicting down to maxmemory (kSliceUs each). Client I/O is served between slices, so
+  // no client waits long on a big delete, a mass expiry or a lowered maxmemory.
   static constexpr size_t kReapSlice = 5000;
+  static constexpr int64_t kSliceUs = 2000;
 
-  void MaybeStartReaper() {
-    if (reaper_active_) return;
+  bool HasGarbage() {
     for (int i = 0; i < state_.keyspace.database_count(); ++i) {
-      if (state_.keyspace.db(i).has_garbage()) {
-        reaper_active_ = true;
-        uv_idle_start(&reaper_, OnReap);
-        return;
-      }
+      if (state_.keyspace.db(i).has_garbage()) return true;
+    }
+    return false;
+  }
+
+  void MaybeStartBackground() {
+    if (background_active_) return;
+    if (expire_backlog_ || evict_backlog_ || HasGarbage()) {
+      background_active_ = true;
+      uv_idle_start(&background_, OnBackground);
     }
   }
 
-  static void OnReap(uv_idle_t* handle) {
+  static void OnBackground(uv_idle_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
-    if (self->state_.keyspace.ReapGarbage(kReapSlice)) {
+    bool more = !self->state_.keyspace.ReapGarbage(kReapSlice);
+    if (self->expire_backlog_) {
+      self->state_.keyspace.ActiveExpireCycle(SIZE_MAX, kSliceUs, &self->expire_backlog_);
+      more = more || self->expire_backlog_;
+    }
+    if (self->evict_backlog_) {
+      self->evict_backlog_ = self->state_.Evict(kSliceUs) == Evictor::Result::kRunning;
+      more = more || self->evict_backlog_;
+    }
+    if (!more) {
       uv_idle_stop(handle);
-      self->reaper_active_ = false;
+      self->background_active_ = false;
     }
   }
 
   static void OnBeforePoll(uv_prepare_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
-    self->MaybeStartReaper();
+    self->MaybeStartBackground();
     std::vector<Connection*> batch;
     batch.swap(self->pending_);
     for (Connection* conn : batch) {
@@ -529,9 +525,14 @@ class Server::Impl : public ServerHooks {
   void Cron() {
     const Config& c = state_.config;
     int64_t period_us = 1000000 / std::max(1, c.hz);
-    // Active expiry: at most a quarter of the period, in slices that check the clock.
-    state_.keyspace.ActiveExpireCycle(SIZE_MAX, period_us / 4);
-    MaybeStartReaper();
+    memory_.Refresh();
+    // Active expiry: one slice now; a backlog continues in the background slices.
+    state_.keyspace.ActiveExpireCycle(SIZE_MAX, std::min(period_us / 4, kSliceUs),
+                                      &expire_backlog_);
+    if (state_.config.maxmemory > 0) {
+      evict_backlog_ = state_.Evict(kSliceUs) == Evictor::Result::kRunning;
+    }
+    MaybeStartBackground();
     int64_t now = clock_.NowMs();
     if (c.timeout > 0) {
       std::vector<Connection*> idle;
@@ -552,7 +553,6 @@ class Server::Impl : public ServerHooks {
       }
       st.last_sample_ms = static_cast<uint64_t>(now);
       st.last_sample_commands = st.total_commands_processed;
-      UsedMemory();
     }
     if (static_cast<uint64_t>(1000 / std::max(1, c.hz)) != uv_timer_get_repeat(&cron_timer_)) {
       uv_timer_set_repeat(&cron_timer_, static_cast<uint64_t>(1000 / std::max(1, c.hz)));
@@ -576,13 +576,15 @@ class Server::Impl : public ServerHooks {
   bool unix_active_ = false;
   uv_prepare_t flush_handle_;
   uv_timer_t cron_timer_;
-  uv_idle_t reaper_;
-  bool reaper_active_ = false;
+  uv_idle_t background_;
+  bool background_active_ = false;
+  bool expire_backlog_ = false;
+  bool evict_backlog_ = false;
+  MemoryAccountant memory_;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;
   std::unordered_map<uint64_t, Connection*> connections_;
   std::vector<Connection*> pending_;
-  size_t peak_memory_ = 0;
 };
 
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}

@@ -25,6 +25,24 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
       start_ms(clk->NowMs()),
       run_id(RandomRunId()) {
   keyspace.set_observer(&watches);
+  ApplyConfig();
+}
+
+void ServerState::ApplyConfig() {
+  eviction_policy = ParseEvictionPolicy(config.maxmemory_policy);
+  engine::AccessPolicy access;
+  access.lfu = eviction_policy == EvictionPolicy::kAllKeysLfu ||
+               eviction_policy == EvictionPolicy::kVolatileLfu;
+  access.lfu_log_factor = config.lfu_log_factor;
+  access.lfu_decay_minutes = config.lfu_decay_time;
+  keyspace.set_access_policy(access);
+}
+
+Evictor::Result ServerState::Evict(int64_t budget_us) {
+  if (config.maxmemory <= 0 || hooks == nullptr) return Evictor::Result::kOk;
+  return evictor.Run(
+      keyspace, eviction_policy, static_cast<size_t>(config.maxmemory), config.maxmemory_samples,
+      [this] { return hooks->UsedMemory(); }, budget_us);
 }
 
 void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,

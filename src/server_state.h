@@ -17,6 +17,8 @@
 #include "engine/keyspace.h"
 #include "engine/pattern.h"
 #include "src/config.h"
+#include "src/eviction.h"
+#include "src/memory.h"
 #include "src/scan_cursors.h"
 #include "src/session.h"
 
@@ -93,9 +95,10 @@ class ServerHooks {
   virtual void ScheduleFlush(Session* session) = 0;
   // Stops the server after the current command (SHUTDOWN).
   virtual void RequestShutdown() = 0;
-  // Used memory as the allocator reports it, in bytes.
+  // Used memory as the allocator reports it, in bytes; cheap (called before commands).
   virtual size_t UsedMemory() = 0;
-  virtual size_t PeakMemory() = 0;
+  // Fresh figures for INFO and MEMORY STATS.
+  virtual MemoryFigures Memory() = 0;
   // Frees detached database contents off the loop thread.
   virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
 };
@@ -111,6 +114,14 @@ struct ServerState {
   WatchRegistry watches;
   ScanCursors scan_cursors;
   engine::PatternCache patterns;
+  Evictor evictor;
+  EvictionPolicy eviction_policy = EvictionPolicy::kNoEviction;
+
+  // Pushes configuration the engine and the evictor use (maxmemory-policy, lfu-*). Called at
+  // start and after CONFIG SET.
+  void ApplyConfig();
+  // Evicts while used memory is over maxmemory, for at most `budget_us`.
+  Evictor::Result Evict(int64_t budget_us);
   std::map<uint64_t, Session*> clients;  // by id
   std::vector<Session*> monitors;
   uint64_t next_client_id = 1;

@@ -262,7 +262,8 @@ void CmdObjectFreq(CommandContext& ctx, Args argv) {
         "that when switching between policies at runtime LRU and LFU data will take some time to "
         "adjust.");
   }
-  ctx.reply.Integer(0);
+  ctx.reply.Integer(engine::LfuDecay(e->lfu_counter(), e->accessed_ms(), ctx.keyspace().now_ms(),
+                                     ctx.config().lfu_decay_time));
 }
 
 void CmdObjectHelp(CommandContext& ctx, Args) {

@@ -1,5 +1,6 @@
 // Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, CONFIG, COMMAND, TIME, SHUTDOWN, SLOWLOG,
 // MONITOR, INFO, DEBUG.
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -133,6 +134,7 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
   }
   ctx.server.config = std::move(candidate);
   ctx.server.slowlog.Trim(ctx.server.config.slowlog_max_len);
+  ctx.server.ApplyConfig();
   ctx.reply.Ok();
 }
 
@@ -589,21 +591,25 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "blocked_clients", "0");
     Line(s, "tracking_clients", "0");
   } else if (section == "memory") {
-    size_t used = st.hooks ? st.hooks->UsedMemory() : 0;
-    size_t peak = st.hooks ? st.hooks->PeakMemory() : 0;
+    MemoryFigures m = st.hooks ? st.hooks->Memory() : MemoryFigures{};
     s += "# Memory\r\n";
-    Line(s, "used_memory", std::to_string(used));
-    Line(s, "used_memory_human", HumanBytes(used));
-    Line(s, "used_memory_peak", std::to_string(peak));
-    Line(s, "used_memory_peak_human", HumanBytes(peak));
+    Line(s, "used_memory", std::to_string(m.used));
+    Line(s, "used_memory_human", HumanBytes(m.used));
+    Line(s, "used_memory_rss", std::to_string(m.rss));
+    Line(s, "used_memory_rss_human", HumanBytes(m.rss));
+    Line(s, "used_memory_peak", std::to_string(m.peak));
+    Line(s, "used_memory_peak_human", HumanBytes(m.peak));
     Line(s, "maxmemory", std::to_string(st.config.maxmemory));
     Line(s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(st.config.maxmemory)));
     Line(s, "maxmemory_policy", st.config.maxmemory_policy);
-#ifdef DKV_WITH_JEMALLOC
-    Line(s, "mem_allocator", "jemalloc");
-#else
-    Line(s, "mem_allocator", "libc");
-#endif
+    Line(s, "allocator_allocated", std::to_string(m.used));
+    Line(s, "allocator_active", std::to_string(m.active));
+    Line(s, "allocator_resident", std::to_string(m.resident));
+    char ratio[32];
+    std::snprintf(ratio, sizeof(ratio), "%.2f",
+                  m.used ? static_cast<double>(m.rss) / static_cast<double>(m.used) : 0.0);
+    Line(s, "mem_fragmentation_ratio", ratio);
+    Line(s, "mem_allocator", MemoryAccountant::AllocatorName());
   } else if (section == "persistence") {
     s += "# Persistence\r\n";
     Line(s, "loading", "0");
@@ -626,7 +632,11 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "total_net_output_bytes", std::to_string(t.total_net_output_bytes));
     Line(s, "rejected_connections", std::to_string(t.rejected_connections));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
-    Line(s, "evicted_keys", "0");
+    char stale[32];
+    std::snprintf(stale, sizeof(stale), "%.2f", k.expired_stale_perc);
+    Line(s, "expired_stale_perc", stale);
+    Line(s, "expire_cycle_cpu_milliseconds", std::to_string(k.expire_cycle_us / 1000));
+    Line(s, "evicted_keys", std::to_string(k.evicted_keys));
     Line(s, "keyspace_hits", std::to_string(k.keyspace_hits));
     Line(s, "keyspace_misses", std::to_string(k.keyspace_misses));
     Line(s, "pubsub_channels", "0");
@@ -722,6 +732,96 @@ void CmdInfo(CommandContext& ctx, Args argv) {
 
 void CmdCluster(CommandContext& ctx, Args) {
   ctx.reply.Error("ERR This instance has cluster support disabled");
+}
+
+// --- MEMORY ---
+
+void CmdMemoryUsage(CommandContext& ctx, Args argv) {
+  if (argv.size() != 3) {
+    if (argv.size() != 5 || !EqualsIgnoreCase(argv[3], "samples")) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    int64_t samples;
+    if (!Int64OrReply(ctx.reply, argv[4], &samples)) return;
+  }
+  engine::Database& db = ctx.db();
+  engine::Entry* e = db.Find(argv[2]);
+  if (e == nullptr) return ctx.reply.Null();
+  // The entry's allocation, its share of the tree (about 20 bytes), its expiry-heap slot, and
+  // its user fields.
+  size_t bytes = malloc_usable_size(e) + 20 + (e->has_expire() ? 16 : 0);
+  if (const engine::UserFields* f = db.Fields(e)) {
+    bytes += 64 + e->key().size();
+    for (const auto& [name, value] : *f) bytes += 64 + name.size() + value.size();
+  }
+  ctx.reply.Integer(static_cast<int64_t>(bytes));
+}
+
+void CmdMemoryStats(CommandContext& ctx, Args) {
+  MemoryFigures m = ctx.server.hooks ? ctx.server.hooks->Memory() : MemoryFigures{};
+  size_t keys = ctx.keyspace().TotalKeys();
+  ctx.reply.MapHeader(8);
+  ctx.reply.Bulk("peak.allocated");
+  ctx.reply.Integer(static_cast<int64_t>(m.peak));
+  ctx.reply.Bulk("total.allocated");
+  ctx.reply.Integer(static_cast<int64_t>(m.used));
+  ctx.reply.Bulk("keys.count");
+  ctx.reply.Integer(static_cast<int64_t>(keys));
+  ctx.reply.Bulk("keys.bytes-per-key");
+  ctx.reply.Integer(keys ? static_cast<int64_t>(m.used / keys) : 0);
+  ctx.reply.Bulk("allocator.active");
+  ctx.reply.Integer(static_cast<int64_t>(m.active));
+  ctx.reply.Bulk("allocator.resident");
+  ctx.reply.Integer(static_cast<int64_t>(m.resident));
+  ctx.reply.Bulk("rss");
+  ctx.reply.Integer(static_cast<int64_t>(m.rss));
+  ctx.reply.Bulk("fragmentation");
+  ctx.reply.Double(m.used ? static_cast<double>(m.rss) / static_cast<double>(m.used) : 0.0);
+}
+
+void CmdMemoryDoctor(CommandContext& ctx, Args) {
+  MemoryFigures m = ctx.server.hooks ? ctx.server.hooks->Memory() : MemoryFigures{};
+  const Config& c = ctx.config();
+  std::string text;
+  if (m.used < 5 * 1024 * 1024) {
+    text =
+        "Hi Sam, this instance is empty or is using very little memory, my issues detector "
+        "can't be used in these conditions. Please, leave for your mission on Earth and fill "
+        "it with some data. The new Sam and I will be back to our programming as soon as I "
+        "finished rebooting.";
+  } else {
+    text = "Memory report: used " + HumanBytes(m.used) + ", rss " + HumanBytes(m.rss) + ", peak " +
+           HumanBytes(m.peak) + ".";
+    if (c.maxmemory > 0 && m.used > static_cast<size_t>(c.maxmemory)) {
+      text +=
+          " Used memory is over maxmemory: the " + c.maxmemory_policy + " policy is evicting keys.";
+    } else if (c.maxmemory == 0) {
+      text += " No maxmemory is set: memory grows with the data.";
+    }
+    if (m.used > 0 && static_cast<double>(m.rss) / static_cast<double>(m.used) > 1.5) {
+      text +=
+          " RSS is much larger than used memory (fragmentation, or memory freed but not yet "
+          "returned to the system).";
+    } else {
+      text += " No problem detected.";
+    }
+  }
+  ctx.reply.Verbatim(text);
+}
+
+void CmdMemoryHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DOCTOR",
+      "    Return memory problems reports.",
+      "STATS",
+      "    Return information about the memory usage of the server.",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value.",
+      "HELP",
+      "    Print this help.",
+  };
+  ReplyHelp(ctx.reply, kLines);
 }
 
 // --- DEBUG ---

@@ -23,8 +23,14 @@ class CommandHarness : public ServerHooks {
   void KillClient(Session* s) override { s->close_after_reply = true; }
   void ScheduleFlush(Session*) override {}
   void RequestShutdown() override { shutdown_requested = true; }
-  size_t UsedMemory() override { return 0; }
-  size_t PeakMemory() override { return 0; }
+  // A deterministic stand-in for the allocator: `bytes_per_key` per key in every namespace.
+  size_t UsedMemory() override { return state.keyspace.TotalKeys() * bytes_per_key; }
+  MemoryFigures Memory() override {
+    MemoryFigures m;
+    m.used = m.peak = UsedMemory();
+    return m;
+  }
+  size_t bytes_per_key = 100;
   void FreeLater(std::unique_ptr<engine::Database::Contents>) override {}
 
   engine::FakeClock clock;

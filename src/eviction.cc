@@ -1,0 +1,130 @@
+#include "src/eviction.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace dkv::server {
+namespace {
+
+constexpr size_t kPoolSize = 16;
+
+bool VolatileOnly(EvictionPolicy p) {
+  return p == EvictionPolicy::kVolatileLru || p == EvictionPolicy::kVolatileLfu ||
+         p == EvictionPolicy::kVolatileRandom || p == EvictionPolicy::kVolatileTtl;
+}
+
+bool RandomPolicy(EvictionPolicy p) {
+  return p == EvictionPolicy::kAllKeysRandom || p == EvictionPolicy::kVolatileRandom;
+}
+
+}  // namespace
+
+EvictionPolicy ParseEvictionPolicy(const std::string& name) {
+  if (name == "allkeys-lru") return EvictionPolicy::kAllKeysLru;
+  if (name == "volatile-lru") return EvictionPolicy::kVolatileLru;
+  if (name == "allkeys-lfu") return EvictionPolicy::kAllKeysLfu;
+  if (name == "volatile-lfu") return EvictionPolicy::kVolatileLfu;
+  if (name == "allkeys-random") return EvictionPolicy::kAllKeysRandom;
+  if (name == "volatile-random") return EvictionPolicy::kVolatileRandom;
+  if (name == "volatile-ttl") return EvictionPolicy::kVolatileTtl;
+  return EvictionPolicy::kNoEviction;
+}
+
+void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
+  const int64_t now = ks.now_ms();
+  const engine::AccessPolicy& access = ks.access_policy();
+  for (int d = 0; d < ks.database_count(); ++d) {
+    engine::Database& db = ks.db(d);
+    if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
+    for (int i = 0; i < samples; ++i) {
+      engine::Entry* e =
+          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
+      if (e == nullptr) continue;
+      double score;
+      switch (policy) {
+        case EvictionPolicy::kAllKeysLfu:
+        case EvictionPolicy::kVolatileLfu:
+          score = 255 - engine::LfuDecay(e->lfu_counter(), e->accessed_ms(), now,
+                                         access.lfu_decay_minutes);
+          break;
+        case EvictionPolicy::kVolatileTtl:
+          score = -static_cast<double>(db.ExpireAt(e));  // sooner expiry first
+          break;
+        default:
+          score = static_cast<double>(now - e->accessed_ms());  // idle time
+      }
+      std::string key(e->key());
+      bool present = false;
+      for (const Candidate& c : pool_) present = present || (c.db == d && c.key == key);
+      if (present) continue;
+      if (pool_.size() >= kPoolSize) {
+        if (score <= pool_.front().score) continue;
+        pool_.erase(pool_.begin());
+      }
+      Candidate cand{score, d, std::move(key)};
+      auto pos = std::lower_bound(pool_.begin(), pool_.end(), cand.score,
+                                  [](const Candidate& c, double s) { return c.score < s; });
+      pool_.insert(pos, std::move(cand));
+    }
+  }
+}
+
+bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
+  if (RandomPolicy(policy)) {
+    // Random: any key of any namespace that has one.
+    for (int attempt = 0; attempt < ks.database_count(); ++attempt) {
+      engine::Database& db =
+          ks.db(static_cast<int>(ks.rng()() % static_cast<uint64_t>(ks.database_count())));
+      engine::Entry* e =
+          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
+      if (e == nullptr) continue;
+      std::string key(e->key());
+      db.Erase(e);
+      db.Touch(key, engine::ChangeKind::kDelete);
+      ks.stats().evicted_keys++;
+      return true;
+    }
+    // Sparse namespaces: scan them in order once.
+    for (int d = 0; d < ks.database_count(); ++d) {
+      engine::Database& db = ks.db(d);
+      engine::Entry* e =
+          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
+      if (e == nullptr) continue;
+      std::string key(e->key());
+      db.Erase(e);
+      db.Touch(key, engine::ChangeKind::kDelete);
+      ks.stats().evicted_keys++;
+      return true;
+    }
+    return false;
+  }
+  for (int round = 0; round < 4; ++round) {
+    Sample(ks, policy, round == 0 ? samples : 2 * samples);
+    while (!pool_.empty()) {
+      Candidate best = std::move(pool_.back());
+      pool_.pop_back();
+      engine::Database& db = ks.db(best.db);
+      engine::Entry* e = db.FindRaw(best.key);
+      if (e == nullptr || (VolatileOnly(policy) && !e->has_expire())) continue;  // gone
+      db.Erase(e);
+      db.Touch(best.key, engine::ChangeKind::kDelete);
+      ks.stats().evicted_keys++;
+      return true;
+    }
+  }
+  return false;
+}
+
+Evictor::Result Evictor::Run(engine::Keyspace& ks, EvictionPolicy policy, size_t maxmemory,
+                             int samples, const std::function<size_t()>& used, int64_t budget_us) {
+  if (maxmemory == 0 || used() <= maxmemory) return Result::kOk;
+  if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
+  const int64_t start = ks.clock().NowUs();
+  for (int n = 0;; ++n) {
+    if (!EvictOne(ks, policy, samples)) return used() <= maxmemory ? Result::kOk : Result::kFail;
+    if (used() <= maxmemory) return Result::kOk;
+    if ((n & 15) == 15 && ks.clock().NowUs() - start > budget_us) return Result::kRunning;
+  }
+}
+
+}  // namespace dkv::server
