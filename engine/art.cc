@@ -13,22 +13,25 @@ namespace art {
 enum NodeType : uint8_t { kNode4, kNode16, kNode48, kNode256 };
 constexpr uint32_t kMaxStoredPrefix = 8;
 
-// Common header, 32 bytes. Only the first kMaxStoredPrefix bytes of a compressed path are kept in
-// the node; the rest is read from any leaf below (all share it), as in the paper's optimistic
-// path compression.
+// Common header, 32 bytes, whose last 4 bytes are Node4's edge bytes: a Node4 is 64 bytes (a
+// jemalloc size class), which matters in sparse keyspaces where most inner nodes are small. Only
+// the first kMaxStoredPrefix bytes of a compressed path are kept in the node; the rest is read from
+// any leaf below (all share it), as in the paper's optimistic path compression. Subtree counts are
+// 32-bit: a namespace holds at most 2^32 - 1 keys.
 struct Node {
   NodeType type;
   uint8_t pad;
   uint16_t num_children;
   uint32_t prefix_len;
-  uint8_t prefix[kMaxStoredPrefix];
-  uint64_t count;   // entries in this subtree, terminal included
   Entry* terminal;  // the entry whose key ends exactly at the end of this node's prefix
+  uint8_t prefix[kMaxStoredPrefix];
+  uint32_t count;    // entries in this subtree, terminal included
+  uint8_t keys4[4];  // Node4's edge bytes, here so that they fill the header's last 4 bytes
 };
 struct Node4 : Node {
-  uint8_t keys[4];
   Ref children[4];
 };
+static_assert(sizeof(Node4) == 64, "Node4 fills one 64-byte size class");
 struct Node16 : Node {
   uint8_t keys[16];
   Ref children[16];
@@ -118,7 +121,7 @@ Ref* FindChild(Node* n, uint8_t b) {
     case kNode4: {
       auto* m = static_cast<Node4*>(n);
       for (int i = 0; i < m->num_children; ++i) {
-        if (m->keys[i] == b) return &m->children[i];
+        if (m->keys4[i] == b) return &m->children[i];
       }
       return nullptr;
     }
@@ -146,8 +149,7 @@ bool NextChild(const Node* n, int from, uint8_t* byte, Ref* child) {
   switch (n->type) {
     case kNode4:
     case kNode16: {
-      const uint8_t* keys = n->type == kNode4 ? static_cast<const Node4*>(n)->keys
-                                              : static_cast<const Node16*>(n)->keys;
+      const uint8_t* keys = n->type == kNode4 ? n->keys4 : static_cast<const Node16*>(n)->keys;
       const Ref* kids = n->type == kNode4 ? static_cast<const Node4*>(n)->children
                                           : static_cast<const Node16*>(n)->children;
       for (int i = 0; i < n->num_children; ++i) {
@@ -192,8 +194,7 @@ void AddChild(Ref* slot, Node* n, uint8_t b, Ref child) {
     case kNode16: {
       int cap = n->type == kNode4 ? 4 : 16;
       if (n->num_children < cap) {
-        uint8_t* keys =
-            n->type == kNode4 ? static_cast<Node4*>(n)->keys : static_cast<Node16*>(n)->keys;
+        uint8_t* keys = n->type == kNode4 ? n->keys4 : static_cast<Node16*>(n)->keys;
         Ref* kids = n->type == kNode4 ? static_cast<Node4*>(n)->children
                                       : static_cast<Node16*>(n)->children;
         int i = 0;
@@ -210,7 +211,7 @@ void AddChild(Ref* slot, Node* n, uint8_t b, Ref child) {
         auto* old = static_cast<Node4*>(n);
         auto* bigger = NewNode<Node16>(kNode16);
         CopyHeader(bigger, old);
-        std::memcpy(bigger->keys, old->keys, 4);
+        std::memcpy(bigger->keys, old->keys4, 4);
         std::memcpy(bigger->children, old->children, sizeof(Ref) * 4);
         *slot = NodeRef(bigger);
         FreeNode(old);
@@ -260,8 +261,7 @@ void RemoveChild(Ref* slot, Node* n, uint8_t b) {
   switch (n->type) {
     case kNode4:
     case kNode16: {
-      uint8_t* keys =
-          n->type == kNode4 ? static_cast<Node4*>(n)->keys : static_cast<Node16*>(n)->keys;
+      uint8_t* keys = n->type == kNode4 ? n->keys4 : static_cast<Node16*>(n)->keys;
       Ref* kids =
           n->type == kNode4 ? static_cast<Node4*>(n)->children : static_cast<Node16*>(n)->children;
       int i = 0;
@@ -276,7 +276,7 @@ void RemoveChild(Ref* slot, Node* n, uint8_t b) {
         auto* old = static_cast<Node16*>(n);
         auto* smaller = NewNode<Node4>(kNode4);
         CopyHeader(smaller, old);
-        std::memcpy(smaller->keys, old->keys, old->num_children);
+        std::memcpy(smaller->keys4, old->keys, old->num_children);
         std::memcpy(smaller->children, old->children, sizeof(Ref) * old->num_children);
         *slot = NodeRef(smaller);
         FreeNode(old);
@@ -664,7 +664,7 @@ DetachedTree ArtTree::DetachPrefix(std::string_view prefix) {
   if (slot == nullptr) return DetachedTree();
   Ref cut = *slot;
   size_t count = CountOf(cut);
-  for (const PathStep& s : path) AsNode(*s.slot)->count -= count;
+  for (const PathStep& s : path) AsNode(*s.slot)->count -= static_cast<uint32_t>(count);
   if (path.empty()) {
     root_ = 0;
   } else {
