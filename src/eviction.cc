@@ -17,6 +17,14 @@ bool RandomPolicy(EvictionPolicy p) {
   return p == EvictionPolicy::kAllKeysRandom || p == EvictionPolicy::kVolatileRandom;
 }
 
+// Deletes an entry as an eviction: the ordinary delete path, and the statistic.
+void Evict(engine::Keyspace& ks, engine::Database& db, engine::Entry* e) {
+  std::string key(e->key());
+  db.Erase(e);
+  db.Touch(key, engine::ChangeKind::kDelete);
+  ks.stats().evicted_keys++;
+}
+
 }  // namespace
 
 EvictionPolicy ParseEvictionPolicy(const std::string& name) {
@@ -71,29 +79,15 @@ void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
 
 bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
   if (RandomPolicy(policy)) {
-    // Random: any key of any namespace that has one.
-    for (int attempt = 0; attempt < ks.database_count(); ++attempt) {
-      engine::Database& db =
-          ks.db(static_cast<int>(ks.rng()() % static_cast<uint64_t>(ks.database_count())));
-      engine::Entry* e =
-          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
-      if (e == nullptr) continue;
-      std::string key(e->key());
-      db.Erase(e);
-      db.Touch(key, engine::ChangeKind::kDelete);
-      ks.stats().evicted_keys++;
-      return true;
-    }
-    // Sparse namespaces: scan them in order once.
-    for (int d = 0; d < ks.database_count(); ++d) {
+    // Random: any key of a random namespace; then, for sparse keyspaces, of each in turn.
+    const int n = ks.database_count();
+    for (int attempt = 0; attempt < 2 * n; ++attempt) {
+      int d = attempt < n ? static_cast<int>(ks.rng()() % static_cast<uint64_t>(n)) : attempt - n;
       engine::Database& db = ks.db(d);
       engine::Entry* e =
           VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
       if (e == nullptr) continue;
-      std::string key(e->key());
-      db.Erase(e);
-      db.Touch(key, engine::ChangeKind::kDelete);
-      ks.stats().evicted_keys++;
+      Evict(ks, db, e);
       return true;
     }
     return false;
@@ -106,9 +100,7 @@ bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples)
       engine::Database& db = ks.db(best.db);
       engine::Entry* e = db.FindRaw(best.key);
       if (e == nullptr || (VolatileOnly(policy) && !e->has_expire())) continue;  // gone
-      db.Erase(e);
-      db.Touch(best.key, engine::ChangeKind::kDelete);
-      ks.stats().evicted_keys++;
+      Evict(ks, db, e);
       return true;
     }
   }
