@@ -173,11 +173,8 @@ bool Database::Erase(std::string_view key) {
 }
 
 void Database::Erase(Entry* entry) {
-  Entry* e = tree_.Erase(entry->key());
-  if (e == nullptr) return;
-  if (e->heap_index_ != Entry::kNoHeap) HeapRemove(e);
-  DropFields(e);
-  FreeEntry(e);
+  // The key is read by the tree before the entry is freed.
+  Erase(entry->key());
 }
 
 void Database::DropFields(Entry* entry) {

@@ -74,16 +74,18 @@ size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* mor
     }
   }
   if (out_of_time || deleted >= max_keys) any_more = true;
-  size_t due = 0, volatile_keys = 0;
-  for (const auto& d : dbs_) {
-    volatile_keys += d->expires_size();
-    if (any_more) due += d->CountDue(now, 100000);
-  }
-  stats_.expired_stale_perc =
-      volatile_keys ? 100.0 * static_cast<double>(due) / static_cast<double>(volatile_keys) : 0;
   stats_.expire_cycle_us += static_cast<uint64_t>(std::max<int64_t>(0, clock_->NowUs() - start));
   if (more_out != nullptr) *more_out = any_more;
   return deleted;
+}
+
+double Keyspace::StalePercent(size_t cap) const {
+  size_t due = 0, volatile_keys = 0;
+  for (const auto& d : dbs_) {
+    volatile_keys += d->expires_size();
+    if (due < cap) due += d->CountDue(now_ms_, cap - due);
+  }
+  return volatile_keys ? 100.0 * static_cast<double>(due) / static_cast<double>(volatile_keys) : 0;
 }
 
 bool Keyspace::ReapGarbage(size_t budget) {

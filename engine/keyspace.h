@@ -23,8 +23,7 @@ struct KeyspaceStats {
   uint64_t evicted_keys = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
-  uint64_t expire_cycle_us = 0;   // time spent in the active expiry cycle
-  double expired_stale_perc = 0;  // due keys left after the last cycle, % of keys with TTL
+  uint64_t expire_cycle_us = 0;  // time spent in the active expiry cycle
 };
 
 // How reads are recorded: Redis' LFU counters are kept only under an LFU eviction policy.
@@ -75,6 +74,9 @@ class Keyspace {
   // Swaps two databases' contents (SWAPDB).
   void Swap(int a, int b);
   size_t TotalKeys() const;
+  // Keys whose TTL has passed but that are still here, as a percentage of the keys with a TTL
+  // (INFO's expired_stale_perc). Walks only the due top of each expiry heap, up to `cap` keys.
+  double StalePercent(size_t cap) const;
 
   // One slice of the active expiry cycle: deletes due keys across databases until `max_keys` are
   // deleted or the time budget is spent. Returns the number deleted; *more says whether due

@@ -24,7 +24,6 @@ inline constexpr std::string_view kWrongPass =
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kBadDigest =
     "ERR the digest must be exactly 16 hexadecimal characters";
-inline constexpr std::string_view kNoSuchKeyKv = "ERR no such key";
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 

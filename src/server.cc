@@ -10,6 +10,7 @@
 
 #include "engine/clock.h"
 #include "resp/parser.h"
+#include "src/commands/args.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
 #include "src/memory.h"
@@ -363,14 +364,7 @@ class Server::Impl : public ServerHooks {
   }
 
   static bool IsAllowedInMonitor(std::string_view name) {
-    auto eq = [&](std::string_view w) {
-      if (name.size() != w.size()) return false;
-      for (size_t i = 0; i < w.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(name[i])) != w[i]) return false;
-      }
-      return true;
-    };
-    return eq("quit") || eq("reset");
+    return EqualsIgnoreCase(name, "quit") || EqualsIgnoreCase(name, "reset");
   }
 
   // --- writing ---

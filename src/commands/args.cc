@@ -35,6 +35,46 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
   for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
+engine::Entry* StoreValue(CommandContext& ctx, std::string_view key, std::string_view value,
+                          int64_t when_ms, bool keep_ttl, engine::ValueType type) {
+  engine::Database& db = ctx.db();
+  ctx.keyspace().AddDirty();
+  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
+    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
+    return nullptr;
+  }
+  engine::Entry* e = db.Upsert(key, value, keep_ttl, type);
+  if (when_ms != 0) db.SetExpire(e, when_ms);
+  db.Touch(key);
+  return e;
+}
+
+bool ParseScanOptions(CommandContext& ctx, Args argv, bool allow_type, ScanOptions* opts) {
+  for (size_t j = 2; j < argv.size(); j += 2) {
+    if (j + 1 >= argv.size()) {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+    if (EqualsIgnoreCase(argv[j], "count")) {
+      if (!Int64OrReply(ctx.reply, argv[j + 1], &opts->count)) return false;
+      if (opts->count < 1) {
+        ctx.reply.Error(errors::kSyntax);
+        return false;
+      }
+    } else if (EqualsIgnoreCase(argv[j], "match")) {
+      opts->match = argv[j + 1];
+      opts->has_match = true;
+    } else if (allow_type && EqualsIgnoreCase(argv[j], "type")) {
+      opts->type = argv[j + 1];
+      opts->has_type = true;
+    } else {
+      ctx.reply.Error(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool TakeExpiryOption(Args argv, size_t* j, ExpiryOption* opt, bool* conflict) {
   std::string_view word = argv[*j];
   ExpiryOption::Kind kind = ExpiryOption::kNone;

@@ -66,6 +66,25 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
 bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
                      std::string_view command, int64_t* when_ms);
 
+// The common write of SET, SETEX, PSETEX, SETNX, GETSET, MSET, MSETEX and KV.SET: stores the
+// value (with `type`) and an absolute expiry (0: none; the old one stays when keep_ttl), signals
+// the change and counts it. An expiry already past deletes the key instead (Redis 7); then the
+// result is nullptr, otherwise the entry written.
+engine::Entry* StoreValue(CommandContext& ctx, std::string_view key, std::string_view value,
+                          int64_t when_ms, bool keep_ttl,
+                          engine::ValueType type = engine::ValueType::kString);
+
+// SCAN's and KV.SCAN's options: COUNT n (n >= 1), MATCH pattern and, when allow_type, TYPE t.
+// False after replying an error.
+struct ScanOptions {
+  int64_t count = 10;
+  std::string_view match;
+  bool has_match = false;
+  std::string_view type;
+  bool has_type = false;
+};
+bool ParseScanOptions(CommandContext& ctx, Args argv, bool allow_type, ScanOptions* opts);
+
 // The expiry options shared by KV.SET, KV.CAS and MSETEX: EX, PX, EXAT, PXAT, KEEPTTL.
 struct ExpiryOption {
   enum Kind { kNone, kEx, kPx, kExAt, kPxAt, kKeepTtl } kind = kNone;

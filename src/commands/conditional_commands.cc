@@ -87,15 +87,8 @@ void CmdMSetEx(CommandContext& ctx, Args argv) {
   }
   bool keep_ttl = expiry.kind == ExpiryOption::kKeepTtl;
   for (size_t i = 2; i < first_option; i += 2) {
-    if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
-      if (db.Erase(argv[i])) db.Touch(argv[i], engine::ChangeKind::kDelete);
-      continue;
-    }
-    engine::Entry* e = db.Upsert(argv[i], argv[i + 1], keep_ttl);
-    if (when_ms != 0) db.SetExpire(e, when_ms);
-    db.Touch(argv[i]);
+    StoreValue(ctx, argv[i], argv[i + 1], when_ms, keep_ttl);
   }
-  ctx.keyspace().AddDirty(static_cast<uint64_t>(numkeys));
   ctx.reply.Integer(1);
 }
 

@@ -105,36 +105,20 @@ void CmdScan(CommandContext& ctx, Args argv) {
   if (std::isspace(static_cast<unsigned char>(cursor_text[0])) || *end != '\0' || errno == ERANGE) {
     return ctx.reply.Error(errors::kInvalidCursor);
   }
-  int64_t count = 10;
-  std::string_view match, type;
-  bool has_match = false, has_type = false;
-  for (size_t j = 2; j < argv.size(); j += 2) {
-    if (j + 1 >= argv.size()) return ctx.reply.Error(errors::kSyntax);
-    if (EqualsIgnoreCase(argv[j], "count")) {
-      if (!Int64OrReply(ctx.reply, argv[j + 1], &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-    } else if (EqualsIgnoreCase(argv[j], "match")) {
-      match = argv[j + 1];
-      has_match = true;
-    } else if (EqualsIgnoreCase(argv[j], "type")) {
-      type = argv[j + 1];
-      has_type = true;
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, argv, true, &opts)) return;
   std::shared_ptr<const engine::Pattern> pattern;
-  if (has_match && !(match.size() == 1 && match[0] == '*')) {
+  if (opts.has_match && opts.match != "*") {
     std::string error;
     pattern =
-        ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, match, 0, false, &error);
+        ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, opts.match, 0, false, &error);
     if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   }
   static const auto kEverything = engine::Pattern::CompileRedisGlob("*", nullptr);
   const engine::Pattern& scope = pattern ? *pattern : *kEverything;
-  ReplyScanSlice(ctx, cursor, scope, static_cast<size_t>(count), [&](engine::Entry* e) {
+  ReplyScanSlice(ctx, cursor, scope, static_cast<size_t>(opts.count), [&](engine::Entry* e) {
     return (pattern == nullptr || pattern->Matches(e->key())) &&
-           (!has_type || EqualsIgnoreCase(type, "string"));
+           (!opts.has_type || EqualsIgnoreCase(opts.type, "string"));
   });
 }
 

@@ -137,24 +137,14 @@ void CmdKvScan(CommandContext& ctx, Args argv) {
     return ctx.reply.Error(errors::kInvalidCursor);
   }
   uint64_t cursor = static_cast<uint64_t>(cursor_value);
-  int64_t count = 10;
-  std::string_view match = "**";
-  for (size_t j = 2; j < argv.size(); j += 2) {
-    if (j + 1 >= argv.size()) return ctx.reply.Error(errors::kSyntax);
-    if (EqualsIgnoreCase(argv[j], "count")) {
-      if (!Int64OrReply(ctx.reply, argv[j + 1], &count)) return;
-      if (count < 1) return ctx.reply.Error(errors::kSyntax);
-    } else if (EqualsIgnoreCase(argv[j], "match")) {
-      match = argv[j + 1];
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
+  ScanOptions opts;
+  if (!ParseScanOptions(ctx, argv, false, &opts)) return;
+  std::string_view match = opts.has_match ? opts.match : "**";
   std::string error;
   auto pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, match,
                                          Separator(ctx), false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
-  ReplyScanSlice(ctx, cursor, *pattern, static_cast<size_t>(count),
+  ReplyScanSlice(ctx, cursor, *pattern, static_cast<size_t>(opts.count),
                  [&](engine::Entry* e) { return pattern->Matches(e->key()); });
 }
 

@@ -161,16 +161,8 @@ void CmdKvSet(CommandContext& ctx, Args argv) {
   if (has_version && (e ? static_cast<int64_t>(e->version()) != if_version : if_version != 0)) {
     return ctx.reply.Null();
   }
-  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
-    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
-    ctx.keyspace().AddDirty();
-    return ctx.reply.Ok();
-  }
-  e = db.Upsert(key, value, expiry.kind == ExpiryOption::kKeepTtl, type);
-  if (when_ms != 0) db.SetExpire(e, when_ms);
-  if (!ApplyFields(ctx, db, e, fields)) return;
-  db.Touch(key);
-  ctx.keyspace().AddDirty();
+  e = StoreValue(ctx, key, value, when_ms, expiry.kind == ExpiryOption::kKeepTtl, type);
+  if (e != nullptr && !ApplyFields(ctx, db, e, fields)) return;
   ctx.reply.Ok();
 }
 
@@ -199,7 +191,7 @@ void CmdKvSetMeta(CommandContext& ctx, Args argv) {
   if (argv.size() % 2 != 0) return ctx.reply.Error(errors::WrongArity("kv.setmeta"));
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[1]);
-  if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKeyKv);
+  if (e == nullptr) return ctx.reply.Error(errors::kNoSuchKey);
   engine::UserFields fields;
   for (size_t j = 2; j + 1 < argv.size(); j += 2) {
     fields.emplace_back(std::string(argv[j]), std::string(argv[j + 1]));

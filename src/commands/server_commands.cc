@@ -633,7 +633,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "rejected_connections", std::to_string(t.rejected_connections));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
     char stale[32];
-    std::snprintf(stale, sizeof(stale), "%.2f", k.expired_stale_perc);
+    std::snprintf(stale, sizeof(stale), "%.2f", ctx.keyspace().StalePercent(1000000));
     Line(s, "expired_stale_perc", stale);
     Line(s, "expire_cycle_cpu_milliseconds", std::to_string(k.expire_cycle_us / 1000));
     Line(s, "evicted_keys", std::to_string(k.evicted_keys));

@@ -126,22 +126,6 @@ void ReplyOp(CommandContext& ctx, engine::OpStatus status) {
   ctx.reply.Error(errors::FromOp(status));
 }
 
-// The common tail of SET, SETEX, PSETEX, SETNX: store, with an absolute expiry or none.
-void StoreValue(CommandContext& ctx, std::string_view key, std::string_view value, int64_t when_ms,
-                bool keep_ttl) {
-  engine::Database& db = ctx.db();
-  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
-    // An absolute time already past: the key is deleted instead of written (Redis 7).
-    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
-    ctx.keyspace().AddDirty();
-    return;
-  }
-  engine::Entry* e = db.Upsert(key, std::string(value), keep_ttl);
-  if (when_ms != 0) db.SetExpire(e, when_ms);
-  db.Touch(key);
-  ctx.keyspace().AddDirty();
-}
-
 }  // namespace
 
 void CmdGet(CommandContext& ctx, Args argv) {
