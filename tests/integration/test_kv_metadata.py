@@ -13,22 +13,10 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary  # noqa: E402
+from test_webcache import ServerTestCase  # noqa: E402
 
 
-class KvMetadata(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        binary = server_binary()
-        if binary is None:
-            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
-        cls.server = ServerProcess(binary)
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
+class KvMetadata(ServerTestCase):
     def client(self):
         return redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=30,
                            decode_responses=True)

@@ -10,25 +10,13 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary  # noqa: E402
+from test_webcache import ServerTestCase  # noqa: E402
 
 REDIS_CLI = shutil.which("redis-cli")
 
 
 @unittest.skipIf(REDIS_CLI is None, "redis-cli is not installed (scripts/setup installs it)")
-class RedisCli(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        binary = server_binary()
-        if binary is None:
-            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
-        cls.server = ServerProcess(binary)
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
+class RedisCli(ServerTestCase):
     def cli(self, *args, stdin=None):
         out = subprocess.run([REDIS_CLI, "-h", "127.0.0.1", "-p", str(self.server.port), *args],
                              input=stdin, capture_output=True, timeout=30, check=True)

@@ -139,6 +139,23 @@ class ServerProcess:
         return "server log (tail):\n" + "\n".join(text.splitlines()[-lines:])
 
 
+class ServerTestCase(unittest.TestCase):
+    """One server for the whole test class: the binary of server_binary(), started before the
+    first test and stopped, by PID, after the last."""
+
+    @classmethod
+    def setUpClass(cls):
+        binary = server_binary()
+        if binary is None:
+            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
+        cls.server = ServerProcess(binary)
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+
 class WebCacheSession(unittest.TestCase):
     server = None
 
