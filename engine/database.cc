@@ -118,6 +118,20 @@ Entry* Database::Insert(std::string_view key, std::string_view value, ValueType 
   return e;
 }
 
+Entry* Database::Restore(std::string_view key, std::string_view value, const EntryMeta& meta) {
+  Entry* e = NewEntry(key, value, value.size());
+  e->version_ = meta.version;
+  Entry::SetTime(e->created_, meta.created_ms);
+  Entry::SetTime(e->updated_, meta.updated_ms);
+  Entry::SetTime(e->accessed_, meta.accessed_ms);
+  e->set_type(meta.type);
+  e->set_content_type(meta.content_type);
+  e->set_raw_encoding(meta.raw_encoding);
+  e->lfu_ = meta.lfu;
+  tree_.Insert(e);
+  return e;
+}
+
 Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_ttl,
                         ValueType type) {
   Entry* e = tree_.Find(key);

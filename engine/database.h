@@ -103,6 +103,19 @@ class __attribute__((packed)) Entry {
 };
 static_assert(sizeof(Entry) == 34, "Entry header is 34 bytes");
 
+// Everything an entry carries besides its key, value, expiry and user fields: what a snapshot
+// saves and loads back (Database::Restore).
+struct EntryMeta {
+  uint32_t version = 1;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  int64_t accessed_ms = 0;
+  ValueType type = ValueType::kString;
+  uint8_t content_type = 0;  // index into the keyspace's ContentTypes
+  uint8_t lfu = kLfuInitialValue;
+  bool raw_encoding = false;
+};
+
 // Why a key changed, for observers (WATCH, persistence).
 enum class ChangeKind { kWrite, kDelete, kExpired };
 
@@ -157,6 +170,9 @@ class Database {
   Entry* ResizeValue(Entry* entry, size_t size);
   // Counts a change of the value made in place: version + 1, updated_at = now.
   void NoteValueChanged(Entry* entry);
+  // Inserts a key with the given metadata, as it was when saved (snapshot load). REQUIRES:
+  // FindRaw(key) == nullptr. The entry has no expiry and no user fields.
+  Entry* Restore(std::string_view key, std::string_view value, const EntryMeta& meta);
   // Writes `key` as a copy of `src` (value, type, content type, user fields), replacing any
   // entry there. keep_identity (RENAME, MOVE) also keeps version and timestamps; otherwise
   // (COPY) the copy is a new key. The expiry is not copied.
