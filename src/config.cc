@@ -187,7 +187,30 @@ std::vector<ConfigParam> BuildParams() {
        },
        Getter(&Config::key_separator)},
       {"save", true, "Snapshot schedule: pairs of <seconds> <changes>; empty: none.",
-       StringSetter(&Config::save), Getter(&Config::save)},
+       [](Config& c, std::string_view v) -> std::string {
+         std::vector<SavePoint> points;
+         if (!ParseSavePoints(v, &points)) return "Invalid save parameters";
+         std::string normalized;
+         for (const SavePoint& p : points) {
+           if (!normalized.empty()) normalized += ' ';
+           normalized += std::to_string(p.seconds) + " " + std::to_string(p.changes);
+         }
+         c.save = normalized;
+         return "";
+       },
+       Getter(&Config::save)},
+      {"stop-writes-on-bgsave-error", true,
+       "Refuse writes (-MISCONF) while the last background save failed and a schedule is set.",
+       BoolSetter(&Config::stop_writes_on_bgsave_error),
+       Getter(&Config::stop_writes_on_bgsave_error)},
+      {"rdbcompression", true, "Compress snapshot blocks with LZ4 where it saves space.",
+       BoolSetter(&Config::rdbcompression), Getter(&Config::rdbcompression)},
+      {"snapshot-load-partial", false,
+       "Start on a damaged snapshot, loading the valid blocks before the damage (default: refuse).",
+       BoolSetter(&Config::snapshot_load_partial), Getter(&Config::snapshot_load_partial)},
+      {"rdb-key-save-delay", true,
+       "Test knob: microseconds a snapshot save sleeps after each key (0: none).",
+       Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},
       {"appendonly", true, "Accepted for compatibility: dkv has no append-only file; only 'no'.",
        [](Config&, std::string_view v) -> std::string {
          std::string lower = Lower(v);
@@ -201,6 +224,27 @@ std::vector<ConfigParam> BuildParams() {
 }
 
 }  // namespace
+
+bool ParseSavePoints(std::string_view text, std::vector<SavePoint>* out) {
+  // As Redis: numbers separated by single spaces, in pairs; "" for no schedule.
+  std::vector<int64_t> numbers;
+  if (!text.empty()) {
+    size_t i = 0;
+    while (true) {
+      size_t end = text.find(' ', i);
+      if (end == std::string_view::npos) end = text.size();
+      int64_t n;
+      if (!engine::ParseInt64(text.substr(i, end - i), &n) || n < 0) return false;
+      numbers.push_back(n);
+      if (end == text.size()) break;
+      i = end + 1;
+    }
+  }
+  if (numbers.size() % 2 != 0) return false;
+  out->clear();
+  for (size_t j = 0; j < numbers.size(); j += 2) out->push_back({numbers[j], numbers[j + 1]});
+  return true;
+}
 
 bool ParseMemory(std::string_view s, int64_t* out) {
   std::string lower = Lower(s);

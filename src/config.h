@@ -40,6 +40,10 @@ struct Config {
   int64_t slowlog_max_len = 128;
   std::string key_separator = ".";
   std::string save = "3600 1 300 100 60 10000";
+  bool stop_writes_on_bgsave_error = true;
+  bool rdbcompression = true;
+  bool snapshot_load_partial = false;
+  int64_t rdb_key_save_delay = 0;  // microseconds per key; a test knob
   bool lazyfree_lazy_user_flush = false;
   std::string config_file;  // absolute path of the file loaded, if any
 };
@@ -61,6 +65,15 @@ const ConfigParam* FindConfigParam(std::string_view name);
 std::string LoadConfigFile(const std::string& path, Config* config);
 // Applies `dkv-server [file] [--name value ...]`. Returns "" or the error.
 std::string ParseCommandLine(int argc, char** argv, Config* config);
+
+// One point of the `save` schedule: save when `changes` writes happened within `seconds`.
+struct SavePoint {
+  int64_t seconds;
+  int64_t changes;
+};
+// Parses Redis' `save` value: "" (no schedule) or pairs "<seconds> <changes> ...". Returns false
+// when it is not that.
+bool ParseSavePoints(std::string_view text, std::vector<SavePoint>* out);
 
 // Redis' memory values: "100", "1k" (1000), "1kb" (1024), "2mb", "1gb", case-insensitive.
 bool ParseMemory(std::string_view s, int64_t* out);

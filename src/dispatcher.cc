@@ -5,11 +5,13 @@
 
 #include "src/commands/handlers.h"
 #include "src/errors.h"
+#include "src/snapshotter.h"
 
 namespace dkv::server {
 namespace {
 
 constexpr Handler CmdExecForDispatch = &CmdExec;
+constexpr Handler CmdPingForDispatch = &CmdPing;
 // Eviction before one command may take this long; the cron continues where it stopped.
 constexpr int64_t kEvictionBudgetUs = 1000;
 
@@ -74,6 +76,18 @@ Dispatcher::Dispatcher(ServerState* state) : state_(state) {
       parents_.emplace(std::string(spec.name.substr(0, bar)), nullptr);
     }
   }
+}
+
+bool Dispatcher::IsWrite(const CommandSpec& spec, const Session& session) const {
+  if (spec.flags & kWrite) return true;
+  if (spec.handler != CmdExecForDispatch) return false;
+  // EXEC counts as a write when it would run one.
+  for (const auto& command : session.queued) {
+    std::vector<std::string_view> views(command.begin(), command.end());
+    const CommandSpec* queued = Resolve(views);
+    if (queued != nullptr && (queued->flags & kWrite)) return true;
+  }
+  return false;
 }
 
 const CommandSpec* Dispatcher::Find(std::string_view full_name) const {
@@ -168,6 +182,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("OOM command not allowed when used memory > 'maxmemory'.");
   }
+  if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused() &&
+      (IsWrite(*spec, session) || spec->handler == CmdPingForDispatch)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kMisconf);
+  }
   Call(*spec, session, argv, reply);
 }
 
@@ -208,6 +227,7 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
   session.queued.clear();
   session.in_multi = false;
   reply.ArrayHeader(queued.size());
+  state_->in_exec = true;
   std::vector<std::string_view> views;
   for (const auto& command : queued) {
     views.assign(command.begin(), command.end());
@@ -221,6 +241,7 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
     // The reply protocol may have changed (HELLO inside MULTI).
     reply.set_protocol(session.protocol);
   }
+  state_->in_exec = false;
 }
 
 void Dispatcher::FeedMonitors(const Session& session, Args argv) {

@@ -33,6 +33,8 @@ class Dispatcher {
   size_t top_level_count() const { return top_level_.size(); }
 
  private:
+  // Whether the command writes (-MISCONF refuses it); EXEC writes when a queued command does.
+  bool IsWrite(const CommandSpec& spec, const Session& session) const;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -11,6 +11,7 @@ namespace dkv::server {
 namespace {
 LogLevel g_level = LogLevel::kNotice;
 FILE* g_file = nullptr;
+char g_role = 'M';
 }  // namespace
 
 void SetLogLevel(const std::string& level) {
@@ -31,6 +32,8 @@ void SetLogFile(const std::string& path) {
   if (FILE* f = std::fopen(path.c_str(), "a")) g_file = f;
 }
 
+void SetLogRole(char role) { g_role = role; }
+
 void Log(LogLevel level, const char* format, ...) {
   if (level < g_level) return;
   static const char kMarks[] = {'.', '-', '*', '#'};
@@ -47,7 +50,7 @@ void Log(LogLevel level, const char* format, ...) {
   size_t off = std::strftime(when, sizeof(when), "%d %b %Y %H:%M:%S.", &tm);
   std::snprintf(when + off, sizeof(when) - off, "%03d", static_cast<int>(tv.tv_usec / 1000));
   FILE* out = g_file ? g_file : stderr;
-  std::fprintf(out, "%d:M %s %c %s\n", static_cast<int>(getpid()), when,
+  std::fprintf(out, "%d:%c %s %c %s\n", static_cast<int>(getpid()), g_role, when,
                kMarks[static_cast<int>(level) & 3], msg);
   std::fflush(out);
 }

@@ -1,5 +1,6 @@
 #include "src/server.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <uv.h>
 
@@ -15,6 +16,7 @@
 #include "src/log.h"
 #include "src/memory.h"
 #include "src/server_state.h"
+#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -80,9 +82,21 @@ class Server::Impl : public ServerHooks {
     size_t PendingOutput() const { return out.size() + writing.size(); }
   };
 
-  explicit Impl(Config config) : state_(std::move(config), &clock_), dispatcher_(&state_) {
+  explicit Impl(Config config)
+      : state_(std::move(config), &clock_), dispatcher_(&state_), snapshotter_(&state_) {
     state_.hooks = this;
+    state_.snapshotter = &snapshotter_;
     loop_ = uv_default_loop();
+    // The child of a background save must not keep the server's port open.
+    snapshotter_.set_child_setup([this] {
+      uv_os_fd_t fd;
+      if (tcp_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_listener_), &fd) == 0) {
+        ::close(fd);
+      }
+      if (unix_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&unix_listener_), &fd) == 0) {
+        ::close(fd);
+      }
+    });
   }
 
   ~Impl() override {
@@ -91,6 +105,11 @@ class Server::Impl : public ServerHooks {
 
   std::string Start() {
     const Config& c = state_.config;
+    // Copy-on-write after fork copies whole huge pages when transparent huge pages are on for
+    // the process: keep them off (as Redis' disable-thp), so a background save copies 4 KiB.
+    prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    // The snapshot is loaded before the port opens: clients never see a partial keyspace.
+    if (std::string err = snapshotter_.LoadAtStart(); !err.empty()) return err;
     if (c.port != 0) {
       uv_tcp_init(loop_, &tcp_listener_);
       struct sockaddr_storage addr;
@@ -527,6 +546,7 @@ class Server::Impl : public ServerHooks {
       evict_backlog_ = state_.Evict(kSliceUs) == Evictor::Result::kRunning;
     }
     MaybeStartBackground();
+    snapshotter_.Cron();
     int64_t now = clock_.NowMs();
     if (c.timeout > 0) {
       std::vector<Connection*> idle;
@@ -553,10 +573,30 @@ class Server::Impl : public ServerHooks {
     }
   }
 
+  // SIGTERM/SIGINT: stop a running background save and, with a `save` schedule, write the
+  // snapshot before exiting (as Redis). If that save fails the server keeps running; a second
+  // signal exits without saving.
   static void OnSignal(uv_signal_t* handle, int signum) {
     auto* self = static_cast<Impl*>(handle->data);
-    Log(LogLevel::kWarning, "Received %s, scheduling shutdown...",
-        signum == SIGINT ? "SIGINT" : "SIGTERM");
+    const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    if (self->signal_shutdown_failed_) {
+      Log(LogLevel::kWarning, "Received %s again: exiting now without saving.", name);
+      uv_stop(self->loop_);
+      return;
+    }
+    Log(LogLevel::kWarning, "Received %s, scheduling shutdown...", name);
+    self->snapshotter_.KillChild();
+    if (self->snapshotter_.HasSchedule()) {
+      Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
+      if (!self->snapshotter_.Save().empty()) {
+        Log(LogLevel::kWarning,
+            "%s received but errors trying to shut down the server, check the logs for more "
+            "information (send it again to exit without saving)",
+            name);
+        self->signal_shutdown_failed_ = true;
+        return;
+      }
+    }
     uv_stop(self->loop_);
   }
 
@@ -575,6 +615,8 @@ class Server::Impl : public ServerHooks {
   bool expire_backlog_ = false;
   bool evict_backlog_ = false;
   MemoryAccountant memory_;
+  Snapshotter snapshotter_;
+  bool signal_shutdown_failed_ = false;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;
   std::unordered_map<uint64_t, Connection*> connections_;

@@ -103,6 +103,8 @@ class ServerHooks {
   virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
 };
 
+class Snapshotter;
+
 struct ServerState {
   ServerState(Config cfg, const engine::Clock* clock);
 
@@ -128,6 +130,11 @@ struct ServerState {
   int64_t start_ms;
   std::string run_id;
   ServerHooks* hooks = nullptr;
+  // The snapshot file: SAVE, BGSAVE, the schedule (owned by the server; null in tests that run
+  // without one).
+  Snapshotter* snapshotter = nullptr;
+  // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).
+  bool in_exec = false;
   size_t blocked_clients = 0;
 };
 

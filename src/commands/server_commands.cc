@@ -1,5 +1,5 @@
-// Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, CONFIG, COMMAND, TIME, SHUTDOWN, SLOWLOG,
-// MONITOR, INFO, DEBUG.
+// Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, CONFIG, COMMAND, TIME, SAVE, BGSAVE, LASTSAVE,
+// SHUTDOWN, SLOWLOG, MONITOR, INFO, DEBUG.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,6 +15,8 @@
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/dispatcher.h"
+#include "src/log.h"
+#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -67,6 +69,12 @@ void CmdFlushAll(CommandContext& ctx, Args argv) {
   if (!FlushModeOrReply(ctx, argv, &async)) return;
   for (int i = 0; i < ctx.keyspace().database_count(); ++i) {
     FlushDatabase(ctx, ctx.keyspace().db(i), async);
+  }
+  // As Redis: a running background save is stopped, and with a schedule the (now empty)
+  // snapshot is written at once, so a restart does not bring the flushed keys back.
+  if (Snapshotter* snap = ctx.server.snapshotter) {
+    snap->KillChild();
+    if (snap->HasSchedule()) snap->Save();
   }
   ctx.keyspace().AddDirty();
   ctx.reply.Ok();
@@ -124,8 +132,11 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
     }
     seen.push_back(p);
     if (!p->mutable_at_runtime) {
+      // Redis calls the paths "protected" (the classic attack writes files through them).
+      bool is_protected = p->name == "dir" || p->name == "dbfilename";
       return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             std::string(argv[i]) + "') - can't set immutable config");
+                             std::string(argv[i]) + "') - can't set " +
+                             (is_protected ? "protected" : "immutable") + " config");
     }
     if (std::string err = p->set(candidate, argv[i + 1]); !err.empty()) {
       return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
@@ -463,18 +474,78 @@ void CmdTime(CommandContext& ctx, Args) {
 }
 
 void CmdShutdown(CommandContext& ctx, Args argv) {
+  bool nosave = false, save = false, force = false, abort = false;
   for (size_t j = 1; j < argv.size(); ++j) {
-    if (!EqualsIgnoreCase(argv[j], "nosave") && !EqualsIgnoreCase(argv[j], "save") &&
-        !EqualsIgnoreCase(argv[j], "now") && !EqualsIgnoreCase(argv[j], "force") &&
-        !EqualsIgnoreCase(argv[j], "abort")) {
+    if (EqualsIgnoreCase(argv[j], "nosave")) {
+      nosave = true;
+    } else if (EqualsIgnoreCase(argv[j], "save")) {
+      save = true;
+    } else if (EqualsIgnoreCase(argv[j], "force")) {
+      force = true;
+    } else if (EqualsIgnoreCase(argv[j], "abort")) {
+      abort = true;
+    } else if (!EqualsIgnoreCase(argv[j], "now")) {
       return ctx.reply.Error(errors::kSyntax);
     }
-    if (EqualsIgnoreCase(argv[j], "abort")) {
-      return ctx.reply.Error("ERR No shutdown in progress.");
+  }
+  if ((nosave && save) || (abort && argv.size() > 2)) return ctx.reply.Error(errors::kSyntax);
+  if (abort) return ctx.reply.Error("ERR No shutdown in progress.");
+  if (Snapshotter* snap = ctx.server.snapshotter) {
+    snap->KillChild();
+    if (save || (!nosave && snap->HasSchedule())) {
+      Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
+      if (!snap->Save().empty()) {
+        if (!force) {
+          Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
+          return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
+        Log(LogLevel::kWarning, "Error trying to save the DB, exiting anyway (FORCE).");
+      }
     }
   }
-  // Snapshot persistence (SAVE on shutdown) arrives with the snapshot backend.
   ctx.server.hooks->RequestShutdown();
+}
+
+// --- SAVE, BGSAVE, LASTSAVE ---
+
+void CmdSave(CommandContext& ctx, Args) {
+  if (ctx.session.in_multi) {
+    ctx.session.multi_error = true;
+    return ctx.reply.Error("ERR Command not allowed inside a transaction");
+  }
+  Snapshotter* snap = ctx.server.snapshotter;
+  if (snap == nullptr) return ctx.reply.Error("ERR no snapshot file is configured");
+  if (snap->in_progress()) return ctx.reply.Error("ERR Background save already in progress");
+  if (std::string err = snap->Save(); !err.empty()) return ctx.reply.Error("ERR " + err);
+  ctx.reply.Ok();
+}
+
+void CmdBgSave(CommandContext& ctx, Args argv) {
+  bool schedule = false;
+  if (argv.size() > 1) {
+    if (argv.size() != 2 || !EqualsIgnoreCase(argv[1], "schedule")) {
+      return ctx.reply.Error(errors::kSyntax);
+    }
+    schedule = true;
+  }
+  Snapshotter* snap = ctx.server.snapshotter;
+  if (snap == nullptr) return ctx.reply.Error("ERR no snapshot file is configured");
+  if (snap->in_progress()) return ctx.reply.Error("ERR Background save already in progress");
+  if (ctx.server.in_exec) {
+    // Not inside a transaction's atomic run: the save starts from the cron right after it.
+    snap->ScheduleBackgroundSave();
+    return ctx.reply.Simple("Background saving scheduled");
+  }
+  (void)schedule;  // with no other kind of child process, SCHEDULE changes nothing else
+  if (std::string err = snap->StartBackgroundSave(); !err.empty()) {
+    return ctx.reply.Error("ERR " + err);
+  }
+  ctx.reply.Simple("Background saving started");
+}
+
+void CmdLastSave(CommandContext& ctx, Args) {
+  Snapshotter* snap = ctx.server.snapshotter;
+  ctx.reply.Integer(snap != nullptr ? snap->status().last_save_s : ctx.server.start_ms / 1000);
 }
 
 void CmdSlowlogGet(CommandContext& ctx, Args argv) {
@@ -612,11 +683,26 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "mem_allocator", MemoryAccountant::AllocatorName());
   } else if (section == "persistence") {
     s += "# Persistence\r\n";
+    SnapshotStatus none;
+    const Snapshotter* snap = st.snapshotter;
+    const SnapshotStatus& p = snap != nullptr ? snap->status() : none;
+    bool running = snap != nullptr && snap->in_progress();
+    int64_t now_ms = st.clock->NowMs();
     Line(s, "loading", "0");
     Line(s, "async_loading", "0");
     Line(s, "rdb_changes_since_last_save", std::to_string(ctx.keyspace().dirty()));
-    Line(s, "rdb_bgsave_in_progress", "0");
-    Line(s, "rdb_last_bgsave_status", "ok");
+    Line(s, "rdb_bgsave_in_progress", running ? "1" : "0");
+    Line(s, "rdb_last_save_time",
+         std::to_string(snap != nullptr ? p.last_save_s : st.start_ms / 1000));
+    Line(s, "rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
+    Line(s, "rdb_last_bgsave_time_sec", std::to_string(p.last_bgsave_time_s));
+    Line(s, "rdb_current_bgsave_time_sec",
+         std::to_string(running ? (now_ms - p.bgsave_started_ms) / 1000 : -1));
+    Line(s, "rdb_saves", std::to_string(p.saves));
+    Line(s, "rdb_last_load_keys_expired", std::to_string(p.last_load_keys_expired));
+    Line(s, "rdb_last_load_keys_loaded", std::to_string(p.last_load_keys_loaded));
+    Line(s, "snapshot_file", snap != nullptr ? snap->path() : "");
+    Line(s, "snapshot_last_error", p.last_error);
     Line(s, "aof_enabled", "0");
     Line(s, "aof_rewrite_in_progress", "0");
   } else if (section == "stats") {
@@ -632,6 +718,10 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "total_net_output_bytes", std::to_string(t.total_net_output_bytes));
     Line(s, "rejected_connections", std::to_string(t.rejected_connections));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
+    if (st.snapshotter != nullptr) {
+      Line(s, "total_forks", std::to_string(st.snapshotter->status().total_forks));
+      Line(s, "latest_fork_usec", std::to_string(st.snapshotter->status().latest_fork_usec));
+    }
     char stale[32];
     std::snprintf(stale, sizeof(stale), "%.2f", ctx.keyspace().StalePercent(1000000));
     Line(s, "expired_stale_perc", stale);

@@ -547,7 +547,7 @@ def redis_argv(binary, port, tmpdir):
 
 
 def dkv_argv(binary, port, tmpdir):
-    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmpdir]
+    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmpdir, "--save", ""]
 
 
 class Connection:

@@ -45,13 +45,17 @@ before(async () => {
   assert.ok(binary, 'set DKV_SERVER to the dkv-server binary');
   port = await freePort();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dkv-ioredis-'));
-  server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
-                 { stdio: 'ignore' });
+  server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+                          '--save', ''], { stdio: 'ignore' });
   await waitForPing(Date.now() + 20000);
 });
 
-after(() => {
-  if (server) server.kill('SIGTERM');
+after(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
