@@ -87,7 +87,8 @@ class Server::Impl : public ServerHooks {
     state_.hooks = this;
     state_.snapshotter = &snapshotter_;
     loop_ = uv_default_loop();
-    // The child of a background save must not keep the server's port open.
+    // The child of a background save must not keep the server's port or its clients' sockets
+    // open: a client closed by the server during the save must see its connection end.
     snapshotter_.set_child_setup([this] {
       uv_os_fd_t fd;
       if (tcp_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_listener_), &fd) == 0) {
@@ -95,6 +96,9 @@ class Server::Impl : public ServerHooks {
       }
       if (unix_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&unix_listener_), &fd) == 0) {
         ::close(fd);
+      }
+      for (auto& [id, conn] : connections_) {
+        if (uv_fileno(conn->uv_handle(), &fd) == 0) ::close(fd);
       }
     });
   }

@@ -265,6 +265,23 @@ class BackgroundSave(PersistenceTest):
         with self.assertRaises(redis.ResponseError):
             pipe.execute()
 
+    def test_a_client_killed_during_bgsave_is_disconnected(self):
+        import socket
+        self.fill(3000)
+        self.r.config_set("rdb-key-save-delay", "300")   # about 1 s
+        victim = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        victim.sendall(b"CLIENT ID\r\n")
+        victim_id = int(victim.recv(100).strip()[1:])
+        self.assertEqual(self.r.execute_command("BGSAVE"), b"Background saving started")
+        self.r.client_kill_filter(_id=victim_id)
+        # The saving child must not hold the victim's socket open: it sees the end at once.
+        t0 = time.monotonic()
+        self.assertEqual(victim.recv(100), b"")
+        self.assertLess(time.monotonic() - t0, 0.5)
+        victim.close()
+        self.assertEqual(info(self.r)["rdb_bgsave_in_progress"], 1)
+        wait_bgsave_done(self.r)
+
     def test_writes_during_bgsave_are_in_memory_and_in_the_next_snapshot_only(self):
         self.fill(3000)
         self.r.config_set("rdb-key-save-delay", "300")
