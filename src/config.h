@@ -43,7 +43,8 @@ struct Config {
   bool stop_writes_on_bgsave_error = true;
   bool rdbcompression = true;
   bool snapshot_load_partial = false;
-  int64_t rdb_key_save_delay = 0;  // microseconds per key; a test knob
+  int64_t rdb_key_save_delay = 0;       // microseconds per key; a test knob
+  int64_t busy_reply_threshold = 5000;  // ms a script runs before others get -BUSY
   bool lazyfree_lazy_user_flush = false;
   std::string config_file;  // absolute path of the file loaded, if any
 };
@@ -55,6 +56,8 @@ struct ConfigParam {
   // Parses and stores `value`; returns an empty string or the reason it was refused.
   std::function<std::string(Config&, std::string_view value)> set;
   std::function<std::string(const Config&)> get;
+  // For an older name kept for Redis' sake (lua-time-limit): the option it stands for.
+  std::string_view alias_of = {};
 };
 
 const std::vector<ConfigParam>& ConfigParams();

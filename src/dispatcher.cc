@@ -5,6 +5,7 @@
 
 #include "src/commands/handlers.h"
 #include "src/errors.h"
+#include "src/scripting.h"
 #include "src/snapshotter.h"
 
 namespace dkv::server {
@@ -169,6 +170,10 @@ void Dispatcher::Execute(Session& session, Args argv) {
   if (!session.authenticated && !(spec->flags & kNoAuth)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kNoAuth);
+  }
+  if (state_->scripts != nullptr && state_->scripts->busy() && !(spec->flags & kAllowBusy)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kBusy);
   }
   if (session.in_multi && !(spec->flags & kNoMulti)) {
     std::vector<std::string> copy(argv.begin(), argv.end());

@@ -31,6 +31,9 @@ class Dispatcher {
   // Subcommand rows of a parent, in table order.
   std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
   size_t top_level_count() const { return top_level_.size(); }
+  // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
+  // Scripts call commands through it.
+  void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply);
 
  private:
   // Whether the command writes (-MISCONF refuses it); EXEC writes when a queued command does.
@@ -44,7 +47,6 @@ class Dispatcher {
   bool HasSubcommands(const CommandSpec& spec) const {
     return parents_.find(spec.name) != parents_.end();
   }
-  void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply);
   void FeedMonitors(const Session& session, Args argv);
 
   ServerState* state_;

@@ -1,10 +1,13 @@
 #include "src/server.h"
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <list>
 #include <unordered_map>
@@ -15,6 +18,7 @@
 #include "src/dispatcher.h"
 #include "src/log.h"
 #include "src/memory.h"
+#include "src/scripting.h"
 #include "src/server_state.h"
 #include "src/snapshotter.h"
 #include "src/version.h"
@@ -83,9 +87,13 @@ class Server::Impl : public ServerHooks {
   };
 
   explicit Impl(Config config)
-      : state_(std::move(config), &clock_), dispatcher_(&state_), snapshotter_(&state_) {
+      : state_(std::move(config), &clock_),
+        dispatcher_(&state_),
+        scripts_(&state_, &dispatcher_),
+        snapshotter_(&state_) {
     state_.hooks = this;
     state_.snapshotter = &snapshotter_;
+    state_.scripts = &scripts_;
     loop_ = uv_default_loop();
     // The child of a background save must not keep the server's port or its clients' sockets
     // open: a client closed by the server during the save must see its connection end.
@@ -249,6 +257,36 @@ class Server::Impl : public ServerHooks {
       uv_close(conn->uv_handle(), [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
       return;
     }
+    Register(conn, tcp);
+  }
+
+  // Accepts directly from a listening socket while a busy script holds the loop (libuv's accept
+  // runs only from the loop), so that a new client can send SCRIPT KILL.
+  void AcceptWhileBusy(uv_handle_t* listener, bool tcp) {
+    uv_os_fd_t listen_fd;
+    if (uv_fileno(listener, &listen_fd) != 0) return;
+    for (int i = 0; i < 16; ++i) {
+      int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;
+      auto* conn = new Connection();
+      conn->server = this;
+      conn->is_tcp = tcp;
+      int rc =
+          tcp ? (uv_tcp_init(loop_, &conn->handle.tcp), uv_tcp_open(&conn->handle.tcp, fd))
+              : (uv_pipe_init(loop_, &conn->handle.pipe, 0), uv_pipe_open(&conn->handle.pipe, fd));
+      conn->uv_handle()->data = conn;
+      if (rc != 0) {
+        ::close(fd);
+        uv_close(conn->uv_handle(),
+                 [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+        continue;
+      }
+      Register(conn, tcp);
+    }
+  }
+
+  // A new client's session, its registration, and its first read.
+  void Register(Connection* conn, bool tcp) {
     Session& s = conn->session;
     s.id = state_.next_client_id++;
     s.out = &conn->out;
@@ -384,6 +422,37 @@ class Server::Impl : public ServerHooks {
       s.close_after_reply = true;
     }
     MarkPending(conn);
+  }
+
+  // --- a busy script ---
+  void ProcessEventsWhileBusy(Session* running) override {
+    int64_t now = clock_.NowMs();
+    if (now - last_busy_poll_ms_ < 5) return;
+    last_busy_poll_ms_ = now;
+    if (tcp_active_) AcceptWhileBusy(reinterpret_cast<uv_handle_t*>(&tcp_listener_), true);
+    if (unix_active_) AcceptWhileBusy(reinterpret_cast<uv_handle_t*>(&unix_listener_), false);
+    std::vector<Connection*> conns;
+    for (auto& [id, conn] : connections_) {
+      if (&conn->session != running && !conn->closing && conn->reading) conns.push_back(conn);
+    }
+    for (Connection* conn : conns) {
+      if (conn->closing) continue;
+      uv_os_fd_t fd;
+      if (uv_fileno(conn->uv_handle(), &fd) != 0) continue;
+      if (conn->in.size() < conn->in_end + kReadChunk) conn->in.resize(conn->in_end + kReadChunk);
+      ssize_t n = ::read(fd, conn->in.data() + conn->in_end, conn->in.size() - conn->in_end);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        Close(conn);
+        continue;
+      }
+      if (n > 0) {
+        conn->in_end += static_cast<size_t>(n);
+        state_.stats.total_net_input_bytes += static_cast<uint64_t>(n);
+      }
+      // Every command gets -BUSY here except SCRIPT KILL and SHUTDOWN NOSAVE.
+      if (conn->in_start < conn->in_end) ProcessInput(conn);
+      if (!conn->closing) FlushNow(conn);
+    }
   }
 
   static bool IsAllowedInMonitor(std::string_view name) {
@@ -619,8 +688,10 @@ class Server::Impl : public ServerHooks {
   bool expire_backlog_ = false;
   bool evict_backlog_ = false;
   MemoryAccountant memory_;
+  ScriptEngine scripts_;
   Snapshotter snapshotter_;
   bool signal_shutdown_failed_ = false;
+  int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;
   std::unordered_map<uint64_t, Connection*> connections_;

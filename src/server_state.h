@@ -99,11 +99,16 @@ class ServerHooks {
   virtual size_t UsedMemory() = 0;
   // Fresh figures for INFO and MEMORY STATS.
   virtual MemoryFigures Memory() = 0;
+  // A script has run past busy-reply-threshold: reads what clients sent (accepting new ones),
+  // answers -BUSY to everything but SCRIPT KILL and SHUTDOWN NOSAVE, and writes the replies out.
+  // Called from the script's hook; never for `running`, the script's own client.
+  virtual void ProcessEventsWhileBusy(Session* running) = 0;
   // Frees detached database contents off the loop thread.
   virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
 };
 
 class Snapshotter;
+class ScriptEngine;
 
 struct ServerState {
   ServerState(Config cfg, const engine::Clock* clock);
@@ -133,6 +138,8 @@ struct ServerState {
   // The snapshot file: SAVE, BGSAVE, the schedule (owned by the server; null in tests that run
   // without one).
   Snapshotter* snapshotter = nullptr;
+  // Lua scripts (owned by the server; null in tests that run without one).
+  ScriptEngine* scripts = nullptr;
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).
   bool in_exec = false;
   size_t blocked_clients = 0;

@@ -100,6 +100,16 @@ DKV_HANDLER(CmdCommandGetKeys);
 DKV_HANDLER(CmdCommandHelp);
 DKV_HANDLER(CmdTime);
 DKV_HANDLER(CmdShutdown);
+// scripting
+DKV_HANDLER(CmdEval);
+DKV_HANDLER(CmdEvalSha);
+DKV_HANDLER(CmdEvalRo);
+DKV_HANDLER(CmdEvalShaRo);
+DKV_HANDLER(CmdScriptLoad);
+DKV_HANDLER(CmdScriptExists);
+DKV_HANDLER(CmdScriptFlush);
+DKV_HANDLER(CmdScriptKill);
+DKV_HANDLER(CmdScriptHelp);
 DKV_HANDLER(CmdSave);
 DKV_HANDLER(CmdBgSave);
 DKV_HANDLER(CmdLastSave);

@@ -16,6 +16,7 @@
 #include "src/commands/handlers.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
+#include "src/scripting.h"
 #include "src/snapshotter.h"
 #include "src/version.h"
 
@@ -171,6 +172,7 @@ void CmdConfigRewrite(CommandContext& ctx, Args) {
     std::ofstream out(tmp, std::ios::trunc);
     out << "# Rewritten by CONFIG REWRITE. Options are documented in conf/dkv.yaml.\n";
     for (const ConfigParam& p : ConfigParams()) {
+      if (!p.alias_of.empty()) continue;  // written under its own name
       std::string v = p.get(ctx.server.config);
       std::string quoted = "\"";
       for (char c : v) {
@@ -435,6 +437,17 @@ void CmdCommandGetKeys(CommandContext& ctx, Args argv) {
   if ((spec->arity > 0 && n != spec->arity) || (spec->arity < 0 && n < -spec->arity)) {
     return ctx.reply.Error("ERR Invalid number of arguments specified for command");
   }
+  if (spec->handler == CmdEval || spec->handler == CmdEvalSha || spec->handler == CmdEvalRo ||
+      spec->handler == CmdEvalShaRo) {
+    // The keys are the numkeys arguments after numkeys.
+    int64_t numkeys;
+    if (!engine::ParseInt64(target[2], &numkeys) || numkeys < 0 || numkeys > n - 3) {
+      return ctx.reply.Error("ERR Invalid arguments specified for command");
+    }
+    ctx.reply.ArrayHeader(static_cast<size_t>(numkeys));
+    for (int64_t i = 0; i < numkeys; ++i) ctx.reply.Bulk(target[3 + static_cast<size_t>(i)]);
+    return;
+  }
   if (spec->first_key == 0) return ctx.reply.Error("ERR The command has no key arguments");
   int last = spec->last_key < 0 ? n + spec->last_key : spec->last_key;
   std::vector<std::string_view> keys;
@@ -490,6 +503,12 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
   }
   if ((nosave && save) || (abort && argv.size() > 2)) return ctx.reply.Error(errors::kSyntax);
   if (abort) return ctx.reply.Error("ERR No shutdown in progress.");
+  if (ctx.server.scripts != nullptr && ctx.server.scripts->busy()) {
+    // Only SHUTDOWN NOSAVE gets past a busy script: it stops the script, saves nothing.
+    if (!nosave) return ctx.reply.Error(errors::kBusy);
+    ctx.server.scripts->KillForShutdown();
+    return ctx.server.hooks->RequestShutdown();
+  }
   if (Snapshotter* snap = ctx.server.snapshotter) {
     snap->KillChild();
     if (save || (!nosave && snap->HasSchedule())) {
@@ -670,6 +689,12 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "used_memory_rss_human", HumanBytes(m.rss));
     Line(s, "used_memory_peak", std::to_string(m.peak));
     Line(s, "used_memory_peak_human", HumanBytes(m.peak));
+    size_t lua = st.scripts != nullptr ? st.scripts->memory() : 0;
+    Line(s, "used_memory_lua", std::to_string(lua));
+    Line(s, "used_memory_vm_eval", std::to_string(lua));
+    Line(s, "used_memory_lua_human", HumanBytes(lua));
+    Line(s, "number_of_cached_scripts",
+         std::to_string(st.scripts != nullptr ? st.scripts->scripts() : 0));
     Line(s, "maxmemory", std::to_string(st.config.maxmemory));
     Line(s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(st.config.maxmemory)));
     Line(s, "maxmemory_policy", st.config.maxmemory_policy);

@@ -5,8 +5,9 @@
 namespace dkv::server {
 
 CommandHarness::CommandHarness(Config config)
-    : state(std::move(config), &clock), dispatcher(&state) {
+    : state(std::move(config), &clock), dispatcher(&state), scripts(&state, &dispatcher) {
   state.hooks = this;
+  state.scripts = &scripts;
 }
 
 Session& CommandHarness::session(int client) {

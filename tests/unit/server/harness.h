@@ -8,6 +8,7 @@
 
 #include "engine/clock.h"
 #include "src/dispatcher.h"
+#include "src/scripting.h"
 #include "src/server_state.h"
 
 namespace dkv::server {
@@ -32,10 +33,12 @@ class CommandHarness : public ServerHooks {
   }
   size_t bytes_per_key = 100;
   void FreeLater(std::unique_ptr<engine::Database::Contents>) override {}
+  void ProcessEventsWhileBusy(Session*) override {}
 
   engine::FakeClock clock;
   ServerState state;
   Dispatcher dispatcher;
+  ScriptEngine scripts;
   bool shutdown_requested = false;
 
  private:
