@@ -41,6 +41,19 @@ ScriptEngine* EngineOf(lua_State* L) {
   return engine;
 }
 
+// Pops the string on top of the stack as one line of status or error text (CR and LF, which
+// would break the reply, become spaces).
+std::string PopLine(lua_State* L) {
+  size_t len;
+  const char* s = lua_tolstring(L, -1, &len);
+  std::string line(s, len);
+  lua_pop(L, 1);
+  for (char& c : line) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  return line;
+}
+
 // Pushes {name = value}.
 void PushSingleField(lua_State* L, const char* name, std::string_view value) {
   lua_newtable(L);
@@ -632,10 +645,8 @@ void ScriptEngine::ReplyError(resp::ReplyBuilder& reply, std::string_view sha) {
               (err ? err : "execution failure");
   }
   if (!message.empty() && message[0] == '-') message.erase(0, 1);
-  for (char& c : message) {
-    if (c == '\r' || c == '\n') c = ' ';
-  }
-  reply.Error(message);
+  lua_pushlstring(L, message.data(), message.size());
+  reply.Error(PopLine(L));
 }
 
 void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth) {
@@ -664,24 +675,13 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
   // {err = ...}, {ok = ...} and the RESP3 shapes first.
   lua_getfield(L, index, "err");
   if (lua_isstring(L, -1)) {
-    std::string err(lua_tostring(L, -1));
-    lua_pop(L, 1);
+    std::string err = PopLine(L);
     if (!err.empty() && err[0] == '-') err.erase(0, 1);
-    for (char& c : err) {
-      if (c == '\r' || c == '\n') c = ' ';
-    }
     return reply.Error(err);
   }
   lua_pop(L, 1);
   lua_getfield(L, index, "ok");
-  if (lua_isstring(L, -1)) {
-    std::string ok(lua_tostring(L, -1));
-    lua_pop(L, 1);
-    for (char& c : ok) {
-      if (c == '\r' || c == '\n') c = ' ';
-    }
-    return reply.Simple(ok);
-  }
+  if (lua_isstring(L, -1)) return reply.Simple(PopLine(L));
   lua_pop(L, 1);
   lua_getfield(L, index, "double");
   if (lua_isnumber(L, -1)) {
