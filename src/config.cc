@@ -12,6 +12,10 @@
 namespace dkv::server {
 namespace {
 
+constexpr const char* kPostgresEvictionError =
+    "with persistence.backend postgres only maxmemory-policy noeviction is supported so far "
+    "(evicting would delete the keys from PostgreSQL too)";
+
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -160,9 +164,20 @@ std::vector<ConfigParam> BuildParams() {
       {"maxmemory", true, "Memory limit in bytes (0: none). Enforced by the cache tier.",
        MemorySetter(&Config::maxmemory, 0), Getter(&Config::maxmemory)},
       {"maxmemory-policy", true, "Eviction policy, as Redis'.",
-       EnumSetter(&Config::maxmemory_policy,
-                  {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
-                   "allkeys-lfu", "allkeys-random", "noeviction"}),
+       [](Config& c, std::string_view v) -> std::string {
+         static const auto set =
+             EnumSetter(&Config::maxmemory_policy,
+                        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                         "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"});
+         Config candidate = c;
+         if (std::string err = set(candidate, v); !err.empty()) return err;
+         if (candidate.persistence_backend == "postgres" &&
+             candidate.maxmemory_policy != "noeviction") {
+           return kPostgresEvictionError;
+         }
+         c.maxmemory_policy = candidate.maxmemory_policy;
+         return "";
+       },
        Getter(&Config::maxmemory_policy)},
       {"maxmemory-samples", true, "Keys sampled per eviction.",
        IntSetter(&Config::maxmemory_samples, 1, 64), Getter(&Config::maxmemory_samples)},
@@ -215,6 +230,37 @@ std::vector<ConfigParam> BuildParams() {
       {"lua-time-limit", true, "Redis' older name of busy-reply-threshold.",
        Int64Setter(&Config::busy_reply_threshold, 0, INT64_MAX),
        Getter(&Config::busy_reply_threshold), "busy-reply-threshold"},
+      {"persistence.backend", false,
+       "Where data persists: 'snapshot' (the snapshot file) or 'postgres' (a PostgreSQL table).",
+       EnumSetter(&Config::persistence_backend, {"snapshot", "postgres"}),
+       Getter(&Config::persistence_backend)},
+      {"postgres.dsn", false, "libpq connection string of the PostgreSQL backend.",
+       StringSetter(&Config::postgres_dsn), Getter(&Config::postgres_dsn)},
+      {"postgres.table", false, "Table of the PostgreSQL backend (letters, digits, '_').",
+       [](Config& c, std::string_view v) -> std::string {
+         bool ok = !v.empty() && v.size() <= 50 && !std::isdigit(static_cast<unsigned char>(v[0]));
+         for (char ch : v) ok = ok && (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_');
+         if (!ok) return "argument must be 1-50 letters, digits or '_', not starting with a digit";
+         c.postgres_table = std::string(v);
+         return "";
+       },
+       Getter(&Config::postgres_table)},
+      {"postgres.durability", true,
+       "'async': acknowledge at once, commit in batches; 'sync': acknowledge after the commit.",
+       EnumSetter(&Config::postgres_durability, {"async", "sync"}),
+       Getter(&Config::postgres_durability)},
+      {"postgres.batch-size", true, "Keys per PostgreSQL transaction in async mode.",
+       Int64Setter(&Config::postgres_batch_size, 1, 1000000), Getter(&Config::postgres_batch_size)},
+      {"postgres.flush-interval", true, "Milliseconds between async commits.",
+       Int64Setter(&Config::postgres_flush_interval, 1, 60000),
+       Getter(&Config::postgres_flush_interval)},
+      {"postgres.queue-bound", true,
+       "Keys waiting for PostgreSQL above which writes are refused (an outage, a slow server).",
+       Int64Setter(&Config::postgres_queue_bound, 1, INT64_MAX),
+       Getter(&Config::postgres_queue_bound)},
+      {"postgres.startup", false,
+       "PostgreSQL unreachable at start: 'exit' with the error, or 'wait' and retry every second.",
+       EnumSetter(&Config::postgres_startup, {"exit", "wait"}), Getter(&Config::postgres_startup)},
       {"rdb-key-save-delay", true,
        "Test knob: microseconds a snapshot save sleeps after each key (0: none).",
        Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},

@@ -45,6 +45,14 @@ struct Config {
   bool snapshot_load_partial = false;
   int64_t rdb_key_save_delay = 0;       // microseconds per key; a test knob
   int64_t busy_reply_threshold = 5000;  // ms a script runs before others get -BUSY
+  std::string persistence_backend = "snapshot";
+  std::string postgres_dsn;
+  std::string postgres_table = "dkv_keys";
+  std::string postgres_durability = "async";
+  int64_t postgres_batch_size = 1000;
+  int64_t postgres_flush_interval = 10;  // ms
+  int64_t postgres_queue_bound = 1000000;
+  std::string postgres_startup = "exit";
   bool lazyfree_lazy_user_flush = false;
   std::string config_file;  // absolute path of the file loaded, if any
 };

@@ -5,6 +5,7 @@
 
 #include "src/commands/handlers.h"
 #include "src/errors.h"
+#include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/snapshotter.h"
 
@@ -186,6 +187,13 @@ void Dispatcher::Execute(Session& session, Args argv) {
       (spec->flags & kDenyOom)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("OOM command not allowed when used memory > 'maxmemory'.");
+  }
+  if (state_->postgres != nullptr && state_->postgres->QueueFull() && IsWrite(*spec, session)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("ERR PostgreSQL write queue is full (" +
+                  std::to_string(state_->postgres->queued()) +
+                  " changes not yet committed; postgres.queue-bound): the write was refused and "
+                  "nothing was changed");
   }
   if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused() &&
       (IsWrite(*spec, session) || spec->handler == CmdPingForDispatch)) {

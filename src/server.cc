@@ -18,6 +18,7 @@
 #include "src/dispatcher.h"
 #include "src/log.h"
 #include "src/memory.h"
+#include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/server_state.h"
 #include "src/snapshotter.h"
@@ -80,6 +81,9 @@ class Server::Impl : public ServerHooks {
     bool paused = false;  // reading stopped by backpressure
     bool closing = false;
     bool pending_flush = false;
+    // postgres.durability sync: the replies wait (and no further command runs) until this batch
+    // has committed; 0 when not waiting.
+    uint64_t held_for_batch = 0;
 
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
     uv_handle_t* uv_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
@@ -120,8 +124,20 @@ class Server::Impl : public ServerHooks {
     // Copy-on-write after fork copies whole huge pages when transparent huge pages are on for
     // the process: keep them off (as Redis' disable-thp), so a background save copies 4 KiB.
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    // The snapshot is loaded before the port opens: clients never see a partial keyspace.
-    if (std::string err = snapshotter_.LoadAtStart(); !err.empty()) return err;
+    // The data is loaded before the port opens: clients never see a partial keyspace.
+    if (c.persistence_backend == "postgres") {
+      if (c.maxmemory_policy != "noeviction") {
+        return "with persistence.backend postgres only maxmemory-policy noeviction is supported "
+               "so far (evicting would delete the keys from PostgreSQL too)";
+      }
+      postgres_ = std::make_unique<PostgresBackend>(&state_, loop_);
+      if (std::string err = postgres_->Start(); !err.empty()) return err;
+      state_.postgres = postgres_.get();
+      state_.AddObserver(postgres_.get());
+      postgres_->set_on_commit([this] { ReleaseHeld(); });
+    } else if (std::string err = snapshotter_.LoadAtStart(); !err.empty()) {
+      return err;
+    }
     if (c.port != 0) {
       uv_tcp_init(loop_, &tcp_listener_);
       struct sockaddr_storage addr;
@@ -175,6 +191,19 @@ class Server::Impl : public ServerHooks {
 
   void Run() {
     uv_run(loop_, UV_RUN_DEFAULT);
+    if (postgres_ != nullptr) {
+      // Every queued write reaches PostgreSQL before the exit (async durability too).
+      Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
+          postgres_->queued());
+      if (!postgres_->FlushBlocking(30000)) {
+        Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed before exiting",
+            postgres_->queued());
+      }
+      // Its libuv handles close with the others below.
+      state_.keyspace.set_observer(&state_.watches);
+      state_.postgres = nullptr;
+      postgres_.reset();
+    }
     // Shutdown: close every handle and let the loop finish the closes.
     Log(LogLevel::kWarning, "dkv is now ready to exit, bye bye...");
     std::vector<Connection*> all;
@@ -377,7 +406,8 @@ class Server::Impl : public ServerHooks {
   void ProcessInput(Connection* conn) {
     Session& s = conn->session;
     conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
-    while (conn->in_start < conn->in_end && !s.close_after_reply && !conn->closing) {
+    while (conn->in_start < conn->in_end && !s.close_after_reply && !conn->closing &&
+           conn->held_for_batch == 0) {
       if (conn->PendingOutput() > kOutputHighWater) {
         // Backpressure: the client does not read its replies; stop parsing until it does.
         StopReading(conn);
@@ -398,6 +428,7 @@ class Server::Impl : public ServerHooks {
       }
       size_t consumed = conn->parser.consumed();
       const auto& args = conn->parser.args();
+      uint64_t changes = postgres_ != nullptr ? postgres_->change_count() : 0;
       if (!args.empty()) {
         if (s.monitor && !IsAllowedInMonitor(args[0])) {
           // A MONITOR client only listens.
@@ -406,6 +437,12 @@ class Server::Impl : public ServerHooks {
         }
       }
       conn->in_start += consumed;
+      if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
+        // The command wrote: its reply, and the commands after it, wait for the commit.
+        conn->held_for_batch = postgres_->next_batch();
+        held_.push_back(conn);
+        break;
+      }
     }
     if (conn->in_start == conn->in_end) {
       conn->in_start = conn->in_end = 0;
@@ -505,9 +542,32 @@ class Server::Impl : public ServerHooks {
     }
   }
 
+  // A PostgreSQL batch committed: replies held for it go out, and their connections go on.
+  void ReleaseHeld() {
+    if (held_.empty()) return;
+    uint64_t committed = postgres_->committed();
+    std::vector<Connection*> ready;
+    for (auto it = held_.begin(); it != held_.end();) {
+      if ((*it)->held_for_batch <= committed) {
+        ready.push_back(*it);
+        it = held_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (Connection* conn : ready) {
+      conn->held_for_batch = 0;
+      if (conn->closing) continue;
+      MarkPending(conn);
+      if (conn->in_start < conn->in_end) ProcessInput(conn);
+    }
+  }
+
   static void OnBeforePoll(uv_prepare_t* handle) {
     auto* self = static_cast<Impl*>(handle->data);
     self->MaybeStartBackground();
+    // Group commit: the writes of this loop iteration go to PostgreSQL in one batch.
+    if (self->postgres_ != nullptr) self->postgres_->MaybeFlush();
     std::vector<Connection*> batch;
     batch.swap(self->pending_);
     for (Connection* conn : batch) {
@@ -517,7 +577,7 @@ class Server::Impl : public ServerHooks {
   }
 
   void FlushNow(Connection* conn) {
-    if (conn->closing) return;
+    if (conn->closing || conn->held_for_batch != 0) return;
     if (!conn->write_in_flight && !conn->out.empty()) {
       uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
       int written = uv_try_write(conn->stream(), &buf, 1);
@@ -578,6 +638,8 @@ class Server::Impl : public ServerHooks {
   void Close(Connection* conn) {
     if (conn->closing) return;
     conn->closing = true;
+    if (conn->held_for_batch != 0)
+      held_.erase(std::remove(held_.begin(), held_.end(), conn), held_.end());
     Session& s = conn->session;
     state_.watches.UnwatchAll(&s);
     if (s.monitor) {
@@ -690,6 +752,8 @@ class Server::Impl : public ServerHooks {
   MemoryAccountant memory_;
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
+  std::unique_ptr<PostgresBackend> postgres_;
+  std::vector<Connection*> held_;  // waiting for a PostgreSQL commit
   bool signal_shutdown_failed_ = false;
   int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;

@@ -25,6 +25,7 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
       start_ms(clk->NowMs()),
       run_id(RandomRunId()) {
   keyspace.set_observer(&watches);
+  observers.observers.push_back(&watches);
   ApplyConfig();
 }
 
@@ -130,6 +131,11 @@ void WatchRegistry::TouchExistingKeys(engine::Database& db, engine::Database* ot
     if (!exists) continue;
     for (Session* s : sessions) s->watch_dirty = true;
   }
+}
+
+void ServerState::AddObserver(engine::KeyspaceObserver* observer) {
+  observers.observers.push_back(observer);
+  keyspace.set_observer(&observers);
 }
 
 }  // namespace dkv::server

@@ -85,6 +85,18 @@ class WatchRegistry : public engine::KeyspaceObserver {
   std::map<std::pair<int, std::string>, std::vector<Session*>, std::less<>> watchers_;
 };
 
+// Passes every keyspace change to several observers in turn.
+class ObserverList : public engine::KeyspaceObserver {
+ public:
+  std::vector<engine::KeyspaceObserver*> observers;
+  void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override {
+    for (auto* o : observers) o->OnKeyChanged(db, key, kind);
+  }
+  void OnPrefixDeleted(int db, std::string_view prefix) override {
+    for (auto* o : observers) o->OnPrefixDeleted(db, prefix);
+  }
+};
+
 // Actions only the network layer can take.
 class ServerHooks {
  public:
@@ -109,6 +121,7 @@ class ServerHooks {
 
 class Snapshotter;
 class ScriptEngine;
+class PostgresBackend;
 
 struct ServerState {
   ServerState(Config cfg, const engine::Clock* clock);
@@ -119,6 +132,7 @@ struct ServerState {
   Stats stats;
   SlowLog slowlog;
   WatchRegistry watches;
+  ObserverList observers;
   ScanCursors scan_cursors;
   engine::PatternCache patterns;
   Evictor evictor;
@@ -140,6 +154,10 @@ struct ServerState {
   Snapshotter* snapshotter = nullptr;
   // Lua scripts (owned by the server; null in tests that run without one).
   ScriptEngine* scripts = nullptr;
+  // The PostgreSQL backend when persistence.backend is postgres (owned by the server), else null.
+  PostgresBackend* postgres = nullptr;
+  // Adds a second observer of every keyspace change, after WATCH's (persistence).
+  void AddObserver(engine::KeyspaceObserver* observer);
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).
   bool in_exec = false;
   size_t blocked_clients = 0;

@@ -16,6 +16,7 @@
 #include "src/commands/handlers.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
+#include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/snapshotter.h"
 #include "src/version.h"
@@ -45,6 +46,7 @@ bool FlushModeOrReply(CommandContext& ctx, Args argv, bool* async) {
 
 void FlushDatabase(CommandContext& ctx, engine::Database& db, bool async) {
   ctx.server.watches.TouchExistingKeys(db, nullptr);
+  if (ctx.server.postgres != nullptr) ctx.server.postgres->OnPrefixDeleted(db.index(), "");
   ctx.keyspace().AddDirty(db.size());
   auto contents = db.Detach();
   if (async && ctx.server.hooks != nullptr && contents->size() > 64) {
@@ -90,6 +92,10 @@ void CmdSwapDb(CommandContext& ctx, Args argv) {
   if (a != b) {
     ctx.server.watches.TouchExistingKeys(ctx.keyspace().db(a), &ctx.keyspace().db(b));
     ctx.keyspace().Swap(a, b);
+    if (ctx.server.postgres != nullptr) {
+      ctx.server.postgres->OnNamespaceReplaced(a);
+      ctx.server.postgres->OnNamespaceReplaced(b);
+    }
     ctx.keyspace().AddDirty();
   }
   ctx.reply.Ok();
@@ -730,6 +736,20 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "snapshot_last_error", p.last_error);
     Line(s, "aof_enabled", "0");
     Line(s, "aof_rewrite_in_progress", "0");
+    Line(s, "persistence_backend", st.config.persistence_backend);
+    if (const PostgresBackend* pg = st.postgres) {
+      const PostgresStatus& ps = pg->status();
+      Line(s, "pg_connected", ps.connected ? "1" : "0");
+      Line(s, "pg_durability", st.config.postgres_durability);
+      Line(s, "pg_queue_keys", std::to_string(pg->queued()));
+      Line(s, "pg_batches_committed", std::to_string(ps.batches_committed));
+      Line(s, "pg_keys_committed", std::to_string(ps.keys_committed));
+      Line(s, "pg_last_commit_time", std::to_string(ps.last_commit_ms / 1000));
+      Line(s, "pg_last_commit_latency_us", std::to_string(ps.last_commit_latency_us));
+      Line(s, "pg_errors", std::to_string(ps.errors));
+      Line(s, "pg_last_error", ps.last_error);
+      Line(s, "pg_keys_loaded", std::to_string(ps.keys_loaded));
+    }
   } else if (section == "stats") {
     const Stats& t = st.stats;
     const engine::KeyspaceStats& k = ctx.keyspace().stats();

@@ -18,6 +18,7 @@ server is started again for the next test.
 
 import inspect
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -45,6 +46,22 @@ def _server_from_argv():
 
 
 SERVER_ARG = _server_from_argv() if __name__ == "__main__" else None
+
+# DKV_TEST_BACKEND=postgres runs a suite on the PostgreSQL backend (ctest does, for the suites
+# labelled pg), against the cluster of DKV_PG_DSN, in table DKV_PG_TABLE, with sync durability.
+# DKV_SERVER_ARGS adds options to every server a suite starts.
+if os.environ.get("DKV_TEST_BACKEND") == "postgres" and not os.environ.get("DKV_PG_DSN"):
+    print("skipped: DKV_TEST_BACKEND=postgres needs DKV_PG_DSN (scripts/test sets it)")
+    sys.exit(77)
+
+
+def backend_args():
+    args = shlex.split(os.environ.get("DKV_SERVER_ARGS", ""))
+    if os.environ.get("DKV_TEST_BACKEND") == "postgres":
+        args += ["--persistence.backend", "postgres", "--postgres.dsn", os.environ["DKV_PG_DSN"],
+                 "--postgres.table", os.environ.get("DKV_PG_TABLE", "dkv_test"),
+                 "--postgres.durability", "sync"]
+    return args
 
 
 def server_binary():
@@ -83,6 +100,8 @@ class ServerProcess:
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
         if os.path.basename(self.binary) == "redis-server":
             args += ["--save", "", "--appendonly", "no"]   # no dump.rdb from the reference run
+        else:
+            args += backend_args()
         return args
 
     def start(self):
