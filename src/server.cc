@@ -195,7 +195,14 @@ class Server::Impl : public ServerHooks {
       // Every queued write reaches PostgreSQL before the exit (async durability too).
       Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
           postgres_->queued());
-      if (!postgres_->FlushBlocking(30000)) {
+      postgres_->set_on_commit(nullptr);  // no command runs any more
+      bool flushed = postgres_->FlushBlocking(30000);
+      // Replies held for a commit go out only if it happened (sync: never acknowledge a write
+      // that is not committed).
+      for (Connection* conn : held_) {
+        if (conn->held_for_batch <= postgres_->committed()) conn->held_for_batch = 0;
+      }
+      if (!flushed) {
         Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed before exiting",
             postgres_->queued());
       }
