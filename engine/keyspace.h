@@ -1,5 +1,5 @@
 // Keyspace: all namespaces of the server, the current time as commands see it, and the observer
-// that hears of every change (WATCH now, persistence later).
+// that hears of every change (WATCH; the PostgreSQL backend, through an observer list).
 //
 // Time is read from the injected Clock once per command (RefreshTime), so one command, or one
 // EXEC, sees one instant, as in Redis. Loop thread only.
