@@ -199,8 +199,16 @@ std::string PostgresBackend::CreateSchema() {
       "INSERT INTO " + version_table + " SELECT " + std::to_string(kSchemaVersion) +
           " WHERE NOT EXISTS (SELECT 1 FROM " + version_table + ")",
   };
+  // A role without CREATE rights may use tables made for it: create only what is missing.
+  PGresult* exists =
+      PQexec(conn_, ("SELECT to_regclass('" + t + "') IS NOT NULL AND to_regclass('" +
+                     version_table + "') IS NOT NULL")
+                        .c_str());
+  bool present = PQresultStatus(exists) == PGRES_TUPLES_OK && PQntuples(exists) == 1 &&
+                 std::string(PQgetvalue(exists, 0, 0)) == "t";
+  PQclear(exists);
   for (const std::string& sql : statements) {
-    if (!Exec(sql, &err)) return "creating the schema: " + err;
+    if (!present && !Exec(sql, &err)) return "creating the schema: " + err;
   }
   PGresult* r = PQexec(conn_, ("SELECT max(version) FROM " + version_table).c_str());
   int version = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1

@@ -171,6 +171,39 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(self.r.mget("before", "during", "o:0", "o:47", "after", "refused"),
                          [b"1", b"1", b"0", b"47", b"1", None])
 
+    def test_failed_batches_are_retried_and_sync_writers_wait_for_them(self):
+        # A role that may not write the table makes every batch fail (the transaction rolls
+        # back); granting the rights back lets the retried batch commit.
+        psql("DROP TABLE IF EXISTS t_retry; DROP TABLE IF EXISTS t_retry_schema; "
+             "DROP ROLE IF EXISTS dkv_retry; CREATE ROLE dkv_retry LOGIN; "
+             "CREATE TABLE t_retry_schema (version integer NOT NULL); "
+             "INSERT INTO t_retry_schema VALUES (1); "
+             "CREATE TABLE t_retry (ns text COLLATE \"C\" NOT NULL, key bytea NOT NULL, "
+             "value bytea NOT NULL, value_type smallint NOT NULL, meta jsonb NOT NULL DEFAULT "
+             "'{}', version bigint NOT NULL, expires_at timestamptz, created_at timestamptz NOT "
+             "NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (ns, key)); "
+             "GRANT ALL ON t_retry, t_retry_schema TO dkv_retry")
+        dsn = DSN.replace("user=postgres", "user=dkv_retry")
+        self.server = PgServer(server_binary(), "t_retry",
+                               ["--postgres.durability", "sync", "--postgres.dsn", dsn])
+        self.server.start()
+        r = self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        r.set("ok.before", "1")
+        psql("REVOKE INSERT, UPDATE, DELETE ON t_retry FROM dkv_retry")
+        writer = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=0.5)
+        with self.assertRaises(redis.TimeoutError):
+            writer.set("held", "1")   # sync: no reply while the batch cannot commit
+        writer.close()
+        self.assertTrue(wait_for(lambda: self.info()["pg_errors"] >= 1))
+        self.assertIn("permission denied", self.info()["pg_last_error"])
+        self.assertEqual(r.get("held"), b"1")   # in memory, not acknowledged
+        self.assertEqual(psql("SELECT count(*) FROM t_retry"), "1")
+        psql("GRANT INSERT, UPDATE, DELETE ON t_retry TO dkv_retry")
+        self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0, timeout=60))
+        self.assertEqual(r.set("after", "1"), True)   # acknowledged once committed
+        self.assertEqual(psql("SELECT string_agg(convert_from(key, 'UTF8'), ',' ORDER BY key) "
+                              "FROM t_retry"), "after,held,ok.before")
+
     def test_deletes_subtrees_flushes_and_expiry_reach_postgres(self):
         psql("DROP TABLE IF EXISTS t_deletes")
         r = self.start("t_deletes", "--postgres.durability", "sync")
