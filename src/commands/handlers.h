@@ -100,6 +100,9 @@ DKV_HANDLER(CmdCommandGetKeys);
 DKV_HANDLER(CmdCommandHelp);
 DKV_HANDLER(CmdTime);
 DKV_HANDLER(CmdShutdown);
+// DUMP / RESTORE
+DKV_HANDLER(CmdDump);
+DKV_HANDLER(CmdRestore);
 // scripting
 DKV_HANDLER(CmdEval);
 DKV_HANDLER(CmdEvalSha);
