@@ -1,0 +1,179 @@
+#!/usr/bin/python3
+"""dkv-migrate against Debian's redis-server and a real dkv-server: a mixed live keyspace (strings
+with binary, unicode and integer values, TTLs, hashes, lists, sets, sorted sets, a stream) copied
+with --separator ':' and --verify, every key checked from Python; the collision report; an
+interrupted migration resumed from its state file; a JSON document in and out.
+
+dkv-migrate is taken from the directory of DKV_SERVER (or the build tree), as dkv-check-snapshot is.
+"""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+from test_webcache import ServerProcess, server_binary  # noqa: E402
+
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+
+def migrate_tool():
+    return os.path.join(os.path.dirname(os.path.realpath(server_binary())), "dkv-migrate")
+
+
+class Migrate(unittest.TestCase):
+    def setUp(self):
+        self.source = ServerProcess(REDIS_SERVER)
+        self.source.start()
+        self.dest = ServerProcess(server_binary())
+        self.dest.start()
+        self.src = redis.Redis(port=self.source.port, socket_timeout=30)
+        self.dst = redis.Redis(port=self.dest.port, socket_timeout=30)
+        self.tmp = tempfile.mkdtemp(prefix="dkv-migrate-test-")
+
+    def tearDown(self):
+        self.src.close()
+        self.dst.close()
+        self.source.cleanup()
+        self.dest.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_tool(self, *args, timeout=300):
+        return subprocess.run([migrate_tool(), *args], capture_output=True, text=True,
+                              timeout=timeout)
+
+    def urls(self):
+        return ["--from", f"redis://127.0.0.1:{self.source.port}",
+                "--to", f"dkv://127.0.0.1:{self.dest.port}"]
+
+    def fill(self, n=4000):
+        p = self.src.pipeline(transaction=False)
+        for i in range(n):
+            p.set(f"user:{i}:name", f"name-{i}")
+            if i % 5 == 0:
+                p.set(f"session:{i}", f"s{i}", ex=3600)
+            if i % 10 == 0:
+                p.set(f"bin:{i}", bytes([i % 256, 0, 255, 10, 13]))
+                p.set(f"count:{i}", i * 1000)
+                p.set(f"ключ:{i}", "значение ✓")
+            if i % 8 == 0:
+                p.hset(f"profile:{i}", mapping={"email": f"u{i}@x", "age": i % 90,
+                                                 "city": "Köln"})
+                if i % 16 == 0:
+                    p.expire(f"profile:{i}", 7200)
+            if i % 20 == 0:
+                p.rpush(f"queue:{i}", "c", "a", "b", "a")
+                p.sadd(f"tags:{i}", "x", "y", "z")
+                p.zadd(f"rank:{i}", {"alice": 3, "bob": 1.5, "carol": -2})
+        p.execute()
+        self.src.xadd("events", {"k": "v"})
+
+    def test_mixed_keyspace_is_copied_and_verified(self):
+        self.fill()
+        out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
+        self.assertIn("skipped 1: type stream is not migrated", out.stdout)
+        self.assertIn("verify: 0 differences", out.stdout)
+        src, dst = self.src, self.dst
+        checked = 0
+        for key in src.scan_iter(count=1000):
+            kind = src.type(key).decode()
+            target = key.replace(b":", b".")
+            ttl = src.pttl(key)
+            if kind == "string":
+                self.assertEqual(dst.get(target), src.get(key), key)
+                dttl = dst.pttl(target)
+                if ttl > 0:
+                    self.assertLessEqual(abs(dttl - ttl), 1000, key)
+                else:
+                    self.assertEqual(dttl, -1, key)
+            elif kind == "hash":
+                for field, value in src.hgetall(key).items():
+                    self.assertEqual(dst.get(target + b"." + field), value, (key, field))
+                    if ttl > 0:
+                        self.assertLessEqual(abs(dst.pttl(target + b"." + field) - ttl), 1000)
+            elif kind == "list":
+                self.assertEqual(json.loads(dst.get(target)),
+                                 [v.decode() for v in src.lrange(key, 0, -1)])
+                self.assertEqual(dst.execute_command("KV.META", target)[1], b"json")
+            elif kind == "set":
+                self.assertEqual(json.loads(dst.get(target)),
+                                 sorted(v.decode() for v in src.smembers(key)))
+            elif kind == "zset":
+                self.assertEqual(json.loads(dst.get(target)),
+                                 [[m.decode(), s] for m, s in
+                                  src.zrange(key, 0, -1, withscores=True)])
+            elif kind == "stream":
+                self.assertIsNone(dst.get(target))
+            checked += 1
+        self.assertGreater(checked, 5000)
+        # The copied keys form a tree dkv can count.
+        self.assertEqual(dst.execute_command("KV.COUNT", "user.*.name"), 4000)
+
+    def test_collisions_are_reported_and_never_overwritten(self):
+        self.src.set("a:b", "from colon")
+        self.src.set("a.b", "from dot")
+        out = self.run_tool(*self.urls(), "--separator", ":")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)
+        self.assertIn("collides with", out.stdout)
+        self.assertIn(self.dst.get("a.b"), (b"from colon", b"from dot"))
+        self.assertEqual(self.dst.dbsize(), 1)
+
+    def test_dry_run_writes_nothing(self):
+        self.fill(200)
+        out = self.run_tool(*self.urls(), "--dry-run")
+        self.assertIn("dry run:", out.stdout)
+        self.assertEqual(self.dst.dbsize(), 0)
+
+    def test_an_interrupted_migration_resumes(self):
+        p = self.src.pipeline(transaction=False)
+        for i in range(30000):
+            p.set(f"k:{i}", i)
+        p.execute()
+        state = os.path.join(self.tmp, "state")
+        proc = subprocess.Popen([migrate_tool(), *self.urls(), "--count", "10", "--state", state],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while self.dst.dbsize() < 2000 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        partial = self.dst.dbsize()
+        self.assertLess(partial, 30000)
+        self.assertTrue(os.path.exists(state))
+        out = self.run_tool(*self.urls(), "--count", "500", "--state", state, "--resume",
+                            "--verify")
+        self.assertIn("resuming at SCAN cursor", out.stderr)
+        self.assertEqual(self.dst.dbsize(), 30000, out.stdout + out.stderr)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+
+    def test_json_in_and_out(self):
+        doc = {"database": {"host": "db1", "port": 5432, "replicas": ["a", "b"]},
+               "debug": False, "name": "ünïcode", "ratio": 0.5, "nothing": None}
+        path = os.path.join(self.tmp, "config.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        out = self.run_tool("--from-json", path, "--prefix", "app.config",
+                            "--to", f"dkv://127.0.0.1:{self.dest.port}")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(self.dst.get("app.config.database.host"), b"db1")
+        back = os.path.join(self.tmp, "back.json")
+        out = self.run_tool("--to-json", back, "--prefix", "app.config",
+                            "--from", f"dkv://127.0.0.1:{self.dest.port}")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        with open(back) as f:
+            self.assertEqual(json.load(f), doc)
+
+
+if __name__ == "__main__":
+    if server_binary() is None:
+        sys.exit("no dkv-server binary: set DKV_SERVER or build first")
+    unittest.main()
