@@ -30,6 +30,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "src/rdb_file.h"
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -162,7 +164,8 @@ bool ValidUtf8(std::string_view s) {
 }
 
 struct Options {
-  std::string from, to, match = "*", separator, state_file, from_json, to_json, prefix;
+  std::string from, to, match = "*", separator, state_file, from_json, to_json, prefix, from_rdb;
+  int rdb_db = 0;
   int64_t count = 1000;
   bool dry_run = false, verify = false, resume = false;
 };
@@ -181,7 +184,8 @@ struct Summary {
 // One source key, read: its type, TTL and content.
 struct Item {
   std::string key, type;
-  int64_t pttl = -1;
+  int64_t pttl = -1;                                       // live source: the remaining TTL
+  int64_t expire_at_ms = 0;                                // RDB file: the absolute expiry
   std::string value;                                       // string
   std::vector<std::pair<std::string, std::string>> pairs;  // hash fields, zset (member, score)
   std::vector<std::string> members;                        // list, set
@@ -342,6 +346,8 @@ int Usage() {
                "dkv://host:port[/namespace]\n"
                "                   [--match PATTERN] [--count N] [--separator C] [--dry-run] "
                "[--verify] [--state FILE [--resume]]\n"
+               "       dkv-migrate --from-rdb FILE [--db N] --to dkv://host:port[/ns] "
+               "[--separator C] [--dry-run]\n"
                "       dkv-migrate --from-json FILE --prefix PATH --to dkv://host:port[/ns]\n"
                "       dkv-migrate --to-json FILE --prefix PATH --from dkv://host:port[/ns]\n");
   return 2;
@@ -408,6 +414,148 @@ int JsonOut(const Options& o) {
   return 0;
 }
 
+// Writes a batch of source keys to dkv, pipelined: the plan of each key (its dkv keys), the
+// collision check, the summary. `origin` maps every dkv key written to its source key. Returns
+// false when the connection to dkv broke.
+bool CopyItems(Conn& dst, const std::vector<Item>& items, const Options& o, Summary* s,
+               std::map<std::string, std::string>* origin) {
+  std::vector<std::string> pending;  // destination keys of the pipelined writes
+  for (const Item& it : items) {
+    s->scanned++;
+    auto writes = Plan(it, o.separator, s);
+    if (!writes) continue;
+    bool collide = false;
+    for (const Write& w : *writes) {
+      auto [pos, fresh] = origin->emplace(w.key, it.key);
+      if (!fresh && pos->second != it.key) {
+        s->collisions++;
+        s->Skip("collides with " + pos->second + " as " + w.key, it.key);
+        collide = true;
+        break;
+      }
+    }
+    if (collide) continue;
+    s->copied++;
+    s->copied_by_type[it.type]++;
+    for (const Write& w : *writes) {
+      s->written_keys++;
+      s->bytes += w.key.size() + w.value.size();
+      if (o.dry_run) continue;
+      std::vector<std::string> argv;
+      if (w.json) {
+        argv = {"KV.SET", w.key, w.value, "TYPE", "json"};
+      } else {
+        argv = {"SET", w.key, w.value};
+      }
+      if (it.expire_at_ms > 0) {
+        argv.push_back("PXAT");
+        argv.push_back(std::to_string(it.expire_at_ms));
+      } else if (it.pttl > 0) {
+        argv.push_back("PX");
+        argv.push_back(std::to_string(it.pttl));
+      }
+      dst.Append(argv);
+      pending.push_back(w.key);
+    }
+  }
+  for (const std::string& key : pending) {
+    Reply r(dst.Next());
+    if (!r.r) {
+      std::fprintf(stderr, "\ndkv-migrate: writing to dkv failed: %s\n", dst.error());
+      return false;
+    }
+    if (r.r->type == REDIS_REPLY_ERROR) s->Skip("dkv refused the write (" + r.str() + ")", key);
+  }
+  return true;
+}
+
+void PrintSummary(const Summary& s, const Options& o, double seconds) {
+  std::printf("%s%llu keys scanned, %llu copied", o.dry_run ? "dry run: " : "",
+              static_cast<unsigned long long>(s.scanned),
+              static_cast<unsigned long long>(s.copied));
+  std::string types;
+  for (const auto& [t, n] : s.copied_by_type) {
+    types += (types.empty() ? "" : ", ") + t + " " + std::to_string(n);
+  }
+  std::printf(" (%s) as %llu dkv keys, %llu bytes, in %.1f s\n", types.c_str(),
+              static_cast<unsigned long long>(s.written_keys),
+              static_cast<unsigned long long>(s.bytes), seconds);
+  for (const auto& [why, n] : s.skipped) {
+    std::printf("skipped %llu: %s\n", static_cast<unsigned long long>(n), why.c_str());
+  }
+  for (const std::string& e : s.examples) std::printf("  %s\n", e.c_str());
+}
+
+uint64_t SkippedCount(const Summary& s) {
+  uint64_t n = 0;
+  for (const auto& [why, count] : s.skipped) n += count;
+  return n;
+}
+
+// --from-rdb: the keys of one database of a Redis RDB file, with the same mappings.
+int FromRdb(const Options& o) {
+  auto dst_ep = ParseUrl(o.to, "dkv");
+  if (!dst_ep) return Usage();
+  Conn dst;
+  if (std::string err = dst.Open(*dst_ep); !err.empty()) {
+    std::fprintf(stderr, "dkv-migrate: destination: %s\n", err.c_str());
+    return 2;
+  }
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  Summary s;
+  std::map<std::string, std::string> origin;
+  std::vector<Item> batch;
+  Progress progress(0);
+  bool broken = false;
+  auto flush = [&] {
+    if (!broken && !CopyItems(dst, batch, o, &s, &origin)) broken = true;
+    batch.clear();
+    progress.Update(s.scanned);
+  };
+  std::string err = dkv::migrate::ReadRdbFile(o.from_rdb, [&](const dkv::migrate::RdbKey& k) {
+    if (k.db != o.rdb_db) {
+      s.Skip("in database " + std::to_string(k.db) + " of the file (--db chooses)", k.key);
+      return true;
+    }
+    if (k.expire_ms != 0 && k.expire_ms <= now_ms) {
+      s.scanned++;
+      s.Skip("expired in the file", k.key);
+      return true;
+    }
+    Item it;
+    it.key = k.key;
+    it.type = k.type;
+    it.expire_at_ms = k.expire_ms;
+    it.value = k.value;
+    it.members = k.members;
+    it.pairs = k.pairs;
+    if (it.type == "set") std::sort(it.members.begin(), it.members.end());
+    if (it.type == "zset") {
+      // Score order, ties by member (Redis writes large sorted sets from the highest score).
+      std::sort(it.pairs.begin(), it.pairs.end(), [](const auto& a, const auto& b) {
+        double x = std::strtod(a.second.c_str(), nullptr),
+               y = std::strtod(b.second.c_str(), nullptr);
+        return x != y ? x < y : a.first < b.first;
+      });
+    }
+    batch.push_back(std::move(it));
+    if (batch.size() >= 1000) flush();
+    return !broken;
+  });
+  if (!batch.empty()) flush();
+  progress.Done();
+  if (!err.empty()) {
+    std::fprintf(stderr, "dkv-migrate: %s\n", err.c_str());
+    PrintSummary(s, o, progress.seconds());
+    return 2;
+  }
+  if (broken) return 2;
+  PrintSummary(s, o, progress.seconds());
+  return SkippedCount(s) > 0 ? 1 : 0;
+}
+
 int Live(const Options& o) {
   auto src_ep = ParseUrl(o.from, "redis");
   auto dst_ep = ParseUrl(o.to, "dkv");
@@ -435,7 +583,6 @@ int Live(const Options& o) {
       size.r && size.r->type == REDIS_REPLY_INTEGER ? static_cast<uint64_t>(size.r->integer) : 0;
   Progress progress(total);
   Summary s;
-  std::unordered_set<std::string> produced;   // destination keys written by this run
   std::map<std::string, std::string> origin;  // destination key -> source key (collisions)
   uint64_t differences = 0;
   bool first = true;
@@ -458,51 +605,7 @@ int Live(const Options& o) {
       std::fprintf(stderr, "\ndkv-migrate: reading the source failed: %s\n", src.error());
       return 2;
     }
-    std::vector<std::string> pending;  // destination keys of the pipelined writes
-    for (const Item& it : items) {
-      s.scanned++;
-      auto writes = Plan(it, o.separator, &s);
-      if (!writes) continue;
-      bool collide = false;
-      for (const Write& w : *writes) {
-        auto [pos, fresh] = origin.emplace(w.key, it.key);
-        if (!fresh && pos->second != it.key) {
-          s.collisions++;
-          s.Skip("collides with " + pos->second + " as " + w.key, it.key);
-          collide = true;
-          break;
-        }
-      }
-      if (collide) continue;
-      s.copied++;
-      s.copied_by_type[it.type]++;
-      for (const Write& w : *writes) {
-        s.written_keys++;
-        s.bytes += w.key.size() + w.value.size();
-        produced.insert(w.key);
-        if (o.dry_run) continue;
-        std::vector<std::string> argv;
-        if (w.json) {
-          argv = {"KV.SET", w.key, w.value, "TYPE", "json"};
-        } else {
-          argv = {"SET", w.key, w.value};
-        }
-        if (it.pttl > 0) {
-          argv.push_back("PX");
-          argv.push_back(std::to_string(it.pttl));
-        }
-        dst.Append(argv);
-        pending.push_back(w.key);
-      }
-    }
-    for (const std::string& key : pending) {
-      Reply r(dst.Next());
-      if (!r.r) {
-        std::fprintf(stderr, "\ndkv-migrate: writing to dkv failed: %s\n", dst.error());
-        return 2;
-      }
-      if (r.r->type == REDIS_REPLY_ERROR) s.Skip("dkv refused the write (" + r.str() + ")", key);
-    }
+    if (!CopyItems(dst, items, o, &s, &origin)) return 2;
     if (!o.state_file.empty() && !o.dry_run) {
       // Replaced atomically: an interruption leaves the previous cursor, never an empty file.
       std::string tmp = o.state_file + ".tmp";
@@ -515,6 +618,7 @@ int Live(const Options& o) {
     progress.Update(s.scanned);
   }
   progress.Done();
+  double copy_seconds = progress.seconds();
   if (o.verify && !o.dry_run) {
     // Second pass: every source key against its destination keys (value and TTL within 1 s).
     std::string vcursor = "0";
@@ -556,24 +660,11 @@ int Live(const Options& o) {
       }
     }
   }
-  std::printf("%s%llu keys scanned, %llu copied", o.dry_run ? "dry run: " : "",
-              static_cast<unsigned long long>(s.scanned),
-              static_cast<unsigned long long>(s.copied));
-  std::string types;
-  for (const auto& [t, n] : s.copied_by_type) {
-    types += (types.empty() ? "" : ", ") + t + " " + std::to_string(n);
-  }
-  std::printf(" (%s) as %llu dkv keys, %llu bytes, in %.1f s\n", types.c_str(),
-              static_cast<unsigned long long>(s.written_keys),
-              static_cast<unsigned long long>(s.bytes), progress.seconds());
-  uint64_t skipped = 0;
-  for (const auto& [why, n] : s.skipped) {
-    std::printf("skipped %llu: %s\n", static_cast<unsigned long long>(n), why.c_str());
-    skipped += n;
-  }
-  for (const std::string& e : s.examples) std::printf("  %s\n", e.c_str());
+  PrintSummary(s, o, copy_seconds);
+  uint64_t skipped = SkippedCount(s);
   if (o.verify && !o.dry_run) {
-    std::printf("verify: %llu differences\n", static_cast<unsigned long long>(differences));
+    std::printf("verify: %llu differences (%.1f s)\n", static_cast<unsigned long long>(differences),
+                progress.seconds() - copy_seconds);
   }
   return skipped > 0 || differences > 0 ? 1 : 0;
 }
@@ -603,6 +694,10 @@ int main(int argc, char** argv) {
       o.separator = value();
     } else if (a == "--state") {
       o.state_file = value();
+    } else if (a == "--from-rdb") {
+      o.from_rdb = value();
+    } else if (a == "--db") {
+      o.rdb_db = std::atoi(value().c_str());
     } else if (a == "--from-json") {
       o.from_json = value();
     } else if (a == "--to-json") {
@@ -620,6 +715,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!o.from_json.empty()) return o.to.empty() ? Usage() : JsonIn(o);
+  if (!o.from_rdb.empty()) return o.to.empty() ? Usage() : FromRdb(o);
   if (!o.to_json.empty()) return o.from.empty() ? Usage() : JsonOut(o);
   if (o.from.empty() || o.to.empty() || o.count <= 0) return Usage();
   return Live(o);

@@ -5,9 +5,11 @@
 // endian) and a CRC-64 of everything before it (8 bytes, little endian; Jones polynomial,
 // reflected, as Redis). dkv values are strings (RDB type 0), written as Redis writes them: an
 // integer that fits 32 bits in its integer encoding, anything else as a length-prefixed string.
-// RESTORE also reads LZF-compressed strings, which Redis writes for values over 20 bytes.
+// RESTORE also reads LZF-compressed strings, which Redis writes for values over 20 bytes, and
+// Redis lists, sets and sorted sets, stored as JSON arrays as dkv-migrate maps them.
 // Payloads carry RDB version 10, which Redis 7.0 and later accept; RESTORE accepts versions up to
 // 11 (Redis 7.2).
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -15,6 +17,7 @@
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/errors.h"
+#include "src/rdb_file.h"
 
 namespace dkv::server {
 namespace {
@@ -135,7 +138,8 @@ class RdbReader {
         uint64_t clen = Length(&e1);
         uint64_t ulen = Length(&e2);
         std::string compressed;
-        if (e1 || e2 || !Take(clen, &compressed) || ulen > 512ULL * 1024 * 1024) return Fail();
+        // LZF expands at most about 132 times: a larger claim is damage.
+        if (e1 || e2 || !Take(clen, &compressed) || ulen > clen * 140 + 64) return Fail();
         return LzfDecompress(compressed, ulen, out) || Fail();
       }
       default:
@@ -155,7 +159,7 @@ class RdbReader {
   // offset ((ctrl & 31) << 8 | next byte) + 1 back from the output's end.
   static bool LzfDecompress(std::string_view in, uint64_t size, std::string* out) {
     out->clear();
-    out->reserve(size);
+    out->reserve(std::min<uint64_t>(size, in.size() * 4 + 64));
     size_t ip = 0;
     while (ip < in.size()) {
       unsigned ctrl = static_cast<unsigned char>(in[ip++]);
@@ -257,15 +261,32 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   if (version > kMaxRdbVersion || crc != Crc64(payload.substr(0, payload.size() - 8))) {
     return ctx.reply.Error(kBadPayload);
   }
-  RdbReader in(payload.substr(0, payload.size() - 10));
+  std::string_view body = payload.substr(0, payload.size() - 10);
+  RdbReader in(body);
   uint8_t type = in.Byte();
-  if (in.ok() && type != kRdbTypeString) {
-    return ctx.reply.Error(
-        "ERR RESTORE: the payload holds a Redis type other than string (RDB type " +
-        std::to_string(type) + "); dkv restores strings (dkv-migrate maps the other types)");
-  }
   std::string value;
-  if (!in.String(&value) || !in.at_end()) return ctx.reply.Error("ERR Bad data format");
+  engine::ValueType value_type = engine::ValueType::kString;
+  if (in.ok() && type != kRdbTypeString) {
+    // Lists, sets and sorted sets become JSON arrays, as dkv-migrate maps them.
+    migrate::RdbKey decoded;
+    if (!migrate::DecodeRdbValue(body, &decoded).empty()) {
+      return ctx.reply.Error("ERR Bad data format");
+    }
+    if (decoded.type == "hash") {
+      return ctx.reply.Error(
+          "ERR RESTORE: a Redis hash maps to a subtree of keys in dkv, not to one key; "
+          "dkv-migrate copies hashes");
+    }
+    if (decoded.type != "list" && decoded.type != "set" && decoded.type != "zset") {
+      return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
+    }
+    if (!migrate::CollectionToJson(decoded, &value)) {
+      return ctx.reply.Error("ERR RESTORE: a member is not UTF-8 and cannot be stored as JSON");
+    }
+    value_type = engine::ValueType::kJson;
+  } else if (!in.String(&value) || !in.at_end()) {
+    return ctx.reply.Error("ERR Bad data format");
+  }
   int64_t when = 0;
   if (ttl > 0) {
     when = absttl ? ttl : ctx.keyspace().now_ms() + ttl;
@@ -275,7 +296,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
       return ctx.reply.Ok();
     }
   }
-  StoreValue(ctx, argv[1], value, when, false, engine::ValueType::kString);
+  StoreValue(ctx, argv[1], value, when, false, value_type);
   ctx.reply.Ok();
 }
 

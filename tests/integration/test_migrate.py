@@ -76,12 +76,21 @@ class Migrate(unittest.TestCase):
         p.execute()
         self.src.xadd("events", {"k": "v"})
 
-    def test_mixed_keyspace_is_copied_and_verified(self):
-        self.fill()
-        out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
-        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
-        self.assertIn("skipped 1: type stream is not migrated", out.stdout)
-        self.assertIn("verify: 0 differences", out.stdout)
+    def fill_large_collections(self):
+        # Past the listpack/intset limits: hashtable, quicklist and skiplist encodings.
+        p = self.src.pipeline(transaction=False)
+        p.hset("big:hash", mapping={f"f{i}": f"v{i}" * 3 for i in range(300)})
+        p.rpush("big:list", *[f"e{i}" for i in range(3000)])
+        p.sadd("big:intset", *range(100))
+        p.sadd("big:hashset", *range(1000))
+        p.sadd("big:strset", *[f"m{i}" for i in range(300)])
+        p.zadd("big:zset", {f"z{i}": i / 3 for i in range(400)})
+        p.set("big:string", "x" * 5000)   # LZF-compressed in the RDB file
+        p.rpush("big:plain", "y" * 20000)  # a plain quicklist node
+        p.execute()
+
+    def check_copy(self):
+        """Every source key against its dkv keys, by the documented mappings."""
         src, dst = self.src, self.dst
         checked = 0
         for key in src.scan_iter(count=1000):
@@ -102,21 +111,120 @@ class Migrate(unittest.TestCase):
                         self.assertLessEqual(abs(dst.pttl(target + b"." + field) - ttl), 1000)
             elif kind == "list":
                 self.assertEqual(json.loads(dst.get(target)),
-                                 [v.decode() for v in src.lrange(key, 0, -1)])
+                                 [v.decode() for v in src.lrange(key, 0, -1)], key)
                 self.assertEqual(dst.execute_command("KV.META", target)[1], b"json")
             elif kind == "set":
                 self.assertEqual(json.loads(dst.get(target)),
-                                 sorted(v.decode() for v in src.smembers(key)))
+                                 sorted(v.decode() for v in src.smembers(key)), key)
             elif kind == "zset":
                 self.assertEqual(json.loads(dst.get(target)),
                                  [[m.decode(), s] for m, s in
-                                  src.zrange(key, 0, -1, withscores=True)])
+                                  src.zrange(key, 0, -1, withscores=True)], key)
             elif kind == "stream":
                 self.assertIsNone(dst.get(target))
+            if kind in ("list", "set", "zset"):
+                dttl = dst.pttl(target)
+                if ttl > 0:
+                    self.assertLessEqual(abs(dttl - ttl), 1000, key)
+                else:
+                    self.assertEqual(dttl, -1, key)
             checked += 1
-        self.assertGreater(checked, 5000)
+        return checked
+
+    def test_an_rdb_file_is_copied_with_the_same_mappings(self):
+        self.fill()
+        self.fill_large_collections()
+        self.src.set("gone:soon", "x", px=1)
+        time.sleep(0.01)
+        self.src.save()
+        rdb = os.path.join(self.source.dir, "dump.rdb")
+        out = self.run_tool("--from-rdb", rdb, "--to", f"dkv://127.0.0.1:{self.dest.port}",
+                            "--separator", ":")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
+        self.assertIn("type stream is not migrated", out.stdout)
+        self.assertGreater(self.check_copy(), 5000)
+        self.assertEqual(self.dst.execute_command("KV.COUNT", "big.hash.*"), 300)
+        # A damaged file is refused with the offset.
+        with open(rdb, "rb") as f:
+            data = bytearray(f.read())
+        data[len(data) // 2] ^= 0xFF
+        bad = os.path.join(self.tmp, "bad.rdb")
+        with open(bad, "wb") as f:
+            f.write(data)
+        out = self.run_tool("--from-rdb", bad, "--to", f"dkv://127.0.0.1:{self.dest.port}")
+        self.assertEqual(out.returncode, 2, out.stdout + out.stderr)
+        self.assertIn("offset", out.stderr)
+
+    def test_mixed_keyspace_is_copied_and_verified(self):
+        self.fill()
+        self.fill_large_collections()
+        out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
+        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
+        self.assertIn("skipped 1: type stream is not migrated", out.stdout)
+        self.assertIn("verify: 0 differences", out.stdout)
+        self.assertGreater(self.check_copy(), 5000)
         # The copied keys form a tree dkv can count.
-        self.assertEqual(dst.execute_command("KV.COUNT", "user.*.name"), 4000)
+        self.assertEqual(self.dst.execute_command("KV.COUNT", "user.*.name"), 4000)
+
+    def test_100000_mixed_keys_live_and_from_rdb_with_zero_differences(self):
+        p = self.src.pipeline(transaction=False)
+        for i in range(80000):
+            key = f"ключ:{i}" if i % 13 == 0 else f"s:{i}"
+            value = i if i % 7 == 0 else bytes([i % 256, 0, 255]) if i % 11 == 0 else f"v{i}"
+            if i % 5 == 0:
+                p.set(key, value, px=3600000 + i)
+            else:
+                p.set(key, value)
+        for i in range(10000):
+            p.hset(f"h:{i}", mapping={"a": i, "b": f"x{i}", "c": "ü"})
+        for i in range(4000):
+            p.rpush(f"l:{i}", i, i + 1, "z")
+            if i % 4 == 0:
+                p.expire(f"l:{i}", 7200)
+        for i in range(3000):
+            p.sadd(f"t:{i}", "a", "b", i)
+        for i in range(3000):
+            p.zadd(f"z:{i}", {"m": i, "n": -i})
+        p.execute()
+        self.assertEqual(self.src.dbsize(), 100000)
+        out = self.run_tool(*self.urls(), "--separator", ":", "--verify", timeout=600)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("100000 keys scanned, 100000 copied", out.stdout)
+        self.assertIn("verify: 0 differences", out.stdout)
+        print("\n  live: " + out.stdout.splitlines()[0], file=sys.stderr)
+        self.src.save()
+        rdb = os.path.join(self.source.dir, "dump.rdb")
+        self.dst.flushall()
+        out = self.run_tool("--from-rdb", rdb, "--to", f"dkv://127.0.0.1:{self.dest.port}",
+                            "--separator", ":", timeout=600)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("100000 keys scanned, 100000 copied", out.stdout)
+        print("  rdb:  " + out.stdout.splitlines()[0], file=sys.stderr)
+        self.assertEqual(self.dst.dbsize(), 80000 + 10000 * 3 + 4000 + 3000 + 3000)
+        self.assertEqual(self.check_copy(), 100000)
+
+    def test_restore_of_redis_payloads(self):
+        src, dst = self.src, self.dst
+        src.set("s", "x" * 100)   # LZF
+        src.rpush("l", *[f"e{i}" for i in range(200)])
+        src.sadd("t", "b", "a", "c")
+        src.zadd("z", {f"m{i}": i / 2 for i in range(300)})   # skiplist: written highest first
+        src.hset("h", "f", "v")
+        src.xadd("x", {"k": "v"})
+        for key in ("s", "l", "t", "z"):
+            self.assertTrue(dst.restore(key, 0, src.dump(key)), key)
+        self.assertEqual(dst.get("s"), b"x" * 100)
+        self.assertEqual(json.loads(dst.get("l")), [f"e{i}" for i in range(200)])
+        self.assertEqual(json.loads(dst.get("t")), ["a", "b", "c"])
+        self.assertEqual(json.loads(dst.get("z")), [[f"m{i}", i / 2] for i in range(300)])
+        self.assertEqual(dst.execute_command("KV.META", "z")[1], b"json")
+        with self.assertRaisesRegex(redis.ResponseError, "subtree"):
+            dst.restore("h", 0, src.dump("h"))
+        with self.assertRaisesRegex(redis.ResponseError, "stream"):
+            dst.restore("x", 0, src.dump("x"))
+        # And back: dkv's DUMP of a string restores into Redis.
+        src.restore("from:dkv", 0, dst.dump("s"))
+        self.assertEqual(src.get("from:dkv"), b"x" * 100)
 
     def test_collisions_are_reported_and_never_overwritten(self):
         self.src.set("a:b", "from colon")
