@@ -172,9 +172,14 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kNoAuth);
   }
-  if (state_->scripts != nullptr && state_->scripts->busy() && !(spec->flags & kAllowBusy)) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject(errors::kBusy);
+  if (state_->scripts != nullptr && state_->scripts->busy()) {
+    if (!(spec->flags & kAllowBusy)) {
+      state_->stats.commands[std::string(spec->name)].rejected_calls++;
+      return reject(errors::kBusy);
+    }
+    // SCRIPT KILL, SHUTDOWN, AUTH, HELLO while a script runs: neither the clock nor eviction
+    // may change the data under the script.
+    return Call(*spec, session, argv, reply);
   }
   if (session.in_multi && !(spec->flags & kNoMulti)) {
     std::vector<std::string> copy(argv.begin(), argv.end());

@@ -52,14 +52,30 @@ std::string PrefixEnd(std::string_view prefix) {
   return end;
 }
 
+// jsonb holds no NUL character: one in a user field or content type becomes U+FFFD (documented
+// with the other jsonb replacements), so that no row can fail every batch it is in.
+std::string NoNul(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 // The row's meta column: content type, user fields (in order), raw encoding, access time, LFU.
 std::string MetaJson(engine::Keyspace& ks, const engine::Database& db, const engine::Entry& e) {
   nlohmann::ordered_json meta = nlohmann::ordered_json::object();
-  if (e.content_type() != 0) meta["content_type"] = ks.content_types().Name(e.content_type());
+  if (e.content_type() != 0) {
+    meta["content_type"] = NoNul(ks.content_types().Name(e.content_type()));
+  }
   if (e.has_fields()) {
     if (const engine::UserFields* fields = db.Fields(&e)) {
       nlohmann::ordered_json f = nlohmann::ordered_json::object();
-      for (const auto& [name, value] : *fields) f[name] = value;
+      for (const auto& [name, value] : *fields) f[NoNul(name)] = NoNul(value);
       meta["fields"] = f;
     }
   }
@@ -147,7 +163,9 @@ void PostgresBackend::SendArrays(const char* statement, ArrayParam** params, int
     lengths.push_back(static_cast<int>(data.back().size()));
     formats.push_back(1);
   }
-  PQsendQueryPrepared(conn_, statement, n, values.data(), lengths.data(), formats.data(), 0);
+  if (!PQsendQueryPrepared(conn_, statement, n, values.data(), lengths.data(), formats.data(), 0)) {
+    send_failed_ = true;
+  }
 }
 
 PostgresBackend::PostgresBackend(ServerState* state, uv_loop_t* loop)
@@ -321,6 +339,7 @@ std::string PostgresBackend::SetUpConnection() {
   pending_results_ = static_cast<int>(std::size(statements)) + 1;
   prepared_ = false;
   in_flight_ = true;  // the prepares are a batch without keys
+  flight_started_us_ = state_->clock->NowUs();
   flight_keys_.clear();
   flight_prefixes_.clear();
   flight_failed_ = false;
@@ -397,8 +416,21 @@ void PostgresBackend::MaybeFlush() {
     StartConnect();
     return;
   }
+  int64_t now = state_->clock->NowMs();
+  // A batch or a connection attempt that takes this long is given up (a blackholed network, a
+  // row lock held elsewhere): the connection is dropped and everything is retried.
+  constexpr int64_t kBatchDeadlineMs = 60000, kConnectDeadlineMs = 30000;
+  if (state_conn_ == State::kReady && in_flight_ &&
+      now - flight_started_us_ / 1000 > kBatchDeadlineMs) {
+    return Disconnect("no answer from PostgreSQL for 60 seconds");
+  }
+  if (state_conn_ == State::kConnecting && now - connect_started_ms_ > kConnectDeadlineMs) {
+    state_conn_ = State::kReady;  // so that Disconnect cleans up
+    return Disconnect("connecting took more than 30 seconds");
+  }
   if (state_conn_ != State::kReady || !prepared_ || in_flight_) return;
   if (dirty_count_ == 0 && prefix_ops_.empty()) return;
+  if (now < retry_at_ms_) return;  // after a failed batch
   const Config& c = state_->config;
   if (!sync() && static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
       state_->clock->NowMs() - first_dirty_ms_ < c.postgres_flush_interval) {
@@ -410,7 +442,11 @@ void PostgresBackend::MaybeFlush() {
 void PostgresBackend::StartBatch() {
   engine::Keyspace& ks = state_->keyspace;
   ks.RefreshTime();
-  size_t limit = sync() ? SIZE_MAX : static_cast<size_t>(state_->config.postgres_batch_size);
+  // Range deletes and the keys written after them commit together: a batch that carries range
+  // deletes takes every dirty key (a crash between the two must not lose rewritten rows).
+  size_t limit = sync() || !prefix_ops_.empty()
+                     ? SIZE_MAX
+                     : static_cast<size_t>(state_->config.postgres_batch_size);
   flight_keys_.clear();
   flight_prefixes_ = std::move(prefix_ops_);
   prefix_ops_.clear();
@@ -433,7 +469,7 @@ void PostgresBackend::StartBatch() {
                        : end.empty()     ? "dkv_delete_from"
                                          : "dkv_delete_range";
     int n = op.prefix.empty() ? 1 : end.empty() ? 2 : 3;
-    PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 0);
+    if (!PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 0)) send_failed_ = true;
     ++statements;
   }
   // Key writes go as arrays: one multi-row upsert and one multi-row delete per chunk, in
@@ -479,7 +515,7 @@ void PostgresBackend::StartBatch() {
   }
   send_upserts();
   send_deletes();
-  PQpipelineSync(conn_);
+  if (!PQpipelineSync(conn_)) send_failed_ = true;
   pending_results_ = statements + 1;
   in_flight_ = true;
   flight_failed_ = false;
@@ -487,12 +523,18 @@ void PostgresBackend::StartBatch() {
   flight_id_ = next_batch_id_++;
   flight_started_us_ = state_->clock->NowUs();
   if (dirty_count_ > 0 || !prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+  if (send_failed_ || PQstatus(conn_) == CONNECTION_BAD) {
+    // A statement that never left cannot be committed: the connection is reset and the whole
+    // batch goes back in the queue.
+    send_failed_ = false;
+    return Disconnect("sending a batch failed: " + Trim(PQerrorMessage(conn_)));
+  }
   FlushOutput();
 }
 
 void PostgresBackend::FlushOutput() {
   int rc = PQflush(conn_);
-  if (rc < 0) return Disconnect(Trim(PQerrorMessage(conn_)));
+  if (rc < 0 || PQstatus(conn_) == CONNECTION_BAD) return Disconnect(Trim(PQerrorMessage(conn_)));
   WatchSocket(rc == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
 }
 
@@ -534,10 +576,13 @@ void PostgresBackend::FinishBatch(bool ok, const std::string& error) {
     status_.last_error = error;
     Log(LogLevel::kWarning, "PostgreSQL batch failed, retrying: %s", error.c_str());
     Requeue();
-    MaybeFlush();
+    // Back off before the retry (100 ms doubling to 10 s): a failing batch must not spin.
+    retry_at_ms_ = state_->clock->NowMs() + retry_backoff_ms_;
+    retry_backoff_ms_ = std::min(kMaxBackoffMs, retry_backoff_ms_ * 2);
     return;
   }
   committed_id_ = flight_id_;
+  retry_backoff_ms_ = 100;
   status_.batches_committed++;
   status_.keys_committed += flight_keys_.size();
   status_.last_commit_ms = state_->clock->NowMs();
@@ -647,11 +692,18 @@ void PostgresBackend::StartConnect() {
   }
   PQsetNoticeProcessor(conn_, OnNotice, nullptr);
   state_conn_ = State::kConnecting;
+  connect_started_ms_ = state_->clock->NowMs();
   WatchSocket(UV_WRITABLE);
 }
 
 void PostgresBackend::ContinueConnect() {
-  switch (PQconnectPoll(conn_)) {
+  PostgresPollingStatusType st = PQconnectPoll(conn_);
+  if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING) {
+    // libpq may have closed and reopened its socket (the next address of a host) under the
+    // same number: the poll handle is made again so that the kernel watches the new one.
+    StopWatching();
+  }
+  switch (st) {
     case PGRES_POLLING_READING:
       return WatchSocket(UV_READABLE);
     case PGRES_POLLING_WRITING:

@@ -120,6 +120,10 @@ class PostgresBackend : public engine::KeyspaceObserver {
   int64_t backoff_ms_ = 100;
   bool reconnect_scheduled_ = false;
   int64_t reconnect_at_ms_ = 0;
+  int64_t connect_started_ms_ = 0;
+  int64_t retry_at_ms_ = 0;  // after a failed batch, the next one waits until then
+  int64_t retry_backoff_ms_ = 100;
+  bool send_failed_ = false;  // a statement of the batch being sent did not leave
 
   // What is queued: dirty keys per namespace index, range deletes in order.
   std::vector<std::unordered_set<std::string>> dirty_;

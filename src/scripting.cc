@@ -54,6 +54,14 @@ std::string PopLine(lua_State* L) {
   return line;
 }
 
+// Pushes t[name] without metamethods: what runs outside a protected call (converting a
+// script's result) must not run script code that could raise.
+void RawField(lua_State* L, int index, const char* name) {
+  if (index < 0) index = lua_gettop(L) + index + 1;
+  lua_pushstring(L, name);
+  lua_rawget(L, index);
+}
+
 // Pushes {name = value}.
 void PushSingleField(lua_State* L, const char* name, std::string_view value) {
   lua_newtable(L);
@@ -82,11 +90,23 @@ int RaisePlain(lua_State* L, const char* message) {
   return lua_error(L);
 }
 
+// The registry table mapping every read-only proxy to the table behind it.
+constexpr char kProxiesKey[] = "dkv.proxies";
+
+// Pushes the real table behind the proxy at `index`, or nil when it is not one of ours (a
+// script's own table with a __metatable field is not).
+void PushProxied(lua_State* L, int index) {
+  if (index < 0) index = lua_gettop(L) + index + 1;
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, index);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+}
+
 bool IsProtected(lua_State* L, int index) {
-  if (!lua_getmetatable(L, index)) return false;
-  lua_getfield(L, -1, "__metatable");
-  bool is_protected = !lua_isnil(L, -1);
-  lua_pop(L, 2);
+  PushProxied(L, index);
+  bool is_protected = lua_istable(L, -1);
+  lua_pop(L, 1);
   return is_protected;
 }
 
@@ -157,12 +177,11 @@ int SafeRawGet(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   lua_settop(L, 2);
-  if (IsProtected(L, 1)) {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
-    if (lua_isfunction(L, -1)) lua_getupvalue(L, -1, 1);
+  PushProxied(L, 1);
+  if (lua_istable(L, -1)) {
     lua_replace(L, 1);
-    lua_settop(L, 2);
+  } else {
+    lua_pop(L, 1);
   }
   lua_rawget(L, 1);
   return 1;
@@ -175,7 +194,8 @@ int SafePcall(lua_State* L) {
   int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
   if (status != 0) {
     if (lua_istable(L, -1)) {
-      lua_getfield(L, -1, "err");
+      lua_pushstring(L, "err");
+      lua_rawget(L, -2);
       if (lua_isstring(L, -1))
         lua_replace(L, -2);
       else
@@ -208,6 +228,11 @@ void PushReadOnlyProxy(lua_State* L, int real_index, bool strict) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
+  lua_getfield(L, LUA_REGISTRYINDEX, kProxiesKey);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, real_index);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
 }
 
 // rawset that refuses the read-only proxies (whose metatable is protected).
@@ -396,6 +421,8 @@ void ScriptEngine::Open() {
   lua_ = L;
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kProxiesKey);
   // Redis' libraries: base (and coroutine), table, string, math; cjson. No io, os, package, debug.
   using Opener = std::pair<const char*, lua_CFunction>;
   for (auto [name, open] :
@@ -470,10 +497,14 @@ void ScriptEngine::Open() {
     lua_getglobal(L, name);
     PushReadOnlyProxy(L, -1, false);
     if (std::strcmp(name, LUA_STRLIBNAME) == 0) {
+      // Strings reach their methods through the read-only proxy, and getmetatable('') gives a
+      // read-only view of their metatable: no script can change what strings do for the next.
       lua_pushstring(L, "");
       lua_getmetatable(L, -1);
       lua_pushvalue(L, -3);
       lua_setfield(L, -2, "__index");
+      PushReadOnlyProxy(L, -1, false);
+      lua_setfield(L, -2, "__metatable");
       lua_pop(L, 2);
     }
     lua_setglobal(L, name);
@@ -506,6 +537,11 @@ const ScriptEngine::Script* ScriptEngine::Compile(std::string_view body, const s
   bool no_writes = false;
   std::string_view code = body;
   if (!ParseShebang(&code, &no_writes, error)) return nullptr;
+  if (!code.empty() && code[0] == LUA_SIGNATURE[0]) {
+    // Malformed bytecode can crash Lua 5.1: only source text is compiled.
+    *error = "ERR Error compiling script (new function): precompiled chunks are not allowed";
+    return nullptr;
+  }
   if (luaL_loadbuffer(lua_, code.data(), code.size(), "@user_script") != 0) {
     *error = std::string("ERR Error compiling script (new function): ") + lua_tostring(lua_, -1);
     lua_pop(lua_, 1);
@@ -628,12 +664,12 @@ void ScriptEngine::ReplyError(resp::ReplyBuilder& reply, std::string_view sha) {
   lua_State* L = lua_;
   std::string message;
   if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "err");
+    RawField(L, -1, "err");
     const char* err = lua_tostring(L, -1);
     message = err ? err : "ERR unknown error";
     lua_pop(L, 1);
-    lua_getfield(L, -1, "source");
-    lua_getfield(L, -2, "line");
+    RawField(L, -1, "source");
+    RawField(L, -2, "line");
     if (lua_isstring(L, -2) && lua_isnumber(L, -1)) {
       message += " script: " + std::string(sha) + ", on " + lua_tostring(L, -2) + ":" +
                  std::to_string(static_cast<int64_t>(lua_tonumber(L, -1))) + ".";
@@ -662,8 +698,13 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
     case LUA_TBOOLEAN:
       if (protocol == 3) return reply.Bool(lua_toboolean(L, index));
       return lua_toboolean(L, index) ? reply.Integer(1) : reply.Null();
-    case LUA_TNUMBER:
-      return reply.Integer(static_cast<int64_t>(lua_tonumber(L, index)));
+    case LUA_TNUMBER: {
+      // Truncated toward zero; NaN and numbers out of range give INT64_MIN, as the x86
+      // conversion Redis relies on does (the C++ cast would be undefined).
+      double d = lua_tonumber(L, index);
+      bool in_range = d > -9223372036854775808.0 && d < 9223372036854775808.0;
+      return reply.Integer(in_range ? static_cast<int64_t>(d) : INT64_MIN);
+    }
     case LUA_TTABLE:
       break;
     default:
@@ -673,24 +714,24 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
     return reply.Error("ERR reached lua stack limit");
   }
   // {err = ...}, {ok = ...} and the RESP3 shapes first.
-  lua_getfield(L, index, "err");
+  RawField(L, index, "err");
   if (lua_isstring(L, -1)) {
     std::string err = PopLine(L);
     if (!err.empty() && err[0] == '-') err.erase(0, 1);
     return reply.Error(err);
   }
   lua_pop(L, 1);
-  lua_getfield(L, index, "ok");
+  RawField(L, index, "ok");
   if (lua_isstring(L, -1)) return reply.Simple(PopLine(L));
   lua_pop(L, 1);
-  lua_getfield(L, index, "double");
+  RawField(L, index, "double");
   if (lua_isnumber(L, -1)) {
     double d = lua_tonumber(L, -1);
     lua_pop(L, 1);
     return reply.Double(d);
   }
   lua_pop(L, 1);
-  lua_getfield(L, index, "big_number");
+  RawField(L, index, "big_number");
   if (lua_isstring(L, -1)) {
     std::string big(lua_tostring(L, -1));
     lua_pop(L, 1);
@@ -699,7 +740,7 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
   }
   lua_pop(L, 1);
   for (const char* kind : {"map", "set"}) {
-    lua_getfield(L, index, kind);
+    RawField(L, index, kind);
     if (lua_istable(L, -1)) {
       int t = lua_gettop(L);
       size_t n = 0;
@@ -760,6 +801,8 @@ bool ScriptEngine::CallCommand(lua_State* L) {
     PushSingleField(L, "err", message);
     return true;
   };
+  // A killed script runs no more commands, even from a coroutine that swallowed the kill.
+  if (kill_requested_) return fail("ERR Script killed by user with SCRIPT KILL...");
   if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
   std::vector<std::string_view> argv;
   argv.reserve(static_cast<size_t>(argc));
@@ -800,7 +843,7 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   PushReplyAsLua(out_, session_.protocol);
   bool is_error = false;
   if (lua_istable(L, -1)) {
-    lua_getfield(L, -1, "err");
+    RawField(L, -1, "err");
     is_error = lua_isstring(L, -1);
     lua_pop(L, 1);
   }
@@ -913,8 +956,10 @@ void ScriptEngine::OnHook(lua_State* L) {
   }
   if (busy_ && state_->hooks != nullptr) state_->hooks->ProcessEventsWhileBusy(caller_);
   if (kill_requested_) {
-    // Keep raising on every instruction: a pcall inside the script cannot swallow the kill.
+    // Keep raising on every instruction, in this thread and in the main one: neither a pcall
+    // nor a coroutine can swallow the kill.
     lua_sethook(L, LuaHook, LUA_MASKCOUNT, 1);
+    if (L != lua_) lua_sethook(lua_, LuaHook, LUA_MASKCOUNT, 1);
     PushSingleField(L, "err", "ERR Script killed by user with SCRIPT KILL...");
     lua_error(L);
   }

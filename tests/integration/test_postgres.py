@@ -97,13 +97,15 @@ class PostgresBackend(unittest.TestCase):
         r.incr("counter")
         r.execute_command("KV.SET", "app.config.db", '{"host":"h"}', "TYPE", "json", "META",
                           "owner", "ops", "content_type", "application/json")
+        r.set("nulmeta", "v")
+        r.execute_command("KV.SETMETA", "nulmeta", "f", "a\x00b")   # jsonb holds no NUL
         r.append("appended", "ab")
         r.append("appended", "cd")
         r3 = redis.Redis(host="127.0.0.1", port=self.server.port, db=3)
         r3.set("in.db3", "three")
         r3.close()
         meta = r.execute_command("KV.META", "app.config.db")
-        self.assertEqual(psql("SELECT count(*) FROM t_roundtrip"), "7")
+        self.assertEqual(psql("SELECT count(*) FROM t_roundtrip"), "8")
         self.restart()
         r = self.r
         self.assertEqual(r.get("plain"), b"v")
@@ -114,7 +116,9 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(r.object("encoding", "appended"), b"raw")
         self.assertEqual(redis.Redis(host="127.0.0.1", port=self.server.port, db=3)
                          .get("in.db3"), b"three")
-        self.assertEqual(self.info()["pg_keys_loaded"], 7)
+        self.assertEqual(self.info()["pg_keys_loaded"], 8)
+        # The NUL became U+FFFD (documented); the row did not block the batches.
+        self.assertEqual(r.execute_command("KV.META", "nulmeta")[-1], [b"f", "a\ufffdb".encode()])
         # Prefix ranges are byte ranges on the primary key.
         self.assertEqual(psql("SELECT count(*) FROM t_roundtrip WHERE ns = '0' AND "
                               "key >= 'app.'::bytea AND key < 'app/'::bytea"), "1")

@@ -137,6 +137,16 @@ BOOST_AUTO_TEST_CASE(the_sandbox_and_error_positions) {
              "-ERR Unexpected flag in script shebang: bogus\r\n");
   // Nothing leaked into the next run.
   BOOST_TEST(Eval(h, "return type(rawget(_G, 'y'))") == "$3\r\nnil\r\n");
+  // Found in review: bytecode as a script body, a result whose conversion would run script code
+  // (the globals proxy), rawget on a script's own table with a __metatable field, and the
+  // strings' shared metatable.
+  BOOST_TEST(h.Run({"EVAL", std::string("\x1bLuaQ\x00\x01\x04\x08\x04\x08\x00", 12), "0"})
+                 .find("precompiled chunks are not allowed") != std::string::npos);
+  BOOST_TEST(Eval(h, "return _G") == "*0\r\n");
+  BOOST_TEST(Eval(h, "return rawget(setmetatable({}, {__metatable = 1}), 1)") == "$-1\r\n");
+  BOOST_TEST(Eval(h, "getmetatable('').__index = {}").find("readonly table") != std::string::npos);
+  BOOST_TEST(Eval(h, "return ('abc'):len()") == ":3\r\n");
+  BOOST_TEST(Eval(h, "return 0/0") == ":-9223372036854775808\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(scripts_run_in_the_callers_namespace_and_count_writes) {
