@@ -149,20 +149,6 @@ struct Reply {
   std::string str() const { return r && r->str ? std::string(r->str, r->len) : std::string(); }
 };
 
-// Whether `s` is well-formed UTF-8 (JSON strings must be).
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-    if (extra == 9 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 struct Options {
   std::string from, to, match = "*", separator, state_file, from_json, to_json, prefix, from_rdb;
   int rdb_db = 0;
@@ -181,14 +167,10 @@ struct Summary {
   }
 };
 
-// One source key, read: its type, TTL and content.
-struct Item {
-  std::string key, type;
-  int64_t pttl = -1;                                       // live source: the remaining TTL
-  int64_t expire_at_ms = 0;                                // RDB file: the absolute expiry
-  std::string value;                                       // string
-  std::vector<std::pair<std::string, std::string>> pairs;  // hash fields, zset (member, score)
-  std::vector<std::string> members;                        // list, set
+// One source key, read: its type, content and expiry (an RDB file gives the absolute time in
+// expire_ms), and from a live source the remaining TTL.
+struct Item : dkv::rdb::RdbKey {
+  int64_t pttl = -1;
 };
 
 std::string MapKey(const std::string& key, const std::string& sep) {
@@ -214,33 +196,17 @@ struct Write {
 std::optional<std::vector<Write>> Plan(const Item& it, const std::string& sep, Summary* s) {
   std::string base = MapKey(it.key, sep);
   std::vector<Write> out;
-  auto json_array = [&](const nlohmann::json& doc) {
-    return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
-  };
   if (it.type == "string") {
     out.push_back({base, it.value, false});
   } else if (it.type == "hash") {
     for (const auto& [field, value] : it.pairs) out.push_back({base + "." + field, value, false});
-  } else if (it.type == "list" || it.type == "set") {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const std::string& m : it.members) {
-      if (!ValidUtf8(m)) {
-        s->Skip(it.type + " with a member that is not UTF-8 (JSON cannot hold it)", it.key);
-        return std::nullopt;
-      }
-      doc.push_back(m);
+  } else if (it.type == "list" || it.type == "set" || it.type == "zset") {
+    std::string json;
+    if (!dkv::rdb::CollectionToJson(it, &json)) {
+      s->Skip(it.type + " with a member that is not UTF-8 (JSON cannot hold it)", it.key);
+      return std::nullopt;
     }
-    out.push_back({base, json_array(doc), true});
-  } else if (it.type == "zset") {
-    nlohmann::json doc = nlohmann::json::array();
-    for (const auto& [member, score] : it.pairs) {
-      if (!ValidUtf8(member)) {
-        s->Skip("zset with a member that is not UTF-8 (JSON cannot hold it)", it.key);
-        return std::nullopt;
-      }
-      doc.push_back({member, std::strtod(score.c_str(), nullptr)});
-    }
-    out.push_back({base, json_array(doc), true});
+    out.push_back({base, std::move(json), true});
   } else if (it.type == "none") {
     s->Skip("deleted while migrating", it.key);
     return std::nullopt;
@@ -333,8 +299,6 @@ bool ReadItems(Conn& src, const std::vector<std::string>& keys, std::vector<Item
           it.members.push_back(v);
         }
       }
-      // A set has no order: sorted, so that the JSON is the same on every run.
-      if (it.type == "set") std::sort(it.members.begin(), it.members.end());
     }
   }
   return true;
@@ -447,9 +411,9 @@ bool CopyItems(Conn& dst, const std::vector<Item>& items, const Options& o, Summ
       } else {
         argv = {"SET", w.key, w.value};
       }
-      if (it.expire_at_ms > 0) {
+      if (it.expire_ms > 0) {
         argv.push_back("PXAT");
-        argv.push_back(std::to_string(it.expire_at_ms));
+        argv.push_back(std::to_string(it.expire_ms));
       } else if (it.pttl > 0) {
         argv.push_back("PX");
         argv.push_back(std::to_string(it.pttl));
@@ -514,7 +478,7 @@ int FromRdb(const Options& o) {
     batch.clear();
     progress.Update(s.scanned);
   };
-  std::string err = dkv::migrate::ReadRdbFile(o.from_rdb, [&](const dkv::migrate::RdbKey& k) {
+  std::string err = dkv::rdb::ReadRdbFile(o.from_rdb, [&](const dkv::rdb::RdbKey& k) {
     if (k.db != o.rdb_db) {
       s.Skip("in database " + std::to_string(k.db) + " of the file (--db chooses)", k.key);
       return true;
@@ -525,21 +489,7 @@ int FromRdb(const Options& o) {
       return true;
     }
     Item it;
-    it.key = k.key;
-    it.type = k.type;
-    it.expire_at_ms = k.expire_ms;
-    it.value = k.value;
-    it.members = k.members;
-    it.pairs = k.pairs;
-    if (it.type == "set") std::sort(it.members.begin(), it.members.end());
-    if (it.type == "zset") {
-      // Score order, ties by member (Redis writes large sorted sets from the highest score).
-      std::sort(it.pairs.begin(), it.pairs.end(), [](const auto& a, const auto& b) {
-        double x = std::strtod(a.second.c_str(), nullptr),
-               y = std::strtod(b.second.c_str(), nullptr);
-        return x != y ? x < y : a.first < b.first;
-      });
-    }
+    static_cast<dkv::rdb::RdbKey&>(it) = k;
     batch.push_back(std::move(it));
     if (batch.size() >= 1000) flush();
     return !broken;

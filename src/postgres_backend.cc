@@ -425,7 +425,6 @@ void PostgresBackend::MaybeFlush() {
     return Disconnect("no answer from PostgreSQL for 60 seconds");
   }
   if (state_conn_ == State::kConnecting && now - connect_started_ms_ > kConnectDeadlineMs) {
-    state_conn_ = State::kReady;  // so that Disconnect cleans up
     return Disconnect("connecting took more than 30 seconds");
   }
   if (state_conn_ != State::kReady || !prepared_ || in_flight_) return;
@@ -712,7 +711,6 @@ void PostgresBackend::ContinueConnect() {
       Log(LogLevel::kNotice, "Reconnected to PostgreSQL");
       std::string err = SetUpConnection();
       if (!err.empty()) {
-        state_conn_ = State::kConnecting;  // so that Disconnect cleans up
         Disconnect(err);
       }
       return;

@@ -1,6 +1,7 @@
 #include "src/rdb_file.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -9,24 +10,21 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-namespace dkv::migrate {
+namespace dkv::rdb {
 namespace {
 
-// CRC-64/Jones, as Redis (see src/commands/dump_commands.cc).
-uint64_t Crc64(std::string_view data) {
-  static uint64_t table[256];
-  static bool ready = false;
-  if (!ready) {
-    for (uint64_t i = 0; i < 256; ++i) {
-      uint64_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x95ac9329ac4bc9b5ULL : c >> 1;
-      table[i] = c;
+// Whether `s` is well-formed UTF-8 (JSON strings must be).
+bool ValidUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
+    if (extra == 9 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
     }
-    ready = true;
+    i += extra + 1;
   }
-  uint64_t crc = 0;
-  for (unsigned char b : data) crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
-  return crc;
+  return true;
 }
 
 std::string FormatDouble(double d) {
@@ -516,12 +514,24 @@ std::string DecodeRdbValue(std::string_view payload, RdbKey* out) {
   return Reader(std::string(payload)).DecodeOne(out);
 }
 
+uint64_t Crc64(std::string_view data) {
+  static const std::array<uint64_t, 256> kTable = [] {
+    std::array<uint64_t, 256> t{};
+    constexpr uint64_t kPoly = 0x95ac9329ac4bc9b5ULL;  // 0xad93d23594c935a9 bit-reversed
+    for (uint64_t i = 0; i < 256; ++i) {
+      uint64_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ kPoly : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint64_t crc = 0;
+  for (unsigned char b : data) crc = kTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
+  return crc;
+}
+
 bool CollectionToJson(const RdbKey& key, std::string* json) {
   nlohmann::json doc = nlohmann::json::array();
-  auto utf8 = [](const std::string& s) {
-    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) ==
-           nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::ignore);
-  };
   if (key.type == "zset") {
     std::vector<std::pair<std::string, std::string>> pairs = key.pairs;
     std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
@@ -529,14 +539,14 @@ bool CollectionToJson(const RdbKey& key, std::string* json) {
       return x != y ? x < y : a.first < b.first;
     });
     for (const auto& [member, score] : pairs) {
-      if (!utf8(member)) return false;
+      if (!ValidUtf8(member)) return false;
       doc.push_back({member, std::strtod(score.c_str(), nullptr)});
     }
   } else {
     std::vector<std::string> members = key.members;
     if (key.type == "set") std::sort(members.begin(), members.end());
     for (const std::string& m : members) {
-      if (!utf8(m)) return false;
+      if (!ValidUtf8(m)) return false;
       doc.push_back(m);
     }
   }
@@ -552,4 +562,4 @@ std::string ReadRdbFile(const std::string& path, const std::function<bool(const 
   return err.empty() ? "" : path + ": " + err;
 }
 
-}  // namespace dkv::migrate
+}  // namespace dkv::rdb

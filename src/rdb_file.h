@@ -1,4 +1,5 @@
-// Reading Redis RDB files (the versions Redis 6.x and 7.x write: RDB 9 to 11), for dkv-migrate.
+// Redis' RDB encoding, read: whole RDB files (the versions Redis 6.x and 7.x write: RDB 9 to 11)
+// for dkv-migrate, and single DUMP payloads for RESTORE.
 //
 // ReadRdbFile walks the file and hands every key to a callback with its database, type, expiry
 // and contents: strings (raw, integer and LZF encodings), lists (quicklist of ziplists or
@@ -15,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace dkv::migrate {
+namespace dkv::rdb {
 
 struct RdbKey {
   int db = 0;
@@ -31,6 +32,10 @@ struct RdbKey {
 // Returns "" or the error. `on_key` returns false to stop early.
 std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key);
 
+// CRC-64/Jones (polynomial 0xad93d23594c935a9, reflected, initial value 0): what RDB files and
+// DUMP payloads end with.
+uint64_t Crc64(std::string_view data);
+
 // Decodes one value as DUMP serializes it (the type byte, then the value; without the version
 // and checksum footer) into *out (type and contents; key and expiry untouched). Returns "" or the
 // error.
@@ -40,4 +45,4 @@ std::string DecodeRdbValue(std::string_view payload, RdbKey* out);
 // pairs in score order, sets sorted). Returns false when a member is not UTF-8.
 bool CollectionToJson(const RdbKey& key, std::string* json);
 
-}  // namespace dkv::migrate
+}  // namespace dkv::rdb

@@ -527,7 +527,6 @@ void ScriptEngine::Close() {
   if (lua_ != nullptr) lua_close(lua_);
   lua_ = nullptr;
   scripts_.clear();
-  scripts_bytes_ = 0;
 }
 
 const ScriptEngine::Script* ScriptEngine::Compile(std::string_view body, const std::string& sha,
@@ -548,8 +547,7 @@ const ScriptEngine::Script* ScriptEngine::Compile(std::string_view body, const s
     return nullptr;
   }
   int ref = luaL_ref(lua_, LUA_REGISTRYINDEX);
-  scripts_bytes_ += body.size();
-  return &scripts_.emplace(sha, Script{ref, no_writes, body.size()}).first->second;
+  return &scripts_.emplace(sha, Script{ref, no_writes}).first->second;
 }
 
 bool ScriptEngine::Load(std::string_view body, std::string* sha, std::string* error) {
@@ -633,7 +631,6 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
   session_.db = ctx.session.db;
   session_.protocol = 2;
   session_.no_touch = ctx.session.no_touch;
-  resp_ = 2;
 
   if (lua_gethookcount(L) != kHookInstructions) {
     lua_sethook(L, LuaHook, LUA_MASKCOUNT, kHookInstructions);  // after a kill
@@ -785,7 +782,7 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
   }
 }
 
-void ScriptEngine::PushReplyAsLua(std::string_view reply, int) {
+void ScriptEngine::PushReplyAsLua(std::string_view reply) {
   const char* p = reply.data();
   const char* end = p + reply.size();
   int top = lua_gettop(lua_);
@@ -840,7 +837,7 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   resp::ReplyBuilder reply(&out_, session_.protocol);
   dispatcher_->Call(*spec, session_, argv, reply);
   if (spec->flags & kWrite) wrote_ = true;
-  PushReplyAsLua(out_, session_.protocol);
+  PushReplyAsLua(out_);
   bool is_error = false;
   if (lua_istable(L, -1)) {
     RawField(L, -1, "err");
@@ -909,7 +906,6 @@ int ScriptEngine::LuaSetResp(lua_State* L) {
   int v = static_cast<int>(lua_tonumber(L, 1));
   if (v != 2 && v != 3) return RaisePlain(L, "RESP version must be 2 or 3.");
   ScriptEngine* engine = EngineOf(L);
-  engine->resp_ = v;
   engine->session_.protocol = v;
   return 0;
 }

@@ -50,9 +50,8 @@ class ScriptEngine {
 
  private:
   struct Script {
-    int ref;            // the compiled function in the Lua registry
-    bool no_writes;     // shebang flags=no-writes
-    size_t body_bytes;  // for used_memory_scripts
+    int ref;         // the compiled function in the Lua registry
+    bool no_writes;  // shebang flags=no-writes
   };
 
   void Open();
@@ -60,7 +59,7 @@ class ScriptEngine {
   // Compiles `body` (shebang handled) into the cache under `sha`. Returns nullptr with
   // *error set when it does not compile.
   const Script* Compile(std::string_view body, const std::string& sha, std::string* error);
-  void PushReplyAsLua(std::string_view reply, int protocol);
+  void PushReplyAsLua(std::string_view reply);
   void ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth);
   void ReplyError(resp::ReplyBuilder& reply, std::string_view sha);
 
@@ -92,7 +91,6 @@ class ScriptEngine {
   // By lower-case SHA-1 hex.
   std::unordered_map<std::string, Script, Hash, std::equal_to<>> scripts_;
   int globals_ref_ = 0;  // the real globals table, in the registry
-  size_t scripts_bytes_ = 0;
 
   // The script running now.
   bool running_ = false;
@@ -104,7 +102,6 @@ class ScriptEngine {
   Session* caller_ = nullptr;
   Session session_;  // the session commands called by scripts run on
   std::string out_;  // their replies
-  int resp_ = 2;     // redis.setresp
 };
 
 }  // namespace dkv::server

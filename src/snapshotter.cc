@@ -106,7 +106,6 @@ std::string Snapshotter::Save() {
   status_.last_bgsave_ok = true;  // a good save lifts -MISCONF, as in Redis
   status_.last_error.clear();
   status_.saves++;
-  status_.keys_in_last_save = stats.keys;
   Log(LogLevel::kNotice, "DB saved on disk (%llu keys, %llu bytes, %.3f seconds)",
       static_cast<unsigned long long>(stats.keys), static_cast<unsigned long long>(stats.bytes),
       static_cast<double>(state_->clock->NowUs() - start_us) / 1e6);

@@ -26,7 +26,6 @@ struct SnapshotStatus {
   int64_t bgsave_started_ms = 0;    // when the running one started
   int64_t last_bgsave_try_s = 0;    // when the last background save was attempted
   uint64_t saves = 0;               // successful saves since start
-  uint64_t keys_in_last_save = 0;   // foreground saves only (a child reports by exit status)
   uint64_t last_load_keys_loaded = 0;
   uint64_t last_load_keys_expired = 0;
   int64_t last_load_ms = 0;  // how long the load at start took

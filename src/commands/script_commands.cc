@@ -82,8 +82,7 @@ void CmdScriptHelp(CommandContext& ctx, Args) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx.reply, kLines);
 }
 
 }  // namespace dkv::server

@@ -14,11 +14,11 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
-  dkv::migrate::RdbKey key;
-  if (dkv::migrate::DecodeRdbValue(input, &key).empty() &&
+  dkv::rdb::RdbKey key;
+  if (dkv::rdb::DecodeRdbValue(input, &key).empty() &&
       (key.type == "list" || key.type == "set" || key.type == "zset")) {
     std::string json;
-    dkv::migrate::CollectionToJson(key, &json);
+    dkv::rdb::CollectionToJson(key, &json);
   }
   std::string file = "REDIS0010";
   file.append(input);
@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fd < 0) return 0;
   if (write(fd, file.data(), file.size()) == static_cast<ssize_t>(file.size())) {
     std::string path = "/proc/self/fd/" + std::to_string(fd);
-    std::string err = dkv::migrate::ReadRdbFile(path, [](const dkv::migrate::RdbKey& k) {
+    std::string err = dkv::rdb::ReadRdbFile(path, [](const dkv::rdb::RdbKey& k) {
       volatile size_t n = k.key.size() + k.value.size() + k.members.size() + k.pairs.size();
       (void)n;
       return true;

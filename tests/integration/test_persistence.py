@@ -46,12 +46,6 @@ class PersistentServer(ServerProcess):
             c.response_callbacks.pop(name, None)
         return c
 
-    def kill9(self):
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.kill()
-            p.wait(timeout=10)
-
     def start_expect_failure(self, timeout=30):
         """Starts the server expecting it to exit at once: (exit status, log text)."""
         self.port = None

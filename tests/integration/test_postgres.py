@@ -52,12 +52,6 @@ class PgServer(ServerProcess):
                 "--save", "", "--persistence.backend", "postgres", "--postgres.dsn", DSN,
                 "--postgres.table", self.table] + self.options
 
-    def kill9(self):
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.kill()
-            p.wait(timeout=10)
-
 
 class PostgresBackend(unittest.TestCase):
     def start(self, table, *options):

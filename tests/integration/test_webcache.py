@@ -145,6 +145,13 @@ class ServerProcess:
             p.kill()
             p.wait(timeout=5)
 
+    def kill9(self):
+        """SIGKILL, by PID: a crash, nothing written on the way out."""
+        p, self.proc = self.proc, None
+        if p is not None and p.poll() is None:
+            p.kill()
+            p.wait(timeout=10)
+
     def cleanup(self):
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
