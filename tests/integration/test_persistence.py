@@ -20,7 +20,7 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary  # noqa: E402
+from test_webcache import ServerProcess, server_binary, wait_for  # noqa: E402
 
 SNAPSHOT = "dump.dkv"
 
@@ -68,13 +68,6 @@ def info(client, section="persistence"):
     return client.info(section)
 
 
-def wait_for(predicate, timeout=20.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
 
 
 def wait_bgsave_done(client, timeout=60.0):

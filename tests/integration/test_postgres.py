@@ -18,6 +18,7 @@ import redis
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 from test_webcache import REPO_ROOT, ServerProcess, free_port, server_binary  # noqa: E402
+from test_webcache import wait_for as shared_wait_for  # noqa: E402
 
 DSN = os.environ.get("DKV_PG_DSN", "")
 PG_DIR = os.environ.get("DKV_PG_DIR", "")
@@ -33,12 +34,7 @@ def psql(sql):
 
 
 def wait_for(predicate, timeout=30.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
+    return shared_wait_for(predicate, timeout, step)
 
 
 class PgServer(ServerProcess):

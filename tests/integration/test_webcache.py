@@ -86,6 +86,16 @@ def redis_py_has_resp3():
     return "protocol" in inspect.signature(redis.Redis.__init__).parameters
 
 
+def wait_for(predicate, timeout=20.0, step=0.02):
+    """True as soon as predicate() is, False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False
+
+
 class ServerProcess:
     """The server under test: one process, one port, one temporary dir."""
 
