@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <unordered_set>
 #include <utility>
 
 #include "engine/keyspace.h"
@@ -29,6 +30,54 @@ Entry* Database::NewEntry(std::string_view key, std::string_view value, size_t c
   std::memcpy(e->data(), key.data(), key.size());
   if (!value.empty()) std::memcpy(e->data() + key.size(), value.data(), value.size());
   return e;
+}
+
+void Database::ForEachChild(std::string_view base, char sep,
+                            const std::function<bool(const std::string& child)>& visit) const {
+  std::string pos(base);
+  bool exclusive = false;
+  std::string key;
+  // Children that hold a value, seen as keys: their subtrees, which may come later in byte order
+  // ("a.b", "a.b!x", "a.b.c"), must not visit them again.
+  std::unordered_set<std::string> seen_as_key;
+  while (true) {
+    bool got = false;
+    tree_.Walk(base, pos, exclusive, [&](Entry* e) {
+      key.assign(e->key());
+      got = true;
+      return false;
+    });
+    if (!got) return;
+    size_t seg_end = key.find(sep, base.size());
+    std::string child = key.substr(0, seg_end);
+    if (seg_end == std::string::npos) {
+      pos = key;  // the child itself: continue right after it
+      exclusive = true;
+    } else {
+      pos = child + static_cast<char>(sep + 1);  // jump over the child's whole subtree
+      exclusive = false;
+    }
+    if (seg_end == std::string::npos) {
+      seen_as_key.insert(child);
+    } else if (seen_as_key.count(child) != 0) {
+      continue;
+    }
+    if (!visit(child)) return;
+  }
+}
+
+size_t Database::CountSubtree(const std::string& path, char sep) const {
+  return (tree_.Find(path) != nullptr ? 1 : 0) + tree_.CountPrefix(path + sep);
+}
+
+size_t Database::MemoryUsage(const Entry* entry) const {
+  size_t bytes =
+      malloc_usable_size(const_cast<Entry*>(entry)) + 20 + (entry->has_expire() ? 16 : 0);
+  if (const UserFields* f = Fields(entry)) {
+    bytes += 64 + entry->key().size();
+    for (const auto& [name, value] : *f) bytes += 64 + name.size() + value.size();
+  }
+  return bytes;
 }
 
 size_t Database::Capacity(const Entry* entry) {

@@ -179,6 +179,10 @@ class Database {
   Entry* InsertCopy(std::string_view key, const Entry& src, const UserFields* fields,
                     bool keep_identity);
 
+  // Bytes the key costs (MEMORY USAGE): its allocation, its share of the tree (about 20 bytes),
+  // its expiry-heap slot and its user fields.
+  size_t MemoryUsage(const Entry* entry) const;
+
   // User fields of an entry, or nullptr when it has none.
   const UserFields* Fields(const Entry* entry) const;
   // Sets (adds or replaces) fields; returns how many were given.
@@ -210,6 +214,13 @@ class Database {
   size_t CountPrefix(std::string_view prefix) const { return tree_.CountPrefix(prefix); }
   // A uniformly random entry (possibly expired), or nullptr when empty.
   Entry* RandomEntry(std::mt19937_64& rng) const { return tree_.Random(rng); }
+  // Visits the distinct paths one segment below `base` ("" for the roots, else a path ending in
+  // `sep`), in byte order, until `visit` returns false: for keys a.b.c and a.x under "a." it
+  // visits "a.b" and "a.x". Jumps over each child's subtree: O(children x key length).
+  void ForEachChild(std::string_view base, char sep,
+                    const std::function<bool(const std::string& child)>& visit) const;
+  // Keys in the subtree of `path`: the key `path` itself and the keys under `path` + sep.
+  size_t CountSubtree(const std::string& path, char sep) const;
   // Visits every entry in byte order. O(size).
   void ForEach(const std::function<void(Entry*)>& visit) const;
 

@@ -273,6 +273,18 @@ std::vector<ConfigParam> BuildParams() {
        [](const Config&) { return std::string("no"); }},
       {"lazyfree-lazy-user-flush", true, "FLUSHALL/FLUSHDB without a flag free in the background.",
        BoolSetter(&Config::lazyfree_lazy_user_flush), Getter(&Config::lazyfree_lazy_user_flush)},
+      {"http-port", false,
+       "Port of the HTTP listener (GET /metrics, the keyspace browser at /), on the address of "
+       "'bind'; 0: off.",
+       IntSetter(&Config::http_port, 0, 65535), Getter(&Config::http_port)},
+      {"http-show-values", true, "Whether the keyspace browser shows the values of keys.",
+       BoolSetter(&Config::http_show_values), Getter(&Config::http_show_values)},
+      {"http-max-connections", true,
+       "Most HTTP connections open at once; further ones are closed at accept.",
+       IntSetter(&Config::http_max_connections, 1, 10000), Getter(&Config::http_max_connections)},
+      {"metrics-max-subtrees", true,
+       "Most top-level subtrees per namespace listed in /metrics (the largest by key count).",
+       IntSetter(&Config::metrics_max_subtrees, 0, 10000), Getter(&Config::metrics_max_subtrees)},
   };
 }
 

@@ -54,6 +54,10 @@ struct Config {
   int64_t postgres_queue_bound = 1000000;
   std::string postgres_startup = "exit";
   bool lazyfree_lazy_user_flush = false;
+  int http_port = 0;  // the observability listener (/metrics, the browser page); 0: off
+  bool http_show_values = false;
+  int http_max_connections = 64;
+  int metrics_max_subtrees = 50;
   std::string config_file;  // absolute path of the file loaded, if any
 };
 

@@ -222,6 +222,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   CommandStats& cs = state_->stats.commands[std::string(spec.name)];
   cs.calls++;
   cs.usec += static_cast<uint64_t>(std::max<int64_t>(duration, 0));
+  cs.latency[LatencyBucket(duration)]++;
   state_->stats.total_commands_processed++;
   session.last_command = std::string(spec.name);
   // A reply that is an error counts as a failed call (Redis' failed_calls and errorstats).

@@ -16,6 +16,7 @@
 #include "resp/parser.h"
 #include "src/commands/args.h"
 #include "src/dispatcher.h"
+#include "src/http_server.h"
 #include "src/log.h"
 #include "src/memory.h"
 #include "src/postgres_backend.h"
@@ -112,6 +113,7 @@ class Server::Impl : public ServerHooks {
       for (auto& [id, conn] : connections_) {
         if (uv_fileno(conn->uv_handle(), &fd) == 0) ::close(fd);
       }
+      if (http_ != nullptr) http_->CloseFdsInChild();
     });
   }
 
@@ -166,6 +168,10 @@ class Server::Impl : public ServerHooks {
       unix_active_ = true;
     }
     if (!tcp_active_ && !unix_active_) return "neither a TCP port nor a unix socket is configured";
+    if (c.http_port != 0) {
+      http_ = std::make_unique<HttpServer>(&state_, loop_);
+      if (std::string err = http_->Start(); !err.empty()) return err;
+    }
 
     uv_prepare_init(loop_, &flush_handle_);
     flush_handle_.data = this;
@@ -213,6 +219,7 @@ class Server::Impl : public ServerHooks {
     }
     // Shutdown: close every handle and let the loop finish the closes.
     Log(LogLevel::kWarning, "dkv is now ready to exit, bye bye...");
+    if (http_ != nullptr) http_->Close();
     std::vector<Connection*> all;
     for (auto& [id, conn] : connections_) all.push_back(conn);
     for (Connection* conn : all) {
@@ -690,6 +697,7 @@ class Server::Impl : public ServerHooks {
     MaybeStartBackground();
     snapshotter_.Cron();
     int64_t now = clock_.NowMs();
+    if (http_ != nullptr) http_->Cron(now);
     if (c.timeout > 0) {
       std::vector<Connection*> idle;
       for (auto& [id, conn] : connections_) {
@@ -760,7 +768,8 @@ class Server::Impl : public ServerHooks {
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
   std::unique_ptr<PostgresBackend> postgres_;
-  std::vector<Connection*> held_;  // waiting for a PostgreSQL commit
+  std::unique_ptr<HttpServer> http_;  // when http-port is set
+  std::vector<Connection*> held_;     // waiting for a PostgreSQL commit
   bool signal_shutdown_failed_ = false;
   int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,12 +25,27 @@
 
 namespace dkv::server {
 
+// Upper bounds, in microseconds, of the command latency histogram's buckets (the last bucket,
+// beyond them, is +Inf).
+inline constexpr int64_t kLatencyBucketsUs[] = {10,     25,     50,     100,    250,   500,
+                                                1000,   2500,   5000,   10000,  25000, 50000,
+                                                100000, 250000, 500000, 1000000};
+inline constexpr size_t kLatencyBuckets = std::size(kLatencyBucketsUs) + 1;
+
 struct CommandStats {
   uint64_t calls = 0;
   uint64_t usec = 0;
   uint64_t rejected_calls = 0;
   uint64_t failed_calls = 0;
+  // Calls per latency bucket (not cumulative); the index of a duration is LatencyBucket().
+  uint64_t latency[kLatencyBuckets] = {};
 };
+
+inline size_t LatencyBucket(int64_t duration_us) {
+  size_t i = 0;
+  while (i < std::size(kLatencyBucketsUs) && duration_us > kLatencyBucketsUs[i]) ++i;
+  return i;
+}
 
 struct Stats {
   uint64_t total_connections_received = 0;
@@ -156,6 +172,9 @@ struct ServerState {
   ScriptEngine* scripts = nullptr;
   // The PostgreSQL backend when persistence.backend is postgres (owned by the server), else null.
   PostgresBackend* postgres = nullptr;
+  // Whether `user` / `password` may log in (AUTH, HELLO AUTH, HTTP basic auth): the default user
+  // with requirepass, or with any password when none is set. Compares in constant time.
+  bool CheckPassword(std::string_view user, std::string_view password) const;
   // Adds a second observer of every keyspace change, after WATCH's (persistence).
   void AddObserver(engine::KeyspaceObserver* observer);
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).

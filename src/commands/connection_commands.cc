@@ -8,12 +8,6 @@
 namespace dkv::server {
 namespace {
 
-bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
-  if (user != "default") return false;
-  const std::string& required = ctx.config().requirepass;
-  return required.empty() || password == required;
-}
-
 bool ValidClientName(std::string_view name) {
   for (unsigned char c : name) {
     if (c < '!' || c > '~') return false;
@@ -89,7 +83,7 @@ void CmdAuth(CommandContext& ctx, Args argv) {
   }
   std::string_view user = argv.size() == 3 ? argv[1] : "default";
   std::string_view password = argv.back();
-  if (!CheckPassword(ctx, user, password)) return ctx.reply.Error(errors::kWrongPass);
+  if (!ctx.server.CheckPassword(user, password)) return ctx.reply.Error(errors::kWrongPass);
   ctx.session.authenticated = true;
   ctx.reply.Ok();
 }
@@ -111,7 +105,7 @@ void CmdHello(CommandContext& ctx, Args argv) {
   for (; j < argv.size(); ++j) {
     size_t left = argv.size() - j - 1;
     if (EqualsIgnoreCase(argv[j], "auth") && left >= 2) {
-      if (!CheckPassword(ctx, argv[j + 1], argv[j + 2])) {
+      if (!ctx.server.CheckPassword(argv[j + 1], argv[j + 2])) {
         return ctx.reply.Error(errors::kWrongPass);
       }
       ctx.session.authenticated = true;

@@ -160,37 +160,15 @@ struct TreeNode {
 // whether the child itself holds a value. Costs O(children x key length), not the subtree size.
 void CollectChildren(engine::Database& db, const std::string& path, char sep, bool roots, int level,
                      std::map<std::string, TreeNode>* out, std::vector<std::string>* found) {
-  const std::string base = roots ? std::string() : path + sep;
-  std::string pos = base;
-  bool exclusive = false;
-  while (true) {
-    std::string key;
-    bool got = false;
-    db.Walk(base, pos, exclusive, [&](engine::Entry* e) {
-      key.assign(e->key());
-      got = true;
-      return false;
-    });
-    if (!got) break;
-    size_t seg_end = key.find(sep, base.size());
-    std::string child = key.substr(0, seg_end);
-    if (out->find(child) == out->end()) {
-      TreeNode node;
-      engine::Entry* own = db.FindRaw(child);
-      node.has_value = own != nullptr && !db.IsExpired(own);
-      node.keys = (node.has_value ? 1 : 0) + static_cast<int64_t>(db.CountPrefix(child + sep));
-      node.level = level;
-      out->emplace(child, node);
-      found->push_back(child);
-    }
-    if (seg_end == std::string::npos) {
-      pos = key;  // the child itself: continue right after it
-      exclusive = true;
-    } else {
-      pos = child + static_cast<char>(sep + 1);  // jump over the child's whole subtree
-      exclusive = false;
-    }
-  }
+  db.ForEachChild(roots ? std::string() : path + sep, sep, [&](const std::string& child) {
+    TreeNode node;
+    engine::Entry* own = db.FindRaw(child);
+    node.has_value = own != nullptr && !db.IsExpired(own);
+    node.keys = (node.has_value ? 1 : 0) + static_cast<int64_t>(db.CountPrefix(child + sep));
+    node.level = level;
+    if (out->emplace(child, node).second) found->push_back(child);
+    return true;
+  });
 }
 
 }  // namespace

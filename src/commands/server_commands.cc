@@ -882,13 +882,7 @@ void CmdMemoryUsage(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[2]);
   if (e == nullptr) return ctx.reply.Null();
-  // The entry's allocation, its share of the tree (about 20 bytes), its expiry-heap slot, and
-  // its user fields.
-  size_t bytes = malloc_usable_size(e) + 20 + (e->has_expire() ? 16 : 0);
-  if (const engine::UserFields* f = db.Fields(e)) {
-    bytes += 64 + e->key().size();
-    for (const auto& [name, value] : *f) bytes += 64 + name.size() + value.size();
-  }
+  size_t bytes = db.MemoryUsage(e);
   ctx.reply.Integer(static_cast<int64_t>(bytes));
 }
 

@@ -105,6 +105,7 @@ class ServerProcess:
         self.log_path = os.path.join(self.dir, "server.log")
         self.proc = None
         self.port = None
+        self.password = None  # requirepass: the start probe authenticates
 
     def argv(self):
         args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
@@ -121,8 +122,8 @@ class ServerProcess:
                                          stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT_S
-        probe = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1.0,
-                            socket_connect_timeout=0.5)
+        probe = redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
+                            socket_timeout=1.0, socket_connect_timeout=0.5)
         try:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:

@@ -4,59 +4,19 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
 const Redis = require('ioredis');
+const { startServer } = require('./dkv_server');
 
 let server;
 let port;
-let dir;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitForPing(deadlineMs) {
-  while (Date.now() < deadlineMs) {
-    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: null,
-                          maxRetriesPerRequest: 0 });
-    try {
-      await c.connect();
-      if ((await c.ping()) === 'PONG') { c.disconnect(); return; }
-    } catch (e) { /* not up yet */ }
-    c.disconnect();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('dkv-server did not answer PING');
-}
 
 before(async () => {
-  const binary = process.env.DKV_SERVER;
-  assert.ok(binary, 'set DKV_SERVER to the dkv-server binary');
-  port = await freePort();
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dkv-ioredis-'));
-  server = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-                          '--save', ''], { stdio: 'ignore' });
-  await waitForPing(Date.now() + 20000);
+  server = await startServer('ioredis');
+  port = server.port;
 });
 
 after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (server) await server.stop();
 });
 
 function client(extra = {}) {

@@ -1,0 +1,722 @@
+#include "src/http_server.h"
+
+#include <http_parser.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "engine/metadata.h"
+#include "src/http_assets.h"
+#include "src/log.h"
+#include "src/postgres_backend.h"
+#include "src/server_state.h"
+#include "src/version.h"
+
+namespace dkv::server {
+namespace {
+
+using Json = nlohmann::json;
+
+// Most children one /api/tree answer lists, and keys sampled per child to weigh it.
+constexpr size_t kMaxTreeChildren = 500;
+constexpr size_t kBytesSamplePerChild = 64;
+// Bytes of a value the browser is shown at most.
+constexpr size_t kMaxValueShown = 4096;
+// Unsent output above which a connection is no longer read.
+constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
+constexpr size_t kMaxSlowlogShown = 128;
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding of a query component ('+' is a space).
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+      i += 2;
+    } else if (s[i] == '+') {
+      out += ' ';
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Every byte but unreserved ones as %XX: the browser puts it into URLs as it is.
+std::string PercentEncode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// The value of query parameter `name`, decoded; false when absent.
+bool QueryParam(std::string_view query, std::string_view name, std::string* out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    if (key == name) {
+      *out = eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+      return true;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+bool Base64Decode(std::string_view in, std::string* out) {
+  out->clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else if (c == '=') {
+      break;
+    } else {
+      return false;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      *out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return true;
+}
+
+// Whether a Host header names this machine by address (or localhost): pages of other sites
+// that rebind their DNS name to 127.0.0.1 send their own name, and are refused.
+bool LocalHost(std::string_view host) {
+  if (host.empty()) return false;
+  if (host.front() == '[') return host.find(']') != std::string_view::npos;  // an IPv6 literal
+  size_t colon = host.rfind(':');
+  std::string_view name = colon == std::string_view::npos ? host : host.substr(0, colon);
+  if (name == "localhost") return true;
+  if (name.empty()) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
+const char* StatusText(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return "Error";
+  }
+}
+
+HttpResponse JsonResponse(const Json& j) {
+  HttpResponse r;
+  r.body = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse ErrorResponse(int status, std::string_view message) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = std::string(message) + "\n";
+  return r;
+}
+
+// The namespace called `name`, without creating it; -1 when there is none.
+int FindNamespace(engine::Keyspace& ks, std::string_view name) {
+  for (int i = 0; i < ks.database_count(); ++i) {
+    if (ks.NamespaceName(i) == name) return i;
+  }
+  return -1;
+}
+
+}  // namespace
+
+struct HttpServer::Connection {
+  HttpServer* server = nullptr;
+  uv_tcp_t tcp;
+  http_parser parser;
+  int64_t request_started_ms = 0;  // first byte of the request being read; 0 between requests
+  int64_t last_activity_ms = 0;
+  size_t request_bytes = 0;
+  std::string url;
+  std::string header_field;
+  std::string header_value;
+  bool in_value = false;
+  std::string authorization;
+  std::string host;
+  bool has_body = false;
+  std::string out;
+  std::string writing;
+  uv_write_t write_req;
+  bool write_in_flight = false;
+  bool reading = false;
+  bool close_after_write = false;
+  bool closing = false;
+
+  void EndHeader() {
+    if (!in_value) return;
+    std::string lower = header_field;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "authorization") authorization = header_value;
+    if (lower == "host") host = header_value;
+    header_field.clear();
+    header_value.clear();
+    in_value = false;
+  }
+};
+
+namespace {
+
+http_parser_settings MakeSettings() {
+  http_parser_settings s;
+  http_parser_settings_init(&s);
+  s.on_message_begin = [](http_parser* p) {
+    auto* c = static_cast<HttpServer::Connection*>(p->data);
+    c->url.clear();
+    c->header_field.clear();
+    c->header_value.clear();
+    c->in_value = false;
+    c->authorization.clear();
+    c->host.clear();
+    c->has_body = false;
+    return 0;
+  };
+  s.on_url = [](http_parser* p, const char* at, size_t len) {
+    static_cast<HttpServer::Connection*>(p->data)->url.append(at, len);
+    return 0;
+  };
+  s.on_header_field = [](http_parser* p, const char* at, size_t len) {
+    auto* c = static_cast<HttpServer::Connection*>(p->data);
+    c->EndHeader();
+    c->header_field.append(at, len);
+    return 0;
+  };
+  s.on_header_value = [](http_parser* p, const char* at, size_t len) {
+    auto* c = static_cast<HttpServer::Connection*>(p->data);
+    c->in_value = true;
+    c->header_value.append(at, len);
+    return 0;
+  };
+  s.on_headers_complete = [](http_parser* p) {
+    static_cast<HttpServer::Connection*>(p->data)->EndHeader();
+    return 0;
+  };
+  s.on_body = [](http_parser* p, const char*, size_t) {
+    static_cast<HttpServer::Connection*>(p->data)->has_body = true;
+    return 0;
+  };
+  s.on_message_complete = [](http_parser* p) {
+    // One request at a time: execute() returns here and the request is answered.
+    http_parser_pause(p, 1);
+    return 0;
+  };
+  return s;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(ServerState* state, uv_loop_t* loop)
+    : state_(state), loop_(loop), sizer_(state) {}
+
+HttpServer::~HttpServer() = default;
+
+std::string HttpServer::Start() {
+  const Config& c = state_->config;
+  uv_tcp_init(loop_, &listener_);
+  listener_.data = this;
+  listening_ = true;
+  struct sockaddr_storage addr;
+  int rc = c.bind.find(':') != std::string::npos
+               ? uv_ip6_addr(c.bind.c_str(), c.http_port, reinterpret_cast<sockaddr_in6*>(&addr))
+               : uv_ip4_addr(c.bind.c_str(), c.http_port, reinterpret_cast<sockaddr_in*>(&addr));
+  if (rc == 0) rc = uv_tcp_bind(&listener_, reinterpret_cast<const sockaddr*>(&addr), 0);
+  if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&listener_), 128, OnConnect);
+  if (rc != 0) {
+    return "cannot listen for HTTP on " + c.bind + ":" + std::to_string(c.http_port) + ": " +
+           uv_strerror(rc);
+  }
+  Log(LogLevel::kNotice, "HTTP (metrics and keyspace browser) listening on %s:%d", c.bind.c_str(),
+      c.http_port);
+  return "";
+}
+
+void HttpServer::CloseFdsInChild() {
+  uv_os_fd_t fd;
+  if (listening_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&listener_), &fd) == 0) ::close(fd);
+  for (auto& [ptr, conn] : connections_) {
+    if (uv_fileno(reinterpret_cast<uv_handle_t*>(&conn->tcp), &fd) == 0) ::close(fd);
+  }
+}
+
+void HttpServer::Close() {
+  if (listening_) {
+    listening_ = false;
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&listener_))) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&listener_), nullptr);
+    }
+  }
+  std::vector<Connection*> all;
+  for (auto& [ptr, conn] : connections_) all.push_back(ptr);
+  for (Connection* conn : all) CloseConnection(conn);
+}
+
+void HttpServer::OnConnect(uv_stream_t* listener, int status) {
+  if (status < 0) return;
+  static_cast<HttpServer*>(listener->data)->Accept();
+}
+
+void HttpServer::Accept() {
+  auto conn = std::make_unique<Connection>();
+  Connection* c = conn.get();
+  c->server = this;
+  uv_tcp_init(loop_, &c->tcp);
+  c->tcp.data = c;
+  if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_),
+                reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    conn.release();
+    return;
+  }
+  if (static_cast<int>(connections_.size()) >= state_->config.http_max_connections) {
+    // Over the limit: closed at once, before anything is read or allocated for it.
+    ++rejected_connections_;
+    Log(LogLevel::kVerbose, "HTTP connection refused: http-max-connections (%d) reached",
+        state_->config.http_max_connections);
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    conn.release();
+    return;
+  }
+  uv_tcp_nodelay(&c->tcp, 1);
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+  c->last_activity_ms = state_->clock->NowMs();
+  connections_.emplace(c, std::move(conn));
+  StartReading(c);
+}
+
+void HttpServer::StartReading(Connection* conn) {
+  conn->reading = true;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&conn->tcp),
+      [](uv_handle_t*, size_t, uv_buf_t* buf) {
+        static char chunk[16 * 1024];  // the loop reads one connection at a time
+        buf->base = chunk;
+        buf->len = sizeof(chunk);
+      },
+      [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+        auto* c = static_cast<Connection*>(stream->data);
+        c->server->OnRead(c, nread, buf);
+      });
+}
+
+void HttpServer::OnRead(Connection* conn, ssize_t nread, const uv_buf_t* buf) {
+  if (nread < 0) {
+    if (nread == UV_EOF && (conn->write_in_flight || !conn->out.empty())) {
+      // The client half-closed after its request: the answer still goes out, then we close.
+      conn->close_after_write = true;
+      uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
+      conn->reading = false;
+      return;
+    }
+    return CloseConnection(conn);
+  }
+  if (nread == 0 || conn->closing) return;
+  static const http_parser_settings settings = MakeSettings();
+  const int64_t now = state_->clock->NowMs();
+  conn->last_activity_ms = now;
+  const char* data = buf->base;
+  size_t left = static_cast<size_t>(nread);
+  while (left > 0 && !conn->closing && !conn->close_after_write) {
+    if (conn->request_started_ms == 0) {
+      conn->request_started_ms = now;
+      conn->request_bytes = 0;
+    }
+    // Parse at most what the request may still take: a longer request is refused, never
+    // buffered.
+    size_t room = kMaxRequestBytes - conn->request_bytes;
+    size_t feed = std::min(left, room);
+    size_t parsed = http_parser_execute(&conn->parser, &settings, data, feed);
+    conn->request_bytes += parsed;
+    const http_errno err = HTTP_PARSER_ERRNO(&conn->parser);
+    if (err == HPE_PAUSED) {
+      // A whole request was read (on_message_complete pauses): answer it, go on with the rest.
+      http_parser_pause(&conn->parser, 0);
+      data += parsed;
+      left -= parsed;
+      const bool head = conn->parser.method == HTTP_HEAD;
+      const bool keep_alive = http_should_keep_alive(&conn->parser) != 0;
+      ++requests_;
+      HttpResponse response;
+      if (conn->parser.method != HTTP_GET && conn->parser.method != HTTP_HEAD) {
+        response = ErrorResponse(405, "only GET and HEAD: this endpoint is read-only");
+        response.extra_headers = "Allow: GET, HEAD\r\n";
+      } else if (conn->has_body) {
+        response = ErrorResponse(413, "requests with a body are not accepted");
+      } else {
+        response = Handle("GET", conn->url, conn->authorization, conn->host);
+      }
+      conn->request_started_ms = 0;
+      Respond(conn, response, head, keep_alive && response.status != 413);
+      continue;
+    }
+    if (err != HPE_OK || (parsed == 0 && feed > 0)) {
+      // Malformed, or a protocol upgrade the parser stops at: answered and closed.
+      Respond(conn,
+              ErrorResponse(400, err != HPE_OK ? http_errno_description(err) : "not HTTP/1.x"),
+              false, false);
+      return;
+    }
+    data += parsed;
+    left -= parsed;
+    if (conn->request_bytes >= kMaxRequestBytes) {
+      Respond(conn,
+              ErrorResponse(431, "request line and headers may be at most 16384 bytes in all"),
+              false, false);
+      return;
+    }
+  }
+  if (conn->reading && conn->out.size() + conn->writing.size() > kOutputHighWater) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
+    conn->reading = false;
+  }
+}
+
+void HttpServer::Respond(Connection* conn, const HttpResponse& r, bool head, bool keep_alive) {
+  std::string& out = conn->out;
+  out += "HTTP/1.1 ";
+  out += std::to_string(r.status);
+  out += ' ';
+  out += StatusText(r.status);
+  out += "\r\nServer: dkv/";
+  out += kDkvVersion;
+  out += "\r\nContent-Type: ";
+  out += r.content_type;
+  out += "\r\nContent-Length: ";
+  out += std::to_string(r.body.size());
+  out += "\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n";
+  out +=
+      "Content-Security-Policy: default-src 'self'; img-src 'self' data:; frame-ancestors "
+      "'none'\r\n";
+  out += r.no_store ? "Cache-Control: no-store\r\n" : "Cache-Control: max-age=60\r\n";
+  out += r.extra_headers;
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
+  if (!head) out += r.body;
+  if (!keep_alive) conn->close_after_write = true;
+  Flush(conn);
+}
+
+void HttpServer::Flush(Connection* conn) {
+  if (conn->write_in_flight || conn->closing) return;
+  if (conn->out.empty()) {
+    if (conn->close_after_write) CloseConnection(conn);
+    return;
+  }
+  conn->writing.swap(conn->out);
+  conn->out.clear();
+  uv_buf_t b = uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
+  conn->write_req.data = conn;
+  conn->write_in_flight = true;
+  int rc = uv_write(&conn->write_req, reinterpret_cast<uv_stream_t*>(&conn->tcp), &b, 1,
+                    [](uv_write_t* req, int status) {
+                      auto* c = static_cast<Connection*>(req->data);
+                      c->write_in_flight = false;
+                      c->writing.clear();
+                      if (c->closing) return;
+                      if (status < 0) return c->server->CloseConnection(c);
+                      if (!c->reading && !c->close_after_write) c->server->StartReading(c);
+                      c->server->Flush(c);
+                    });
+  if (rc != 0) {
+    conn->write_in_flight = false;
+    CloseConnection(conn);
+  }
+}
+
+void HttpServer::CloseConnection(Connection* conn) {
+  if (conn->closing) return;
+  conn->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&conn->tcp), [](uv_handle_t* h) {
+    auto* c = static_cast<Connection*>(h->data);
+    c->server->connections_.erase(c);  // frees it
+  });
+}
+
+void HttpServer::Cron(int64_t now_ms) {
+  std::vector<Connection*> expired;
+  for (auto& [ptr, conn] : connections_) {
+    if (conn->closing) continue;
+    bool mid_request =
+        conn->request_started_ms != 0 && now_ms - conn->request_started_ms > kRequestTimeoutMs;
+    bool idle = conn->request_started_ms == 0 && !conn->write_in_flight &&
+                now_ms - conn->last_activity_ms > kIdleTimeoutMs;
+    if (mid_request || idle) expired.push_back(ptr);
+  }
+  for (Connection* conn : expired) {
+    if (conn->request_started_ms != 0 && !conn->write_in_flight && conn->out.empty()) {
+      Respond(conn, ErrorResponse(408, "the request did not arrive in time"), false, false);
+    } else {
+      CloseConnection(conn);
+    }
+  }
+  // Sizing walks a bounded slice per tick (about a millisecond).
+  sizer_.Step(SubtreeSizer::kCronBudget);
+}
+
+HttpResponse HttpServer::Handle(std::string_view method, std::string_view target,
+                                std::string_view authorization, std::string_view host) {
+  if (method != "GET" && method != "HEAD") return ErrorResponse(405, "only GET and HEAD");
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  if (!state_->config.requirepass.empty()) {
+    std::string credentials;
+    bool ok = false;
+    if (authorization.size() > 6 && strncasecmp(authorization.data(), "Basic ", 6) == 0 &&
+        Base64Decode(authorization.substr(6), &credentials)) {
+      size_t colon = credentials.find(':');
+      if (colon != std::string::npos) {
+        std::string_view user = std::string_view(credentials).substr(0, colon);
+        ok = state_->CheckPassword(user.empty() ? "default" : user,
+                                   std::string_view(credentials).substr(colon + 1));
+      }
+    }
+    if (!ok) {
+      HttpResponse r = ErrorResponse(401, "authentication required (user default, requirepass)");
+      r.extra_headers = "WWW-Authenticate: Basic realm=\"dkv\", charset=\"UTF-8\"\r\n";
+      return r;
+    }
+  } else if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
+    // Without a password, the browser's API answers only requests addressed to an IP or
+    // localhost: a page elsewhere cannot read the keyspace through DNS rebinding.
+    return ErrorResponse(403, "without requirepass the API answers only Host: <ip> or localhost");
+  }
+  return Route(path, query);
+}
+
+HttpResponse HttpServer::Route(std::string_view path, std::string_view query) {
+  if (path == "/metrics") {
+    sizer_.Request(state_->clock->NowMs());
+    sizer_.Step(SubtreeSizer::kScrapeBudget);
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    HttpFigures figures;
+    figures.connections = connections_.size();
+    figures.requests = requests_;
+    figures.rejected_connections = rejected_connections_;
+    r.body = RenderMetrics(*state_, sizer_, figures);
+    return r;
+  }
+  if (path == "/api/stats") return Stats();
+  if (path == "/api/namespaces") return Namespaces();
+  if (path == "/api/tree") return Tree(query);
+  if (path == "/api/key") return Key(query);
+  if (path == "/api/slowlog") return SlowLog();
+  for (const HttpAsset& asset : HttpAssets()) {
+    if (path == asset.path || (path == "/" && asset.path == "/index.html")) {
+      HttpResponse r;
+      r.content_type = std::string(asset.content_type);
+      r.body = std::string(asset.data);
+      r.no_store = false;
+      return r;
+    }
+  }
+  return ErrorResponse(404, "not found");
+}
+
+HttpResponse HttpServer::Stats() {
+  ServerState& st = *state_;
+  MemoryFigures m = st.hooks != nullptr ? st.hooks->Memory() : MemoryFigures{};
+  const engine::KeyspaceStats& k = st.keyspace.stats();
+  uint64_t keys = 0;
+  for (int i = 0; i < st.keyspace.database_count(); ++i) keys += st.keyspace.db(i).size();
+  Json j;
+  j["time_ms"] = st.clock->NowMs();
+  j["version"] = kDkvVersion;
+  j["redis_version"] = kRedisCompatVersion;
+  j["uptime_s"] = (st.clock->NowMs() - st.start_ms) / 1000;
+  j["ops_per_sec"] = st.stats.instantaneous_ops_per_sec;
+  j["commands_processed"] = st.stats.total_commands_processed;
+  j["connected_clients"] = st.clients.size();
+  j["memory_used"] = m.used;
+  j["memory_rss"] = m.rss;
+  j["maxmemory"] = st.config.maxmemory;
+  j["maxmemory_policy"] = st.config.maxmemory_policy;
+  j["keyspace_hits"] = k.keyspace_hits;
+  j["keyspace_misses"] = k.keyspace_misses;
+  j["evicted_keys"] = k.evicted_keys;
+  j["expired_keys"] = k.expired_keys;
+  j["keys"] = keys;
+  j["persistence_backend"] = st.config.persistence_backend;
+  j["show_values"] = st.config.http_show_values;
+  j["separator"] = st.config.key_separator;
+  return JsonResponse(j);
+}
+
+HttpResponse HttpServer::Namespaces() {
+  engine::Keyspace& ks = state_->keyspace;
+  Json list = Json::array();
+  for (int i = 0; i < ks.database_count(); ++i) {
+    size_t n = ks.db(i).size();
+    if (n == 0 && i != 0) continue;  // namespace 0 is always offered
+    list.push_back({{"name", ks.NamespaceName(i)}, {"keys", n}});
+  }
+  return JsonResponse(Json{{"namespaces", list}});
+}
+
+HttpResponse HttpServer::Tree(std::string_view query) {
+  std::string ns = "0", prefix;
+  QueryParam(query, "ns", &ns);
+  QueryParam(query, "prefix", &prefix);
+  int index = FindNamespace(state_->keyspace, ns);
+  if (index < 0) return ErrorResponse(404, "no such namespace");
+  engine::Database& db = state_->keyspace.db(index);
+  const char sep = state_->config.key_separator[0];
+  if (!prefix.empty() && prefix.back() == sep) prefix.pop_back();
+  Json children = Json::array();
+  bool truncated = false;
+  db.ForEachChild(prefix.empty() ? std::string() : prefix + sep, sep,
+                  [&](const std::string& child) {
+                    if (children.size() >= kMaxTreeChildren) {
+                      truncated = true;
+                      return false;
+                    }
+                    engine::Entry* own = db.FindRaw(child);
+                    bool has_value = own != nullptr && !db.IsExpired(own);
+                    uint64_t keys = (has_value ? 1 : 0) + db.CountPrefix(child + sep);
+                    // Bytes: exact for small subtrees, else the mean of the first keys times
+                    // the count (marked estimated), so a click never walks a huge subtree.
+                    uint64_t sampled = 0, bytes = 0;
+                    if (has_value) {
+                      bytes += db.MemoryUsage(own);
+                      ++sampled;
+                    }
+                    db.Walk(child + sep, child + sep, false, [&](engine::Entry* e) {
+                      if (sampled >= kBytesSamplePerChild) return false;
+                      bytes += db.MemoryUsage(e);
+                      ++sampled;
+                      return true;
+                    });
+                    bool estimated = sampled < keys;
+                    if (estimated && sampled > 0) bytes = bytes * keys / sampled;
+                    std::string_view name =
+                        std::string_view(child).substr(prefix.empty() ? 0 : prefix.size() + 1);
+                    children.push_back({{"path", child},
+                                        {"pct", PercentEncode(child)},
+                                        {"name", name},
+                                        {"keys", keys},
+                                        {"bytes", bytes},
+                                        {"bytes_estimated", estimated},
+                                        {"has_value", has_value}});
+                    return true;
+                  });
+  return JsonResponse(Json{
+      {"namespace", ns}, {"prefix", prefix}, {"children", children}, {"truncated", truncated}});
+}
+
+HttpResponse HttpServer::Key(std::string_view query) {
+  std::string ns = "0", key;
+  QueryParam(query, "ns", &ns);
+  if (!QueryParam(query, "key", &key)) return ErrorResponse(400, "the key parameter is missing");
+  int index = FindNamespace(state_->keyspace, ns);
+  if (index < 0) return ErrorResponse(404, "no such namespace");
+  engine::Database& db = state_->keyspace.db(index);
+  // FindRaw: looking does not count as an access (no hit, no access time, no LFU change).
+  engine::Entry* e = db.FindRaw(key);
+  if (e == nullptr || db.IsExpired(e)) {
+    return JsonResponse(Json{{"key", key}, {"pct", PercentEncode(key)}, {"exists", false}});
+  }
+  const int64_t now = state_->clock->NowMs();
+  const int64_t expire = db.ExpireAt(e);
+  Json j;
+  j["key"] = key;
+  j["pct"] = PercentEncode(key);
+  j["exists"] = true;
+  j["type"] = engine::ValueTypeName(e->type());
+  j["ttl_ms"] = expire == 0 ? -1 : std::max<int64_t>(0, expire - now);
+  j["size"] = e->value().size();
+  j["memory_bytes"] = db.MemoryUsage(e);
+  j["version"] = e->version();
+  j["created_at"] = e->created_ms();
+  j["updated_at"] = e->updated_ms();
+  j["accessed_at"] = e->accessed_ms();
+  std::string_view ct = state_->keyspace.content_types().Name(e->content_type());
+  j["content_type"] = ct.empty() ? Json(nullptr) : Json(ct);
+  Json user = Json::object();
+  if (const engine::UserFields* f = db.Fields(e)) {
+    for (const auto& [name, value] : *f) user[name] = value;
+  }
+  j["user"] = user;
+  j["value_shown"] = state_->config.http_show_values;
+  if (state_->config.http_show_values) {
+    std::string_view v = e->value();
+    j["value"] = v.substr(0, kMaxValueShown);
+    j["value_truncated"] = v.size() > kMaxValueShown;
+  }
+  return JsonResponse(j);
+}
+
+HttpResponse HttpServer::SlowLog() {
+  Json list = Json::array();
+  for (const SlowLogEntry& e : state_->slowlog.entries()) {
+    if (list.size() >= kMaxSlowlogShown) break;
+    list.push_back({{"id", e.id},
+                    {"time", e.time_s},
+                    {"duration_us", e.duration_us},
+                    {"args", e.args},
+                    {"addr", e.addr},
+                    {"name", e.name}});
+  }
+  return JsonResponse(Json{{"entries", list}});
+}
+
+}  // namespace dkv::server

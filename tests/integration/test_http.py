@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""The HTTP listener of a real dkv-server (http-port): /metrics checked by promtool (Debian's
+prometheus package) and by a strict parser, the page and its JSON API, basic auth, the
+http-show-values switch, and hostile input (huge headers, malformed requests, bodies, slowloris
+connections, the connection limit) that must leave both the HTTP and the RESP side responsive."""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_webcache import ServerProcess, free_port, server_binary, wait_for  # noqa: E402
+
+PROMTOOL = shutil.which("promtool")
+
+
+class HttpServerProcess(ServerProcess):
+    """A dkv-server with the HTTP listener on a free port, plus `extra` arguments."""
+
+    def __init__(self, binary, extra=(), password=None):
+        super().__init__(binary)
+        self.extra = list(extra) + (["--requirepass", password] if password else [])
+        self.password = password  # the start probe authenticates
+        self.http_port = free_port()
+
+    def argv(self):
+        return super().argv() + ["--save", "", "--http-port", str(self.http_port)] + self.extra
+
+
+def get(port, path, headers=None, method="GET", body=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        conn.close()
+
+
+def read_until_close(s, timeout=5.0):
+    """Everything the server sends until it closes (or the timeout, or a reset)."""
+    s.settimeout(timeout)
+    out = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            break
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def raw_exchange(port, data, timeout=5.0, half_close=False):
+    """Sends raw bytes (then shuts down writing, if asked); returns what came back."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        return read_until_close(s, timeout)
+    finally:
+        s.close()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? '
+                    r'(-?[0-9.e+-]+|\+Inf|-Inf|NaN)$')
+
+
+def parse_metrics(text):
+    """A strict reading of the text format: HELP and TYPE before each family's contiguous
+    samples, counters named *_total. Returns {(name, labels-string): value}."""
+    samples, types, done, current = {}, {}, set(), None
+    for line in text.split("\n")[:-1]:
+        if line.startswith("# HELP ") or line.startswith("# TYPE "):
+            name = line.split(" ")[2]
+            if name != current:
+                assert name not in done, "family declared twice: " + name
+                if current:
+                    done.add(current)
+                current = name
+            if line.startswith("# TYPE "):
+                types[name] = line.split(" ")[3]
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a sample line: %r" % line
+        name = m.group(1)
+        family = re.sub(r"_(bucket|sum|count)$", "", name) if types.get(
+            re.sub(r"_(bucket|sum|count)$", "", name)) == "histogram" else name
+        assert family == current, "sample outside its family: " + line
+        samples[(name, m.group(2) or "")] = float(m.group(3))
+    assert text.endswith("\n")
+    for name, kind in types.items():
+        assert (kind == "counter") == name.endswith("_total"), name
+    return samples
+
+
+class HttpTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        binary = server_binary()
+        if binary is None:
+            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
+        cls.server = HttpServerProcess(binary, ["--http-max-connections", "8"])
+        cls.server.start()
+        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.r.close()
+        cls.server.cleanup()
+
+    def setUp(self):
+        self.r.flushall()
+        self.r.config_set("http-show-values", "no")
+        self.port = self.server.http_port
+
+    def assert_responsive(self):
+        self.assertTrue(self.r.ping())
+        status, _, _ = get(self.port, "/metrics")
+        self.assertEqual(status, 200)
+
+    def test_metrics_pass_promtool_and_follow_the_server(self):
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(300):
+            pipe.set("app.users.%d" % i, "x" * 50)
+        for i in range(20):
+            pipe.set("cache.page.%d" % i, "y", ex=100)
+        pipe.set(b"odd\xff\"root\\.k", b"binary")  # a label that needs escaping and U+FFFD
+        pipe.execute()
+        self.r.get("app.users.1")
+        self.r.get("missing")
+        status, headers, body = get(self.port, "/metrics")
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
+        text = body.decode("utf-8")
+        if PROMTOOL:
+            p = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+        elif os.environ.get("DKV_REQUIRE_PROMTOOL"):
+            self.fail("promtool not found (Debian package prometheus)")
+        m = parse_metrics(text)
+        info = self.r.info("all")
+        self.assertEqual(m[("dkv_keys", '{namespace="0"}')], 321)
+        self.assertEqual(m[("dkv_keys_with_expiry", '{namespace="0"}')], 20)
+        self.assertGreaterEqual(m[("dkv_keyspace_hits_total", "")], 1)
+        self.assertGreaterEqual(m[("dkv_keyspace_misses_total", "")], 1)
+        self.assertEqual(m[("dkv_connected_clients", "")], info["connected_clients"])
+        self.assertGreater(m[("dkv_memory_used_bytes", "")], 0)
+        self.assertGreaterEqual(m[('dkv_command_calls_total', '{command="set"}')], 321)
+        self.assertEqual(m[('dkv_command_duration_seconds_bucket', '{command="get",le="+Inf"}')],
+                         m[('dkv_command_duration_seconds_count', '{command="get"}')])
+        # The sizing pass runs after the first scrape; the next scrapes carry subtree figures.
+        def sized():
+            _, _, b = get(self.port, "/metrics")
+            return ('dkv_subtree_keys', '{namespace="0",subtree="app"}') in parse_metrics(
+                b.decode())
+        self.assertTrue(wait_for(sized, timeout=10))
+        _, _, body = get(self.port, "/metrics")
+        m = parse_metrics(body.decode())
+        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="app"}')], 300)
+        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="cache"}')], 20)
+        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="odd\ufffd\\"root\\\\"}')], 1)
+        app_bytes = m[('dkv_subtree_bytes', '{namespace="0",subtree="app"}')]
+        usage = sum(self.r.memory_usage("app.users.%d" % i) for i in range(300))
+        self.assertEqual(app_bytes, usage)
+        before = m[("dkv_commands_processed_total", "")]
+        for _ in range(10):
+            self.r.ping()
+        _, _, body = get(self.port, "/metrics")
+        self.assertGreaterEqual(parse_metrics(body.decode())[("dkv_commands_processed_total", "")],
+                                before + 10)
+
+    def test_page_assets_and_json_api(self):
+        status, headers, body = get(self.port, "/")
+        self.assertEqual(status, 200)
+        self.assertIn(b'<script src="/app.js"', body)
+        self.assertIn("default-src 'self'", headers["Content-Security-Policy"])
+        for asset, kind in (("/app.js", "text/javascript"), ("/app.css", "text/css")):
+            status, headers, body = get(self.port, asset)
+            self.assertEqual(status, 200)
+            self.assertTrue(headers["Content-Type"].startswith(kind))
+            self.assertGreater(len(body), 500)
+        status, headers, body = get(self.port, "/", method="HEAD")
+        self.assertEqual((status, body), (200, b""))
+        self.assertGreater(int(headers["Content-Length"]), 500)
+        self.r.execute_command("KV.SET", "app.config.db.host", "db1", "META", "owner", "ops",
+                               "EX", "120")
+        self.r.set("app.config.db.port", "5432")
+        tree = json.loads(get(self.port, "/api/tree?ns=0&prefix=app.config")[2])
+        self.assertEqual([(c["path"], c["keys"]) for c in tree["children"]],
+                         [("app.config.db", 2)])
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.config.db.host")[2])
+        self.assertEqual((key["type"], key["user"], key["value_shown"]),
+                         ("string", {"owner": "ops"}, False))
+        self.assertNotIn("value", key)
+        self.assertTrue(110000 < key["ttl_ms"] <= 120000)
+        self.r.config_set("http-show-values", "yes")
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.config.db.host")[2])
+        self.assertEqual(key["value"], "db1")
+        stats = json.loads(get(self.port, "/api/stats")[2])
+        self.assertEqual(stats["keys"], 2)
+        self.r.config_set("slowlog-log-slower-than", "0")
+        self.r.set("slow.one", "v")
+        log = json.loads(get(self.port, "/api/slowlog")[2])
+        self.r.config_set("slowlog-log-slower-than", "10000")
+        self.assertTrue(any(e["args"][:2] == ["set", "slow.one"] or e["args"][:2] ==
+                            ["SET", "slow.one"] for e in log["entries"]))
+
+    def test_nothing_changes_data(self):
+        for method in ("POST", "PUT", "DELETE", "PATCH"):
+            status, headers, _ = get(self.port, "/api/key?ns=0&key=a", method=method, body=b"x")
+            self.assertEqual(status, 405)
+            self.assertEqual(headers["Allow"], "GET, HEAD")
+        status, _, _ = get(self.port, "/metrics", method="GET", body=b"payload",
+                           headers={"Content-Length": "7"})
+        self.assertEqual(status, 413)
+        self.assert_responsive()
+
+    def test_hostile_input_is_refused_and_the_server_stays_up(self):
+        # Headers past 16 KiB: 431, connection closed.
+        out = raw_exchange(self.port, b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                           b"a" * 40000 + b"\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 431 "), out[:100])
+        # Garbage: 400.
+        out = raw_exchange(self.port, b"\x00\x01\x02 not http at all\r\n\r\n")
+        self.assertTrue(out.startswith(b"HTTP/1.1 400 "), out[:100])
+        # Two requests in one write: two answers, in order.
+        out = raw_exchange(self.port, b"GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                           b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        self.assertEqual(re.findall(rb"HTTP/1.1 (\d+)", out), [b"200", b"404"])
+        # A client that half-closes right after its request still gets the answer.
+        out = raw_exchange(self.port, b"GET /api/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
+                           half_close=True)
+        self.assertTrue(out.startswith(b"HTTP/1.1 200 "), out[:100])
+        self.assertIn(b'"ops_per_sec"', out)
+        # Foreign Host header on the API without a password (DNS rebinding).
+        status, _, _ = get(self.port, "/api/stats", headers={"Host": "evil.example"})
+        self.assertEqual(status, 403)
+        self.assert_responsive()
+
+    def test_slowloris_and_connection_limit(self):
+        # Eight connections (the limit) that send half a request and stop.
+        hold = []
+        for _ in range(8):
+            s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+            hold.append(s)
+        time.sleep(0.3)
+        # A ninth is closed at once; the RESP side does not notice any of it.
+        extra = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        extra.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        try:
+            self.assertEqual(extra.recv(100), b"")
+        except ConnectionResetError:
+            pass
+        extra.close()
+        for i in range(100):
+            self.r.set("during.%d" % i, i)
+        self.assertTrue(self.r.ping())
+        # Past the request timeout (10 s) the half-sent requests are answered 408 and closed.
+        start = time.monotonic()
+        for s in hold:
+            data = read_until_close(s, timeout=20)
+            self.assertTrue(data.startswith(b"HTTP/1.1 408 "), data[:80])
+            s.close()
+        self.assertLess(time.monotonic() - start, 15)
+
+        def served():
+            try:
+                return get(self.port, "/metrics")[0] == 200
+            except ConnectionError:  # a slot not yet released: the server closes at accept
+                return False
+        self.assertTrue(wait_for(served, timeout=5))
+        self.assert_responsive()
+
+
+class HttpAuthTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = HttpServerProcess(server_binary(), password="s3cret")
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_basic_auth_against_requirepass(self):
+        port = self.server.http_port
+        status, headers, _ = get(port, "/metrics")
+        self.assertEqual(status, 401)
+        self.assertIn('Basic realm="dkv"', headers["WWW-Authenticate"])
+        for creds, want in (("default:wrong", 401), ("default:s3cret", 200), ("someone:s3cret", 401)):
+            token = base64.b64encode(creds.encode()).decode()
+            status, _, _ = get(port, "/metrics", headers={"Authorization": "Basic " + token})
+            self.assertEqual(status, want, creds)
+        token = base64.b64encode(b"default:s3cret").decode()
+        status, _, body = get(port, "/api/stats", headers={"Authorization": "Basic " + token,
+                                                           "Host": "dkv.example"})
+        self.assertEqual(status, 200)  # with a password, any Host may use the API
+        self.assertEqual(get(port, "/", headers={})[0], 401)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
