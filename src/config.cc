@@ -151,6 +151,45 @@ std::vector<ConfigParam> BuildParams() {
        IntSetter(&Config::tcp_keepalive, 0, INT32_MAX), Getter(&Config::tcp_keepalive)},
       {"requirepass", true, "Password of the default user; empty: no password.",
        StringSetter(&Config::requirepass), Getter(&Config::requirepass)},
+      {"protected-mode", true,
+       "With no password for the default user, accept clients only from loopback addresses.",
+       BoolSetter(&Config::protected_mode), Getter(&Config::protected_mode)},
+      {"client-output-buffer-limit", true,
+       "Unsent output above which a client is disconnected: 'normal <hard> <soft> <seconds>'.",
+       [](Config& c, std::string_view v) -> std::string {
+         std::vector<std::string> tokens;
+         size_t i = 0;
+         while (i < v.size()) {
+           while (i < v.size() && v[i] == ' ') ++i;
+           size_t end = v.find(' ', i);
+           if (end == std::string_view::npos) end = v.size();
+           if (end > i) tokens.emplace_back(v.substr(i, end - i));
+           i = end;
+         }
+         if (tokens.empty() || tokens.size() % 4 != 0) return "Wrong number of arguments";
+         OutputBufferLimit normal = c.output_limit;
+         for (size_t t = 0; t < tokens.size(); t += 4) {
+           std::string cls = Lower(tokens[t]);
+           if (cls != "normal" && cls != "replica" && cls != "slave" && cls != "pubsub") {
+             return "Invalid client class specified in buffer limit configuration.";
+           }
+           int64_t hard, soft, secs;
+           if (!ParseMemory(tokens[t + 1], &hard) || !ParseMemory(tokens[t + 2], &soft) ||
+               !engine::ParseInt64(tokens[t + 3], &secs) || secs < 0) {
+             return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+           }
+           // dkv has no replicas and no pub/sub: only the normal class applies.
+           if (cls == "normal") normal = OutputBufferLimit{hard, soft, secs};
+         }
+         c.output_limit = normal;
+         return "";
+       },
+       [](const Config& c) {
+         return "normal " + std::to_string(c.output_limit.hard) + " " +
+                std::to_string(c.output_limit.soft) + " " +
+                std::to_string(c.output_limit.soft_seconds) +
+                " slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+       }},
       {"loglevel", true, "debug, verbose, notice or warning.",
        EnumSetter(&Config::loglevel, {"debug", "verbose", "notice", "warning", "nothing"}),
        Getter(&Config::loglevel)},
@@ -360,6 +399,61 @@ const ConfigParam* FindConfigParam(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+// `users:`: a list of maps (name, password, nopass, enabled, namespaces, read-only, commands).
+std::string LoadUsers(const YAML::Node& node, Config* config) {
+  if (node.IsNull()) return "";
+  if (!node.IsSequence()) return "must be a list of users";
+  config->users.clear();
+  for (const auto& u : node) {
+    if (!u.IsMap()) return "each user must be a map (name: ..., password: ...)";
+    UserConfig uc;
+    for (const auto& field : u) {
+      std::string key = field.first.as<std::string>();
+      const YAML::Node& v = field.second;
+      auto boolean = [&](bool* out) -> std::string {
+        std::string s = Lower(v.as<std::string>());
+        if (s == "yes" || s == "true" || s == "on") {
+          *out = true;
+        } else if (s == "no" || s == "false" || s == "off") {
+          *out = false;
+        } else {
+          return "'" + key + "' must be yes or no";
+        }
+        return "";
+      };
+      std::string err;
+      if (key == "name") {
+        uc.name = v.as<std::string>();
+      } else if (key == "password") {
+        uc.password = v.as<std::string>();
+      } else if (key == "nopass") {
+        err = boolean(&uc.nopass);
+      } else if (key == "enabled") {
+        err = boolean(&uc.enabled);
+      } else if (key == "read-only") {
+        err = boolean(&uc.read_only);
+      } else if (key == "commands") {
+        uc.commands = v.as<std::string>();
+      } else if (key == "namespaces") {
+        if (v.IsSequence()) {
+          for (const auto& ns : v) uc.namespaces.push_back(ns.as<std::string>());
+        } else {
+          uc.namespaces.push_back(v.as<std::string>());
+        }
+      } else {
+        err = "unknown field '" + key + "'";
+      }
+      if (!err.empty()) return (uc.name.empty() ? "" : uc.name + ": ") + err;
+    }
+    config->users.push_back(std::move(uc));
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string LoadConfigFile(const std::string& path, Config* config) {
   YAML::Node root;
   try {
@@ -374,6 +468,12 @@ std::string LoadConfigFile(const std::string& path, Config* config) {
     std::string value;
     try {
       name = item.first.as<std::string>();
+      if (name == "users") {
+        if (std::string err = LoadUsers(item.second, config); !err.empty()) {
+          return "config file '" + path + "': users: " + err;
+        }
+        continue;
+      }
       if (item.second.IsNull()) {
         value = "";
       } else if (item.second.IsScalar()) {

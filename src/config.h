@@ -13,6 +13,24 @@
 
 namespace dkv::server {
 
+// One user of `users:` in the configuration file (src/acl.h).
+struct UserConfig {
+  std::string name;
+  std::string password;  // "sha256:<salt hex>:<digest hex>" (dkv-server --hash-password)
+  bool nopass = false;
+  bool enabled = true;
+  std::vector<std::string> namespaces;  // empty or "*": all
+  bool read_only = false;
+  std::string commands;  // rules, "+@all" when empty
+};
+
+// Limits of a client's unsent output (client-output-buffer-limit normal <hard> <soft> <secs>).
+struct OutputBufferLimit {
+  int64_t hard = 0;  // bytes; 0: none
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
 struct Config {
   std::string bind = "127.0.0.1";
   int port = 6379;
@@ -26,6 +44,9 @@ struct Config {
   int64_t timeout = 0;  // seconds idle before a client is closed; 0 = never
   int tcp_keepalive = 300;
   std::string requirepass;
+  std::vector<UserConfig> users;
+  bool protected_mode = true;
+  OutputBufferLimit output_limit;
   std::string loglevel = "notice";
   std::string logfile;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;

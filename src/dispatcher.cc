@@ -145,7 +145,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
       reply.Error(message);
     }
     state_->stats.total_error_replies++;
-    state_->stats.errors[std::string(ErrorCode(std::string_view(*session.out).substr(start)))]++;
+    state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(start)));
   };
 
   char buf[64];
@@ -171,6 +171,12 @@ void Dispatcher::Execute(Session& session, Args argv) {
   if (!session.authenticated && !(spec->flags & kNoAuth)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kNoAuth);
+  }
+  if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
+    // Checked before queueing, as Redis: a refused command inside MULTI aborts the EXEC.
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    state_->stats.acl_denied_cmd++;
+    return reject(errors::NoPermCommand(user.name, spec->name));
   }
   if (state_->scripts != nullptr && state_->scripts->busy()) {
     if (!(spec->flags & kAllowBusy)) {
@@ -229,8 +235,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   if (session.out->size() > out_start && (*session.out)[out_start] == '-') {
     cs.failed_calls++;
     state_->stats.total_error_replies++;
-    state_->stats
-        .errors[std::string(ErrorCode(std::string_view(*session.out).substr(out_start)))]++;
+    state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(out_start)));
   }
   const Config& cfg = state_->config;
   if (cfg.slowlog_log_slower_than >= 0 && duration >= cfg.slowlog_log_slower_than &&

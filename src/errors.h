@@ -21,6 +21,30 @@ inline constexpr std::string_view kDbIndexRange = "ERR DB index is out of range"
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 inline constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
+// Sent to a client from outside loopback when protected mode is on and the default user has no
+// password; then the connection closes. Redis 7.2's text.
+inline constexpr std::string_view kProtectedMode =
+    "DENIED Redis is running in protected mode because protected mode is enabled and no password "
+    "is set for the default user. In this mode connections are only accepted from the loopback "
+    "interface. If you want to connect from external computers to Redis you may adopt one of the "
+    "following solutions: 1) Just disable protected mode sending the command 'CONFIG SET "
+    "protected-mode no' from the loopback interface by connecting to Redis from the same host "
+    "the server is running, however MAKE SURE Redis is not publicly accessible from internet if "
+    "you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just "
+    "disable the protected mode by editing the Redis configuration file, and setting the "
+    "protected mode option to 'no', and then restarting the server. 3) If you started the server "
+    "manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an "
+    "authentication password for the default user. NOTE: You only need to do one of the above "
+    "things in order for the server to start accepting connections from the outside.";
+// A command or namespace the user may not use.
+inline std::string NoPermCommand(std::string_view user, std::string_view command) {
+  return "NOPERM User " + std::string(user) + " has no permissions to run the '" +
+         std::string(command) + "' command";
+}
+inline std::string NoPermNamespace(std::string_view user, std::string_view ns) {
+  return "NOPERM User " + std::string(user) + " has no permissions to access the '" +
+         std::string(ns) + "' namespace";
+}
 inline constexpr std::string_view kMisconf =
     "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
     "disk. Commands that may modify the data set are disabled, because this instance is "

@@ -24,8 +24,6 @@ constexpr size_t kMaxTreeChildren = 500;
 constexpr size_t kBytesSamplePerChild = 64;
 // Bytes of a value the browser is shown at most.
 constexpr size_t kMaxValueShown = 4096;
-// Unsent output above which a connection is no longer read.
-constexpr size_t kOutputHighWater = 4 * 1024 * 1024;
 constexpr size_t kMaxSlowlogShown = 128;
 
 int HexDigit(char c) {
@@ -192,12 +190,15 @@ struct HttpServer::Connection {
   std::string authorization;
   std::string host;
   bool has_body = false;
+  std::string in;  // received, not yet parsed (at most about one read)
   std::string out;
   std::string writing;
   uv_write_t write_req;
   bool write_in_flight = false;
+  int64_t write_started_ms = 0;
   bool reading = false;
   bool close_after_write = false;
+  bool peer_closed = false;  // the client sent EOF
   bool closing = false;
 
   void EndHeader() {
@@ -343,7 +344,14 @@ void HttpServer::Accept() {
   StartReading(c);
 }
 
+void HttpServer::StopReading(Connection* conn) {
+  if (!conn->reading) return;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
+  conn->reading = false;
+}
+
 void HttpServer::StartReading(Connection* conn) {
+  if (conn->reading) return;
   conn->reading = true;
   uv_read_start(
       reinterpret_cast<uv_stream_t*>(&conn->tcp),
@@ -360,40 +368,49 @@ void HttpServer::StartReading(Connection* conn) {
 
 void HttpServer::OnRead(Connection* conn, ssize_t nread, const uv_buf_t* buf) {
   if (nread < 0) {
-    if (nread == UV_EOF && (conn->write_in_flight || !conn->out.empty())) {
-      // The client half-closed after its request: the answer still goes out, then we close.
-      conn->close_after_write = true;
-      uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
-      conn->reading = false;
-      return;
+    if (nread == UV_EOF) {
+      // The client half-closed: what it sent is still answered, then the connection closes.
+      conn->peer_closed = true;
+      StopReading(conn);
+      return ProcessInput(conn);
     }
     return CloseConnection(conn);
   }
   if (nread == 0 || conn->closing) return;
+  conn->last_activity_ms = state_->clock->NowMs();
+  // Reading stops while an answer is being written, so at most one read waits here.
+  conn->in.append(buf->base, static_cast<size_t>(nread));
+  ProcessInput(conn);
+}
+
+void HttpServer::ProcessInput(Connection* conn) {
   static const http_parser_settings settings = MakeSettings();
-  const int64_t now = state_->clock->NowMs();
-  conn->last_activity_ms = now;
-  const char* data = buf->base;
-  size_t left = static_cast<size_t>(nread);
-  while (left > 0 && !conn->closing && !conn->close_after_write) {
+  // One request at a time: the next one is parsed when this one's answer has been written, so a
+  // read full of pipelined requests costs one answer per write, not one per request at once.
+  while (!conn->closing && !conn->write_in_flight && conn->out.empty() && !conn->in.empty()) {
+    if (conn->close_after_write) {
+      conn->in.clear();
+      break;
+    }
     if (conn->request_started_ms == 0) {
-      conn->request_started_ms = now;
+      conn->request_started_ms = state_->clock->NowMs();
       conn->request_bytes = 0;
     }
     // Parse at most what the request may still take: a longer request is refused, never
     // buffered.
     size_t room = kMaxRequestBytes - conn->request_bytes;
-    size_t feed = std::min(left, room);
-    size_t parsed = http_parser_execute(&conn->parser, &settings, data, feed);
+    size_t feed = std::min(conn->in.size(), room);
+    size_t parsed = http_parser_execute(&conn->parser, &settings, conn->in.data(), feed);
     conn->request_bytes += parsed;
+    conn->in.erase(0, parsed);
     const http_errno err = HTTP_PARSER_ERRNO(&conn->parser);
     if (err == HPE_PAUSED) {
-      // A whole request was read (on_message_complete pauses): answer it, go on with the rest.
+      // A whole request was read (on_message_complete pauses): answer it.
       http_parser_pause(&conn->parser, 0);
-      data += parsed;
-      left -= parsed;
       const bool head = conn->parser.method == HTTP_HEAD;
-      const bool keep_alive = http_should_keep_alive(&conn->parser) != 0;
+      // An upgrade (or CONNECT) is answered and the connection closed: what follows is not HTTP.
+      const bool keep_alive = http_should_keep_alive(&conn->parser) != 0 && !conn->parser.upgrade &&
+                              conn->parser.method != HTTP_CONNECT;
       ++requests_;
       HttpResponse response;
       if (conn->parser.method != HTTP_GET && conn->parser.method != HTTP_HEAD) {
@@ -406,27 +423,32 @@ void HttpServer::OnRead(Connection* conn, ssize_t nread, const uv_buf_t* buf) {
       }
       conn->request_started_ms = 0;
       Respond(conn, response, head, keep_alive && response.status != 413);
-      continue;
+      break;
     }
     if (err != HPE_OK || (parsed == 0 && feed > 0)) {
-      // Malformed, or a protocol upgrade the parser stops at: answered and closed.
       Respond(conn,
               ErrorResponse(400, err != HPE_OK ? http_errno_description(err) : "not HTTP/1.x"),
               false, false);
-      return;
+      break;
     }
-    data += parsed;
-    left -= parsed;
     if (conn->request_bytes >= kMaxRequestBytes) {
       Respond(conn,
               ErrorResponse(431, "request line and headers may be at most 16384 bytes in all"),
               false, false);
-      return;
+      break;
     }
   }
-  if (conn->reading && conn->out.size() + conn->writing.size() > kOutputHighWater) {
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&conn->tcp));
-    conn->reading = false;
+  if (conn->closing) return;
+  // Read more only when idle and the buffer does not already hold a request's worth.
+  const bool busy = conn->write_in_flight || !conn->out.empty() || conn->close_after_write;
+  if (conn->peer_closed) {
+    if (!busy) CloseConnection(conn);  // everything answered (a partial request never will be)
+    return;
+  }
+  if (busy || conn->in.size() >= kMaxRequestBytes) {
+    StopReading(conn);
+  } else if (!conn->reading && !conn->closing) {
+    StartReading(conn);
   }
 }
 
@@ -466,6 +488,7 @@ void HttpServer::Flush(Connection* conn) {
   uv_buf_t b = uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
   conn->write_req.data = conn;
   conn->write_in_flight = true;
+  conn->write_started_ms = state_->clock->NowMs();
   int rc = uv_write(&conn->write_req, reinterpret_cast<uv_stream_t*>(&conn->tcp), &b, 1,
                     [](uv_write_t* req, int status) {
                       auto* c = static_cast<Connection*>(req->data);
@@ -473,8 +496,11 @@ void HttpServer::Flush(Connection* conn) {
                       c->writing.clear();
                       if (c->closing) return;
                       if (status < 0) return c->server->CloseConnection(c);
-                      if (!c->reading && !c->close_after_write) c->server->StartReading(c);
                       c->server->Flush(c);
+                      // The next pipelined request, if one is buffered; else read again.
+                      if (!c->closing && c->out.empty() && !c->write_in_flight) {
+                        c->server->ProcessInput(c);
+                      }
                     });
   if (rc != 0) {
     conn->write_in_flight = false;
@@ -499,7 +525,9 @@ void HttpServer::Cron(int64_t now_ms) {
         conn->request_started_ms != 0 && now_ms - conn->request_started_ms > kRequestTimeoutMs;
     bool idle = conn->request_started_ms == 0 && !conn->write_in_flight &&
                 now_ms - conn->last_activity_ms > kIdleTimeoutMs;
-    if (mid_request || idle) expired.push_back(ptr);
+    // A client that does not read its answer holds a slot only this long.
+    bool stalled = conn->write_in_flight && now_ms - conn->write_started_ms > kRequestTimeoutMs;
+    if (mid_request || idle || stalled) expired.push_back(ptr);
   }
   for (Connection* conn : expired) {
     if (conn->request_started_ms != 0 && !conn->write_in_flight && conn->out.empty()) {
@@ -518,32 +546,41 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
   std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  if (!state_->config.requirepass.empty()) {
-    std::string credentials;
-    bool ok = false;
-    if (authorization.size() > 6 && strncasecmp(authorization.data(), "Basic ", 6) == 0 &&
-        Base64Decode(authorization.substr(6), &credentials)) {
-      size_t colon = credentials.find(':');
-      if (colon != std::string::npos) {
-        std::string_view user = std::string_view(credentials).substr(0, colon);
-        ok = state_->CheckPassword(user.empty() ? "default" : user,
-                                   std::string_view(credentials).substr(colon + 1));
-      }
+  // The same users as AUTH: basic auth as any user; without credentials, the default user when
+  // it needs no password.
+  const AclUser* user = nullptr;
+  const bool open = !state_->acl.default_requires_auth();
+  std::string credentials;
+  if (authorization.size() > 6 && strncasecmp(authorization.data(), "Basic ", 6) == 0 &&
+      Base64Decode(authorization.substr(6), &credentials)) {
+    size_t colon = credentials.find(':');
+    if (colon != std::string::npos) {
+      std::string_view name = std::string_view(credentials).substr(0, colon);
+      user = state_->Authenticate(name.empty() ? "default" : name,
+                                  std::string_view(credentials).substr(colon + 1));
     }
-    if (!ok) {
-      HttpResponse r = ErrorResponse(401, "authentication required (user default, requirepass)");
-      r.extra_headers = "WWW-Authenticate: Basic realm=\"dkv\", charset=\"UTF-8\"\r\n";
-      return r;
+  } else if (open) {
+    user = state_->acl.default_user();
+    if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
+      // Without a password, the browser's API answers only requests addressed to an IP or
+      // localhost: a page elsewhere cannot read the keyspace through DNS rebinding.
+      return ErrorResponse(403, "without a password the API answers only Host: <ip> or localhost");
     }
-  } else if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
-    // Without a password, the browser's API answers only requests addressed to an IP or
-    // localhost: a page elsewhere cannot read the keyspace through DNS rebinding.
-    return ErrorResponse(403, "without requirepass the API answers only Host: <ip> or localhost");
   }
-  return Route(path, query);
+  if (user == nullptr) {
+    HttpResponse r = ErrorResponse(401, "authentication required (the users of AUTH)");
+    r.extra_headers = "WWW-Authenticate: Basic realm=\"dkv\", charset=\"UTF-8\"\r\n";
+    return r;
+  }
+  return Route(path, query, *user);
 }
 
-HttpResponse HttpServer::Route(std::string_view path, std::string_view query) {
+HttpResponse HttpServer::Route(std::string_view path, std::string_view query, const AclUser& user) {
+  // A user bound to namespaces sees those only: server-wide figures and the slow log (other
+  // tenants' commands) are not for it.
+  if ((path == "/metrics" || path == "/api/slowlog") && !user.all_namespaces) {
+    return ErrorResponse(403, "user " + user.name + " is bound to namespaces: no server-wide view");
+  }
   if (path == "/metrics") {
     sizer_.Request(state_->clock->NowMs());
     sizer_.Step(SubtreeSizer::kScrapeBudget);
@@ -556,10 +593,10 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query) {
     r.body = RenderMetrics(*state_, sizer_, figures);
     return r;
   }
-  if (path == "/api/stats") return Stats();
-  if (path == "/api/namespaces") return Namespaces();
-  if (path == "/api/tree") return Tree(query);
-  if (path == "/api/key") return Key(query);
+  if (path == "/api/stats") return Stats(user);
+  if (path == "/api/namespaces") return Namespaces(user);
+  if (path == "/api/tree") return Tree(query, user);
+  if (path == "/api/key") return Key(query, user);
   if (path == "/api/slowlog") return SlowLog();
   for (const HttpAsset& asset : HttpAssets()) {
     if (path == asset.path || (path == "/" && asset.path == "/index.html")) {
@@ -573,12 +610,14 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query) {
   return ErrorResponse(404, "not found");
 }
 
-HttpResponse HttpServer::Stats() {
+HttpResponse HttpServer::Stats(const AclUser& user) {
   ServerState& st = *state_;
   MemoryFigures m = st.hooks != nullptr ? st.hooks->Memory() : MemoryFigures{};
   const engine::KeyspaceStats& k = st.keyspace.stats();
   uint64_t keys = 0;
-  for (int i = 0; i < st.keyspace.database_count(); ++i) keys += st.keyspace.db(i).size();
+  for (int i = 0; i < st.keyspace.database_count(); ++i) {
+    if (Acl::CanUseNamespace(user, st.keyspace.NamespaceName(i))) keys += st.keyspace.db(i).size();
+  }
   Json j;
   j["time_ms"] = st.clock->NowMs();
   j["version"] = kDkvVersion;
@@ -602,26 +641,27 @@ HttpResponse HttpServer::Stats() {
   return JsonResponse(j);
 }
 
-HttpResponse HttpServer::Namespaces() {
+HttpResponse HttpServer::Namespaces(const AclUser& user) {
   engine::Keyspace& ks = state_->keyspace;
   Json list = Json::array();
   for (int i = 0; i < ks.database_count(); ++i) {
+    if (!Acl::CanUseNamespace(user, ks.NamespaceName(i))) continue;
     size_t n = ks.db(i).size();
-    if (n == 0 && i != 0) continue;  // namespace 0 is always offered
+    if (n == 0 && i != 0 && user.all_namespaces) continue;  // namespace 0 is always offered
     list.push_back({{"name", ks.NamespaceName(i)}, {"keys", n}});
   }
   return JsonResponse(Json{{"namespaces", list}});
 }
 
-HttpResponse HttpServer::Tree(std::string_view query) {
+HttpResponse HttpServer::Tree(std::string_view query, const AclUser& user) {
   std::string ns = "0", prefix;
   QueryParam(query, "ns", &ns);
   QueryParam(query, "prefix", &prefix);
+  if (!Acl::CanUseNamespace(user, ns)) return ErrorResponse(403, "not your namespace");
   int index = FindNamespace(state_->keyspace, ns);
   if (index < 0) return ErrorResponse(404, "no such namespace");
   engine::Database& db = state_->keyspace.db(index);
   const char sep = state_->config.key_separator[0];
-  if (!prefix.empty() && prefix.back() == sep) prefix.pop_back();
   Json children = Json::array();
   bool truncated = false;
   db.ForEachChild(prefix.empty() ? std::string() : prefix + sep, sep,
@@ -663,10 +703,11 @@ HttpResponse HttpServer::Tree(std::string_view query) {
       {"namespace", ns}, {"prefix", prefix}, {"children", children}, {"truncated", truncated}});
 }
 
-HttpResponse HttpServer::Key(std::string_view query) {
+HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   std::string ns = "0", key;
   QueryParam(query, "ns", &ns);
   if (!QueryParam(query, "key", &key)) return ErrorResponse(400, "the key parameter is missing");
+  if (!Acl::CanUseNamespace(user, ns)) return ErrorResponse(403, "not your namespace");
   int index = FindNamespace(state_->keyspace, ns);
   if (index < 0) return ErrorResponse(404, "no such namespace");
   engine::Database& db = state_->keyspace.db(index);
@@ -691,11 +732,11 @@ HttpResponse HttpServer::Key(std::string_view query) {
   j["accessed_at"] = e->accessed_ms();
   std::string_view ct = state_->keyspace.content_types().Name(e->content_type());
   j["content_type"] = ct.empty() ? Json(nullptr) : Json(ct);
-  Json user = Json::object();
+  Json fields = Json::object();
   if (const engine::UserFields* f = db.Fields(e)) {
-    for (const auto& [name, value] : *f) user[name] = value;
+    for (const auto& [name, value] : *f) fields[name] = value;
   }
-  j["user"] = user;
+  j["user"] = fields;
   j["value_shown"] = state_->config.http_show_values;
   if (state_->config.http_show_values) {
     std::string_view v = e->value();
@@ -707,12 +748,21 @@ HttpResponse HttpServer::Key(std::string_view query) {
 
 HttpResponse HttpServer::SlowLog() {
   Json list = Json::array();
+  const bool show = state_->config.http_show_values;
   for (const SlowLogEntry& e : state_->slowlog.entries()) {
     if (list.size() >= kMaxSlowlogShown) break;
+    // Arguments carry keys and values: without http-show-values only the command is shown.
+    Json args = Json::array();
+    if (show || e.args.size() <= 1) {
+      args = e.args;
+    } else {
+      args.push_back(e.args[0]);
+      args.push_back("(" + std::to_string(e.args.size() - 1) + " arguments hidden)");
+    }
     list.push_back({{"id", e.id},
                     {"time", e.time_s},
                     {"duration_us", e.duration_us},
-                    {"args", e.args},
+                    {"args", args},
                     {"addr", e.addr},
                     {"name", e.name}});
   }

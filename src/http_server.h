@@ -9,12 +9,15 @@
 //   GET /api/key        one key's type, TTL, metadata and (http-show-values) value: ?ns=0&key=..
 //   GET /api/slowlog    the slow log
 //
-// Read-only: only GET and HEAD are served and no endpoint changes data or access times. With
-// requirepass set every request needs HTTP basic auth (user "default", the same password).
+// Read-only: only GET and HEAD are served and no endpoint changes data or access times. When the
+// default user has a password every request needs HTTP basic auth, against the same users as
+// AUTH; a user bound to namespaces sees only those (and not /metrics or the slow log).
 // Requests are parsed by http-parser; a request (line and headers) may be at most
-// kMaxRequestBytes, must arrive within kRequestTimeoutMs, bodies are refused, and at most
-// http-max-connections connections are open: a slow or hostile client costs a bounded buffer
-// and is closed, and the loop never waits for it. Loop thread only.
+// kMaxRequestBytes, must arrive within kRequestTimeoutMs, bodies are refused, pipelined requests
+// are answered one at a time (the next is parsed when the last answer is written), an answer the
+// client does not read for kRequestTimeoutMs closes the connection, and at most
+// http-max-connections connections are open: a slow or hostile client costs a bounded buffer and
+// is closed, and the loop never waits for it. Loop thread only.
 #pragma once
 
 #include <uv.h>
@@ -29,6 +32,7 @@
 namespace dkv::server {
 
 struct ServerState;
+struct AclUser;
 
 struct HttpResponse {
   int status = 200;
@@ -73,16 +77,18 @@ class HttpServer {
   static void OnConnect(uv_stream_t* listener, int status);
   void Accept();
   void StartReading(Connection* conn);
+  void StopReading(Connection* conn);
   void OnRead(Connection* conn, ssize_t nread, const uv_buf_t* buf);
+  void ProcessInput(Connection* conn);
   void Respond(Connection* conn, const HttpResponse& response, bool head, bool keep_alive);
   void Flush(Connection* conn);
   void CloseConnection(Connection* conn);
 
-  HttpResponse Route(std::string_view path, std::string_view query);
-  HttpResponse Stats();
-  HttpResponse Namespaces();
-  HttpResponse Tree(std::string_view query);
-  HttpResponse Key(std::string_view query);
+  HttpResponse Route(std::string_view path, std::string_view query, const AclUser& user);
+  HttpResponse Stats(const AclUser& user);
+  HttpResponse Namespaces(const AclUser& user);
+  HttpResponse Tree(std::string_view query, const AclUser& user);
+  HttpResponse Key(std::string_view query, const AclUser& user);
   HttpResponse SlowLog();
 
   ServerState* state_;

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
+#include <string>
 
+#include "src/acl.h"
 #include "src/command_docs.h"
 #include "src/config.h"
 #include "src/log.h"
@@ -22,7 +25,19 @@ int main(int argc, char** argv) {
   if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
     std::printf(
         "Usage: dkv-server [/path/to/dkv.yaml] [--option value ...]\n"
-        "Options are those of conf/dkv.yaml (Redis' names): --port 6380 --bind 127.0.0.1 ...\n");
+        "Options are those of conf/dkv.yaml (Redis' names): --port 6380 --bind 127.0.0.1 ...\n"
+        "       echo -n 'password' | dkv-server --hash-password   (a hash for users: in the "
+        "config)\n");
+    return 0;
+  }
+  if (argc == 2 && std::strcmp(argv[1], "--hash-password") == 0) {
+    // The password comes on standard input (one line), never on the command line.
+    std::string password;
+    if (!std::getline(std::cin, password) || password.empty()) {
+      std::fprintf(stderr, "dkv-server --hash-password: give the password on standard input\n");
+      return 1;
+    }
+    std::printf("%s\n", Acl::HashPassword(password).c_str());
     return 0;
   }
   if (argc == 2 && std::strcmp(argv[1], "--gen-command-docs") == 0) {

@@ -226,12 +226,19 @@ void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
 }  // namespace
 
 std::string EscapeLabelValue(std::string_view value) {
-  // Label values are UTF-8: a byte that does not start a well-formed sequence (a binary key's
-  // segment) becomes U+FFFD.
+  // Label values must be UTF-8, and distinct keys must stay distinct labels: a byte that does
+  // not start a well-formed UTF-8 sequence (a binary key's segment) is written %XX, and '%'
+  // itself %25, so the mapping is reversible.
+  static const char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(value.size());
   const auto* p = reinterpret_cast<const unsigned char*>(value.data());
   const size_t n = value.size();
+  auto percent = [&](unsigned char c) {
+    out += '%';
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
   for (size_t i = 0; i < n;) {
     unsigned char c = p[i];
     if (c < 0x80) {
@@ -241,6 +248,8 @@ std::string EscapeLabelValue(std::string_view value) {
         out += "\\\"";
       } else if (c == '\n') {
         out += "\\n";
+      } else if (c == '%') {
+        percent(c);
       } else {
         out += static_cast<char>(c);
       }
@@ -262,7 +271,7 @@ std::string EscapeLabelValue(std::string_view value) {
       out.append(value.substr(i, len));
       i += len;
     } else {
-      out += "\xEF\xBF\xBD";
+      percent(c);
       ++i;
     }
   }
@@ -388,7 +397,19 @@ void SubtreeSizer::StartNamespace() {
 }
 
 void SubtreeSizer::FinishNamespace() {
-  if (db_ >= 0) building_.push_back(std::move(current_));
+  if (db_ >= 0) {
+    // Key counts as of now, from the index: the data may have changed (FLUSHALL, SWAPDB)
+    // while the bytes were summed.
+    engine::Database& db = state_->keyspace.db(db_);
+    const char sep = state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
+    uint64_t listed = 0;
+    for (Subtree& t : current_.top) {
+      t.keys = db.CountSubtree(t.name, sep);
+      listed += t.keys;
+    }
+    current_.other_keys = db.size() > listed ? db.size() - listed : 0;
+    if (db.size() > 0 || current_.total_bytes > 0) building_.push_back(std::move(current_));
+  }
   current_ = Namespace{};
   engine::Keyspace& ks = state_->keyspace;
   do {

@@ -629,6 +629,7 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
   start_ms_ = state_->clock->NowMs();
   caller_ = &ctx.session;
   session_.db = ctx.session.db;
+  session_.user = ctx.session.user;  // redis.call runs with the caller's permissions
   session_.protocol = 2;
   session_.no_touch = ctx.session.no_touch;
 
@@ -823,6 +824,10 @@ bool ScriptEngine::CallCommand(lua_State* L) {
     return fail("ERR Wrong number of args calling Redis command from script");
   }
   if (spec->flags & kNoScript) return fail("ERR This Redis command is not allowed from script");
+  if (const AclUser& user = state_->UserOf(session_); !Acl::CanRun(user, *spec)) {
+    state_->stats.acl_denied_cmd++;
+    return fail(errors::NoPermCommand(user.name, spec->name));
+  }
   if (spec->flags & kWrite) {
     if (read_only_) return fail("ERR Write commands are not allowed from read-only scripts.");
     if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused()) {

@@ -35,6 +35,20 @@ constexpr size_t kOutputLowWater = 8 * 1024 * 1024;
 // Largest buffer capacity kept across requests once idle.
 constexpr size_t kIdleBufferKeep = 64 * 1024;
 
+// 127.0.0.0/8, ::1 and IPv4-mapped 127.x (protected mode accepts only these without a password).
+bool IsLoopback(const struct sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<const struct sockaddr_in*>(&ss);
+    return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const struct sockaddr_in6*>(&ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
+}
+
 std::string FormatAddr(const struct sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = {0};
   int port = 0;
@@ -85,6 +99,7 @@ class Server::Impl : public ServerHooks {
     // postgres.durability sync: the replies wait (and no further command runs) until this batch
     // has committed; 0 when not waiting.
     uint64_t held_for_batch = 0;
+    int64_t soft_limit_since_ms = 0;  // unsent output above the soft limit since then
 
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
     uv_handle_t* uv_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
@@ -123,6 +138,7 @@ class Server::Impl : public ServerHooks {
 
   std::string Start() {
     const Config& c = state_.config;
+    if (!state_.acl_error.empty()) return state_.acl_error;
     // Copy-on-write after fork copies whole huge pages when transparent huge pages are on for
     // the process: keep them off (as Redis' disable-thp), so a background save copies 4 KiB.
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
@@ -334,7 +350,8 @@ class Server::Impl : public ServerHooks {
     s.id = state_.next_client_id++;
     s.out = &conn->out;
     s.created_ms = s.last_interaction_ms = clock_.NowMs();
-    s.authenticated = state_.config.requirepass.empty();
+    state_.InitSession(s);
+    bool loopback = !tcp;  // unix sockets are local
     uv_os_fd_t fd;
     if (uv_fileno(conn->uv_handle(), &fd) == 0) s.fd = fd;
     if (tcp) {
@@ -346,6 +363,7 @@ class Server::Impl : public ServerHooks {
       int len = sizeof(peer);
       if (uv_tcp_getpeername(&conn->handle.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
         s.addr = FormatAddr(peer);
+        loopback = IsLoopback(peer);
       }
       len = sizeof(local);
       if (uv_tcp_getsockname(&conn->handle.tcp, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
@@ -356,9 +374,12 @@ class Server::Impl : public ServerHooks {
       s.laddr = s.addr;
     }
     state_.stats.total_connections_received++;
-    if (static_cast<int>(connections_.size()) >= state_.config.maxclients) {
+    const bool protected_refusal =
+        !loopback && state_.config.protected_mode && !state_.acl.default_requires_auth();
+    if (protected_refusal || static_cast<int>(connections_.size()) >= state_.config.maxclients) {
       state_.stats.rejected_connections++;
-      conn->out = "-ERR max number of clients reached\r\n";
+      conn->out = protected_refusal ? "-" + std::string(errors::kProtectedMode) + "\r\n"
+                                    : "-ERR max number of clients reached\r\n";
       conn->session.close_after_reply = true;
       connections_.emplace(s.id, conn);
       state_.clients.emplace(s.id, &conn->session);
@@ -417,6 +438,29 @@ class Server::Impl : public ServerHooks {
     self->ProcessInput(conn);
   }
 
+  // client-output-buffer-limit (normal class): a client whose unsent replies pass the hard
+  // limit, or stay above the soft limit for soft-seconds, is disconnected (its replies dropped).
+  bool OverOutputLimit(Connection* conn) {
+    const OutputBufferLimit& lim = state_.config.output_limit;
+    const size_t pending = conn->PendingOutput();
+    const int64_t now = clock_.NowMs();
+    bool over = lim.hard > 0 && pending > static_cast<size_t>(lim.hard);
+    if (lim.soft > 0 && pending > static_cast<size_t>(lim.soft)) {
+      if (conn->soft_limit_since_ms == 0) conn->soft_limit_since_ms = now;
+      over = over || now - conn->soft_limit_since_ms >= lim.soft_seconds * 1000;
+    } else {
+      conn->soft_limit_since_ms = 0;
+    }
+    if (!over) return false;
+    Session& s = conn->session;
+    Log(LogLevel::kWarning,
+        "Client id=%llu addr=%s closed for overcoming of output buffer limits (%zu bytes unsent)",
+        static_cast<unsigned long long>(s.id), s.addr.c_str(), pending);
+    state_.stats.output_limit_disconnections++;
+    Close(conn);  // at once: a write the client does not read would never finish
+    return true;
+  }
+
   void ProcessInput(Connection* conn) {
     Session& s = conn->session;
     conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
@@ -451,6 +495,7 @@ class Server::Impl : public ServerHooks {
         }
       }
       conn->in_start += consumed;
+      if (OverOutputLimit(conn)) break;
       if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
         // The command wrote: its reply, and the commands after it, wait for the commit.
         conn->held_for_batch = postgres_->next_batch();
@@ -698,6 +743,14 @@ class Server::Impl : public ServerHooks {
     snapshotter_.Cron();
     int64_t now = clock_.NowMs();
     if (http_ != nullptr) http_->Cron(now);
+    if (c.output_limit.soft > 0) {
+      // The soft limit's time runs out also for clients that send nothing more.
+      std::vector<Connection*> over;
+      for (auto& [id, conn] : connections_) {
+        if (conn->soft_limit_since_ms != 0) over.push_back(conn);
+      }
+      for (Connection* conn : over) OverOutputLimit(conn);
+    }
     if (c.timeout > 0) {
       std::vector<Connection*> idle;
       for (auto& [id, conn] : connections_) {

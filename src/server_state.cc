@@ -9,6 +9,13 @@ namespace {
 constexpr size_t kSlowLogMaxArgs = 32;
 constexpr size_t kSlowLogMaxArgLen = 128;
 
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::string RandomRunId() {
   std::random_device rd;
   std::string id;
@@ -18,16 +25,22 @@ std::string RandomRunId() {
 }
 }  // namespace
 
-bool ServerState::CheckPassword(std::string_view user, std::string_view password) const {
-  if (user != "default") return false;
-  const std::string& required = config.requirepass;
-  if (required.empty()) return true;
-  // The time taken does not depend on where the first difference is.
-  unsigned char diff = password.size() == required.size() ? 0 : 1;
-  for (size_t i = 0; i < password.size(); ++i) {
-    diff |= static_cast<unsigned char>(password[i] ^ required[i % required.size()]);
-  }
-  return diff == 0;
+const AclUser* ServerState::Authenticate(std::string_view name, std::string_view password) {
+  const AclUser* user = acl.Authenticate(name, password);
+  if (user == nullptr) stats.acl_denied_auth++;
+  return user;
+}
+
+void ServerState::BindUser(Session& session, const AclUser* user) {
+  session.user = user;
+  if (Acl::CanUseNamespace(*user, keyspace.NamespaceName(session.db))) return;
+  int index = keyspace.FindOrCreateNamespace(user->namespaces.front(), config.max_namespaces);
+  if (index >= 0) session.db = index;
+}
+
+void ServerState::InitSession(Session& session) {
+  session.authenticated = !acl.default_requires_auth();
+  BindUser(session, acl.default_user());
 }
 
 ServerState::ServerState(Config cfg, const engine::Clock* clk)
@@ -36,12 +49,14 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
       keyspace(clk, config.databases),
       start_ms(clk->NowMs()),
       run_id(RandomRunId()) {
+  acl_error = acl.Load(config);
   keyspace.set_observer(&watches);
   observers.observers.push_back(&watches);
   ApplyConfig();
 }
 
 void ServerState::ApplyConfig() {
+  acl.SetDefaultPassword(config.requirepass);
   eviction_policy = ParseEvictionPolicy(config.maxmemory_policy);
   engine::AccessPolicy access;
   access.lfu = eviction_policy == EvictionPolicy::kAllKeysLfu ||
@@ -72,6 +87,13 @@ void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::
       break;
     }
     std::string_view a = argv[i];
+    // CONFIG SET requirepass <password>: the password is not logged.
+    if (i >= 3 && argv.size() >= 4 && EqualsNoCase(argv[0], "config") &&
+        EqualsNoCase(argv[1], "set") && (i - 2) % 2 == 1 &&
+        EqualsNoCase(argv[i - 1], "requirepass")) {
+      entry.args.emplace_back("(redacted)");
+      continue;
+    }
     if (a.size() > kSlowLogMaxArgLen) {
       entry.args.push_back(std::string(a.substr(0, kSlowLogMaxArgLen)) + "... (" +
                            std::to_string(a.size() - kSlowLogMaxArgLen) + " more bytes)");

@@ -17,6 +17,7 @@
 #include "engine/clock.h"
 #include "engine/keyspace.h"
 #include "engine/pattern.h"
+#include "src/acl.h"
 #include "src/config.h"
 #include "src/eviction.h"
 #include "src/memory.h"
@@ -55,8 +56,24 @@ struct Stats {
   uint64_t total_net_output_bytes = 0;
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
+  uint64_t output_limit_disconnections = 0;  // client-output-buffer-limit
+  uint64_t acl_denied_auth = 0;              // failed AUTH / HELLO AUTH / HTTP basic auth
+  uint64_t acl_denied_cmd = 0;               // commands a user may not run
+  uint64_t acl_denied_namespace = 0;         // namespaces a user may not use
   std::map<std::string, CommandStats, std::less<>> commands;  // by full lower-case name
   std::map<std::string, uint64_t, std::less<>> errors;        // by error code (ERR, WRONGTYPE..)
+  // Distinct error codes tracked at most (as Redis' errorstats): scripts can invent codes
+  // (redis.error_reply), and INFO and /metrics must stay bounded. Later new codes count only in
+  // total_error_replies.
+  static constexpr size_t kMaxErrorCodes = 128;
+  void CountError(std::string_view code) {
+    auto it = errors.find(code);
+    if (it != errors.end()) {
+      ++it->second;
+    } else if (errors.size() < kMaxErrorCodes) {
+      errors.emplace(std::string(code), 1);
+    }
+  }
   // Instantaneous ops/sec, sampled by the cron.
   uint64_t last_sample_ms = 0;
   uint64_t last_sample_commands = 0;
@@ -172,9 +189,23 @@ struct ServerState {
   ScriptEngine* scripts = nullptr;
   // The PostgreSQL backend when persistence.backend is postgres (owned by the server), else null.
   PostgresBackend* postgres = nullptr;
-  // Whether `user` / `password` may log in (AUTH, HELLO AUTH, HTTP basic auth): the default user
-  // with requirepass, or with any password when none is set. Compares in constant time.
-  bool CheckPassword(std::string_view user, std::string_view password) const;
+  // Users and their permissions; acl_error is why they could not be loaded (the start fails).
+  Acl acl;
+  std::string acl_error;
+  // The user `name` if `password` is right (AUTH, HELLO AUTH, HTTP basic auth), else nullptr
+  // (counted in acl_denied_auth).
+  const AclUser* Authenticate(std::string_view name, std::string_view password);
+  // Makes `session` run as `user`; a user bound to namespaces that does not include the
+  // session's moves to its first namespace.
+  void BindUser(Session& session, const AclUser* user);
+  // A new (or RESET) session: the default user, authenticated when it needs no password.
+  void InitSession(Session& session);
+  const AclUser& UserOf(const Session& session) const {
+    return session.user != nullptr ? *session.user : *acl.default_user();
+  }
+  bool CanUseNamespace(const Session& session, int index) const {
+    return Acl::CanUseNamespace(UserOf(session), keyspace.NamespaceName(index));
+  }
   // Adds a second observer of every keyspace change, after WATCH's (persistence).
   void AddObserver(engine::KeyspaceObserver* observer);
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).

@@ -9,6 +9,8 @@
 
 namespace dkv::server {
 
+struct AclUser;
+
 struct WatchedKey {
   int db;
   std::string key;
@@ -21,6 +23,11 @@ struct Session {
   int db = 0;
   int protocol = 2;
   bool authenticated = true;
+  // The user commands run as (src/acl.h); never null once the session is registered.
+  const AclUser* user = nullptr;
+  // Failed AUTH attempts on this connection, and until when further ones are refused.
+  int auth_failures = 0;
+  int64_t auth_blocked_until_ms = 0;
   std::string name;
   std::string lib_name;
   std::string lib_ver;

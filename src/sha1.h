@@ -1,6 +1,6 @@
-// SHA-1 (FIPS 180-4), for script names: EVAL caches a script under the SHA-1 of its body and
-// EVALSHA finds it by that name, as in Redis; redis.sha1hex exposes it to scripts. Not used for
-// anything that needs a secure hash.
+// SHA-1 and SHA-256 (FIPS 180-4). SHA-1 names scripts: EVAL caches a script under the SHA-1 of
+// its body and EVALSHA finds it by that name, as in Redis; redis.sha1hex exposes it to scripts.
+// SHA-256 hashes users' passwords (src/acl.h).
 #pragma once
 
 #include <string>
@@ -10,5 +10,7 @@ namespace dkv::server {
 
 // 40 lower-case hex digits.
 std::string Sha1Hex(std::string_view data);
+// 64 lower-case hex digits.
+std::string Sha256Hex(std::string_view data);
 
 }  // namespace dkv::server

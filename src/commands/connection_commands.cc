@@ -8,6 +8,41 @@
 namespace dkv::server {
 namespace {
 
+// Failed AUTH attempts on one connection before further ones are slowed down, and after which
+// the connection is closed.
+constexpr int kFreeAuthFailures = 3;
+constexpr int kMaxAuthFailures = 20;
+constexpr int64_t kMaxAuthBackoffMs = 10000;
+
+// AUTH and HELLO AUTH: logs the session in as `user`, or replies the error and returns false.
+// After kFreeAuthFailures failures, each further attempt within a growing delay is refused
+// without looking at the password, so one connection cannot try passwords quickly.
+bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password) {
+  Session& s = ctx.session;
+  const int64_t now = ctx.server.clock->NowMs();
+  if (now < s.auth_blocked_until_ms) {
+    ctx.server.stats.acl_denied_auth++;
+    ctx.reply.Error("ERR too many failed AUTH attempts on this connection: retry in " +
+                    std::to_string(s.auth_blocked_until_ms - now) + " ms");
+    return false;
+  }
+  const AclUser* u = ctx.server.Authenticate(user, password);
+  if (u == nullptr) {
+    if (++s.auth_failures >= kFreeAuthFailures) {
+      int shift = std::min(s.auth_failures - kFreeAuthFailures, 7);
+      s.auth_blocked_until_ms = now + std::min<int64_t>(kMaxAuthBackoffMs, 100LL << shift);
+    }
+    if (s.auth_failures >= kMaxAuthFailures) s.close_after_reply = true;
+    ctx.reply.Error(errors::kWrongPass);
+    return false;
+  }
+  s.auth_failures = 0;
+  s.auth_blocked_until_ms = 0;
+  s.authenticated = true;
+  ctx.server.BindUser(s, u);
+  return true;
+}
+
 bool ValidClientName(std::string_view name) {
   for (unsigned char c : name) {
     if (c < '!' || c > '~') return false;
@@ -47,7 +82,7 @@ void CmdReset(CommandContext& ctx, Args) {
   s.name.clear();
   s.no_evict = false;
   s.no_touch = false;
-  s.authenticated = ctx.config().requirepass.empty();
+  ctx.server.InitSession(s);
   ctx.reply.Simple("RESET");
 }
 
@@ -56,6 +91,11 @@ void CmdSelect(CommandContext& ctx, Args argv) {
   if (!engine::ParseInt64(argv[1], &number)) {
     // The extension: SELECT <name> uses (and first creates) a named namespace.
     if (engine::Keyspace::ValidNamespaceName(argv[1])) {
+      const AclUser& user = ctx.server.UserOf(ctx.session);
+      if (!Acl::CanUseNamespace(user, argv[1])) {
+        ctx.server.stats.acl_denied_namespace++;
+        return ctx.reply.Error(errors::NoPermNamespace(user.name, argv[1]));
+      }
       int index = ctx.keyspace().FindOrCreateNamespace(argv[1], ctx.config().max_namespaces);
       if (index < 0) {
         return ctx.reply.Error("ERR too many namespaces (max-namespaces is " +
@@ -70,22 +110,23 @@ void CmdSelect(CommandContext& ctx, Args argv) {
   if (number < 0 || number >= ctx.keyspace().numbered_count()) {
     return ctx.reply.Error(errors::kDbIndexRange);
   }
+  if (!ctx.server.CanUseNamespace(ctx.session, static_cast<int>(number))) {
+    ctx.server.stats.acl_denied_namespace++;
+    return ctx.reply.Error(errors::NoPermNamespace(ctx.server.UserOf(ctx.session).name, argv[1]));
+  }
   ctx.session.db = static_cast<int>(number);
   ctx.reply.Ok();
 }
 
 void CmdAuth(CommandContext& ctx, Args argv) {
   if (argv.size() > 3) return ctx.reply.Error(errors::kSyntax);
-  if (argv.size() == 2 && ctx.config().requirepass.empty()) {
+  if (argv.size() == 2 && !ctx.server.acl.default_requires_auth()) {
     return ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. Are "
         "you sure your configuration is correct?");
   }
   std::string_view user = argv.size() == 3 ? argv[1] : "default";
-  std::string_view password = argv.back();
-  if (!ctx.server.CheckPassword(user, password)) return ctx.reply.Error(errors::kWrongPass);
-  ctx.session.authenticated = true;
-  ctx.reply.Ok();
+  if (LogIn(ctx, user, argv.back())) ctx.reply.Ok();
 }
 
 void CmdHello(CommandContext& ctx, Args argv) {
@@ -105,10 +146,7 @@ void CmdHello(CommandContext& ctx, Args argv) {
   for (; j < argv.size(); ++j) {
     size_t left = argv.size() - j - 1;
     if (EqualsIgnoreCase(argv[j], "auth") && left >= 2) {
-      if (!ctx.server.CheckPassword(argv[j + 1], argv[j + 2])) {
-        return ctx.reply.Error(errors::kWrongPass);
-      }
-      ctx.session.authenticated = true;
+      if (!LogIn(ctx, argv[j + 1], argv[j + 2])) return;
       j += 2;
     } else if (EqualsIgnoreCase(argv[j], "setname") && left >= 1) {
       setname = argv[++j];

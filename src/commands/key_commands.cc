@@ -43,6 +43,11 @@ bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
     ctx.reply.Error(errors::kDbIndexRange);
     return false;
   }
+  if (!ctx.server.CanUseNamespace(ctx.session, *db)) {
+    ctx.server.stats.acl_denied_namespace++;
+    ctx.reply.Error(errors::NoPermNamespace(ctx.server.UserOf(ctx.session).name, arg));
+    return false;
+  }
   return true;
 }
 

@@ -269,7 +269,10 @@ void CmdKvNamespaces(CommandContext& ctx, Args) {
   engine::Keyspace& ks = ctx.keyspace();
   std::vector<int> shown;
   for (int i = 0; i < ks.database_count(); ++i) {
-    if (i >= ks.numbered_count() || ks.db(i).size() > 0) shown.push_back(i);
+    if ((i >= ks.numbered_count() || ks.db(i).size() > 0) &&
+        ctx.server.CanUseNamespace(ctx.session, i)) {
+      shown.push_back(i);
+    }
   }
   ctx.reply.MapHeader(shown.size());
   for (int i : shown) {

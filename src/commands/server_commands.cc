@@ -762,6 +762,8 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "total_net_input_bytes", std::to_string(t.total_net_input_bytes));
     Line(s, "total_net_output_bytes", std::to_string(t.total_net_output_bytes));
     Line(s, "rejected_connections", std::to_string(t.rejected_connections));
+    Line(s, "client_output_buffer_limit_disconnections",
+         std::to_string(t.output_limit_disconnections));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
     if (st.snapshotter != nullptr) {
       Line(s, "total_forks", std::to_string(st.snapshotter->status().total_forks));
@@ -777,6 +779,11 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "pubsub_channels", "0");
     Line(s, "pubsub_patterns", "0");
     Line(s, "total_error_replies", std::to_string(t.total_error_replies));
+    Line(s, "acl_access_denied_auth", std::to_string(t.acl_denied_auth));
+    Line(s, "acl_access_denied_cmd", std::to_string(t.acl_denied_cmd));
+    Line(s, "acl_access_denied_key", "0");
+    Line(s, "acl_access_denied_channel", "0");
+    Line(s, "acl_access_denied_namespace", std::to_string(t.acl_denied_namespace));
   } else if (section == "replication") {
     s += "# Replication\r\n";
     Line(s, "role", "master");
@@ -816,7 +823,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     s += "# Keyspace\r\n";
     for (int i = 0; i < ctx.keyspace().numbered_count(); ++i) {
       engine::Database& db = ctx.keyspace().db(i);
-      if (db.size() == 0) continue;
+      if (db.size() == 0 || !st.CanUseNamespace(ctx.session, i)) continue;
       Line(s, "db" + std::to_string(i),
            "keys=" + std::to_string(db.size()) + ",expires=" + std::to_string(db.expires_size()) +
                ",avg_ttl=0");

@@ -138,7 +138,7 @@ class HttpTest(unittest.TestCase):
             pipe.set("app.users.%d" % i, "x" * 50)
         for i in range(20):
             pipe.set("cache.page.%d" % i, "y", ex=100)
-        pipe.set(b"odd\xff\"root\\.k", b"binary")  # a label that needs escaping and U+FFFD
+        pipe.set(b"odd\xff\"root\\.k", b"binary")  # a label that needs escaping and %XX
         pipe.execute()
         self.r.get("app.users.1")
         self.r.get("missing")
@@ -173,7 +173,7 @@ class HttpTest(unittest.TestCase):
         m = parse_metrics(body.decode())
         self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="app"}')], 300)
         self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="cache"}')], 20)
-        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="odd\ufffd\\"root\\\\"}')], 1)
+        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="odd%FF\\"root\\\\"}')], 1)
         app_bytes = m[('dkv_subtree_bytes', '{namespace="0",subtree="app"}')]
         usage = sum(self.r.memory_usage("app.users.%d" % i) for i in range(300))
         self.assertEqual(app_bytes, usage)
@@ -214,11 +214,18 @@ class HttpTest(unittest.TestCase):
         stats = json.loads(get(self.port, "/api/stats")[2])
         self.assertEqual(stats["keys"], 2)
         self.r.config_set("slowlog-log-slower-than", "0")
-        self.r.set("slow.one", "v")
+        self.r.set("slow.one", "secret-value")
+        self.r.config_set("requirepass", "pw-not-for-logs")
+        self.r.config_set("requirepass", "")
         log = json.loads(get(self.port, "/api/slowlog")[2])
         self.r.config_set("slowlog-log-slower-than", "10000")
-        self.assertTrue(any(e["args"][:2] == ["set", "slow.one"] or e["args"][:2] ==
-                            ["SET", "slow.one"] for e in log["entries"]))
+        self.assertIn(["SET", "slow.one", "secret-value"], [e["args"] for e in log["entries"]])
+        self.assertNotIn("pw-not-for-logs", json.dumps(log))  # CONFIG SET requirepass: redacted
+        # Without http-show-values the slow log shows commands, not their keys and values.
+        self.r.config_set("http-show-values", "no")
+        log = json.loads(get(self.port, "/api/slowlog")[2])
+        self.assertIn(["SET", "(2 arguments hidden)"], [e["args"] for e in log["entries"]])
+        self.assertNotIn("secret-value", json.dumps(log))
 
     def test_nothing_changes_data(self):
         for method in ("POST", "PUT", "DELETE", "PATCH"):
@@ -242,6 +249,15 @@ class HttpTest(unittest.TestCase):
         out = raw_exchange(self.port, b"GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                            b"GET /nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         self.assertEqual(re.findall(rb"HTTP/1.1 (\d+)", out), [b"200", b"404"])
+        # A read full of pipelined requests: answered in order, one at a time.
+        many = b"GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 300
+        out = raw_exchange(self.port, many + b"GET /nope HTTP/1.1\r\nHost: 1\r\n"
+                           b"Connection: close\r\n\r\n", timeout=20)
+        self.assertEqual(re.findall(rb"HTTP/1.1 (\d+)", out), [b"200"] * 300 + [b"404"])
+        # An upgrade is answered and the connection closed (what follows is not HTTP).
+        out = raw_exchange(self.port, b"GET /metrics HTTP/1.1\r\nHost: 1\r\nConnection: Upgrade"
+                           b"\r\nUpgrade: websocket\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n")
+        self.assertEqual(len(re.findall(rb"HTTP/1.1 (\d+)", out)), 1)
         # A client that half-closes right after its request still gets the answer.
         out = raw_exchange(self.port, b"GET /api/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n",
                            half_close=True)
@@ -253,9 +269,13 @@ class HttpTest(unittest.TestCase):
         self.assert_responsive()
 
     def test_slowloris_and_connection_limit(self):
-        # Eight connections (the limit) that send half a request and stop.
+        # One connection that pipelines many requests and never reads the answers, and seven
+        # that send half a request and stop: eight, the limit.
+        stall = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        stall.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stall.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 2000)
         hold = []
-        for _ in range(8):
+        for _ in range(7):
             s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
             s.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
             hold.append(s)
@@ -278,6 +298,16 @@ class HttpTest(unittest.TestCase):
             self.assertTrue(data.startswith(b"HTTP/1.1 408 "), data[:80])
             s.close()
         self.assertLess(time.monotonic() - start, 15)
+        # The non-reader was closed too once its answer sat unread for the timeout (read
+        # nothing from it: reading would let the write go on). Only the scrape itself is left.
+        def only_the_scrape():
+            try:
+                _, _, body = get(self.port, "/metrics")
+            except ConnectionError:
+                return False
+            return parse_metrics(body.decode())[("dkv_http_connections", "")] == 1
+        self.assertTrue(wait_for(only_the_scrape, timeout=10))
+        stall.close()
 
         def served():
             try:

@@ -28,7 +28,8 @@ function chromiumPath() {
 before(async () => {
   server = await startServer('browser', (http) => ['--http-port', String(http),
                                                    '--http-show-values', 'yes',
-                                                   '--slowlog-log-slower-than', '0']);
+                                                   '--slowlog-log-slower-than', '0',
+                                                   '--slowlog-max-len', '100000']);
   httpPort = server.httpPort;
   redis = new Redis({ port: server.port, host: '127.0.0.1' });
   await redis.call('KV.SET', 'app.config.db.host', 'db-primary.internal', 'META', 'owner',

@@ -95,6 +95,7 @@ BOOST_AUTO_TEST_CASE(hello_switches_to_resp3) {
 
 BOOST_AUTO_TEST_CASE(requirepass_gates_commands) {
   state.config.requirepass = "secret";
+  state.ApplyConfig();
   session(5).authenticated = false;
   BOOST_TEST(Run({"GET", "k"}, 5) == "-NOAUTH Authentication required.\r\n");
   BOOST_TEST(Run({"AUTH", "wrong"}, 5) ==

@@ -341,16 +341,18 @@ BOOST_AUTO_TEST_CASE(subtree_series_are_capped_and_labels_escaped) {
       Run({"SET", "r" + std::to_string(root) + ".k" + std::to_string(k), "v"});
     }
   }
-  // Roots whose names need escaping, or are not UTF-8.
+  // Roots whose names need escaping, or are not UTF-8 (written %XX, '%' as %25).
   Run({"SET", std::string("we\"ird\\\nroot.x"), "v"});
   Run({"SET", std::string("bin\xff\xfe.x"), "v"});
+  Run({"SET", std::string("bin\xff\xfd.x"), "v"});  // must not collide with the one above
+  Run({"SET", "100%.x", "v"});
   Parsed p = Scrape();
   BOOST_TEST(CountSeries(p, "dkv_subtree_keys") == 3u);
   BOOST_TEST(Value(p, "dkv_subtree_keys", {{"subtree", "r19"}}) == 20);
   BOOST_TEST(Value(p, "dkv_subtree_keys", {{"subtree", "r18"}}) == 19);
   BOOST_TEST(Value(p, "dkv_subtree_keys", {{"subtree", "r17"}}) == 18);
   // Everything else: 210 - 57 keys in r0..r16, plus the two odd roots.
-  BOOST_TEST(Value(p, "dkv_subtree_other_keys", {{"namespace", "0"}}) == 210 - 57 + 2);
+  BOOST_TEST(Value(p, "dkv_subtree_other_keys", {{"namespace", "0"}}) == 210 - 57 + 4);
 
   Run({"CONFIG", "SET", "metrics-max-subtrees", "100"});
   sizer.Request(clock.NowMs() + SubtreeSizer::kMinPassIntervalMs);
@@ -358,7 +360,9 @@ BOOST_AUTO_TEST_CASE(subtree_series_are_capped_and_labels_escaped) {
   Parsed all = ParseExposition(RenderMetrics(state, sizer));
   BOOST_TEST(all.error == "");
   BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "we\"ird\\\nroot"}}) == 1);
-  BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "bin\xEF\xBF\xBD\xEF\xBF\xBD"}}) == 1);
+  BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "bin%FF%FE"}}) == 1);
+  BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "bin%FF%FD"}}) == 1);
+  BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "100%25"}}) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(sizing_is_on_demand_and_rate_limited) {

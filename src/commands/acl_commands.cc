@@ -1,0 +1,66 @@
+// ACL family, read-only views of the users configured in conf/dkv.yaml (src/acl.h): WHOAMI,
+// LIST, USERS, CAT, HELP. Users are not changed at run time (no ACL SETUSER, DELUSER, SAVE, LOAD).
+#include "src/acl.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+
+namespace dkv::server {
+
+void CmdAclWhoami(CommandContext& ctx, Args) {
+  ctx.reply.Bulk(ctx.server.UserOf(ctx.session).name);
+}
+
+void CmdAclList(CommandContext& ctx, Args) {
+  const auto& users = ctx.server.acl.users();
+  ctx.reply.ArrayHeader(users.size());
+  for (const auto& u : users) ctx.reply.Bulk(Acl::Describe(*u));
+}
+
+void CmdAclUsers(CommandContext& ctx, Args) {
+  const auto& users = ctx.server.acl.users();
+  ctx.reply.ArrayHeader(users.size());
+  for (const auto& u : users) ctx.reply.Bulk(u->name);
+}
+
+void CmdAclCat(CommandContext& ctx, Args argv) {
+  const auto& categories = Acl::Categories();
+  if (argv.size() == 2) {
+    ctx.reply.ArrayHeader(categories.size());
+    for (std::string_view c : categories) ctx.reply.Bulk(c);
+    return;
+  }
+  if (argv.size() != 3) return ctx.reply.Error(errors::WrongArity("acl|cat"));
+  std::string category(argv[2]);
+  for (char& c : category) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (std::find(categories.begin(), categories.end(), category) == categories.end()) {
+    return ctx.reply.Error("ERR Unknown category '" + std::string(argv[2]) + "'");
+  }
+  std::vector<std::string_view> names;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.handler != nullptr && Acl::InCategory(spec, category)) names.push_back(spec.name);
+  }
+  ctx.reply.ArrayHeader(names.size());
+  for (std::string_view n : names) ctx.reply.Bulk(n);
+}
+
+void CmdAclHelp(CommandContext& ctx, Args) {
+  static constexpr std::string_view kLines[] = {
+      "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CAT [<category>]",
+      "    List all commands that belong to <category>, or all command categories",
+      "    when no category is specified.",
+      "LIST",
+      "    Show users details in config file format.",
+      "USERS",
+      "    List all the registered usernames.",
+      "WHOAMI",
+      "    Return the current connection username.",
+      "Users are configured in the server's configuration file (users:); they cannot be",
+      "changed at run time.",
+      "HELP",
+      "    Print this help.",
+  };
+  ReplyHelp(ctx.reply, kLines);
+}
+
+}  // namespace dkv::server
