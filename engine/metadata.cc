@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,28 @@ std::optional<ValueType> ParseValueType(std::string_view name) {
   return std::nullopt;
 }
 
+size_t JsonDepth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 std::string ValidateValue(ValueType type, std::string_view value) {
   switch (type) {
     case ValueType::kNumber: {
@@ -35,6 +58,9 @@ std::string ValidateValue(ValueType type, std::string_view value) {
       if (value != "true" && value != "false") return "value is not true or false";
       return "";
     case ValueType::kJson:
+      if (JsonDepth(value) > kMaxJsonDepth) {
+        return "value nests deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      }
       if (!nlohmann::json::accept(value)) return "value is not valid JSON";
       return "";
     default:

@@ -26,9 +26,16 @@ enum class ValueType : uint8_t {
 
 std::string_view ValueTypeName(ValueType type);
 std::optional<ValueType> ParseValueType(std::string_view name);  // case-insensitive
-// Whether `value` is acceptable for `type` (number parses, json parses, boolean is true/false).
-// Returns "" or the reason.
+// Whether `value` is acceptable for `type` (number parses, json parses and nests at most
+// kMaxJsonDepth levels, boolean is true/false). Returns "" or the reason.
 std::string ValidateValue(ValueType type, std::string_view value);
+
+// Deepest JSON nesting accepted (KV.SET TYPE json, KV.IMPORT, KV.EXPORT): serializing and
+// flattening are recursive, so depth is bounded, as most JSON parsers bound it.
+inline constexpr size_t kMaxJsonDepth = 512;
+// The deepest nesting of arrays and objects in a JSON text (brackets inside strings ignored); a
+// linear scan that needs no parse, so it can run before one.
+size_t JsonDepth(std::string_view text);
 
 // XXH3-64 of the value.
 uint64_t Checksum(std::string_view value);

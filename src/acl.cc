@@ -119,10 +119,9 @@ bool Acl::InCategory(const CommandSpec& spec, std::string_view category) {
 bool Acl::ServerWide(const CommandSpec& spec) {
   // INFO and KV.NAMESPACES are not here: they filter what a bound user sees.
   static const std::string_view kServerWide[] = {
-      "flushall",    "swapdb",         "monitor",      "client|list",  "client|kill",
-      "client|info", "client|unblock", "script|flush", "script|kill",  "shutdown",
-      "save",        "bgsave",         "lastsave",     "debug",        "config",
-      "slowlog",     "latency",        "memory|stats", "memory|doctor"};
+      "flushall",     "swapdb",      "monitor",  "client|list", "client|kill",  "client|unblock",
+      "script|flush", "script|kill", "shutdown", "save",        "bgsave",       "lastsave",
+      "debug",        "config",      "slowlog",  "latency",     "memory|stats", "memory|doctor"};
   if (spec.flags & kAdmin) return true;
   std::string_view name = spec.name;
   for (std::string_view w : kServerWide) {
@@ -176,6 +175,15 @@ std::string Acl::Load(const Config& config) {
           !IsHex(h.substr(colon + 1))) {
         return "users: '" + uc.name + "': password must be a hash 'sha256:<hex salt>:<64 hex " +
                "digits>' (dkv-server --hash-password prints one)";
+      }
+    }
+    for (const std::string& ns : uc.namespaces) {
+      bool number = !ns.empty() && ns.size() < 6 &&
+                    std::all_of(ns.begin(), ns.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (ns != "*" && !(number && std::stoi(ns) < config.databases) &&
+          (number || !engine::Keyspace::ValidNamespaceName(ns))) {
+        return "users: '" + uc.name + "': '" + ns + "' is not a namespace (0-" +
+               std::to_string(config.databases - 1) + " or a name of letters, digits, _-:.)";
       }
     }
     u->all_namespaces =

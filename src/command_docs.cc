@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "src/acl.h"
 #include "src/command.h"
 
 namespace dkv::server {
@@ -377,6 +378,65 @@ and `KV.IMPORT` reads `""` back the same way, so export and import round-trip lo
 
 Conditional writes are described in [conditional-writes.md](conditional-writes.md).
 )";
+  return md;
+}
+
+}  // namespace dkv::server
+
+namespace dkv::server {
+namespace {
+
+// How a command stays inside the caller's namespaces (docs/security-commands.md).
+std::string NamespaceCheck(const CommandSpec& spec) {
+  std::string_view n = spec.name;
+  if (Acl::ServerWide(spec)) return "server-wide: refused to users bound to namespaces";
+  if (n == "select") return "the namespace named must be one of the user's (NOPERM)";
+  if (n == "move" || n == "copy") return "a target database must be one of the user's (NOPERM)";
+  if (n == "info") return "the keyspace section lists only the user's namespaces";
+  if (n == "kv.namespaces") return "lists only the user's namespaces";
+  if (n == "eval" || n == "evalsha" || n == "eval_ro" || n == "evalsha_ro") {
+    return "every redis.call passes these same checks as the caller";
+  }
+  if (n == "exec") return "each queued command was checked when queued";
+  static const std::string_view kKeylessData[] = {"dbsize", "flushdb", "keys", "scan", "randomkey"};
+  if (spec.first_key > 0 || spec.group == "kv" ||
+      std::find(std::begin(kKeylessData), std::end(kKeylessData), n) != std::end(kKeylessData)) {
+    return "the session's namespace only (always one of the user's)";
+  }
+  return "no keyspace data";
+}
+
+}  // namespace
+
+std::string SecurityDocsMarkdown() {
+  std::string md =
+      "# dkv commands and their access checks\n\n"
+      "Generated from the command table and `src/acl.cc` by `dkv-server --gen-security-docs`; do\n"
+      "not edit by hand ([security.md](security.md) explains users and namespaces). Every command\n"
+      "first needs authentication (unless marked *before AUTH*), then the user's command rules\n"
+      "(its categories below), then: a read-only user runs no command marked *write*, and a user\n"
+      "bound to namespaces stays in them by the check in the last column. A command that names\n"
+      "keys reaches them only in the session's namespace, and a session's namespace is always\n"
+      "one of its user's: AUTH moves it to the user's first namespace, SELECT refuses the "
+      "others.\n\n"
+      "| command | categories | write | check |\n|---|---|---|---|\n";
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.handler == nullptr) continue;
+    std::string cats;
+    for (std::string_view c : Acl::Categories()) {
+      if (c == "all" || !Acl::InCategory(spec, c)) continue;
+      if (!cats.empty()) cats += " ";
+      cats += "@" + std::string(c);
+    }
+    std::string name(spec.name);
+    for (char& c : name) {
+      c = c == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    std::string check = NamespaceCheck(spec);
+    if (spec.flags & kNoAuth) check += "; before AUTH";
+    md += "| " + name + " | " + cats + " | " + ((spec.flags & kWrite) ? "write" : "") + " | " +
+          check + " |\n";
+  }
   return md;
 }
 

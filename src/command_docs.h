@@ -25,5 +25,8 @@ struct DocArg {
 std::vector<DocArg> ParseSyntax(std::string_view syntax);
 
 std::string CommandDocsMarkdown();
+// docs/security-commands.md (`dkv-server --gen-security-docs`): every command, its ACL
+// categories, and the check that keeps a user inside its namespaces.
+std::string SecurityDocsMarkdown();
 
 }  // namespace dkv::server

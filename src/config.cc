@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 
 #include "engine/numbers.h"
 
@@ -455,9 +456,38 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
 }  // namespace
 
 std::string LoadConfigFile(const std::string& path, Config* config) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return "cannot load config file '" + path + "': cannot open it";
+  std::string text;
+  char buf[65536];
+  while (f.read(buf, sizeof(buf)) || f.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(f.gcount()));
+    if (text.size() > kMaxConfigBytes) break;
+  }
+  if (std::string err = LoadConfigText(text, path, config); !err.empty()) return err;
+  std::error_code ec;
+  config->config_file = std::filesystem::absolute(path, ec).string();
+  return "";
+}
+
+std::string LoadConfigText(std::string_view text, const std::string& path, Config* config) {
+  if (text.size() > kMaxConfigBytes) {
+    return "config file '" + path + "' is larger than " + std::to_string(kMaxConfigBytes) +
+           " bytes";
+  }
+  // The YAML parser recurses per level of nesting: a configuration never needs deep nesting.
+  size_t depth = 0, deepest = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') deepest = std::max(deepest, ++depth);
+    if ((c == ']' || c == '}') && depth > 0) --depth;
+  }
+  if (deepest > kMaxConfigNesting) {
+    return "config file '" + path + "' nests brackets deeper than " +
+           std::to_string(kMaxConfigNesting) + " levels";
+  }
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return "cannot load config file '" + path + "': " + e.what();
   }
@@ -490,8 +520,6 @@ std::string LoadConfigFile(const std::string& path, Config* config) {
       return "config file '" + path + "': option '" + name + "': " + err;
     }
   }
-  std::error_code ec;
-  config->config_file = std::filesystem::absolute(path, ec).string();
   return "";
 }
 

@@ -99,6 +99,11 @@ const ConfigParam* FindConfigParam(std::string_view name);
 // Loads a YAML file of `name: value` pairs into *config. Returns "" or an error naming the file
 // and the option.
 std::string LoadConfigFile(const std::string& path, Config* config);
+// The same from the file's text (`path` names it in errors). Refuses texts over kMaxConfigBytes
+// and bracket nesting over kMaxConfigNesting before parsing.
+inline constexpr size_t kMaxConfigBytes = 4 * 1024 * 1024;
+inline constexpr size_t kMaxConfigNesting = 64;
+std::string LoadConfigText(std::string_view text, const std::string& path, Config* config);
 // Applies `dkv-server [file] [--name value ...]`. Returns "" or the error.
 std::string ParseCommandLine(int argc, char** argv, Config* config);
 

@@ -40,6 +40,10 @@ int main(int argc, char** argv) {
     std::printf("%s\n", Acl::HashPassword(password).c_str());
     return 0;
   }
+  if (argc == 2 && std::strcmp(argv[1], "--gen-security-docs") == 0) {
+    std::fputs(SecurityDocsMarkdown().c_str(), stdout);
+    return 0;
+  }
   if (argc == 2 && std::strcmp(argv[1], "--gen-command-docs") == 0) {
     std::fputs(CommandDocsMarkdown().c_str(), stdout);
     return 0;

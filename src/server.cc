@@ -35,20 +35,6 @@ constexpr size_t kOutputLowWater = 8 * 1024 * 1024;
 // Largest buffer capacity kept across requests once idle.
 constexpr size_t kIdleBufferKeep = 64 * 1024;
 
-// 127.0.0.0/8, ::1 and IPv4-mapped 127.x (protected mode accepts only these without a password).
-bool IsLoopback(const struct sockaddr_storage& ss) {
-  if (ss.ss_family == AF_INET) {
-    auto* sin = reinterpret_cast<const struct sockaddr_in*>(&ss);
-    return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-  }
-  if (ss.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const struct sockaddr_in6*>(&ss)->sin6_addr;
-    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
-    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
-  }
-  return false;
-}
-
 std::string FormatAddr(const struct sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = {0};
   int port = 0;
@@ -374,8 +360,7 @@ class Server::Impl : public ServerHooks {
       s.laddr = s.addr;
     }
     state_.stats.total_connections_received++;
-    const bool protected_refusal =
-        !loopback && state_.config.protected_mode && !state_.acl.default_requires_auth();
+    const bool protected_refusal = state_.RefusedByProtectedMode(loopback);
     if (protected_refusal || static_cast<int>(connections_.size()) >= state_.config.maxclients) {
       state_.stats.rejected_connections++;
       conn->out = protected_refusal ? "-" + std::string(errors::kProtectedMode) + "\r\n"

@@ -1,5 +1,8 @@
 #include "src/server_state.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -24,6 +27,19 @@ std::string RandomRunId() {
   return id;
 }
 }  // namespace
+
+bool IsLoopback(const struct sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<const struct sockaddr_in*>(&ss);
+    return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (ss.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const struct sockaddr_in6*>(&ss)->sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+  }
+  return false;
+}
 
 const AclUser* ServerState::Authenticate(std::string_view name, std::string_view password) {
   const AclUser* user = acl.Authenticate(name, password);

@@ -4,6 +4,8 @@
 // shut down). Loop thread only.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <deque>
 #include <iterator>
@@ -152,6 +154,9 @@ class ServerHooks {
   virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
 };
 
+// 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses protected mode accepts.
+bool IsLoopback(const struct sockaddr_storage& addr);
+
 class Snapshotter;
 class ScriptEngine;
 class PostgresBackend;
@@ -202,6 +207,11 @@ struct ServerState {
   void InitSession(Session& session);
   const AclUser& UserOf(const Session& session) const {
     return session.user != nullptr ? *session.user : *acl.default_user();
+  }
+  // Protected mode: with protected-mode on and no password for the default user, a client from
+  // other than a loopback address (or unix socket) is refused.
+  bool RefusedByProtectedMode(bool loopback) const {
+    return !loopback && config.protected_mode && !acl.default_requires_auth();
   }
   bool CanUseNamespace(const Session& session, int index) const {
     return Acl::CanUseNamespace(UserOf(session), keyspace.NamespaceName(index));

@@ -1,5 +1,6 @@
 // KV.* commands on values with types and metadata: KV.SET, KV.GET, KV.META, KV.SETMETA,
 // KV.DELMETA, KV.CAS, KV.CLEANUP, KV.EXPORT, KV.IMPORT, KV.NAMESPACES.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "engine/metadata.h"
@@ -292,8 +293,12 @@ json ValueToJson(const engine::Entry& e) {
   switch (e.type()) {
     case engine::ValueType::kNumber:
     case engine::ValueType::kJson: {
-      json parsed = json::parse(v.begin(), v.end(), nullptr, false);
-      if (!parsed.is_discarded()) return parsed;
+      // Values loaded from elsewhere (a snapshot, PostgreSQL) were not validated here: a value
+      // nested too deep to serialize safely is exported as a string.
+      if (engine::JsonDepth(v) <= engine::kMaxJsonDepth) {
+        json parsed = json::parse(v.begin(), v.end(), nullptr, false);
+        if (!parsed.is_discarded()) return parsed;
+      }
       return json(std::string(v));
     }
     case engine::ValueType::kBoolean:
@@ -395,12 +400,26 @@ void CmdKvExport(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   json root = json::object();
   const std::string& prefix = pattern->literal_prefix();
+  std::string too_deep;
   db.Walk(prefix, prefix, false, [&](engine::Entry* e) {
     if (!db.IsExpired(e) && pattern->Matches(e->key())) {
-      PutAtPath(root, e->key(), Sep(ctx), ValueToJson(*e));
+      // Each segment is a level of the document, and the value may add its own.
+      std::string_view key = e->key();
+      size_t levels = static_cast<size_t>(std::count(key.begin(), key.end(), Sep(ctx))) + 1;
+      json value = ValueToJson(*e);
+      size_t value_depth = value.is_structured() ? engine::JsonDepth(e->value()) : 0;
+      if (levels + value_depth > engine::kMaxJsonDepth) {
+        too_deep.assign(key.substr(0, 64));
+        return false;
+      }
+      PutAtPath(root, key, Sep(ctx), std::move(value));
     }
     return true;
   });
+  if (!too_deep.empty()) {
+    return ctx.reply.Error("ERR KV.EXPORT: key '" + too_deep + "...' nests deeper than " +
+                           std::to_string(engine::kMaxJsonDepth) + " levels");
+  }
   // Binary values that are not UTF-8 are exported with U+FFFD replacements.
   ctx.reply.Bulk(root.dump(-1, ' ', false, json::error_handler_t::replace));
 }
@@ -418,6 +437,10 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
   }
   int64_t when_ms;
   if (!ResolveExpiry(ctx, expiry, "kv.import", &when_ms)) return;
+  if (engine::JsonDepth(argv[2]) > engine::kMaxJsonDepth) {
+    return ctx.reply.Error("ERR KV.IMPORT: the document nests deeper than " +
+                           std::to_string(engine::kMaxJsonDepth) + " levels");
+  }
   json doc = json::parse(argv[2].begin(), argv[2].end(), nullptr, false);
   if (doc.is_discarded()) return ctx.reply.Error("ERR KV.IMPORT: the document is not valid JSON");
   std::vector<ImportItem> items;

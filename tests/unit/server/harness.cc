@@ -16,7 +16,7 @@ Session& CommandHarness::session(int client) {
     c->session.id = state.next_client_id++;
     c->session.out = &c->out;
     c->session.addr = "127.0.0.1:" + std::to_string(40000 + clients_.size());
-    c->session.authenticated = state.config.requirepass.empty();
+    state.InitSession(c->session);
     state.clients.emplace(c->session.id, &c->session);
     clients_.push_back(std::move(c));
   }

@@ -199,4 +199,29 @@ BOOST_AUTO_TEST_CASE(export_import_in_process) {
   BOOST_TEST(Run({"TTL", "t.x"}) == ":100\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(json_nesting_is_bounded) {
+  auto nested = [](size_t depth) {
+    return std::string(depth, '[') + "1" + std::string(depth, ']');
+  };
+  BOOST_TEST(Run({"KV.SET", "ok", nested(512), "TYPE", "json"}) == "+OK\r\n");
+  BOOST_TEST(Run({"KV.SET", "deep", nested(513), "TYPE", "json"}).find("deeper than 512") !=
+             std::string::npos);
+  // Far deeper than any stack could serialize: refused before parsing, nothing crashes.
+  std::string objects;
+  for (int i = 0; i < 200000; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(200000, '}');
+  BOOST_TEST(Run({"KV.IMPORT", "imp", objects}).find("deeper than 512") != std::string::npos);
+  BOOST_TEST(Run({"KV.IMPORT", "imp", nested(100000)}).find("deeper than 512") !=
+             std::string::npos);
+  BOOST_TEST(Run({"EXISTS", "imp"}) == ":0\r\n");
+  // A key of 600 segments cannot be exported as a nested document.
+  std::string key = "k";
+  for (int i = 0; i < 600; ++i) key += ".s";
+  Run({"SET", key, "v"});
+  BOOST_TEST(Run({"KV.EXPORT", "k.**"}).find("deeper than 512") != std::string::npos);
+  // Brackets inside strings do not count.
+  BOOST_TEST(Run({"KV.SET", "str", "[\"" + std::string(1000, '[') + "\"]", "TYPE", "json"}) ==
+             "+OK\r\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,306 @@
+#!/usr/bin/env python3
+"""Security of a real dkv-server: users from the configuration file (AUTH, HELLO AUTH, ACL),
+tenants bound to namespaces that cannot read, write, list, count or flush another tenant's keys
+by any command, read-only users, AUTH backoff, limits before authentication, the output buffer
+limit against a client that does not read, the HTTP listener with users, and options that cannot
+change at run time."""
+
+import base64
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_webcache import ServerProcess, free_port, server_binary  # noqa: E402
+
+ADMIN_PW = "admin-secret"
+PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "reporter": "reporter-pw"}
+
+
+def hash_password(binary, password):
+    out = subprocess.run([binary, "--hash-password"], input=password.encode(),
+                         capture_output=True, check=True, timeout=30)
+    return out.stdout.decode().strip()
+
+
+class SecureServer(ServerProcess):
+    """dkv-server started from a YAML file with users (and an HTTP port)."""
+
+    def __init__(self, binary, extra=()):
+        super().__init__(binary)
+        self.password = ADMIN_PW
+        self.http_port = free_port()
+        self.extra = list(extra)
+        conf = os.path.join(self.dir, "dkv.yaml")
+        h = {name: hash_password(binary, pw) for name, pw in PASSWORDS.items()}
+        with open(conf, "w") as f:
+            f.write(f"""save: ""
+requirepass: "{ADMIN_PW}"
+http-port: {self.http_port}
+http-show-values: yes
+users:
+  - name: alice
+    password: "{h['alice']}"
+    namespaces: [tenant-a]
+  - name: bob
+    password: "{h['bob']}"
+    namespaces: [tenant-b, "5"]
+  - name: reporter
+    password: "{h['reporter']}"
+    read-only: yes
+    commands: "+@read +@connection -keys +acl|whoami"
+  - name: retired
+    nopass: yes
+    enabled: no
+""")
+        self.conf = conf
+
+    def argv(self):
+        base = super().argv()
+        return [base[0], self.conf] + base[1:] + self.extra
+
+
+def connect(server, user=None, password=None, **kw):
+    return redis.Redis(host="127.0.0.1", port=server.port, username=user,
+                       password=password if password is not None else
+                       (PASSWORDS.get(user) if user else ADMIN_PW), **kw)
+
+
+class TenantIsolation(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = SecureServer(server_binary())
+        cls.server.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def setUp(self):
+        admin = connect(self.server)
+        admin.flushall()
+        # Every tenant's data, written by the admin: the same key names in each namespace.
+        for ns in ("0", "tenant-a", "tenant-b", "5"):
+            admin.execute_command("SELECT", ns)
+            admin.set("shared.name", "value-of-" + ns)
+            admin.set("only." + ns.replace("-", ""), ns)
+        admin.close()
+        self.alice = connect(self.server, "alice")
+        self.bob = connect(self.server, "bob")
+
+    def tearDown(self):
+        self.alice.close()
+        self.bob.close()
+
+    def assertNoPerm(self, fn, *args):
+        with self.assertRaises(redis.exceptions.NoPermissionError):
+            fn(*args)
+
+    def test_whoami_and_first_namespace(self):
+        self.assertEqual(self.alice.acl_whoami(), "alice")
+        self.assertEqual(self.alice.get("shared.name"), b"value-of-tenant-a")
+        self.assertEqual(self.bob.get("shared.name"), b"value-of-tenant-b")
+
+    def test_tenant_sees_only_its_namespace(self):
+        a = self.alice
+        self.assertEqual(sorted(a.scan_iter("*")), [b"only.tenanta", b"shared.name"])
+        self.assertEqual(a.dbsize(), 2)
+        self.assertIsNone(a.get("only.tenantb"))
+        self.assertIsNone(a.get("only.0"))
+        self.assertEqual(a.exists("only.tenantb", "only.0", "only.5"), 0)
+        self.assertEqual(a.mget("only.tenantb", "only.0"), [None, None])
+        self.assertEqual(sorted(a.execute_command("KV.KEYS", "**")),
+                         [b"only.tenanta", b"shared.name"])
+        self.assertEqual(a.execute_command("KV.COUNT", "**"), 2)
+        self.assertNotIn(b"tenantb", a.execute_command("KV.EXPORT", "**"))
+        self.assertIn(a.randomkey(), (b"only.tenanta", b"shared.name"))
+        self.assertEqual(a.execute_command("KV.NAMESPACES"), [b"tenant-a", 2])
+        keyspace = a.info("keyspace")
+        self.assertEqual(keyspace, {})  # db0 belongs to others
+        self.assertIsNone(a.execute_command("KV.GET", "only.tenantb"))
+        self.assertIsNone(a.execute_command("DUMP", "only.0"))
+
+    def test_tenant_cannot_reach_other_namespaces(self):
+        a = self.alice
+        self.assertNoPerm(a.execute_command, "SELECT", "tenant-b")
+        self.assertNoPerm(a.execute_command, "SELECT", "0")
+        self.assertNoPerm(a.execute_command, "SELECT", "5")
+        self.assertNoPerm(a.move, "shared.name", 0)
+        self.assertNoPerm(a.execute_command, "COPY", "shared.name", "x", "DB", "0")
+        self.assertNoPerm(a.swapdb, 0, 5)
+        self.assertNoPerm(a.flushall)
+        for cmd in (("CONFIG", "GET", "dir"), ("CONFIG", "SET", "maxmemory", "1"),
+                    ("CLIENT", "LIST"), ("CLIENT", "KILL", "ID", "1"), ("SLOWLOG", "GET"),
+                    ("DEBUG", "SLEEP", "0"), ("SCRIPT", "FLUSH"), ("ACL", "LIST"),
+                    ("ACL", "USERS"), ("SAVE",), ("BGSAVE",), ("SHUTDOWN", "NOSAVE"),
+                    ("MONITOR",)):
+            with self.subTest(cmd=cmd):
+                self.assertNoPerm(a.execute_command, *cmd)
+        # Scripts run with the caller's permissions.
+        self.assertNoPerm(a.eval, "return redis.call('select', 'tenant-b')", 0)
+        self.assertNoPerm(a.eval, "return redis.call('flushall')", 0)
+        self.assertNoPerm(a.eval, "redis.call('select', '0'); return redis.call('get', KEYS[1])",
+                          1, "only.0")
+        # MULTI: the refusal at queueing aborts the transaction.
+        pipe = a.pipeline(transaction=True)
+        pipe.set("x", 1)
+        pipe.flushall()
+        with self.assertRaises((redis.exceptions.ExecAbortError,
+                                redis.exceptions.NoPermissionError)):
+            pipe.execute()
+        # Nothing of the others changed.
+        admin = connect(self.server)
+        for ns in ("0", "tenant-b", "5"):
+            admin.execute_command("SELECT", ns)
+            self.assertEqual(admin.get("shared.name"), ("value-of-" + ns).encode())
+        admin.close()
+
+    def test_flushdb_and_writes_stay_in_the_namespace(self):
+        self.alice.set("shared.name", "changed-by-alice")
+        self.alice.execute_command("KV.DEL", "**")
+        self.alice.flushdb()
+        self.assertEqual(self.alice.dbsize(), 0)
+        self.assertEqual(self.bob.get("shared.name"), b"value-of-tenant-b")
+        admin = connect(self.server)
+        self.assertEqual(admin.get("shared.name"), b"value-of-0")
+        admin.close()
+
+    def test_a_user_with_two_namespaces_moves_between_them_only(self):
+        b = self.bob
+        b.execute_command("SELECT", "5")
+        self.assertEqual(b.get("shared.name"), b"value-of-5")
+        self.assertNoPerm(b.move, "only.5", 0)
+        b.execute_command("SELECT", "tenant-b")
+        self.assertEqual(b.get("only.tenantb"), b"tenant-b")
+        self.assertEqual(sorted(b.execute_command("KV.NAMESPACES")[::2]), [b"5", b"tenant-b"])
+
+    def test_read_only_user_and_command_rules(self):
+        r = connect(self.server, "reporter")
+        self.assertEqual(r.get("shared.name"), b"value-of-0")
+        self.assertNoPerm(r.set, "k", "v")
+        self.assertNoPerm(r.delete, "shared.name")
+        self.assertNoPerm(r.keys, "*")  # -keys
+        self.assertNoPerm(r.eval, "return 1", 0)  # scripting is not in its rules
+        self.assertEqual(r.acl_whoami(), "reporter")
+        r.close()
+
+    def test_auth_errors_and_disabled_users(self):
+        anon = redis.Redis(host="127.0.0.1", port=self.server.port)
+        with self.assertRaises(redis.exceptions.AuthenticationError):
+            anon.get("x")  # NOAUTH
+        for user, pw in (("alice", "wrong"), ("nobody", "x"), ("retired", "anything")):
+            # WRONGPASS (redis-py reports it as a plain ResponseError in some versions).
+            with self.assertRaisesRegex(redis.exceptions.ResponseError, "WRONGPASS"):
+                redis.Redis(host="127.0.0.1", port=self.server.port, username=user,
+                            password=pw).ping()
+        # HELLO 3 AUTH user pass.
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        s.sendall(b"HELLO 3 AUTH bob bob-pw\r\nACL WHOAMI\r\n")
+        time.sleep(0.2)
+        data = s.recv(65536)
+        s.close()
+        self.assertIn(b"bob", data)
+        admin = connect(self.server)
+        self.assertGreaterEqual(admin.info("stats")["acl_access_denied_auth"], 3)
+        users = admin.acl_users()
+        self.assertEqual(sorted(users), ["alice", "bob", "default", "reporter", "retired"])
+        listing = "\n".join(admin.acl_list())
+        self.assertIn("user alice on sha256:", listing)
+        self.assertNotIn("alice-pw", listing)
+        self.assertIn("namespaces=tenant-a", listing)
+        self.assertIn("user retired off nopass", listing)
+        self.assertIn(b"get", admin.execute_command("ACL", "CAT", "read"))
+        admin.close()
+
+    def test_failed_auth_is_slowed_per_connection(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        s.sendall(b"AUTH alice x\r\nAUTH alice y\r\nAUTH alice z\r\nAUTH alice alice-pw\r\n")
+        data = b""
+        deadline = time.monotonic() + 5
+        while data.count(b"\r\n") < 4 and time.monotonic() < deadline:
+            data += s.recv(4096)
+        s.close()
+        lines = data.split(b"\r\n")[:4]
+        self.assertTrue(all(l.startswith(b"-WRONGPASS") for l in lines[:3]), lines)
+        self.assertTrue(lines[3].startswith(b"-ERR too many failed AUTH attempts"), lines)
+
+    def test_limits_before_authentication(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        s.sendall(b"*100\r\n")
+        self.assertEqual(s.recv(4096),
+                         b"-ERR Protocol error: unauthenticated multibulk length\r\n")
+        s.close()
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+        s.sendall(b"*2\r\n$4\r\nAUTH\r\n$100000\r\n")
+        self.assertEqual(s.recv(4096), b"-ERR Protocol error: unauthenticated bulk length\r\n")
+        s.close()
+
+    def test_protected_options_do_not_change_at_run_time(self):
+        admin = connect(self.server)
+        for name, value in (("dir", "/tmp"), ("dbfilename", "x.rdb"), ("http-port", "1"),
+                            ("logfile", "/tmp/x"), ("unixsocket", "/tmp/s"), ("bind", "0.0.0.0")):
+            with self.subTest(name=name):
+                with self.assertRaises(redis.exceptions.ResponseError):
+                    admin.config_set(name, value)
+        admin.close()
+
+    def test_http_follows_the_users(self):
+        port = self.server.http_port
+
+        def get(path, user, pw):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            token = base64.b64encode(f"{user}:{pw}".encode()).decode()
+            c.request("GET", path, headers={"Authorization": "Basic " + token})
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            return r.status, body
+        self.assertEqual(get("/metrics", "alice", "alice-pw")[0], 403)
+        self.assertEqual(get("/api/slowlog", "alice", "alice-pw")[0], 403)
+        self.assertEqual(get("/metrics", "default", ADMIN_PW)[0], 200)
+        self.assertEqual(get("/metrics", "alice", "wrong")[0], 401)
+        status, body = get("/api/namespaces", "alice", "alice-pw")
+        self.assertEqual([n["name"] for n in json.loads(body)["namespaces"]], ["tenant-a"])
+        self.assertEqual(get("/api/tree?ns=tenant-b&prefix=", "alice", "alice-pw")[0], 403)
+        self.assertEqual(get("/api/key?ns=0&key=only.0", "alice", "alice-pw")[0], 403)
+        status, body = get("/api/key?ns=tenant-a&key=only.tenanta", "alice", "alice-pw")
+        self.assertEqual(json.loads(body)["value"], "tenant-a")
+        self.assertEqual(json.loads(get("/api/stats", "alice", "alice-pw")[1])["keys"], 2)
+
+
+class OutputBufferLimit(unittest.TestCase):
+    def test_a_client_that_does_not_read_is_disconnected(self):
+        server = SecureServer(server_binary(),
+                              ["--client-output-buffer-limit", "normal 4mb 1mb 2"])
+        server.start()
+        try:
+            admin = connect(server)
+            admin.set("big", "x" * 100000)
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"AUTH %s\r\n" % ADMIN_PW.encode() + b"GET big\r\n" * 2000)
+            # 200 MB of replies asked for; the server drops the client past 4 MB unsent.
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if admin.info("stats")["client_output_buffer_limit_disconnections"] >= 1:
+                    break
+                time.sleep(0.1)
+            self.assertGreaterEqual(admin.info("stats")["client_output_buffer_limit_disconnections"],
+                                    1)
+            self.assertLess(admin.info("memory")["used_memory"], 64 * 1024 * 1024)
+            self.assertTrue(admin.ping())
+            s.close()
+            admin.close()
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
