@@ -119,9 +119,10 @@ bool Acl::InCategory(const CommandSpec& spec, std::string_view category) {
 bool Acl::ServerWide(const CommandSpec& spec) {
   // INFO and KV.NAMESPACES are not here: they filter what a bound user sees.
   static const std::string_view kServerWide[] = {
-      "flushall",     "swapdb",      "monitor",  "client|list", "client|kill",  "client|unblock",
-      "script|flush", "script|kill", "shutdown", "save",        "bgsave",       "lastsave",
-      "debug",        "config",      "slowlog",  "latency",     "memory|stats", "memory|doctor"};
+      "flushall",       "swapdb",       "monitor",       "client|list", "client|kill",
+      "client|unblock", "script|flush", "script|kill",   "shutdown",    "save",
+      "bgsave",         "lastsave",     "debug",         "config",      "slowlog",
+      "latency",        "memory|stats", "memory|doctor", "kv.cleanup"};
   if (spec.flags & kAdmin) return true;
   std::string_view name = spec.name;
   for (std::string_view w : kServerWide) {
@@ -180,6 +181,7 @@ std::string Acl::Load(const Config& config) {
     for (const std::string& ns : uc.namespaces) {
       bool number = !ns.empty() && ns.size() < 6 &&
                     std::all_of(ns.begin(), ns.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (number && ns.size() > 1 && ns[0] == '0') number = false;  // "07" is not database 7
       if (ns != "*" && !(number && std::stoi(ns) < config.databases) &&
           (number || !engine::Keyspace::ValidNamespaceName(ns))) {
         return "users: '" + uc.name + "': '" + ns + "' is not a namespace (0-" +
@@ -220,7 +222,11 @@ const AclUser* Acl::Find(std::string_view name) const {
 
 const AclUser* Acl::Authenticate(std::string_view name, std::string_view password) const {
   const AclUser* u = Find(name);
-  if (u == nullptr || !u->enabled) return nullptr;
+  if (u == nullptr || !u->enabled) {
+    // The same work as a wrong password: the time does not tell which user names exist.
+    (void)VerifyHash("sha256:00:" + std::string(64, '0'), password);
+    return nullptr;
+  }
   if (u->nopass) return u;
   if (!u->password_hash.empty()) return VerifyHash(u->password_hash, password) ? u : nullptr;
   return ConstantTimeEquals(password, u->plain_password) ? u : nullptr;
@@ -235,7 +241,9 @@ bool Acl::CanRun(const AclUser& user, const CommandSpec& spec) {
   if (user.unrestricted) return true;
   size_t index = static_cast<size_t>(&spec - CommandTable().data());
   if (index >= user.allowed.size() || !user.allowed[index]) return false;
-  if (user.read_only && (spec.flags & kWrite)) return false;
+  // Read-only: no writes, and nothing that changes the server either (CONFIG SET, SHUTDOWN,
+  // CLIENT KILL, SCRIPT FLUSH, ...), which could otherwise raise its own rights.
+  if (user.read_only && ((spec.flags & (kWrite | kAdmin)) || ServerWide(spec))) return false;
   if (!user.all_namespaces && ServerWide(spec)) return false;
   return true;
 }

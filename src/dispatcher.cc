@@ -261,6 +261,12 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
       reply.Error(UnknownCommandError(views));
       continue;
     }
+    // Permissions again at EXEC, as Redis: an AUTH queued earlier may have changed the user.
+    if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
+      state_->stats.acl_denied_cmd++;
+      reply.Error(errors::NoPermCommand(user.name, spec->name));
+      continue;
+    }
     Call(*spec, session, views, reply);
     // The reply protocol may have changed (HELLO inside MULTI).
     reply.set_protocol(session.protocol);
@@ -276,7 +282,9 @@ void Dispatcher::FeedMonitors(const Session& session, Args argv) {
   std::string line(head);
   line += session.addr;
   line += ']';
-  for (std::string_view arg : argv) {
+  const std::vector<std::string_view> all(argv.begin(), argv.end());
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::string_view arg = ServerState::SecretArgument(all, i) ? "(redacted)" : all[i];
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {

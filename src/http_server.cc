@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/metadata.h"
+#include "src/acl.h"
+#include "src/command.h"
 #include "src/http_assets.h"
 #include "src/log.h"
 #include "src/postgres_backend.h"
@@ -143,6 +145,8 @@ const char* StatusText(int status) {
       return "Method Not Allowed";
     case 408:
       return "Request Timeout";
+    case 429:
+      return "Too Many Requests";
     case 413:
       return "Content Too Large";
     case 431:
@@ -321,6 +325,18 @@ void HttpServer::Accept() {
   c->tcp.data = c;
   if (uv_accept(reinterpret_cast<uv_stream_t*>(&listener_),
                 reinterpret_cast<uv_stream_t*>(&c->tcp)) != 0) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
+             [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
+    conn.release();
+    return;
+  }
+  struct sockaddr_storage peer;
+  int len = sizeof(peer);
+  bool loopback = uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
+                  IsLoopback(peer);
+  if (state_->RefusedByProtectedMode(loopback)) {
+    // Protected mode covers this listener too: no password, so loopback only.
+    ++rejected_connections_;
     uv_close(reinterpret_cast<uv_handle_t*>(&c->tcp),
              [](uv_handle_t* h) { delete static_cast<Connection*>(h->data); });
     conn.release();
@@ -551,14 +567,28 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
   const AclUser* user = nullptr;
   const bool open = !state_->acl.default_requires_auth();
   std::string credentials;
+  const int64_t now = state_->clock->NowMs();
   if (authorization.size() > 6 && strncasecmp(authorization.data(), "Basic ", 6) == 0 &&
       Base64Decode(authorization.substr(6), &credentials)) {
+    // Failed logins over HTTP are limited across the listener (a browser opens new connections
+    // freely): past kMaxAuthFailuresPerSecond in a second, attempts are refused unchecked.
+    if (now - auth_window_start_ms_ >= 1000) {
+      auth_window_start_ms_ = now;
+      auth_failures_in_window_ = 0;
+    }
+    if (auth_failures_in_window_ >= kMaxAuthFailuresPerSecond) {
+      state_->stats.acl_denied_auth++;
+      HttpResponse r = ErrorResponse(429, "too many failed logins: retry in a second");
+      r.extra_headers = "Retry-After: 1\r\n";
+      return r;
+    }
     size_t colon = credentials.find(':');
     if (colon != std::string::npos) {
       std::string_view name = std::string_view(credentials).substr(0, colon);
       user = state_->Authenticate(name.empty() ? "default" : name,
                                   std::string_view(credentials).substr(colon + 1));
     }
+    if (user == nullptr) ++auth_failures_in_window_;
   } else if (open) {
     user = state_->acl.default_user();
     if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
@@ -580,6 +610,18 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query, co
   // tenants' commands) are not for it.
   if ((path == "/metrics" || path == "/api/slowlog") && !user.all_namespaces) {
     return ErrorResponse(403, "user " + user.name + " is bound to namespaces: no server-wide view");
+  }
+  // Each route needs the right to the command that shows the same data.
+  static const std::pair<std::string_view, std::string_view> kRouteCommand[] = {
+      {"/metrics", "info"},     {"/api/stats", "info"}, {"/api/namespaces", "kv.namespaces"},
+      {"/api/tree", "kv.tree"}, {"/api/key", "kv.get"}, {"/api/slowlog", "slowlog|get"}};
+  for (const auto& [route, command] : kRouteCommand) {
+    if (path != route) continue;
+    for (const CommandSpec& spec : CommandTable()) {
+      if (spec.name == command && !Acl::CanRun(user, spec)) {
+        return ErrorResponse(403, "user " + user.name + " may not run " + std::string(command));
+      }
+    }
   }
   if (path == "/metrics") {
     sizer_.Request(state_->clock->NowMs());

@@ -98,6 +98,9 @@ class HttpServer {
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   uint64_t requests_ = 0;
   uint64_t rejected_connections_ = 0;
+  static constexpr int kMaxAuthFailuresPerSecond = 10;
+  int64_t auth_window_start_ms_ = 0;
+  int auth_failures_in_window_ = 0;
   SubtreeSizer sizer_;
 };
 

@@ -47,16 +47,33 @@ const AclUser* ServerState::Authenticate(std::string_view name, std::string_view
   return user;
 }
 
-void ServerState::BindUser(Session& session, const AclUser* user) {
+bool ServerState::BindUser(Session& session, const AclUser* user) {
+  if (!Acl::CanUseNamespace(*user, keyspace.NamespaceName(session.db))) {
+    int index = keyspace.FindOrCreateNamespace(user->namespaces.front(), config.max_namespaces);
+    if (index < 0) return false;
+    session.db = index;
+  }
   session.user = user;
-  if (Acl::CanUseNamespace(*user, keyspace.NamespaceName(session.db))) return;
-  int index = keyspace.FindOrCreateNamespace(user->namespaces.front(), config.max_namespaces);
-  if (index >= 0) session.db = index;
+  return true;
 }
 
 void ServerState::InitSession(Session& session) {
-  session.authenticated = !acl.default_requires_auth();
-  BindUser(session, acl.default_user());
+  session.user = acl.default_user();
+  session.authenticated = !acl.default_requires_auth() && BindUser(session, session.user);
+}
+
+bool ServerState::SecretArgument(const std::vector<std::string_view>& argv, size_t i) {
+  if (i == 0 || argv.empty()) return false;
+  if (EqualsNoCase(argv[0], "auth")) return true;
+  if (EqualsNoCase(argv[0], "hello")) {
+    // HELLO [protover] AUTH user pass ...: the password after AUTH <user>.
+    for (size_t j = 1; j < i; ++j) {
+      if (EqualsNoCase(argv[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+    }
+    return false;
+  }
+  return argv.size() >= 4 && EqualsNoCase(argv[0], "config") && EqualsNoCase(argv[1], "set") &&
+         i >= 3 && (i - 2) % 2 == 1 && EqualsNoCase(argv[i - 1], "requirepass");
 }
 
 ServerState::ServerState(Config cfg, const engine::Clock* clk)
@@ -103,10 +120,7 @@ void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::
       break;
     }
     std::string_view a = argv[i];
-    // CONFIG SET requirepass <password>: the password is not logged.
-    if (i >= 3 && argv.size() >= 4 && EqualsNoCase(argv[0], "config") &&
-        EqualsNoCase(argv[1], "set") && (i - 2) % 2 == 1 &&
-        EqualsNoCase(argv[i - 1], "requirepass")) {
+    if (ServerState::SecretArgument(argv, i)) {
       entry.args.emplace_back("(redacted)");
       continue;
     }

@@ -201,10 +201,15 @@ struct ServerState {
   // (counted in acl_denied_auth).
   const AclUser* Authenticate(std::string_view name, std::string_view password);
   // Makes `session` run as `user`; a user bound to namespaces that does not include the
-  // session's moves to its first namespace.
-  void BindUser(Session& session, const AclUser* user);
-  // A new (or RESET) session: the default user, authenticated when it needs no password.
+  // session's moves to its first namespace. Returns false, changing nothing, when that namespace
+  // cannot be had (max-namespaces reached): the session must not stay where it is.
+  bool BindUser(Session& session, const AclUser* user);
+  // A new (or RESET) session: the default user, authenticated when it needs no password (and
+  // its namespace can be bound).
   void InitSession(Session& session);
+  // Whether argument i of a command is a secret (AUTH's, HELLO AUTH's, CONFIG SET
+  // requirepass'): MONITOR and the slow log show "(redacted)" instead.
+  static bool SecretArgument(const std::vector<std::string_view>& argv, size_t i);
   const AclUser& UserOf(const Session& session) const {
     return session.user != nullptr ? *session.user : *acl.default_user();
   }

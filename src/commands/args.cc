@@ -8,7 +8,8 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
                     size_t count, const std::function<bool(engine::Entry*)>& accept) {
   std::string start;
   if (cursor != 0) {
-    const std::string* resume = ctx.server.scan_cursors.Find(cursor);
+    const std::string* resume =
+        ctx.server.scan_cursors.Find(cursor, ctx.session.db, &ctx.server.UserOf(ctx.session));
     if (resume == nullptr) return ctx.reply.Error(errors::kInvalidCursor);
     start = *resume;
   }
@@ -28,7 +29,9 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
     if (!db.IsExpired(e) && accept(e)) keys.emplace_back(e->key());
     return true;
   });
-  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last)) : 0;
+  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last), ctx.session.db,
+                                                      &ctx.server.UserOf(ctx.session))
+                       : 0;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));
   ctx.reply.ArrayHeader(keys.size());

@@ -36,10 +36,15 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
+  if (!ctx.server.BindUser(s, u)) {
+    ctx.reply.Error("ERR user " + u->name + " cannot use its namespace '" + u->namespaces.front() +
+                    "': max-namespaces (" + std::to_string(ctx.config().max_namespaces) +
+                    ") reached");
+    return false;
+  }
   s.auth_failures = 0;
   s.auth_blocked_until_ms = 0;
   s.authenticated = true;
-  ctx.server.BindUser(s, u);
   return true;
 }
 

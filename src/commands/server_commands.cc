@@ -145,6 +145,12 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
                              std::string(argv[i]) + "') - can't set " +
                              (is_protected ? "protected" : "immutable") + " config");
     }
+    if (p->name == "requirepass" && !ctx.server.acl.default_user()->password_hash.empty()) {
+      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
+                             std::string(argv[i]) +
+                             "') - the default user is configured under users: in the "
+                             "configuration file, and its password is set there");
+    }
     if (std::string err = p->set(candidate, argv[i + 1]); !err.empty()) {
       return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
                              std::string(argv[i]) + "') - " + err);

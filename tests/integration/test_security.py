@@ -148,6 +148,16 @@ class TenantIsolation(unittest.TestCase):
         self.assertNoPerm(a.eval, "return redis.call('flushall')", 0)
         self.assertNoPerm(a.eval, "redis.call('select', '0'); return redis.call('get', KEYS[1])",
                           1, "only.0")
+        # SCAN cursors of another tenant are refused.
+        admin = connect(self.server)
+        admin.execute_command("SELECT", "tenant-a")
+        for i in range(50):
+            admin.set("scan.%d" % i, i)
+        cursor, _ = admin.scan(0, count=5)
+        self.assertNotEqual(cursor, 0)
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "invalid cursor"):
+            self.bob.scan(cursor)
+        admin.close()
         # MULTI: the refusal at queueing aborts the transaction.
         pipe = a.pipeline(transaction=True)
         pipe.set("x", 1)
@@ -183,6 +193,9 @@ class TenantIsolation(unittest.TestCase):
 
     def test_read_only_user_and_command_rules(self):
         r = connect(self.server, "reporter")
+        # A read-only user changes nothing of the server either (no way to raise its rights).
+        self.assertNoPerm(r.config_set, "requirepass", "mine")
+        self.assertNoPerm(r.execute_command, "SHUTDOWN", "NOSAVE")
         self.assertEqual(r.get("shared.name"), b"value-of-0")
         self.assertNoPerm(r.set, "k", "v")
         self.assertNoPerm(r.delete, "shared.name")
@@ -273,6 +286,17 @@ class TenantIsolation(unittest.TestCase):
         status, body = get("/api/key?ns=tenant-a&key=only.tenanta", "alice", "alice-pw")
         self.assertEqual(json.loads(body)["value"], "tenant-a")
         self.assertEqual(json.loads(get("/api/stats", "alice", "alice-pw")[1])["keys"], 2)
+        # Each route needs the command that shows the same data: reporter's rules have @read
+        # (KV.TREE) but not INFO.
+        self.assertEqual(get("/api/stats", "reporter", "reporter-pw")[0], 403)
+        self.assertEqual(get("/api/tree?ns=0&prefix=", "reporter", "reporter-pw")[0], 200)
+        # Failed logins are limited across the listener: after 10 in a second, even the right
+        # password waits.
+        for _ in range(10):
+            get("/metrics", "default", "wrong")
+        self.assertEqual(get("/metrics", "default", ADMIN_PW)[0], 429)
+        time.sleep(1.1)
+        self.assertEqual(get("/metrics", "default", ADMIN_PW)[0], 200)
 
 
 class OutputBufferLimit(unittest.TestCase):

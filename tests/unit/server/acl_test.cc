@@ -212,4 +212,95 @@ BOOST_AUTO_TEST_CASE(protected_mode_accepts_only_loopback_without_a_password) {
   BOOST_TEST(!open.state.RefusedByProtectedMode(false));  // a password: anyone may try AUTH
 }
 
+BOOST_FIXTURE_TEST_CASE(read_only_users_cannot_change_the_server, AclFixture) {
+  BOOST_TEST(As(2, {"AUTH", "reader", "x"}) == "+OK\r\n");
+  // Its rules are +@read...; even with +@all a read-only user may not do these.
+  const AclUser* reader = state.acl.Find("reader");
+  for (const char* name : {"config|set", "shutdown", "client|kill", "script|flush", "flushall",
+                           "debug", "monitor", "config|rewrite", "kv.cleanup"}) {
+    BOOST_TEST_INFO(name);
+    BOOST_TEST(!Acl::CanRun(*reader, *dispatcher.Find(name)));
+  }
+  Config c;
+  UserConfig ro;
+  ro.name = "ro";
+  ro.nopass = true;
+  ro.read_only = true;  // rules default to +@all
+  c.users = {ro};
+  Acl acl;
+  BOOST_TEST(acl.Load(c) == "");
+  const AclUser* u = acl.Find("ro");
+  BOOST_TEST(Acl::CanRun(*u, *dispatcher.Find("get")));
+  BOOST_TEST(Acl::CanRun(*u, *dispatcher.Find("info")));
+  BOOST_TEST(!Acl::CanRun(*u, *dispatcher.Find("config|set")));
+  BOOST_TEST(!Acl::CanRun(*u, *dispatcher.Find("shutdown")));
+  BOOST_TEST(!Acl::CanRun(*u, *dispatcher.Find("set")));
+}
+
+BOOST_FIXTURE_TEST_CASE(exec_checks_queued_commands_again, AclFixture) {
+  BOOST_TEST(As(1, {"AUTH", "alice", "alicepw"}) == "+OK\r\n");
+  BOOST_TEST(As(1, {"MULTI"}) == "+OK\r\n");
+  BOOST_TEST(As(1, {"AUTH", "reader", "x"}) == "+QUEUED\r\n");
+  BOOST_TEST(As(1, {"SET", "k", "v"}) == "+QUEUED\r\n");  // alice may queue it
+  std::string r = As(1, {"EXEC"});
+  // ... but at EXEC the session is the read-only reader.
+  BOOST_TEST(r ==
+             "*2\r\n+OK\r\n-NOPERM User reader has no permissions to run the 'set' "
+             "command\r\n");
+  BOOST_TEST(session(1).user == state.acl.Find("reader"));
+}
+
+BOOST_AUTO_TEST_CASE(login_fails_when_the_users_namespace_cannot_be_created) {
+  Config c = WithUsers();
+  c.max_namespaces = c.databases;  // no room for tenant-a
+  CommandHarness h(c);
+  std::string r = h.Run({"AUTH", "alice", "alicepw"}, 1);
+  BOOST_TEST(r.find("cannot use its namespace 'tenant-a'") != std::string::npos);
+  BOOST_TEST(h.Run({"GET", "k"}, 1) == "-NOAUTH Authentication required.\r\n");
+  BOOST_TEST(h.session(1).db == 0);
+  Config bad = WithUsers();
+  bad.users[0].namespaces = {"07"};
+  Acl acl;
+  BOOST_TEST(acl.Load(bad).find("is not a namespace") != std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(secrets_are_redacted_in_the_slow_log, AclFixture) {
+  BOOST_TEST(As(0, {"AUTH", "adminpw"}) == "+OK\r\n");
+  As(0, {"CONFIG", "SET", "slowlog-log-slower-than", "0"});
+  As(1, {"AUTH", "alice", "alicepw"});
+  As(1, {"HELLO", "2", "AUTH", "alice", "alicepw"});
+  std::string log = As(0, {"SLOWLOG", "GET", "-1"});
+  BOOST_TEST(log.find("alicepw") == std::string::npos);
+  BOOST_TEST(log.find("(redacted)") != std::string::npos);
+  std::vector<std::string_view> hello = {"HELLO", "3", "AUTH", "u", "p", "SETNAME", "n"};
+  BOOST_TEST(!ServerState::SecretArgument(hello, 2));
+  BOOST_TEST(ServerState::SecretArgument(hello, 4));
+  BOOST_TEST(!ServerState::SecretArgument(hello, 6));
+}
+
+BOOST_FIXTURE_TEST_CASE(scan_cursors_belong_to_their_user_and_namespace, AclFixture) {
+  BOOST_TEST(As(0, {"AUTH", "adminpw"}) == "+OK\r\n");
+  for (int i = 0; i < 30; ++i) As(0, {"SET", "key" + std::to_string(i), "v"});
+  std::string r = As(0, {"SCAN", "0", "COUNT", "5"});
+  size_t a = r.find("$", 4), b = r.find("\r\n", a);
+  std::string cursor = r.substr(b + 2, r.find("\r\n", b + 2) - b - 2);
+  BOOST_TEST(cursor != "0");
+  BOOST_TEST(As(2, {"AUTH", "reader", "x"}) == "+OK\r\n");
+  BOOST_TEST(As(2, {"SCAN", cursor}) == "-ERR invalid cursor\r\n");
+  BOOST_TEST(As(0, {"SCAN", cursor}).rfind("*2\r\n", 0) == 0u);  // its owner continues
+}
+
+BOOST_AUTO_TEST_CASE(requirepass_cannot_change_a_default_user_from_the_file) {
+  Config c;
+  UserConfig d;
+  d.name = "default";
+  d.password = Acl::HashPassword("filepw");
+  c.users = {d};
+  CommandHarness h(c);
+  BOOST_TEST(h.Run({"AUTH", "filepw"}, 0) == "+OK\r\n");
+  BOOST_TEST(h.Run({"CONFIG", "SET", "requirepass", "other"}, 0).find("configured under users") !=
+             std::string::npos);
+  BOOST_TEST(h.Run({"AUTH", "filepw"}, 1) == "+OK\r\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
