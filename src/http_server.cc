@@ -552,7 +552,7 @@ void HttpServer::Cron(int64_t now_ms) {
       CloseConnection(conn);
     }
   }
-  // Sizing walks a bounded slice per tick (about a millisecond).
+  // A sizing pass in progress advances a bounded slice per tick (well under a millisecond).
   sizer_.Step(SubtreeSizer::kCronBudget);
 }
 

@@ -354,9 +354,11 @@ std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const Http
 // --- SubtreeSizer ---
 
 void SubtreeSizer::Request(int64_t now_ms) {
-  if (active_ || (completed_ms_ != 0 && now_ms - started_ms_ < kMinPassIntervalMs)) return;
+  const int64_t wait_ms = std::max(kMinPassIntervalMs, last_pass_us_ * kCostFactor / 1000);
+  if (active_ || (completed_ms_ != 0 && now_ms - completed_ms_ < wait_ms)) return;
   active_ = true;
   started_ms_ = now_ms;
+  pass_us_ = 0;
   db_ = -1;
   building_.clear();
   current_ = Namespace{};
@@ -427,12 +429,12 @@ void SubtreeSizer::FinishNamespace() {
 
 void SubtreeSizer::Step(size_t budget) {
   if (!active_) return;
+  const int64_t start_us = state_->clock->NowUs();
   const char sep = state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
   while (active_ && budget > 0) {
     engine::Database& db = state_->keyspace.db(db_);
     bool more = false;
-    bool walked = false;
-    std::string last;
+    engine::Entry* last = nullptr;  // valid until the walk ends: nothing changes meanwhile
     db.Walk("", resume_after_, resume_, [&](engine::Entry* e) {
       if (budget == 0) {
         more = true;
@@ -440,8 +442,7 @@ void SubtreeSizer::Step(size_t budget) {
       }
       --budget;
       std::string_view key = e->key();
-      last.assign(key);
-      walked = true;
+      last = e;
       uint64_t bytes = db.MemoryUsage(e);
       current_.total_bytes += bytes;
       size_t seg_end = key.find(sep);
@@ -453,12 +454,15 @@ void SubtreeSizer::Step(size_t budget) {
       }
       return true;
     });
-    if (walked) {
-      resume_after_ = std::move(last);
+    if (last != nullptr) {
+      resume_after_.assign(last->key());
       resume_ = true;
     }
     if (!more) FinishNamespace();
   }
+  // The loop time this pass has taken; a new one waits kCostFactor times as long.
+  pass_us_ += state_->clock->NowUs() - start_us;
+  if (!active_) last_pass_us_ = pass_us_;
 }
 
 }  // namespace dkv::server

@@ -21,14 +21,17 @@ struct ServerState;
 // Keys and bytes of the largest top-level subtrees ("app" for app.config.db) of each namespace.
 // Key counts are exact when a pass starts (O(segment) each, from the index); bytes (MEMORY USAGE
 // of every key) need a walk of the namespace, done in bounded slices: the scrape itself walks up to
-// kScrapeBudget keys (a small keyspace is then sized fresh for every scrape), the cron continues a
-// larger one, so a scrape never walks a large keyspace. A pass runs only while someone reads the
-// figures (Request), at most every kMinPassIntervalMs.
+// kScrapeBudget keys (a small keyspace is then sized fresh for every scrape), and the cron
+// continues a larger one kCronBudget keys per tick, so no client waits long behind it. A pass runs
+// only while someone reads the figures (Request), and a new one starts only after
+// kCostFactor times the time the last one took (at least kMinPassIntervalMs): sizing uses at
+// most about 2% of the loop, however large the keyspace and however often /metrics is read.
 class SubtreeSizer {
  public:
   static constexpr int64_t kMinPassIntervalMs = 1000;
-  static constexpr size_t kScrapeBudget = 5000;
-  static constexpr size_t kCronBudget = 10000;
+  static constexpr size_t kScrapeBudget = 2000;
+  static constexpr size_t kCronBudget = 5000;
+  static constexpr int64_t kCostFactor = 50;
   // Root segments looked at per namespace when choosing the largest subtrees.
   static constexpr size_t kMaxRootsScanned = 10000;
 
@@ -55,6 +58,8 @@ class SubtreeSizer {
   // The last completed pass (empty before the first), and when it completed.
   const std::vector<Namespace>& result() const { return result_; }
   int64_t completed_ms() const { return completed_ms_; }
+  // Loop time the last completed pass took, in microseconds.
+  int64_t last_pass_us() const { return last_pass_us_; }
 
  private:
   void StartNamespace();
@@ -64,6 +69,8 @@ class SubtreeSizer {
   bool active_ = false;
   int64_t started_ms_ = 0;
   int64_t completed_ms_ = 0;
+  int64_t pass_us_ = 0;  // loop time spent on the pass in progress
+  int64_t last_pass_us_ = 0;
   int db_ = 0;                // the namespace being walked
   std::string resume_after_;  // the last key walked in it
   bool resume_ = false;
