@@ -299,6 +299,107 @@ class TenantIsolation(unittest.TestCase):
         self.assertEqual(get("/metrics", "default", ADMIN_PW)[0], 200)
 
 
+def read_all(sock, timeout=5.0):
+    """Bytes until the server closes the connection (b"" parts and resets end it)."""
+    sock.settimeout(timeout)
+    out = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return out, True
+            out += chunk
+    except ConnectionResetError:
+        return out, True
+    except socket.timeout:
+        return out, False
+
+
+class Limits(unittest.TestCase):
+    """The limits of docs/security.md, each against a real server."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = ServerProcess(server_binary())
+        cls.server.start()
+        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.r.close()
+        cls.server.cleanup()
+
+    def raw(self, data, timeout=5.0):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=timeout)
+        try:
+            s.sendall(data)
+            return read_all(s, timeout)
+        finally:
+            s.close()
+
+    def test_maxclients(self):
+        self.r.config_set("maxclients", "3")
+        try:
+            held = [socket.create_connection(("127.0.0.1", self.server.port)) for _ in range(2)]
+            for h in held:
+                h.sendall(b"PING\r\n")
+                self.assertEqual(h.recv(16), b"+PONG\r\n")
+            out, closed = self.raw(b"PING\r\n")
+            self.assertEqual(out, b"-ERR max number of clients reached\r\n")
+            self.assertTrue(closed)
+            for h in held:
+                h.close()
+        finally:
+            self.r.config_set("maxclients", "10000")
+
+    def test_query_buffer_limit(self):
+        self.r.config_set("client-query-buffer-limit", "1mb")
+        try:
+            # A 10 MB argument is announced; past 1 MB of it unparsed, the client is dropped.
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+            try:
+                s.sendall(b"*2\r\n$3\r\nGET\r\n$10000000\r\n" + b"x" * (3 * 1024 * 1024))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            out, closed = read_all(s)
+            s.close()
+            self.assertTrue(closed)
+            self.assertTrue(self.r.ping())
+        finally:
+            self.r.config_set("client-query-buffer-limit", "1gb")
+
+    def test_bulk_length_limit(self):
+        self.r.config_set("proto-max-bulk-len", "1mb")
+        try:
+            out, closed = self.raw(b"*2\r\n$3\r\nGET\r\n$2000000\r\n")
+            self.assertEqual(out, b"-ERR Protocol error: invalid bulk length\r\n")
+            self.assertTrue(closed)
+        finally:
+            self.r.config_set("proto-max-bulk-len", "512mb")
+
+    def test_idle_timeout(self):
+        self.r.config_set("timeout", "1")
+        try:
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
+            s.sendall(b"PING\r\n")
+            self.assertEqual(s.recv(16), b"+PONG\r\n")
+            out, closed = read_all(s, timeout=5)
+            s.close()
+            self.assertTrue(closed)  # dropped after a second or two of silence
+        finally:
+            self.r.config_set("timeout", "0")
+
+    def test_pattern_length_and_json_nesting(self):
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "longer than 16384"):
+            self.r.execute_command("KV.KEYS", "a" * 20000)
+        deep = "[" * 5000 + "]" * 5000
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "deeper than 512"):
+            self.r.execute_command("KV.IMPORT", "x", '{"a":' + deep + "}")
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "deeper than 512"):
+            self.r.execute_command("KV.SET", "x", deep, "TYPE", "json")
+        self.assertTrue(self.r.ping())
+
+
 class OutputBufferLimit(unittest.TestCase):
     def test_a_client_that_does_not_read_is_disconnected(self):
         server = SecureServer(server_binary(),
