@@ -187,6 +187,10 @@ void Dispatcher::Execute(Session& session, Args argv) {
     // may change the data under the script.
     return Call(*spec, session, argv, reply);
   }
+  if (state_->loading && !(spec->flags & kLoading)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("LOADING Redis is loading the dataset in memory");
+  }
   if (session.in_multi && !(spec->flags & kNoMulti)) {
     std::vector<std::string> copy(argv.begin(), argv.end());
     session.queued.push_back(std::move(copy));

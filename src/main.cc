@@ -67,6 +67,5 @@ int main(int argc, char** argv) {
     Log(LogLevel::kWarning, "%s", err.c_str());
     return 1;
   }
-  server.Run();
-  return 0;
+  return server.Run();
 }

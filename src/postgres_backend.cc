@@ -240,73 +240,116 @@ std::string PostgresBackend::CreateSchema() {
   return "";
 }
 
-std::string PostgresBackend::LoadRows() {
+std::string PostgresBackend::StartLoad() {
   std::string sql =
       "SELECT ns, key, value, value_type, meta::text, version, "
       "COALESCE((extract(epoch FROM expires_at) * 1000)::bigint, 0), "
       "(extract(epoch FROM created_at) * 1000)::bigint, "
       "(extract(epoch FROM updated_at) * 1000)::bigint FROM " +
       Table() + " WHERE expires_at IS NULL OR expires_at > now()";
-  if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1)) {
+  if (PQsetnonblocking(conn_, 1) != 0 ||
+      !PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
+      !PQsetSingleRowMode(conn_)) {
     return Trim(PQerrorMessage(conn_));
   }
-  PQsetSingleRowMode(conn_);
+  // The query is short; the loop is not running yet, so it may wait for the socket here.
+  int flushed;
+  while ((flushed = PQflush(conn_)) == 1) {
+    struct pollfd p = {PQsocket(conn_), POLLOUT, 0};
+    ::poll(&p, 1, 1000);
+  }
+  if (flushed < 0) return Trim(PQerrorMessage(conn_));
+  loading_ = true;
+  load_error_.clear();
+  state_->loading = true;
+  return "";
+}
+
+void PostgresBackend::LoadRow(PGresult* r) {
   engine::Keyspace& ks = state_->keyspace;
-  ks.RefreshTime();
-  std::string error;
-  uint64_t loaded = 0;
-  while (PGresult* r = PQgetResult(conn_)) {
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_SINGLE_TUPLE && error.empty()) {
-      std::string ns(PQgetvalue(r, 0, 0), static_cast<size_t>(PQgetlength(r, 0, 0)));
-      int index = ks.FindOrCreateNamespace(ns, state_->config.max_namespaces);
-      if (index < 0) {
-        error = "namespace '" + ns + "' does not fit this server";
-      } else {
-        std::string_view key(PQgetvalue(r, 0, 1), static_cast<size_t>(PQgetlength(r, 0, 1)));
-        std::string_view value(PQgetvalue(r, 0, 2), static_cast<size_t>(PQgetlength(r, 0, 2)));
-        engine::EntryMeta meta;
-        meta.type = static_cast<engine::ValueType>(ReadBigEndian(PQgetvalue(r, 0, 3), 2) & 7);
-        meta.version = static_cast<uint32_t>(ReadBigEndian(PQgetvalue(r, 0, 5), 8));
-        int64_t expire = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 6), 8));
-        meta.created_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 7), 8));
-        meta.updated_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 8), 8));
-        meta.accessed_ms = meta.updated_ms;
-        engine::UserFields fields;
-        auto j = nlohmann::json::parse(PQgetvalue(r, 0, 4), nullptr, false);
-        if (j.is_object()) {
-          if (j.contains("content_type") && j["content_type"].is_string()) {
-            meta.content_type =
-                ks.content_types().Intern(j["content_type"].get<std::string>()).value_or(0);
-          }
-          if (j.contains("raw")) meta.raw_encoding = j["raw"].is_boolean() && j["raw"].get<bool>();
-          if (j.contains("accessed_at") && j["accessed_at"].is_number_integer()) {
-            meta.accessed_ms = j["accessed_at"].get<int64_t>();
-          }
-          if (j.contains("lfu") && j["lfu"].is_number_integer()) {
-            meta.lfu = static_cast<uint8_t>(j["lfu"].get<int>());
-          }
-          if (j.contains("fields") && j["fields"].is_object()) {
-            for (auto& [k, v] : j["fields"].items()) {
-              if (v.is_string()) fields.emplace_back(k, v.get<std::string>());
-            }
-          }
-        }
-        engine::Database& db = ks.db(index);
-        if (db.FindRaw(key) == nullptr) {
-          engine::Entry* e = db.Restore(key, value, meta);
-          if (expire != 0) db.SetExpire(e, expire);
-          if (!fields.empty()) db.SetFields(e, fields);
-          ++loaded;
-        }
+  std::string ns(PQgetvalue(r, 0, 0), static_cast<size_t>(PQgetlength(r, 0, 0)));
+  int index = ks.FindOrCreateNamespace(ns, state_->config.max_namespaces);
+  if (index < 0) {
+    load_error_ = "namespace '" + ns + "' does not fit this server";
+    return;
+  }
+  std::string_view key(PQgetvalue(r, 0, 1), static_cast<size_t>(PQgetlength(r, 0, 1)));
+  std::string_view value(PQgetvalue(r, 0, 2), static_cast<size_t>(PQgetlength(r, 0, 2)));
+  engine::EntryMeta meta;
+  meta.type = static_cast<engine::ValueType>(ReadBigEndian(PQgetvalue(r, 0, 3), 2) & 7);
+  meta.version = static_cast<uint32_t>(ReadBigEndian(PQgetvalue(r, 0, 5), 8));
+  int64_t expire = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 6), 8));
+  meta.created_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 7), 8));
+  meta.updated_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 8), 8));
+  meta.accessed_ms = meta.updated_ms;
+  engine::UserFields fields;
+  auto j = nlohmann::json::parse(PQgetvalue(r, 0, 4), nullptr, false);
+  if (j.is_object()) {
+    if (j.contains("content_type") && j["content_type"].is_string()) {
+      meta.content_type =
+          ks.content_types().Intern(j["content_type"].get<std::string>()).value_or(0);
+    }
+    if (j.contains("raw")) meta.raw_encoding = j["raw"].is_boolean() && j["raw"].get<bool>();
+    if (j.contains("accessed_at") && j["accessed_at"].is_number_integer()) {
+      meta.accessed_ms = j["accessed_at"].get<int64_t>();
+    }
+    if (j.contains("lfu") && j["lfu"].is_number_integer()) {
+      meta.lfu = static_cast<uint8_t>(j["lfu"].get<int>());
+    }
+    if (j.contains("fields") && j["fields"].is_object()) {
+      for (auto& [k, v] : j["fields"].items()) {
+        if (v.is_string()) fields.emplace_back(k, v.get<std::string>());
       }
-    } else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && error.empty()) {
-      error = Trim(PQresultErrorMessage(r));
+    }
+  }
+  engine::Database& db = ks.db(index);
+  if (db.FindRaw(key) == nullptr) {
+    engine::Entry* e = db.Restore(key, value, meta);
+    if (expire != 0) db.SetExpire(e, expire);
+    if (!fields.empty()) db.SetFields(e, fields);
+    status_.keys_loaded++;
+  }
+}
+
+void PostgresBackend::ContinueLoad() {
+  if (!PQconsumeInput(conn_)) {
+    return FailLoad(Trim(PQerrorMessage(conn_)));
+  }
+  state_->keyspace.RefreshTime();
+  // Rows are taken as they arrive; the loop serves clients (-LOADING) between reads.
+  while (!PQisBusy(conn_)) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) {
+      // The query is over.
+      if (!load_error_.empty()) return FailLoad(load_error_);
+      loading_ = false;
+      state_->loading = false;
+      status_.load_ms = (state_->clock->NowUs() - load_started_us_) / 1000;
+      Log(LogLevel::kNotice, "Loaded %llu keys from PostgreSQL table %s in %.3f seconds",
+          static_cast<unsigned long long>(status_.keys_loaded),
+          state_->config.postgres_table.c_str(), static_cast<double>(status_.load_ms) / 1000.0);
+      if (std::string err = SetUpConnection(); !err.empty()) return Disconnect(err);
+      return;
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_SINGLE_TUPLE) {
+      if (load_error_.empty()) LoadRow(r);
+    } else if (st != PGRES_TUPLES_OK && load_error_.empty()) {
+      load_error_ = Trim(PQresultErrorMessage(r));
     }
     PQclear(r);
   }
-  status_.keys_loaded = loaded;
-  return error.empty() ? "" : "loading the rows: " + error;
+}
+
+void PostgresBackend::FailLoad(const std::string& why) {
+  // The keyspace is incomplete: serving it, or writing it back, would lose data. The server
+  // stops, as when PostgreSQL cannot be reached at start.
+  Log(LogLevel::kWarning, "PostgreSQL: loading the rows failed: %s; the server stops", why.c_str());
+  loading_ = false;
+  load_failed_ = true;
+  StopWatching();
+  state_->exit_code = 1;
+  if (state_->hooks != nullptr) state_->hooks->RequestShutdown();
 }
 
 std::string PostgresBackend::SetUpConnection() {
@@ -369,13 +412,12 @@ std::string PostgresBackend::Start() {
     sleep(1);
   }
   if (std::string err = CreateSchema(); !err.empty()) return "PostgreSQL: " + err;
-  if (std::string err = LoadRows(); !err.empty()) return "PostgreSQL: " + err;
-  status_.load_ms = (state_->clock->NowUs() - start_us) / 1000;
-  Log(LogLevel::kNotice, "Loaded %llu keys from PostgreSQL table %s in %.3f seconds",
-      static_cast<unsigned long long>(status_.keys_loaded), c.postgres_table.c_str(),
-      static_cast<double>(status_.load_ms) / 1000.0);
+  // The rows stream in on the loop once the port is open; until they are all in, commands get
+  // -LOADING (ContinueLoad).
+  load_started_us_ = start_us;
+  if (std::string err = StartLoad(); !err.empty()) return "PostgreSQL: loading the rows: " + err;
   status_.connected = true;
-  if (std::string err = SetUpConnection(); !err.empty()) return "PostgreSQL: " + err;
+  state_conn_ = State::kLoading;
   timer_ = new uv_timer_t;
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -637,6 +679,10 @@ void PostgresBackend::StopWatching() {
 
 void PostgresBackend::OnPoll(int status, int events) {
   if (state_conn_ == State::kConnecting) return ContinueConnect();
+  if (state_conn_ == State::kLoading) {
+    if (status < 0) return FailLoad(uv_strerror(status));
+    return ContinueLoad();
+  }
   if (state_conn_ != State::kReady) return;
   if (status < 0) return Disconnect(uv_strerror(status));
   if (events & UV_WRITABLE) {
@@ -729,6 +775,9 @@ void PostgresBackend::ContinueConnect() {
 }
 
 bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
+  // Still loading (or the load failed): nothing was written but expiries, which the next start
+  // finds again.
+  if (loading_ || load_failed_) return dirty_count_ == 0 && prefix_ops_.empty();
   int64_t deadline = state_->clock->NowMs() + timeout_ms;
   while (state_->clock->NowMs() < deadline) {
     if (state_conn_ != State::kReady) {

@@ -26,6 +26,7 @@
 #include "engine/database.h"
 
 typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 namespace dkv::server {
 
@@ -51,9 +52,9 @@ class PostgresBackend : public engine::KeyspaceObserver {
   PostgresBackend(const PostgresBackend&) = delete;
   PostgresBackend& operator=(const PostgresBackend&) = delete;
 
-  // Connects (blocking: the loop is not serving yet), creates or checks the schema, loads every
-  // row not yet expired into the keyspace and starts watching the connection. Returns "" or the
-  // error that stops the start.
+  // Connects (blocking: the loop is not serving yet), creates or checks the schema, and starts
+  // loading every row not yet expired: the rows stream in on the loop while clients get
+  // -LOADING (ServerState::loading). Returns "" or the error that stops the start.
   std::string Start();
 
   // KeyspaceObserver: a key changed; keys under a prefix were deleted.
@@ -90,7 +91,11 @@ class PostgresBackend : public engine::KeyspaceObserver {
   std::string Table() const;
   bool Exec(const std::string& sql, std::string* error);  // blocking, at start only
   std::string CreateSchema();
-  std::string LoadRows();
+  // Loading at start, on the loop: the query in single-row mode, each row as it arrives.
+  std::string StartLoad();
+  void ContinueLoad();
+  void LoadRow(PGresult* r);
+  void FailLoad(const std::string& why);
   std::string SetUpConnection();  // non-blocking mode, pipeline mode, prepared statements
 
   void StartBatch();
@@ -116,7 +121,16 @@ class PostgresBackend : public engine::KeyspaceObserver {
   int poll_fd_ = -1;
   int poll_events_ = 0;
   uv_timer_t* timer_ = nullptr;  // flush interval and reconnect backoff
-  enum class State { kDisconnected, kConnecting, kReady } state_conn_ = State::kDisconnected;
+  enum class State {
+    kDisconnected,
+    kConnecting,
+    kLoading,
+    kReady
+  } state_conn_ = State::kDisconnected;
+  bool loading_ = false;
+  bool load_failed_ = false;
+  std::string load_error_;
+  int64_t load_started_us_ = 0;
   int64_t backoff_ms_ = 100;
   bool reconnect_scheduled_ = false;
   int64_t reconnect_at_ms_ = 0;

@@ -197,6 +197,8 @@ class Server::Impl : public ServerHooks {
     return "";
   }
 
+  int exit_code() const { return state_.exit_code; }
+
   void Run() {
     uv_run(loop_, UV_RUN_DEFAULT);
     if (postgres_ != nullptr) {
@@ -819,6 +821,9 @@ class Server::Impl : public ServerHooks {
 Server::Server(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Server::~Server() = default;
 std::string Server::Start() { return impl_->Start(); }
-void Server::Run() { impl_->Run(); }
+int Server::Run() {
+  impl_->Run();
+  return impl_->exit_code();
+}
 
 }  // namespace dkv::server

@@ -21,8 +21,9 @@ class Server {
 
   // Binds the listeners. Returns "" or the error.
   std::string Start();
-  // Runs the loop until SHUTDOWN or SIGTERM/SIGINT.
-  void Run();
+  // Runs the loop until SHUTDOWN or SIGTERM/SIGINT. Returns the process' exit status (non-zero
+  // when the start failed after the port opened: a PostgreSQL load that broke off).
+  int Run();
 
  private:
   class Impl;

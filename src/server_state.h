@@ -223,6 +223,11 @@ struct ServerState {
   }
   // Adds a second observer of every keyspace change, after WATCH's (persistence).
   void AddObserver(engine::KeyspaceObserver* observer);
+  // The data is still loading (PostgreSQL backend at start): commands without the loading flag
+  // get -LOADING.
+  bool loading = false;
+  // The process' exit status once the loop ends (1 when the start failed after the port opened).
+  int exit_code = 0;
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).
   bool in_exec = false;
   size_t blocked_clients = 0;

@@ -13,7 +13,7 @@ constexpr CommandSpec kTable[] = {
   // name, syntax (arguments after the name, Redis docs notation), arity, flags, first key,
   // last key, key step, handler, group, since, summary, complexity
   // --- connection ---
-  {"ping", "[message]",            -1, F|L|S,             0, 0, 0, CmdPing, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"},
+  {"ping", "[message]",            -1, F|S,               0, 0, 0, CmdPing, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"},
   {"echo", "message",             2, F|L|S,             0, 0, 0, CmdEcho, "connection", "1.0.0", "Returns the given string.", "O(1)"},
   {"quit", "",            -1, F|L|S|NA|NM|NS,    0, 0, 0, CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"},
   {"reset", "",            1, F|L|S|NA|NM|NS,    0, 0, 0, CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"},

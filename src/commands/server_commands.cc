@@ -725,7 +725,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     const SnapshotStatus& p = snap != nullptr ? snap->status() : none;
     bool running = snap != nullptr && snap->in_progress();
     int64_t now_ms = st.clock->NowMs();
-    Line(s, "loading", "0");
+    Line(s, "loading", st.loading ? "1" : "0");
     Line(s, "async_loading", "0");
     Line(s, "rdb_changes_since_last_save", std::to_string(ctx.keyspace().dirty()));
     Line(s, "rdb_bgsave_in_progress", running ? "1" : "0");

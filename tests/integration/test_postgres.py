@@ -9,6 +9,7 @@ the suite exits 77, which ctest reports as skipped.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -128,6 +129,55 @@ class PostgresBackend(unittest.TestCase):
             keys = [f"k:{i}" for i in range(start, start + 10000)]
             values = self.r.mget(keys)
             self.assertEqual(values, [f"value-{i}".encode() for i in range(start, start + 10000)])
+
+    def test_rows_stream_in_while_clients_get_loading(self):
+        psql("DROP TABLE IF EXISTS t_load")
+        self.start("t_load")  # creates the schema
+        self.r.close()
+        self.server.stop()
+        n = 400000
+        psql("INSERT INTO t_load (ns, key, value, value_type, meta, version, created_at, "
+             "updated_at) SELECT '0', convert_to('load:' || g, 'UTF8'), convert_to('v' || g, "
+             f"'UTF8'), 0, '{{}}', 1, now(), now() FROM generate_series(1, {n}) g")
+        # Start without waiting for PING: the port opens before the rows are in.
+        self.server.port = free_port()
+        with open(self.server.log_path, "ab") as log:
+            self.server.proc = subprocess.Popen(self.server.argv(), cwd=self.server.dir,
+                                                stdin=subprocess.DEVNULL, stdout=log,
+                                                stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+        replies = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.server.port), timeout=5) as s:
+                    s.sendall(b"GET load:7\r\nINFO persistence\r\n")
+                    data = b""
+                    while data.count(b"\r\n") < 3:
+                        chunk = s.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    replies.append(data)
+                    if data.startswith(b"$2\r\nv7"):
+                        break
+            except OSError:
+                time.sleep(0.01)
+        self.assertTrue(replies, "the port never opened")
+        self.assertTrue(replies[-1].startswith(b"$2\r\nv7"), replies[-1][:80])
+        loading = [r for r in replies if r.startswith(b"-LOADING")]
+        # Each answer is either -LOADING or the loaded value: never a miss of a partial keyspace.
+        self.assertEqual(len(loading) + 1, len(replies), [r[:40] for r in replies])
+        self.assertTrue(loading, "no client saw -LOADING (the load finished before the port "
+                        "opened?)")
+        self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        self.assertEqual(self.r.dbsize(), n)
+        info = self.info()
+        self.assertEqual(info["loading"], 0)
+        self.assertEqual(info["pg_keys_loaded"], n)
+        self.r.set("after.load", "x")  # writes work once loaded
+        self.assertTrue(wait_for(lambda: psql(
+            "SELECT count(*) FROM t_load WHERE key = 'after.load'::bytea") == "1"))
 
     def test_async_commits_everything_queued_at_shutdown(self):
         psql("DROP TABLE IF EXISTS t_async")
