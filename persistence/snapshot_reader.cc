@@ -307,13 +307,22 @@ class Reader {
       rec.ns = ns;
       rec.value = c.String();
       uint64_t version = c.Varint();
-      int64_t created = h.created_ms - c.Signed();
-      int64_t updated = created, accessed = created;
-      if (flags & kRecTimes) {
-        updated = created + c.Signed();
-        accessed = updated + c.Signed();
+      // Times are deltas; a damaged (or forged) one must not overflow.
+      int64_t created = 0, updated = 0, accessed = 0;
+      if (__builtin_sub_overflow(h.created_ms, c.Signed(), &created)) {
+        return bad("timestamp out of range");
       }
-      if (flags & kRecExpire) rec.expire_ms = h.created_ms + c.Signed();
+      updated = accessed = created;
+      if (flags & kRecTimes) {
+        if (__builtin_add_overflow(created, c.Signed(), &updated) ||
+            __builtin_add_overflow(updated, c.Signed(), &accessed)) {
+          return bad("timestamp out of range");
+        }
+      }
+      if ((flags & kRecExpire) &&
+          __builtin_add_overflow(h.created_ms, c.Signed(), &rec.expire_ms)) {
+        return bad("expiry out of range");
+      }
       uint64_t ctype = (flags & kRecContentType) ? c.Varint() : 0;
       fields_.clear();
       if (flags & kRecFields) {
