@@ -353,6 +353,10 @@ std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const Http
 
 // --- SubtreeSizer ---
 
+char SubtreeSizer::Separator() const {
+  return state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
+}
+
 void SubtreeSizer::Request(int64_t now_ms) {
   const int64_t wait_ms = std::max(kMinPassIntervalMs, last_pass_us_ * kCostFactor / 1000);
   if (active_ || (completed_ms_ != 0 && now_ms - completed_ms_ < wait_ms)) return;
@@ -368,7 +372,7 @@ void SubtreeSizer::Request(int64_t now_ms) {
 
 void SubtreeSizer::StartNamespace() {
   engine::Database& db = state_->keyspace.db(db_);
-  const char sep = state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
+  const char sep = Separator();
   current_ = Namespace{};
   current_.name = state_->keyspace.NamespaceName(db_);
   index_.clear();
@@ -403,7 +407,7 @@ void SubtreeSizer::FinishNamespace() {
     // Key counts as of now, from the index: the data may have changed (FLUSHALL, SWAPDB)
     // while the bytes were summed.
     engine::Database& db = state_->keyspace.db(db_);
-    const char sep = state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
+    const char sep = Separator();
     uint64_t listed = 0;
     for (Subtree& t : current_.top) {
       t.keys = db.CountSubtree(t.name, sep);
@@ -430,7 +434,7 @@ void SubtreeSizer::FinishNamespace() {
 void SubtreeSizer::Step(size_t budget) {
   if (!active_) return;
   const int64_t start_us = state_->clock->NowUs();
-  const char sep = state_->config.key_separator.empty() ? '.' : state_->config.key_separator[0];
+  const char sep = Separator();
   while (active_ && budget > 0) {
     engine::Database& db = state_->keyspace.db(db_);
     bool more = false;

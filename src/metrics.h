@@ -64,6 +64,7 @@ class SubtreeSizer {
  private:
   void StartNamespace();
   void FinishNamespace();
+  char Separator() const;  // key-separator
 
   ServerState* state_;
   bool active_ = false;

@@ -7,17 +7,12 @@
 #include <cstdio>
 #include <random>
 
+#include "src/commands/args.h"
+
 namespace dkv::server {
 namespace {
 constexpr size_t kSlowLogMaxArgs = 32;
 constexpr size_t kSlowLogMaxArgLen = 128;
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 std::string RandomRunId() {
   std::random_device rd;
@@ -64,16 +59,17 @@ void ServerState::InitSession(Session& session) {
 
 bool ServerState::SecretArgument(const std::vector<std::string_view>& argv, size_t i) {
   if (i == 0 || argv.empty()) return false;
-  if (EqualsNoCase(argv[0], "auth")) return true;
-  if (EqualsNoCase(argv[0], "hello")) {
+  if (EqualsIgnoreCase(argv[0], "auth")) return true;
+  if (EqualsIgnoreCase(argv[0], "hello")) {
     // HELLO [protover] AUTH user pass ...: the password after AUTH <user>.
     for (size_t j = 1; j < i; ++j) {
-      if (EqualsNoCase(argv[j], "auth") && (i == j + 1 || i == j + 2)) return true;
+      if (EqualsIgnoreCase(argv[j], "auth") && (i == j + 1 || i == j + 2)) return true;
     }
     return false;
   }
-  return argv.size() >= 4 && EqualsNoCase(argv[0], "config") && EqualsNoCase(argv[1], "set") &&
-         i >= 3 && (i - 2) % 2 == 1 && EqualsNoCase(argv[i - 1], "requirepass");
+  return argv.size() >= 4 && EqualsIgnoreCase(argv[0], "config") &&
+         EqualsIgnoreCase(argv[1], "set") && i >= 3 && (i - 2) % 2 == 1 &&
+         EqualsIgnoreCase(argv[i - 1], "requirepass");
 }
 
 ServerState::ServerState(Config cfg, const engine::Clock* clk)
