@@ -86,13 +86,34 @@ size_t Database::Capacity(const Entry* entry) {
   return std::min(usable, kMaxValueSize);
 }
 
+namespace {
+std::vector<std::string>& ColdReadList() {
+  static std::vector<std::string> reads;
+  return reads;
+}
+}  // namespace
+
+std::string_view Entry::ColdValue() const {
+  std::vector<std::string>& reads = ColdReadList();
+  if (reads.size() < 4096) reads.emplace_back(key());
+  return {};
+}
+
+const std::vector<std::string>& ColdReads() { return ColdReadList(); }
+void ClearColdReads() { ColdReadList().clear(); }
+
 void Database::FreeEntry(Entry* entry) {
+  if (entry->cold()) cold_entries_.fetch_sub(1, std::memory_order_relaxed);
   entry->~Entry();
   std::free(entry);
 }
 
 Entry* Database::Reallocate(Entry* entry, size_t capacity) {
-  Entry* moved = NewEntry(entry->key(), entry->value(), capacity);
+  // A cold entry has no value bytes: nothing to carry over.
+  std::string_view bytes =
+      entry->cold() ? std::string_view()
+                    : std::string_view(entry->data() + entry->key_len_, entry->value_len_);
+  Entry* moved = NewEntry(entry->key(), bytes, capacity);
   // Metadata travels with the entry: copy the whole header, then the new lengths.
   uint32_t value_len = moved->value_len_;
   std::memcpy(static_cast<void*>(moved), entry, sizeof(Entry));
@@ -181,6 +202,41 @@ Entry* Database::Restore(std::string_view key, std::string_view value, const Ent
   return e;
 }
 
+void Database::WarmUp(Entry* entry) {
+  if (!entry->cold()) return;
+  entry->flags_ = static_cast<uint8_t>(entry->flags_ & ~Entry::kCold);
+  entry->value_len_ = 0;
+  cold_entries_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Entry* Database::DropValue(Entry* entry) {
+  if (entry->cold()) return entry;
+  uint32_t size = entry->value_len_;
+  entry->value_len_ = 0;  // nothing to carry over
+  entry = Reallocate(entry, 0);
+  entry->value_len_ = size;
+  entry->flags_ = static_cast<uint8_t>(entry->flags_ | Entry::kCold);
+  cold_entries_.fetch_add(1, std::memory_order_relaxed);
+  return entry;
+}
+
+Entry* Database::FillValue(Entry* entry, std::string_view value) {
+  if (!entry->cold()) return entry;
+  WarmUp(entry);
+  entry = Reallocate(entry, value.size());
+  if (!value.empty()) std::memcpy(entry->mutable_value(), value.data(), value.size());
+  entry->value_len_ = static_cast<uint32_t>(value.size());
+  return entry;
+}
+
+Entry* Database::RestoreCold(std::string_view key, size_t value_size, const EntryMeta& meta) {
+  Entry* e = Restore(key, {}, meta);
+  e->value_len_ = static_cast<uint32_t>(std::min(value_size, kMaxValueSize));
+  e->flags_ = static_cast<uint8_t>(e->flags_ | Entry::kCold);
+  cold_entries_.fetch_add(1, std::memory_order_relaxed);
+  return e;
+}
+
 Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_ttl,
                         ValueType type) {
   Entry* e = tree_.Find(key);
@@ -199,6 +255,7 @@ void Database::NoteValueChanged(Entry* entry) {
 }
 
 Entry* Database::SetValue(Entry* entry, std::string_view value) {
+  WarmUp(entry);
   size_t capacity = Capacity(entry);
   if (value.size() > capacity ||
       // Give memory back when a big value is replaced by a much smaller one.
@@ -213,6 +270,9 @@ Entry* Database::SetValue(Entry* entry, std::string_view value) {
 }
 
 Entry* Database::ResizeValue(Entry* entry, size_t size) {
+  // The server fetches a cold value before a command that changes it in place runs; were one
+  // to get here anyway, it is treated as empty rather than read out of bounds.
+  WarmUp(entry);
   size_t cap = Capacity(entry);
   if (size > cap) {
     // Growth by APPEND/SETRANGE: double, so repeated appends cost amortized O(1) per byte.

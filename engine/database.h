@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -39,10 +40,21 @@ class __attribute__((packed)) Entry {
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
 
-  // Both views are valid as long as the entry neither moves nor dies.
+  // Both views are valid as long as the entry neither moves nor dies. The value of a cold entry
+  // (below) is not in memory: value() is empty for it and records the read (ColdReads), so that
+  // the server can fetch the value and run the command again.
   std::string_view key() const { return {data(), key_len_}; }
-  std::string_view value() const { return {data() + key_len_, value_len_}; }
+  std::string_view value() const {
+    if (flags_ & kCold) [[unlikely]]
+      return ColdValue();
+    return {data() + key_len_, value_len_};
+  }
+  // The value's size in bytes, in memory or not.
+  size_t value_size() const { return value_len_; }
   char* mutable_value() { return data() + key_len_; }
+  // The cache tier over PostgreSQL dropped the value of this (clean) key: its key, metadata and
+  // expiry stay in memory, the value is read back from PostgreSQL when a command needs it.
+  bool cold() const { return flags_ & kCold; }
   bool has_expire() const { return heap_index_ != kNoHeap; }
 
   // Incremented by every change of the value (not by TTL or metadata changes).
@@ -72,8 +84,9 @@ class __attribute__((packed)) Entry {
  private:
   friend class Database;
   static constexpr uint32_t kNoHeap = UINT32_MAX;
-  static constexpr uint8_t kRaw = 1, kHasFields = 2, kTypeShift = 2;
+  static constexpr uint8_t kRaw = 1, kHasFields = 2, kTypeShift = 2, kCold = 0x20;
   Entry() = default;
+  std::string_view ColdValue() const;
   char* data() { return reinterpret_cast<char*>(this + 1); }
   const char* data() const { return reinterpret_cast<const char*>(this + 1); }
   static int64_t GetTime(const uint8_t (&t)[5]) {
@@ -102,6 +115,11 @@ class __attribute__((packed)) Entry {
   uint8_t lfu_ = 0;  // logarithmic access counter (LFU policies)
 };
 static_assert(sizeof(Entry) == 34, "Entry header is 34 bytes");
+
+// The keys of cold entries whose value() was read since the last ClearColdReads(), in the order
+// read (loop thread; the dispatcher checks it after each command).
+const std::vector<std::string>& ColdReads();
+void ClearColdReads();
 
 // Everything an entry carries besides its key, value, expiry and user fields: what a snapshot
 // saves and loads back (Database::Restore).
@@ -179,6 +197,17 @@ class Database {
   Entry* InsertCopy(std::string_view key, const Entry& src, const UserFields* fields,
                     bool keep_identity);
 
+  // The cache tier: drops the value of `entry` (it becomes cold, keeping its size, metadata and
+  // expiry) and returns the entry's new address. No observer hears of it: nothing changed.
+  Entry* DropValue(Entry* entry);
+  // Gives a cold entry its value back (read from the store of record); version and timestamps
+  // stay. Returns the entry's new address.
+  Entry* FillValue(Entry* entry, std::string_view value);
+  // Inserts a cold key as loaded from the store of record: metadata and the value's size only.
+  Entry* RestoreCold(std::string_view key, size_t value_size, const EntryMeta& meta);
+  // Cold entries in all databases of the process.
+  static size_t cold_entries() { return cold_entries_.load(std::memory_order_relaxed); }
+
   // Bytes the key costs (MEMORY USAGE): its allocation, its share of the tree (about 20 bytes),
   // its expiry-heap slot and its user fields.
   size_t MemoryUsage(const Entry* entry) const;
@@ -254,6 +283,8 @@ class Database {
   static size_t Capacity(const Entry* entry);
   void DropFields(Entry* entry);
   static void FreeEntry(Entry* entry);
+  // A cold entry becomes an ordinary one with an empty value (before it is written).
+  static void WarmUp(Entry* entry);
   // Moves an entry to a new allocation with room for `capacity` value bytes.
   Entry* Reallocate(Entry* entry, size_t capacity);
 
@@ -263,6 +294,8 @@ class Database {
   void HeapSwap(uint32_t a, uint32_t b);
   bool HeapUp(uint32_t index);
   void HeapDown(uint32_t index);
+
+  static inline std::atomic<size_t> cold_entries_{0};
 
   Keyspace* keyspace_;
   int index_;

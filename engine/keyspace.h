@@ -21,6 +21,7 @@ namespace dkv::engine {
 struct KeyspaceStats {
   uint64_t expired_keys = 0;
   uint64_t evicted_keys = 0;
+  uint64_t dropped_values = 0;  // values dropped by the cache tier over PostgreSQL
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;
   uint64_t expire_cycle_us = 0;  // time spent in the active expiry cycle

@@ -38,9 +38,56 @@ EvictionPolicy ParseEvictionPolicy(const std::string& name) {
   return EvictionPolicy::kNoEviction;
 }
 
-void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
+double Evictor::Score(engine::Keyspace& ks, engine::Database& db, engine::Entry* e,
+                      EvictionPolicy policy) {
   const int64_t now = ks.now_ms();
-  const engine::AccessPolicy& access = ks.access_policy();
+  switch (policy) {
+    case EvictionPolicy::kAllKeysLfu:
+    case EvictionPolicy::kVolatileLfu:
+      return 255 - engine::LfuDecay(e->lfu_counter(), e->accessed_ms(), now,
+                                    ks.access_policy().lfu_decay_minutes);
+    case EvictionPolicy::kVolatileTtl:
+      return -static_cast<double>(db.ExpireAt(e));  // sooner expiry first
+    case EvictionPolicy::kAllKeysRandom:
+    case EvictionPolicy::kVolatileRandom:
+      return 0;
+    default:
+      return static_cast<double>(now - e->accessed_ms());  // idle time
+  }
+}
+
+bool Evictor::DropOne(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
+  // Most keys may be cold already: sampling goes on (bounded) until it finds warm clean ones.
+  const int n = ks.database_count();
+  for (int round = 0; round < 64; ++round) {
+    engine::Database* best_db = nullptr;
+    engine::Entry* best = nullptr;
+    double best_score = 0;
+    for (int d = 0; d < n; ++d) {
+      engine::Database& db = ks.db(d);
+      if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
+      for (int i = 0; i < samples; ++i) {
+        engine::Entry* e =
+            VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
+        if (e == nullptr || e->cold() || e->value_size() == 0 || !clean_(d, e->key())) continue;
+        double score = Score(ks, db, e, policy);
+        if (best == nullptr || score > best_score) {
+          best = e;
+          best_db = &db;
+          best_score = score;
+        }
+      }
+    }
+    if (best != nullptr) {
+      best_db->DropValue(best);
+      ks.stats().dropped_values++;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
   for (int d = 0; d < ks.database_count(); ++d) {
     engine::Database& db = ks.db(d);
     if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
@@ -48,19 +95,7 @@ void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
       engine::Entry* e =
           VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
       if (e == nullptr) continue;
-      double score;
-      switch (policy) {
-        case EvictionPolicy::kAllKeysLfu:
-        case EvictionPolicy::kVolatileLfu:
-          score = 255 - engine::LfuDecay(e->lfu_counter(), e->accessed_ms(), now,
-                                         access.lfu_decay_minutes);
-          break;
-        case EvictionPolicy::kVolatileTtl:
-          score = -static_cast<double>(db.ExpireAt(e));  // sooner expiry first
-          break;
-        default:
-          score = static_cast<double>(now - e->accessed_ms());  // idle time
-      }
+      double score = Score(ks, db, e, policy);
       std::string key(e->key());
       bool present = false;
       for (const Candidate& c : pool_) present = present || (c.db == d && c.key == key);
@@ -113,7 +148,8 @@ Evictor::Result Evictor::Run(engine::Keyspace& ks, EvictionPolicy policy, size_t
   if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
   const int64_t start = ks.clock().NowUs();
   for (int n = 0;; ++n) {
-    if (!EvictOne(ks, policy, samples)) return used() <= maxmemory ? Result::kOk : Result::kFail;
+    if (!(clean_ ? DropOne(ks, policy, samples) : EvictOne(ks, policy, samples)))
+      return used() <= maxmemory ? Result::kOk : Result::kFail;
     if (used() <= maxmemory) return Result::kOk;
     if ((n & 15) == 15 && ks.clock().NowUs() - start > budget_us) return Result::kRunning;
   }

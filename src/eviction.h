@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/keyspace.h"
@@ -38,6 +39,12 @@ class Evictor {
     kFail,     // over the limit and nothing can be evicted (noeviction, no volatile keys)
   };
 
+  // Over PostgreSQL (the cache tier): eviction drops the values of keys `clean` says are
+  // committed, never the keys; unset: eviction deletes keys, as in Redis.
+  using CleanFn = std::function<bool(int db, std::string_view key)>;
+  void set_drop_values(CleanFn clean) { clean_ = std::move(clean); }
+  bool drops_values() const { return static_cast<bool>(clean_); }
+
   // Evicts until `used()` <= maxmemory or `budget_us` is spent.
   Result Run(engine::Keyspace& keyspace, EvictionPolicy policy, size_t maxmemory, int samples,
              const std::function<size_t()>& used, int64_t budget_us);
@@ -50,7 +57,12 @@ class Evictor {
   };
   void Sample(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
   bool EvictOne(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
+  // Drops one clean value, the best of up to 64 rounds of `samples` random warm keys.
+  bool DropOne(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
+  double Score(engine::Keyspace& keyspace, engine::Database& db, engine::Entry* e,
+               EvictionPolicy policy);
 
+  CleanFn clean_;
   std::vector<Candidate> pool_;  // ascending by score, at most kPoolSize
 };
 

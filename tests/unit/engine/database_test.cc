@@ -179,4 +179,57 @@ BOOST_AUTO_TEST_CASE(random_entry_finds_keys) {
   BOOST_TEST(seen.size() == 10u);
 }
 
+BOOST_AUTO_TEST_CASE(cold_entries_keep_key_metadata_and_size_but_not_the_value) {
+  size_t cold_before = Database::cold_entries();
+  Entry* e = db.Insert("app.k", std::string(300, 'v'), ValueType::kJson);
+  db.SetExpire(e, ks.now_ms() + 60000);
+  UserFields fields = {{"owner", "ops"}};
+  db.SetFields(e, fields);
+  uint32_t version = e->version();
+  int64_t updated = e->updated_ms();
+  size_t warm_bytes = db.MemoryUsage(e);
+  e = db.DropValue(e);
+  BOOST_TEST(e->cold());
+  BOOST_TEST(Database::cold_entries() == cold_before + 1);
+  BOOST_TEST(db.FindRaw("app.k") == e);
+  BOOST_TEST(e->value_size() == 300u);
+  BOOST_TEST(e->version() == version);
+  BOOST_TEST(e->updated_ms() == updated);
+  BOOST_TEST((e->type() == ValueType::kJson));
+  BOOST_TEST(db.ExpireAt(e) == ks.now_ms() + 60000);
+  BOOST_TEST(db.Fields(e)->at(0).second == "ops");
+  BOOST_TEST(db.MemoryUsage(e) + 250 < warm_bytes);
+  // Reading a cold value gives nothing and is recorded, so the server can fetch it and retry.
+  ClearColdReads();
+  BOOST_TEST(e->value().empty());
+  BOOST_TEST(ColdReads().size() == 1u);
+  BOOST_TEST(ColdReads()[0] == "app.k");
+  ClearColdReads();
+  // Filling it back restores the value and changes nothing else.
+  e = db.FillValue(e, std::string(300, 'v'));
+  BOOST_TEST(!e->cold());
+  BOOST_TEST(Database::cold_entries() == cold_before);
+  BOOST_TEST(e->value() == std::string(300, 'v'));
+  BOOST_TEST(e->version() == version);
+  BOOST_TEST(ColdReads().empty());
+}
+
+BOOST_AUTO_TEST_CASE(writing_or_deleting_a_cold_entry_ends_its_coldness) {
+  size_t cold_before = Database::cold_entries();
+  Entry* a = db.DropValue(db.Insert("a", "old-a"));
+  db.DropValue(db.Insert("b", "old-b"));
+  Entry* c = db.RestoreCold("c", 1234, EntryMeta{});
+  BOOST_TEST(c->cold());
+  BOOST_TEST(c->value_size() == 1234u);
+  BOOST_TEST(Database::cold_entries() == cold_before + 3);
+  a = db.SetValue(a, "new-a");  // a write replaces the value: it is warm and holds the new one
+  BOOST_TEST(!a->cold());
+  BOOST_TEST(a->value() == "new-a");
+  BOOST_TEST(a->version() == 2u);
+  BOOST_TEST(db.Erase("b"));
+  BOOST_TEST(db.DeletePrefix("c") == 1u);
+  db.ReapGarbage(SIZE_MAX);
+  BOOST_TEST(Database::cold_entries() == cold_before);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

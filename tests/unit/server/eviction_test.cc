@@ -1,5 +1,8 @@
+#include "src/eviction.h"
+
 #include <boost/test/unit_test.hpp>
 
+#include "engine/keyspace.h"
 #include "harness.h"
 
 using namespace dkv::server;
@@ -100,6 +103,41 @@ BOOST_AUTO_TEST_CASE(lowering_maxmemory_converges) {
   Policy("allkeys-lru");
   state.Evict(1000000);
   BOOST_TEST(Run({"DBSIZE"}) == ":10\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(over_postgres_eviction_drops_clean_values_and_keeps_every_key) {
+  // The cache tier: values of clean keys go (least recently used first), keys and metadata
+  // stay, dirty keys keep their values.
+  dkv::engine::FakeClock clock;
+  dkv::engine::Keyspace ks(&clock, 1);
+  dkv::engine::Database& db = ks.db(0);
+  for (int i = 0; i < 20; ++i) {
+    db.Insert("k" + std::to_string(i), std::string(100, 'v'));
+    clock.AdvanceMs(1000);
+    ks.RefreshTime();
+  }
+  auto used = [&] {
+    size_t bytes = 0;
+    db.ForEach([&](dkv::engine::Entry* e) { bytes += e->cold() ? 0 : e->value_size(); });
+    return bytes;
+  };
+  Evictor evictor;
+  evictor.set_drop_values([](int, std::string_view key) { return key != "k0" && key != "k1"; });
+  BOOST_TEST((evictor.Run(ks, EvictionPolicy::kAllKeysLru, 1000, 20, used, 1000000) ==
+              Evictor::Result::kOk));
+  BOOST_TEST(db.size() == 20u);
+  BOOST_TEST(used() <= 1000u);
+  BOOST_TEST(!db.FindRaw("k0")->cold());  // dirty: not droppable, though the oldest
+  BOOST_TEST(!db.FindRaw("k1")->cold());
+  BOOST_TEST(db.FindRaw("k2")->cold());  // the least recently used clean ones went
+  BOOST_TEST(!db.FindRaw("k19")->cold());
+  BOOST_TEST(ks.stats().dropped_values == 10u);
+  BOOST_TEST(ks.stats().evicted_keys == 0u);
+  // Nothing clean is left warm beyond the dirty two: the evictor says it cannot go lower.
+  BOOST_TEST((evictor.Run(ks, EvictionPolicy::kAllKeysLru, 150, 20, used, 1000000) ==
+              Evictor::Result::kFail));
+  BOOST_TEST(used() == 200u);
+  BOOST_TEST(db.size() == 20u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
