@@ -13,10 +13,6 @@
 namespace dkv::server {
 namespace {
 
-constexpr const char* kPostgresEvictionError =
-    "with persistence.backend postgres only maxmemory-policy noeviction is supported so far "
-    "(evicting would delete the keys from PostgreSQL too)";
-
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -203,21 +199,12 @@ std::vector<ConfigParam> BuildParams() {
        Getter(&Config::client_query_buffer_limit)},
       {"maxmemory", true, "Memory limit in bytes (0: none). Enforced by the cache tier.",
        MemorySetter(&Config::maxmemory, 0), Getter(&Config::maxmemory)},
-      {"maxmemory-policy", true, "Eviction policy, as Redis'.",
-       [](Config& c, std::string_view v) -> std::string {
-         static const auto set =
-             EnumSetter(&Config::maxmemory_policy,
-                        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                         "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"});
-         Config candidate = c;
-         if (std::string err = set(candidate, v); !err.empty()) return err;
-         if (candidate.persistence_backend == "postgres" &&
-             candidate.maxmemory_policy != "noeviction") {
-           return kPostgresEvictionError;
-         }
-         c.maxmemory_policy = candidate.maxmemory_policy;
-         return "";
-       },
+      {"maxmemory-policy", true,
+       "Eviction policy, as Redis'. Over PostgreSQL the evicting policies drop the values of "
+       "committed keys (read back on demand) instead of deleting keys.",
+       EnumSetter(&Config::maxmemory_policy,
+                  {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+                   "allkeys-lfu", "allkeys-random", "noeviction"}),
        Getter(&Config::maxmemory_policy)},
       {"maxmemory-samples", true, "Keys sampled per eviction.",
        IntSetter(&Config::maxmemory_samples, 1, 64), Getter(&Config::maxmemory_samples)},
@@ -301,6 +288,10 @@ std::vector<ConfigParam> BuildParams() {
       {"postgres.startup", false,
        "PostgreSQL unreachable at start: 'exit' with the error, or 'wait' and retry every second.",
        EnumSetter(&Config::postgres_startup, {"exit", "wait"}), Getter(&Config::postgres_startup)},
+      {"postgres.pool-size", false,
+       "Connections that commit batches (in parallel, never two holding one key); one more reads "
+       "values back for the cache tier.",
+       Int64Setter(&Config::postgres_pool_size, 1, 64), Getter(&Config::postgres_pool_size)},
       {"rdb-key-save-delay", true,
        "Test knob: microseconds a snapshot save sleeps after each key (0: none).",
        Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/numbers.h"
+#include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/errors.h"
+#include "src/log.h"
 #include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/snapshotter.h"
@@ -148,7 +151,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(start)));
   };
 
-  char buf[64];
+  char buf[64] = {};
   std::string_view lower;
   if (LowerName(argv[0], buf, sizeof(buf), &lower)) {
     auto it = top_level_.find(lower);
@@ -215,7 +218,152 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kMisconf);
   }
+  const bool cold = state_->postgres != nullptr && engine::Database::cold_entries() > 0;
+  if (!cold) return Call(*spec, session, argv, reply);
+  if (WaitForValues(*spec, session, argv, reject)) return;
+  // Eviction inside the command (a script's writes) must not drop what it is about to read.
+  std::vector<std::string> pins;
+  ValueKeysOf(*spec, session, argv, false, &pins);
+  state_->postgres->PinForCommand(session.db, std::move(pins));
+  engine::ClearColdReads();
+  const size_t out_before = session.out->size();
   Call(*spec, session, argv, reply);
+  state_->postgres->PinForCommand(session.db, {});
+  if (!RetryAfterColdReads(*spec, session, out_before)) state_->postgres->ReleasePins(session.id);
+}
+
+namespace {
+
+// Commands with keys that never read the value they replace or inspect: the cache tier does not
+// read values back for them. SET needs the old value only with GET or a condition on it.
+bool NeedsValues(const CommandSpec& spec, Args argv) {
+  static constexpr std::string_view kNoValue[] = {
+      "del",    "unlink",  "exists",   "ttl",       "pttl",       "expiretime", "pexpiretime",
+      "expire", "pexpire", "expireat", "pexpireat", "persist",    "type",       "touch",
+      "setex",  "psetex",  "mset",     "msetex",    "kv.setmeta", "kv.delmeta", "strlen"};
+  for (std::string_view name : kNoValue) {
+    if (spec.name == name) return false;
+  }
+  if (spec.name == "set") {
+    for (size_t i = 3; i < argv.size(); ++i) {
+      std::string_view a = argv[i];
+      if (EqualsIgnoreCase(a, "get") || EqualsIgnoreCase(a, "ifeq") ||
+          EqualsIgnoreCase(a, "ifne") || EqualsIgnoreCase(a, "ifdeq") ||
+          EqualsIgnoreCase(a, "ifdne")) {
+        return true;
+      }
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv,
+                             bool only_cold, std::vector<std::string>* out) const {
+  if (spec.handler == CmdExecForDispatch) {
+    std::vector<std::string_view> views;
+    for (const auto& command : session.queued) {
+      views.assign(command.begin(), command.end());
+      if (const CommandSpec* queued = Resolve(views)) {
+        ValueKeysOf(*queued, session, views, only_cold, out);
+      }
+    }
+    return;
+  }
+  const int n = static_cast<int>(argv.size());
+  int first = spec.first_key, last = spec.last_key, step = spec.key_step;
+  if (spec.group == "scripting" && (spec.flags & kMovableKeys)) {
+    // EVAL and friends: numkeys keys after numkeys.
+    int64_t numkeys;
+    if (n < 3 || !engine::ParseInt64(argv[2], &numkeys) || numkeys <= 0 || numkeys > n - 3) {
+      return;
+    }
+    first = 3;
+    last = 2 + static_cast<int>(numkeys);
+    step = 1;
+  } else if (first == 0 || !NeedsValues(spec, argv)) {
+    return;
+  } else {
+    last = last < 0 ? n + last : last;
+  }
+  engine::Database& db = state_->keyspace.db(session.db);
+  for (int i = first; i <= last && i < n; i += std::max(1, step)) {
+    engine::Entry* e = db.FindRaw(argv[static_cast<size_t>(i)]);
+    if (e == nullptr || (only_cold && (!e->cold() || db.IsExpired(e)))) continue;
+    std::string key(argv[static_cast<size_t>(i)]);
+    if (std::find(out->begin(), out->end(), key) == out->end()) out->push_back(std::move(key));
+  }
+}
+
+bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session, Args argv,
+                               const std::function<void(std::string_view)>& reject) {
+  std::vector<std::string> keys;
+  ColdKeysOf(spec, session, argv, &keys);
+  if (keys.empty()) {
+    session.value_fetch_tries = 0;
+    session.value_fetch_error.clear();
+    return false;
+  }
+  // A read that failed, or values dropped again before the command could run, three times:
+  // the client gets an error rather than waiting without end.
+  if (!session.value_fetch_error.empty() || session.value_fetch_tries >= 3) {
+    std::string why = session.value_fetch_error.empty()
+                          ? "memory pressure dropped it again before the command could run"
+                          : session.value_fetch_error;
+    session.value_fetch_tries = 0;
+    session.value_fetch_error.clear();
+    state_->postgres->ReleasePins(session.id);
+    state_->stats.commands[std::string(spec.name)].rejected_calls++;
+    reject("ERR a value this command needs is stored in PostgreSQL and could not be read: " + why);
+    return true;
+  }
+  // The command's values already in memory stay while it waits for the others (the ones read
+  // back could otherwise push them out, and the wait would never end).
+  std::vector<std::string> all;
+  ValueKeysOf(spec, session, argv, false, &all);
+  for (const std::string& key : all) state_->postgres->Pin(session.id, session.db, key);
+  session.value_fetch_tries++;
+  session.value_fetch = state_->postgres->RequestValues(session.db, std::move(keys), session.id);
+  return true;
+}
+
+bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, size_t out_before) {
+  const std::vector<std::string>& reads = engine::ColdReads();
+  if (reads.empty()) return false;
+  engine::Database& db = state_->keyspace.db(session.db);
+  std::vector<std::string> keys;
+  for (const std::string& key : reads) {
+    engine::Entry* e = db.FindRaw(key);
+    if (e != nullptr && e->cold() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      keys.push_back(key);
+    }
+  }
+  engine::ClearColdReads();
+  if (keys.empty()) return false;
+  if ((spec.flags & kWrite) || spec.handler == CmdExecForDispatch) {
+    // Commands with keys had them read back before they ran; a write never gets here.
+    Log(LogLevel::kWarning, "%s read %zu values that were not in memory",
+        std::string(spec.name).c_str(), keys.size());
+    return false;
+  }
+  // A read-only command (KV.MGET, KV.EXPORT by pattern): its reply is taken back and it runs
+  // again once the values are in. Nothing changed, so running it twice is invisible.
+  session.out->resize(out_before);
+  if (session.value_fetch_tries >= 64) {
+    // More than 64 rounds of 4,096 values: the reply would not be worth the wait.
+    session.value_fetch_tries = 0;
+    state_->postgres->ReleasePins(session.id);
+    resp::ReplyBuilder(session.out, session.protocol)
+        .Error(
+            "ERR this command reads too many values that are stored in PostgreSQL only; "
+            "narrow the pattern");
+    return false;
+  }
+  session.value_fetch_tries++;
+  session.value_fetch = state_->postgres->RequestValues(session.db, std::move(keys), session.id);
+  return true;
 }
 
 void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
@@ -271,7 +419,16 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
       reply.Error(errors::NoPermCommand(user.name, spec->name));
       continue;
     }
+    engine::ClearColdReads();
+    const size_t out_before = session.out->size();
     Call(*spec, session, views, reply);
+    if (!engine::ColdReads().empty() && !(spec->flags & kWrite)) {
+      // A pattern read inside the transaction met values not in memory: it cannot wait for
+      // them within EXEC's atomic run, so it fails rather than answer without them.
+      engine::ClearColdReads();
+      session.out->resize(out_before);
+      reply.Error(kValueNotInMemory);
+    }
     // The reply protocol may have changed (HELLO inside MULTI).
     reply.set_protocol(session.protocol);
   }

@@ -4,6 +4,7 @@
 // Loop thread only.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,6 +35,20 @@ class Dispatcher {
   // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
   // Scripts call commands through it.
   void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply);
+  // The cache tier over PostgreSQL: the keys named by argv (EXEC: by the queued commands) in the
+  // session's namespace whose values are not in memory and that the command needs; commands
+  // that never read the old value (DEL, EXISTS, TTL, a plain SET, ...) need none.
+  void ColdKeysOf(const CommandSpec& spec, const Session& session, Args argv,
+                  std::vector<std::string>* out) const {
+    ValueKeysOf(spec, session, argv, true, out);
+  }
+  // The same keys whether cold or not (only_cold false): the ones a command about to run pins,
+  // so that eviction cannot drop their values under it.
+  void ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv, bool only_cold,
+                   std::vector<std::string>* out) const;
+  static constexpr const char* kValueNotInMemory =
+      "ERR a value this command needs is stored in PostgreSQL only (the cache tier dropped it); "
+      "name the key in the script's KEYS, or run the command outside MULTI, to have it read back";
 
  private:
   // Whether the command writes (-MISCONF refuses it); EXEC writes when a queued command does.
@@ -48,6 +63,13 @@ class Dispatcher {
     return parents_.find(spec.name) != parents_.end();
   }
   void FeedMonitors(const Session& session, Args argv);
+  // Before a command runs: asks PostgreSQL for the values it needs and returns true (the
+  // command runs again when they are in), or replies an error when they cannot be read.
+  bool WaitForValues(const CommandSpec& spec, Session& session, Args argv,
+                     const std::function<void(std::string_view)>& reject);
+  // After a command ran: a read-only command that read values not in memory (pattern reads)
+  // has its reply taken back and waits for them. Returns true when it waits.
+  bool RetryAfterColdReads(const CommandSpec& spec, Session& session, size_t out_before);
 
   ServerState* state_;
   Map top_level_;

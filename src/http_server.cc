@@ -766,7 +766,9 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   j["exists"] = true;
   j["type"] = engine::ValueTypeName(e->type());
   j["ttl_ms"] = expire == 0 ? -1 : std::max<int64_t>(0, expire - now);
-  j["size"] = e->value().size();
+  j["size"] = e->value_size();
+  // The cache tier over PostgreSQL may hold the value there only; looking does not fetch it.
+  j["value_in_memory"] = !e->cold();
   j["memory_bytes"] = db.MemoryUsage(e);
   j["version"] = e->version();
   j["created_at"] = e->created_ms();
@@ -779,8 +781,8 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
     for (const auto& [name, value] : *f) fields[name] = value;
   }
   j["user"] = fields;
-  j["value_shown"] = state_->config.http_show_values;
-  if (state_->config.http_show_values) {
+  j["value_shown"] = state_->config.http_show_values && !e->cold();
+  if (j["value_shown"].get<bool>()) {
     std::string_view v = e->value();
     j["value"] = v.substr(0, kMaxValueShown);
     j["value_truncated"] = v.size() > kMaxValueShown;

@@ -1,6 +1,8 @@
 #include "src/postgres_backend.h"
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -8,6 +10,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <unordered_map>
 
 #include "engine/keyspace.h"
 #include "src/log.h"
@@ -80,7 +83,8 @@ std::string MetaJson(engine::Keyspace& ks, const engine::Database& db, const eng
     }
   }
   if (e.raw_encoding()) meta["raw"] = true;
-  meta["accessed_at"] = e.accessed_ms();
+  // Omitted when it equals updated_at (a write just made): the load reads it from there.
+  if (e.accessed_ms() != e.updated_ms()) meta["accessed_at"] = e.accessed_ms();
   if (e.lfu_counter() != engine::kLfuInitialValue) meta["lfu"] = e.lfu_counter();
   // Invalid UTF-8 in a field cannot be stored in jsonb: it is replaced (documented).
   return meta.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
@@ -95,7 +99,10 @@ void OnNotice(void*, const char* message) {
 constexpr size_t kChunkRows = 10000;
 constexpr size_t kChunkBytes = 8u << 20;
 // Element types of PostgreSQL's binary array format (pg_type OIDs).
-constexpr uint32_t kTextOid = 25, kByteaOid = 17, kInt2Oid = 21, kInt8Oid = 20, kJsonbOid = 3802;
+constexpr uint32_t kTextOid = 25, kByteaOid = 17, kInt2Oid = 21, kInt8Oid = 20, kJsonbOid = 3802,
+                   kTimestamptzOid = 1184;
+// timestamptz's binary form: microseconds since 2000-01-01T00:00:00Z.
+constexpr int64_t kPgEpochMs = 946684800000LL;
 
 void PutBigEndian(std::string* out, uint64_t v, int len) {
   for (int i = len - 1; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -123,6 +130,17 @@ class ArrayParam {
     PutBigEndian(&elements_, static_cast<uint64_t>(v), 8);
     ++count_;
   }
+  // A timestamp in unix milliseconds; 0 is NULL (no expiry).
+  void AddTimestamp(int64_t unix_ms) {
+    if (unix_ms == 0) {
+      PutBigEndian(&elements_, 0xFFFFFFFFu, 4);  // length -1: NULL
+      has_null_ = true;
+    } else {
+      PutBigEndian(&elements_, 8, 4);
+      PutBigEndian(&elements_, static_cast<uint64_t>((unix_ms - kPgEpochMs) * 1000), 8);
+    }
+    ++count_;
+  }
   void AddJsonb(std::string_view json) {  // jsonb's binary input: version 1, then the text
     PutBigEndian(&elements_, json.size() + 1, 4);
     elements_.push_back(1);
@@ -136,13 +154,14 @@ class ArrayParam {
     std::string out;
     out.reserve(20 + elements_.size());
     PutBigEndian(&out, 1, 4);
-    PutBigEndian(&out, 0, 4);
+    PutBigEndian(&out, has_null_ ? 1 : 0, 4);
     PutBigEndian(&out, oid_, 4);
     PutBigEndian(&out, count_, 4);
     PutBigEndian(&out, 1, 4);
     out += elements_;
     elements_.clear();
     count_ = 0;
+    has_null_ = false;
     return out;
   }
 
@@ -150,9 +169,14 @@ class ArrayParam {
   uint32_t oid_;
   std::string elements_;
   size_t count_ = 0;
+  bool has_null_ = false;
 };
 
-void PostgresBackend::SendArrays(const char* statement, ArrayParam** params, int n) {
+namespace {
+
+// Sends one prepared statement whose parameters are arrays (a batch's rows). Returns false when
+// it could not be queued.
+bool SendArrays(PGconn* conn, const char* statement, ArrayParam** params, int n) {
   std::vector<std::string> data;
   data.reserve(static_cast<size_t>(n));
   std::vector<const char*> values;
@@ -163,17 +187,395 @@ void PostgresBackend::SendArrays(const char* statement, ArrayParam** params, int
     lengths.push_back(static_cast<int>(data.back().size()));
     formats.push_back(1);
   }
-  if (!PQsendQueryPrepared(conn_, statement, n, values.data(), lengths.data(), formats.data(), 0)) {
-    send_failed_ = true;
-  }
+  return PQsendQueryPrepared(conn, statement, n, values.data(), lengths.data(), formats.data(),
+                             1) == 1;
 }
+
+}  // namespace
+
+// One libpq connection in non-blocking pipeline mode, its socket watched by uv_poll. Work is
+// sent as jobs: the statements sent since the last job, ended by a pipeline sync, so that each
+// job is one transaction whose results come back in order. A lost connection fails every job in
+// flight (their owners queue the work again) and reconnects with backoff (100 ms doubling to
+// 10 s, with jitter). Loop thread only.
+class PgConn {
+ public:
+  struct Job {
+    std::function<void(PGresult*)> on_result;  // each row or result (may be empty)
+    std::function<void(bool ok, const std::string& error)> on_done;
+    int64_t started_ms = 0;
+    bool failed = false;
+    std::string error;
+  };
+
+  PgConn(PostgresBackend* owner, uv_loop_t* loop, std::string name)
+      : owner_(owner), loop_(loop), name_(std::move(name)) {}
+  ~PgConn() {
+    CancelResolve();
+    StopWatching();
+    if (conn_ != nullptr) PQfinish(conn_);
+  }
+  PgConn(const PgConn&) = delete;
+  PgConn& operator=(const PgConn&) = delete;
+
+  bool ready() const { return state_ == State::kReady; }
+  bool busy() const { return !jobs_.empty(); }
+  PGconn* pg() { return conn_; }
+
+  // Starts a connection attempt. A host name is resolved first on libuv's thread pool
+  // (uv_getaddrinfo), then libpq connects to the address (hostaddr), so that no DNS lookup
+  // blocks the loop; `blocking_dns` (at shutdown, with the loop stopped) lets libpq resolve.
+  void Connect(bool blocking_dns = false) {
+    reconnect_at_ms_ = 0;
+    state_ = State::kConnecting;
+    connect_started_ms_ = Now();
+    std::string host = blocking_dns ? "" : HostToResolve();
+    if (host.empty()) return ConnectTo({});
+    auto* resolve = new Resolve{{}, this};
+    resolve->req.data = resolve;
+    struct addrinfo hints = {};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int rc = uv_getaddrinfo(loop_, &resolve->req, OnResolved, host.c_str(), nullptr, &hints);
+    if (rc != 0) {
+      delete resolve;
+      return FailConnect("resolving " + host + ": " + uv_strerror(rc));
+    }
+    resolving_ = resolve;
+  }
+
+  // Ends the statements sent since the last call as one job. `send_ok`: they all left.
+  void EndJob(Job job, bool send_ok) {
+    job.started_ms = Now();
+    jobs_.push_back(std::move(job));
+    if (!send_ok || !PQpipelineSync(conn_)) {
+      return Disconnect("sending to PostgreSQL failed: " + Trim(PQerrorMessage(conn_)));
+    }
+    Flush();
+  }
+
+  // Reconnects when due; gives up on a job or a connection attempt that hangs.
+  void Tick() {
+    int64_t now = Now();
+    constexpr int64_t kJobDeadlineMs = 60000, kConnectDeadlineMs = 30000;
+    if (state_ == State::kDisconnected) {
+      if (reconnect_at_ms_ != 0 && now >= reconnect_at_ms_) Connect();
+      return;
+    }
+    if (state_ == State::kConnecting && now - connect_started_ms_ > kConnectDeadlineMs) {
+      return Disconnect("connecting took more than 30 seconds");
+    }
+    if (!jobs_.empty() && now - jobs_.front().started_ms > kJobDeadlineMs) {
+      return Disconnect("no answer from PostgreSQL for 60 seconds");
+    }
+  }
+
+  // At shutdown, with the loop stopped: waits up to timeout_ms for the socket and handles it.
+  void DriveBlocking(int timeout_ms) {
+    if (conn_ == nullptr) {
+      // Disconnected, or waiting for a lookup that the stopped loop will not finish: connect
+      // now, and let libpq resolve the host (blocking is fine while exiting).
+      CancelResolve();
+      Connect(/*blocking_dns=*/true);
+      if (conn_ == nullptr) {
+        usleep(static_cast<useconds_t>(timeout_ms) * 1000);
+        return;
+      }
+    }
+    struct pollfd p = {PQsocket(conn_), 0, 0};
+    p.events = (events_ & UV_WRITABLE) ? (POLLIN | POLLOUT) : POLLIN;
+    if (::poll(&p, 1, timeout_ms) <= 0) return;
+    int ev = ((p.revents & (POLLIN | POLLERR | POLLHUP)) ? UV_READABLE : 0) |
+             ((p.revents & POLLOUT) ? UV_WRITABLE : 0);
+    OnPoll(0, ev);
+  }
+
+ private:
+  enum class State { kDisconnected, kConnecting, kPreparing, kReady };
+
+  int64_t Now() const { return owner_->state_->clock->NowMs(); }
+
+  struct Resolve {
+    uv_getaddrinfo_t req;
+    PgConn* conn;  // null once the connection gave up waiting for it
+  };
+
+  // The host of postgres.dsn (or PGHOST) when it is a name to look up: not an address, not a
+  // socket directory, not a list (libpq resolves lists itself), no hostaddr given.
+  std::string HostToResolve() const {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(owner_->state_->config.postgres_dsn.c_str(), &err);
+    if (opts == nullptr) {
+      PQfreemem(err);
+      return "";
+    }
+    std::string host, hostaddr;
+    for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+      if (o->val == nullptr) continue;
+      if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+      if (std::strcmp(o->keyword, "hostaddr") == 0) hostaddr = o->val;
+    }
+    PQconninfoFree(opts);
+    if (host.empty() && std::getenv("PGHOST") != nullptr) host = std::getenv("PGHOST");
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (!hostaddr.empty() || host.empty() || host[0] == '/' || host[0] == '@' ||
+        host.find(',') != std::string::npos || inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+        inet_pton(AF_INET6, host.c_str(), buf) == 1) {
+      return "";
+    }
+    return host;
+  }
+
+  static void OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
+    auto* resolve = static_cast<Resolve*>(req->data);
+    PgConn* self = resolve->conn;
+    delete resolve;
+    // Every address, in the resolver's order, as libpq would try them.
+    std::vector<std::string> addresses;
+    for (struct addrinfo* a = status == 0 ? res : nullptr; a != nullptr; a = a->ai_next) {
+      char ip[INET6_ADDRSTRLEN] = {};
+      if (a->ai_family == AF_INET) {
+        uv_ip4_name(reinterpret_cast<const struct sockaddr_in*>(a->ai_addr), ip, sizeof(ip));
+      } else if (a->ai_family == AF_INET6) {
+        uv_ip6_name(reinterpret_cast<const struct sockaddr_in6*>(a->ai_addr), ip, sizeof(ip));
+      } else {
+        continue;
+      }
+      if (std::find(addresses.begin(), addresses.end(), ip) == addresses.end() &&
+          addresses.size() < 8) {
+        addresses.emplace_back(ip);
+      }
+    }
+    uv_freeaddrinfo(res);
+    if (self == nullptr) return;  // given up meanwhile
+    self->resolving_ = nullptr;
+    if (addresses.empty()) {
+      return self->FailConnect(std::string("resolving the host of postgres.dsn: ") +
+                               (status < 0 ? uv_strerror(status) : "no address"));
+    }
+    self->ConnectTo(addresses);
+  }
+
+  void CancelResolve() {
+    if (resolving_ == nullptr) return;
+    resolving_->conn = nullptr;  // the callback frees it
+    uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->req));
+    resolving_ = nullptr;
+  }
+
+  // PQconnectStart on the DSN, with the resolved addresses as hostaddr (host repeated as many
+  // times: libpq pairs the lists, keeps host for TLS and the password file, and tries each).
+  void ConnectTo(const std::vector<std::string>& addresses) {
+    const std::string& dsn = owner_->state_->config.postgres_dsn;
+    if (addresses.empty()) {
+      conn_ = PQconnectStart(dsn.c_str());
+    } else {
+      PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
+      std::string host, hostaddr;
+      std::vector<const char*> keys, values;
+      for (PQconninfoOption* o = opts; o != nullptr && o->keyword != nullptr; ++o) {
+        if (o->val == nullptr || std::strcmp(o->keyword, "hostaddr") == 0) continue;
+        if (std::strcmp(o->keyword, "host") == 0) {
+          host = o->val;
+          continue;
+        }
+        keys.push_back(o->keyword);
+        values.push_back(o->val);
+      }
+      if (host.empty() && std::getenv("PGHOST") != nullptr) host = std::getenv("PGHOST");
+      std::string hosts;
+      for (const std::string& a : addresses) {
+        hosts += (hosts.empty() ? "" : ",") + host;
+        hostaddr += (hostaddr.empty() ? "" : ",") + a;
+      }
+      keys.push_back("host");
+      values.push_back(hosts.c_str());
+      keys.push_back("hostaddr");
+      values.push_back(hostaddr.c_str());
+      keys.push_back(nullptr);
+      values.push_back(nullptr);
+      conn_ = PQconnectStartParams(keys.data(), values.data(), 0);
+      PQconninfoFree(opts);
+    }
+    if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
+      return FailConnect(conn_ ? Trim(PQerrorMessage(conn_)) : "out of memory");
+    }
+    PQsetNoticeProcessor(conn_, OnNotice, nullptr);
+    Watch(UV_WRITABLE);
+  }
+
+  void FailConnect(const std::string& why) {
+    StopWatching();
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    state_ = State::kDisconnected;
+    owner_->status_.last_error = why;
+    ScheduleReconnect();
+  }
+
+  void Watch(int events) {
+    int fd = conn_ != nullptr ? PQsocket(conn_) : -1;
+    if (fd < 0) return;
+    if (poll_ != nullptr && poll_fd_ != fd) StopWatching();
+    if (poll_ == nullptr) {
+      poll_ = new uv_poll_t;
+      uv_poll_init(loop_, poll_, fd);
+      poll_->data = this;
+      poll_fd_ = fd;
+      events_ = 0;
+    }
+    if (events == events_) return;
+    events_ = events;
+    uv_poll_start(poll_, events, [](uv_poll_t* h, int status, int ev) {
+      static_cast<PgConn*>(h->data)->OnPoll(status, ev);
+    });
+  }
+
+  void StopWatching() {
+    if (poll_ == nullptr) return;
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+    poll_ = nullptr;
+    poll_fd_ = -1;
+    events_ = 0;
+  }
+
+  void Flush() {
+    int rc = PQflush(conn_);
+    if (rc < 0 || PQstatus(conn_) == CONNECTION_BAD) {
+      return Disconnect(Trim(PQerrorMessage(conn_)));
+    }
+    Watch(rc == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
+  }
+
+  void OnPoll(int status, int events) {
+    if (state_ == State::kConnecting) return ContinueConnect();
+    if (state_ == State::kDisconnected) return;
+    if (status < 0) return Disconnect(uv_strerror(status));
+    if (events & UV_WRITABLE) {
+      Flush();
+      if (state_ == State::kDisconnected) return;
+    }
+    if (events & UV_READABLE) {
+      if (!PQconsumeInput(conn_) || PQstatus(conn_) == CONNECTION_BAD) {
+        return Disconnect(Trim(PQerrorMessage(conn_)));
+      }
+      ReadResults();
+    }
+  }
+
+  void ReadResults() {
+    std::vector<Job> done;
+    while (!jobs_.empty() && !PQisBusy(conn_)) {
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) continue;  // the end of one statement's results
+      Job& job = jobs_.front();
+      ExecStatusType st = PQresultStatus(r);
+      if (st == PGRES_PIPELINE_SYNC) {
+        PQclear(r);
+        done.push_back(std::move(job));
+        jobs_.pop_front();
+        continue;
+      }
+      if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
+        if (!job.failed && st == PGRES_FATAL_ERROR) job.error = Trim(PQresultErrorMessage(r));
+        job.failed = true;
+      } else if (job.on_result) {
+        job.on_result(r);
+      }
+      PQclear(r);
+    }
+    // Callbacks run once this connection's state is settled: they may send more work.
+    for (Job& job : done) job.on_done(!job.failed, job.error);
+  }
+
+  void ContinueConnect() {
+    PostgresPollingStatusType st = PQconnectPoll(conn_);
+    if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING) {
+      // libpq may have closed and reopened its socket (the next address of a host) under the
+      // same number: the poll handle is made again so that the kernel watches the new one.
+      StopWatching();
+    }
+    switch (st) {
+      case PGRES_POLLING_READING:
+        return Watch(UV_READABLE);
+      case PGRES_POLLING_WRITING:
+        return Watch(UV_WRITABLE);
+      case PGRES_POLLING_OK:
+        return Prepare();
+      default:
+        return FailConnect(Trim(PQerrorMessage(conn_)));
+    }
+  }
+
+  void Prepare() {
+    if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
+      return Disconnect(Trim(PQerrorMessage(conn_)));
+    }
+    state_ = State::kPreparing;
+    bool ok = PostgresBackend::SendPrepares(conn_, owner_->Table());
+    Job job;
+    job.on_done = [this](bool ok, const std::string& error) {
+      if (!ok) return Disconnect("preparing statements: " + error);
+      state_ = State::kReady;
+      backoff_ms_ = 100;
+      Log(LogLevel::kVerbose, "PostgreSQL connection %s ready", name_.c_str());
+      owner_->MaybeFlush();
+    };
+    EndJob(std::move(job), ok);
+  }
+
+  void Disconnect(const std::string& why) {
+    if (state_ == State::kDisconnected) return;
+    owner_->OnConnError("connection " + name_ + ": " + why);
+    CancelResolve();
+    StopWatching();
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+    state_ = State::kDisconnected;
+    std::deque<Job> lost;
+    lost.swap(jobs_);
+    ScheduleReconnect();
+    for (Job& job : lost) job.on_done(false, "connection lost: " + why);
+  }
+
+  void ScheduleReconnect() {
+    static std::mt19937_64 rng(std::random_device{}());
+    int64_t delay =
+        backoff_ms_ / 2 +
+        static_cast<int64_t>(rng() % static_cast<uint64_t>(std::max<int64_t>(1, backoff_ms_)));
+    backoff_ms_ = std::min(kMaxBackoffMs, backoff_ms_ * 2);
+    reconnect_at_ms_ = Now() + delay;
+  }
+
+  PostgresBackend* owner_;
+  uv_loop_t* loop_;
+  std::string name_;
+  PGconn* conn_ = nullptr;
+  uv_poll_t* poll_ = nullptr;
+  int poll_fd_ = -1;
+  int events_ = 0;
+  State state_ = State::kDisconnected;
+  std::deque<Job> jobs_;
+  Resolve* resolving_ = nullptr;  // a host name lookup in flight
+  int64_t backoff_ms_ = 100;
+  int64_t reconnect_at_ms_ = 0;
+  int64_t connect_started_ms_ = 0;
+};
 
 PostgresBackend::PostgresBackend(ServerState* state, uv_loop_t* loop)
     : state_(state), loop_(loop) {}
 
 PostgresBackend::~PostgresBackend() {
-  StopWatching();
+  if (poll_ != nullptr) {
+    uv_poll_stop(poll_);
+    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+  }
   if (conn_ != nullptr) PQfinish(conn_);
+  writers_.clear();
+  reader_.reset();
   if (timer_ != nullptr) {
     uv_timer_stop(timer_);
     uv_close(reinterpret_cast<uv_handle_t*>(timer_),
@@ -185,6 +587,12 @@ bool PostgresBackend::sync() const { return state_->config.postgres_durability =
 
 bool PostgresBackend::QueueFull() const {
   return static_cast<int64_t>(queued()) >= state_->config.postgres_queue_bound;
+}
+
+int PostgresBackend::connections_ready() const {
+  int n = 0;
+  for (const auto& w : writers_) n += w->ready() ? 1 : 0;
+  return n;
 }
 
 std::string PostgresBackend::Table() const {
@@ -200,7 +608,6 @@ bool PostgresBackend::Exec(const std::string& sql, std::string* error) {
   PQclear(r);
   return ok;
 }
-
 std::string PostgresBackend::CreateSchema() {
   std::string t = Table();
   std::string version_table = "\"" + state_->config.postgres_table + "_schema\"";
@@ -241,12 +648,15 @@ std::string PostgresBackend::CreateSchema() {
 }
 
 std::string PostgresBackend::StartLoad() {
-  std::string sql =
-      "SELECT ns, key, value, value_type, meta::text, version, "
-      "COALESCE((extract(epoch FROM expires_at) * 1000)::bigint, 0), "
-      "(extract(epoch FROM created_at) * 1000)::bigint, "
-      "(extract(epoch FROM updated_at) * 1000)::bigint FROM " +
-      Table() + " WHERE expires_at IS NULL OR expires_at > now()";
+  // With the cache tier on, only keys and metadata come in (the value's size stands for it);
+  // values are read back when a command needs them.
+  std::string sql = std::string("SELECT ns, key, ") +
+                    (cache_tier_ ? "octet_length(value)::bigint" : "value") +
+                    ", value_type, meta::text, version, "
+                    "COALESCE((extract(epoch FROM expires_at) * 1000)::bigint, 0), "
+                    "(extract(epoch FROM created_at) * 1000)::bigint, "
+                    "(extract(epoch FROM updated_at) * 1000)::bigint FROM " +
+                    Table() + " WHERE expires_at IS NULL OR expires_at > now()";
   if (PQsetnonblocking(conn_, 1) != 0 ||
       !PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
       !PQsetSingleRowMode(conn_)) {
@@ -304,7 +714,8 @@ void PostgresBackend::LoadRow(PGresult* r) {
   }
   engine::Database& db = ks.db(index);
   if (db.FindRaw(key) == nullptr) {
-    engine::Entry* e = db.Restore(key, value, meta);
+    engine::Entry* e = cache_tier_ ? db.RestoreCold(key, ReadBigEndian(value.data(), 8), meta)
+                                   : db.Restore(key, value, meta);
     if (expire != 0) db.SetExpire(e, expire);
     if (!fields.empty()) db.SetFields(e, fields);
     status_.keys_loaded++;
@@ -325,11 +736,11 @@ void PostgresBackend::ContinueLoad() {
       loading_ = false;
       state_->loading = false;
       status_.load_ms = (state_->clock->NowUs() - load_started_us_) / 1000;
-      Log(LogLevel::kNotice, "Loaded %llu keys from PostgreSQL table %s in %.3f seconds",
+      Log(LogLevel::kNotice, "Loaded %llu keys%s from PostgreSQL table %s in %.3f seconds",
           static_cast<unsigned long long>(status_.keys_loaded),
+          cache_tier_ ? " (values stay in PostgreSQL until read)" : "",
           state_->config.postgres_table.c_str(), static_cast<double>(status_.load_ms) / 1000.0);
-      if (std::string err = SetUpConnection(); !err.empty()) return Disconnect(err);
-      return;
+      return StartPool();
     }
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_SINGLE_TUPLE) {
@@ -347,53 +758,76 @@ void PostgresBackend::FailLoad(const std::string& why) {
   Log(LogLevel::kWarning, "PostgreSQL: loading the rows failed: %s; the server stops", why.c_str());
   loading_ = false;
   load_failed_ = true;
-  StopWatching();
+  if (poll_ != nullptr) uv_poll_stop(poll_);
   state_->exit_code = 1;
   if (state_->hooks != nullptr) state_->hooks->RequestShutdown();
 }
 
-std::string PostgresBackend::SetUpConnection() {
-  if (PQsetnonblocking(conn_, 1) != 0) return Trim(PQerrorMessage(conn_));
-  if (PQenterPipelineMode(conn_) != 1) return Trim(PQerrorMessage(conn_));
-  std::string t = Table();
+void PostgresBackend::OnLoadPoll(int status) {
+  if (!loading_) return;
+  if (status < 0) return FailLoad(uv_strerror(status));
+  ContinueLoad();
+}
+
+void PostgresBackend::StartPool() {
+  // The load's connection is done; the pool connects on the loop.
+  uv_poll_stop(poll_);
+  uv_close(reinterpret_cast<uv_handle_t*>(poll_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
+  poll_ = nullptr;
+  PQfinish(conn_);
+  conn_ = nullptr;
+  const int64_t n = std::max<int64_t>(1, state_->config.postgres_pool_size);
+  for (int64_t i = 0; i < n; ++i) {
+    writers_.push_back(std::make_unique<PgConn>(this, loop_, "w" + std::to_string(i + 1)));
+    writer_batch_.emplace_back();
+  }
+  reader_ = std::make_unique<PgConn>(this, loop_, "r");
+  for (auto& w : writers_) w->Connect();
+  reader_->Connect();
+}
+
+bool PostgresBackend::SendPrepares(PGconn* conn, const std::string& t) {
   const std::pair<const char*, std::string> statements[] = {
       {"dkv_upsert",
        "INSERT INTO " + t +
            " (ns, key, value, value_type, meta, version, expires_at, created_at, updated_at) "
-           "SELECT ns, key, value, vt, meta, ver, CASE WHEN exp = 0 THEN NULL ELSE "
-           "to_timestamp(exp / 1000.0) END, to_timestamp(cr / 1000.0), to_timestamp(up / 1000.0) "
-           "FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::smallint[], $5::jsonb[], "
-           "$6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[]) "
+           "SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::smallint[], "
+           "$5::jsonb[], $6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[]) "
            "AS u(ns, key, value, vt, meta, ver, exp, cr, up) "
            "ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value, value_type = "
            "EXCLUDED.value_type, meta = EXCLUDED.meta, version = EXCLUDED.version, expires_at = "
            "EXCLUDED.expires_at, created_at = EXCLUDED.created_at, updated_at = "
            "EXCLUDED.updated_at"},
+      // Keys whose value is only in PostgreSQL (cold) and whose metadata changed.
+      {"dkv_update_meta",
+       "UPDATE " + t +
+           " AS t SET value_type = u.vt, meta = u.meta, version = u.ver, expires_at = u.exp, "
+           "created_at = u.cr, updated_at = u.up "
+           "FROM unnest($1::text[], $2::bytea[], $3::smallint[], $4::jsonb[], $5::bigint[], "
+           "$6::timestamptz[], $7::timestamptz[], $8::timestamptz[]) "
+           "AS u(ns, key, vt, meta, ver, exp, cr, up) "
+           "WHERE t.ns = u.ns AND t.key = u.key"},
       {"dkv_delete",
        "DELETE FROM " + t + " WHERE (ns, key) IN (SELECT * FROM unnest($1::text[], $2::bytea[]))"},
       {"dkv_delete_range", "DELETE FROM " + t + " WHERE ns = $1 AND key >= $2 AND key < $3"},
       {"dkv_delete_from", "DELETE FROM " + t + " WHERE ns = $1 AND key >= $2"},
       {"dkv_delete_ns", "DELETE FROM " + t + " WHERE ns = $1"},
+      {"dkv_rename_ns", "UPDATE " + t + " SET ns = $2 WHERE ns = $1"},
+      {"dkv_fetch",
+       "SELECT key, value, version, (extract(epoch FROM updated_at) * 1000)::bigint FROM " + t +
+           " WHERE ns = $1 AND key = ANY($2::bytea[])"},
   };
   for (const auto& [name, sql] : statements) {
-    if (!PQsendPrepare(conn_, name, sql.c_str(), 0, nullptr)) return Trim(PQerrorMessage(conn_));
+    if (!PQsendPrepare(conn, name, sql.c_str(), 0, nullptr)) return false;
   }
-  if (!PQpipelineSync(conn_)) return Trim(PQerrorMessage(conn_));
-  pending_results_ = static_cast<int>(std::size(statements)) + 1;
-  prepared_ = false;
-  in_flight_ = true;  // the prepares are a batch without keys
-  flight_started_us_ = state_->clock->NowUs();
-  flight_keys_.clear();
-  flight_prefixes_.clear();
-  flight_failed_ = false;
-  state_conn_ = State::kReady;
-  FlushOutput();
-  return "";
+  return true;
 }
 
 std::string PostgresBackend::Start() {
   const Config& c = state_->config;
   int64_t start_us = state_->clock->NowUs();
+  cache_tier_ = c.maxmemory > 0 && c.maxmemory_policy != "noeviction";
   while (true) {
     conn_ = PQconnectdb(c.postgres_dsn.c_str());
     if (PQstatus(conn_) == CONNECTION_OK) {
@@ -417,7 +851,6 @@ std::string PostgresBackend::Start() {
   load_started_us_ = start_us;
   if (std::string err = StartLoad(); !err.empty()) return "PostgreSQL: loading the rows: " + err;
   status_.connected = true;
-  state_conn_ = State::kLoading;
   timer_ = new uv_timer_t;
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -425,82 +858,184 @@ std::string PostgresBackend::Start() {
   uv_timer_start(
       timer_, [](uv_timer_t* t) { static_cast<PostgresBackend*>(t->data)->MaybeFlush(); }, period,
       period);
-  WatchSocket(UV_READABLE);
+  poll_ = new uv_poll_t;
+  uv_poll_init(loop_, poll_, PQsocket(conn_));
+  poll_->data = this;
+  uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int status, int) {
+    static_cast<PostgresBackend*>(h->data)->OnLoadPoll(status);
+  });
   return "";
+}
+
+void PostgresBackend::OnConnError(const std::string& why) {
+  Log(LogLevel::kWarning, "PostgreSQL %s", why.c_str());
+  status_.errors++;
+  status_.last_error = why;
 }
 
 // --- observing the keyspace ---
 
-void PostgresBackend::OnKeyChanged(int db, std::string_view key, engine::ChangeKind) {
+void PostgresBackend::MarkDirty(int db, std::string key, uint64_t seq) {
   if (dirty_.size() <= static_cast<size_t>(db)) dirty_.resize(static_cast<size_t>(db) + 1);
-  if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
-  if (dirty_[static_cast<size_t>(db)].emplace(key).second) ++dirty_count_;
-  ++changes_;
+  if (dirty_count_ == 0) {
+    dirty_min_seq_ = seq;
+    if (prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+  }
+  auto [it, inserted] = dirty_[static_cast<size_t>(db)].emplace(std::move(key), seq);
+  if (inserted) {
+    ++dirty_count_;
+  } else {
+    it->second = std::min(it->second, seq);
+  }
+  dirty_min_seq_ = std::min(dirty_min_seq_, seq);
+}
+
+void PostgresBackend::OnKeyChanged(int db, std::string_view key, engine::ChangeKind) {
+  MarkDirty(db, std::string(key), ++changes_);
 }
 
 void PostgresBackend::OnPrefixDeleted(int db, std::string_view prefix) {
   if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
-  prefix_ops_.push_back({state_->keyspace.NamespaceName(db), std::string(prefix)});
-  ++changes_;
+  prefix_ops_.push_back({NsOp::kDeletePrefix, state_->keyspace.NamespaceName(db),
+                         std::string(prefix), "", ++changes_});
 }
 
-void PostgresBackend::OnNamespaceReplaced(int db) {
-  OnPrefixDeleted(db, "");
-  state_->keyspace.db(db).ForEach([&](engine::Entry* e) { OnKeyChanged(db, e->key(), {}); });
+void PostgresBackend::OnSwap(int a, int b) {
+  if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+  engine::Keyspace& ks = state_->keyspace;
+  prefix_ops_.push_back({NsOp::kSwap, ks.NamespaceName(a), "", ks.NamespaceName(b), ++changes_});
+  // Queued changes follow their keys to the other namespace.
+  size_t need = static_cast<size_t>(std::max(a, b)) + 1;
+  if (dirty_.size() < need) dirty_.resize(need);
+  std::swap(dirty_[static_cast<size_t>(a)], dirty_[static_cast<size_t>(b)]);
+}
+
+bool PostgresBackend::IsClean(int db, std::string_view key) const {
+  size_t i = static_cast<size_t>(db);
+  if (db == command_pin_db_ &&
+      std::find(command_pins_.begin(), command_pins_.end(), key) != command_pins_.end()) {
+    return false;
+  }
+  if (!pin_counts_.empty() && pin_counts_.count(std::to_string(db) + "/" + std::string(key))) {
+    return false;
+  }
+  std::string k(key);
+  if (i < dirty_.size() && dirty_[i].count(k) != 0) return false;
+  if (i < flying_.size() && flying_[i].count(k) != 0) return false;
+  return true;
+}
+
+uint64_t PostgresBackend::durable() const {
+  uint64_t d = changes_;
+  if (dirty_count_ > 0) d = std::min(d, dirty_min_seq_ - 1);
+  if (!prefix_ops_.empty()) d = std::min(d, prefix_ops_.front().seq - 1);
+  for (const Batch& b : writer_batch_) {
+    if (b.id != 0) d = std::min(d, b.min_seq - 1);
+  }
+  return d;
 }
 
 // --- batches ---
 
 void PostgresBackend::MaybeFlush() {
-  if (state_conn_ == State::kDisconnected && reconnect_scheduled_ &&
-      state_->clock->NowMs() >= reconnect_at_ms_) {
-    reconnect_scheduled_ = false;
-    StartConnect();
-    return;
+  for (auto& w : writers_) w->Tick();
+  if (reader_ != nullptr) {
+    reader_->Tick();
+    SendFetches();
   }
-  int64_t now = state_->clock->NowMs();
-  // A batch or a connection attempt that takes this long is given up (a blackholed network, a
-  // row lock held elsewhere): the connection is dropped and everything is retried.
-  constexpr int64_t kBatchDeadlineMs = 60000, kConnectDeadlineMs = 30000;
-  if (state_conn_ == State::kReady && in_flight_ &&
-      now - flight_started_us_ / 1000 > kBatchDeadlineMs) {
-    return Disconnect("no answer from PostgreSQL for 60 seconds");
-  }
-  if (state_conn_ == State::kConnecting && now - connect_started_ms_ > kConnectDeadlineMs) {
-    return Disconnect("connecting took more than 30 seconds");
-  }
-  if (state_conn_ != State::kReady || !prepared_ || in_flight_) return;
+  status_.connected = connections_ready() > 0;
+  if (loading_ || load_failed_ || writers_.empty()) return;
   if (dirty_count_ == 0 && prefix_ops_.empty()) return;
+  int64_t now = state_->clock->NowMs();
   if (now < retry_at_ms_) return;  // after a failed batch
   const Config& c = state_->config;
   if (!sync() && static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
-      state_->clock->NowMs() - first_dirty_ms_ < c.postgres_flush_interval) {
+      now - first_dirty_ms_ < c.postgres_flush_interval) {
     return;
   }
-  StartBatch();
+  // A further connection takes a batch only when the one in flight is slow (a remote server, a
+  // long fsync) or much is queued: each transaction costs PostgreSQL CPU, and while commits are
+  // fast one connection with bigger batches commits more per second (measured: scripts/bench).
+  constexpr int64_t kOverlapAfterUs = 2000;
+  constexpr size_t kOverlapQueue = 512;
+  const int64_t now_us = state_->clock->NowUs();
+  for (size_t w = 0; w < writers_.size(); ++w) {
+    if (dirty_count_ == 0 && prefix_ops_.empty()) return;
+    if (writer_batch_[w].id != 0 || !writers_[w]->ready()) continue;
+    bool overlap_ok = dirty_count_ >= kOverlapQueue;
+    bool in_flight = false;
+    for (const Batch& b : writer_batch_) {
+      if (b.id == 0) continue;
+      in_flight = true;
+      overlap_ok = overlap_ok || now_us - b.started_us >= kOverlapAfterUs;
+    }
+    if (in_flight && !overlap_ok) return;
+    StartBatch(w);
+  }
 }
 
-void PostgresBackend::StartBatch() {
+void PostgresBackend::StartBatch(size_t w) {
+  // Namespace operations (range deletes, swaps) order everything around them: they go in a
+  // batch that runs alone, with every dirty key (a crash between the two must not lose
+  // rewritten rows); no other batch starts while it is in flight.
+  bool any_flying = false;
+  for (const Batch& b : writer_batch_) {
+    if (b.id == 0) continue;
+    if (!b.ops.empty()) return;
+    any_flying = true;
+  }
+  if (!prefix_ops_.empty() && any_flying) return;
   engine::Keyspace& ks = state_->keyspace;
   ks.RefreshTime();
-  // Range deletes and the keys written after them commit together: a batch that carries range
-  // deletes takes every dirty key (a crash between the two must not lose rewritten rows).
+  Batch& batch = writer_batch_[w];
   size_t limit = sync() || !prefix_ops_.empty()
                      ? SIZE_MAX
                      : static_cast<size_t>(state_->config.postgres_batch_size);
-  flight_keys_.clear();
-  flight_prefixes_ = std::move(prefix_ops_);
+  batch.keys.clear();
+  batch.ops = std::move(prefix_ops_);
   prefix_ops_.clear();
-  for (size_t db = 0; db < dirty_.size() && flight_keys_.size() < limit; ++db) {
-    auto& set = dirty_[db];
-    while (!set.empty() && flight_keys_.size() < limit) {
-      auto node = set.extract(set.begin());
-      flight_keys_.emplace_back(static_cast<int>(db), std::move(node.value()));
+  batch.min_seq = batch.ops.empty() ? UINT64_MAX : batch.ops.front().seq;
+  if (flying_.size() < dirty_.size()) flying_.resize(dirty_.size());
+  // A key of a batch in flight waits for its commit (two transactions writing one key could
+  // commit in either order).
+  uint64_t deferred_min = UINT64_MAX;
+  bool all_seen = true;
+  for (size_t db = 0; db < dirty_.size(); ++db) {
+    auto& map = dirty_[db];
+    for (auto it = map.begin(); it != map.end();) {
+      if (batch.keys.size() >= limit) {
+        all_seen = false;
+        break;
+      }
+      if (flying_[db].count(it->first) != 0) {
+        deferred_min = std::min(deferred_min, it->second);
+        ++it;
+        continue;
+      }
+      batch.min_seq = std::min(batch.min_seq, it->second);
+      flying_[db].insert(it->first);
+      batch.keys.emplace_back(static_cast<int>(db), it->first);
+      it = map.erase(it);
       --dirty_count_;
     }
+    if (!all_seen) break;
   }
-  int statements = 0;
-  for (const PrefixOp& op : flight_prefixes_) {
+  if (all_seen) dirty_min_seq_ = deferred_min;          // exact: every remaining key was seen
+  if (batch.keys.empty() && batch.ops.empty()) return;  // every dirty key is in flight
+  PGconn* conn = writers_[w]->pg();
+  bool sent = true;
+  for (const NsOp& op : batch.ops) {
+    if (op.kind == NsOp::kSwap) {
+      // Three renames, through a name no namespace can have: (ns, key) stays unique throughout.
+      static const std::string kTmp = "~swap~";
+      const std::pair<const std::string*, const std::string*> steps[] = {
+          {&op.ns, &kTmp}, {&op.ns2, &op.ns}, {&kTmp, &op.ns2}};
+      for (const auto& [from, to] : steps) {
+        const char* values[2] = {from->c_str(), to->c_str()};
+        sent = sent && PQsendQueryPrepared(conn, "dkv_rename_ns", 2, values, nullptr, nullptr, 1);
+      }
+      continue;
+    }
     std::string end = PrefixEnd(op.prefix);
     const char* values[3] = {op.ns.c_str(), op.prefix.data(), end.data()};
     int lengths[3] = {static_cast<int>(op.ns.size()), static_cast<int>(op.prefix.size()),
@@ -510,41 +1045,59 @@ void PostgresBackend::StartBatch() {
                        : end.empty()     ? "dkv_delete_from"
                                          : "dkv_delete_range";
     int n = op.prefix.empty() ? 1 : end.empty() ? 2 : 3;
-    if (!PQsendQueryPrepared(conn_, name, n, values, lengths, formats, 0)) send_failed_ = true;
-    ++statements;
+    sent = sent && PQsendQueryPrepared(conn, name, n, values, lengths, formats, 1);
   }
   // Key writes go as arrays: one multi-row upsert and one multi-row delete per chunk, in
   // PostgreSQL's binary array format (far cheaper for PostgreSQL than a statement per row).
   ArrayParam ns_up(kTextOid), key_up(kByteaOid), value_up(kByteaOid), type_up(kInt2Oid),
-      meta_up(kJsonbOid), version_up(kInt8Oid), expires_up(kInt8Oid), created_up(kInt8Oid),
-      updated_up(kInt8Oid), ns_del(kTextOid), key_del(kByteaOid);
+      meta_up(kJsonbOid), version_up(kInt8Oid), expires_up(kTimestamptzOid),
+      created_up(kTimestamptzOid), updated_up(kTimestamptzOid), ns_del(kTextOid),
+      key_del(kByteaOid);
+  ArrayParam ns_meta(kTextOid), key_meta(kByteaOid), type_meta(kInt2Oid), meta_meta(kJsonbOid),
+      version_meta(kInt8Oid), expires_meta(kTimestamptzOid), created_meta(kTimestamptzOid),
+      updated_meta(kTimestamptzOid);
   auto send_upserts = [&] {
     if (ns_up.count() == 0) return;
     ArrayParam* params[] = {&ns_up,      &key_up,     &value_up,   &type_up,   &meta_up,
                             &version_up, &expires_up, &created_up, &updated_up};
-    SendArrays("dkv_upsert", params, 9);
-    ++statements;
+    sent = sent && SendArrays(conn, "dkv_upsert", params, 9);
+  };
+  auto send_meta = [&] {
+    if (ns_meta.count() == 0) return;
+    ArrayParam* params[] = {&ns_meta,      &key_meta,     &type_meta,    &meta_meta,
+                            &version_meta, &expires_meta, &created_meta, &updated_meta};
+    sent = sent && SendArrays(conn, "dkv_update_meta", params, 8);
   };
   auto send_deletes = [&] {
     if (ns_del.count() == 0) return;
     ArrayParam* params[] = {&ns_del, &key_del};
-    SendArrays("dkv_delete", params, 2);
-    ++statements;
+    sent = sent && SendArrays(conn, "dkv_delete", params, 2);
   };
-  for (const auto& [index, key] : flight_keys_) {
+  for (const auto& [index, key] : batch.keys) {
     engine::Database& db = ks.db(index);
     const std::string& ns = ks.NamespaceName(index);
     engine::Entry* e = db.FindRaw(key);
-    if (e != nullptr && !db.IsExpired(e)) {
+    if (e != nullptr && !db.IsExpired(e) && e->cold()) {
+      // The row holds the value; only the metadata changed.
+      ns_meta.Add(ns);
+      key_meta.Add(key);
+      type_meta.AddInt16(static_cast<int16_t>(e->type()));
+      meta_meta.AddJsonb(MetaJson(ks, db, *e));
+      version_meta.AddInt64(e->version());
+      expires_meta.AddTimestamp(db.ExpireAt(e));
+      created_meta.AddTimestamp(e->created_ms());
+      updated_meta.AddTimestamp(e->updated_ms());
+      if (ns_meta.count() >= kChunkRows) send_meta();
+    } else if (e != nullptr && !db.IsExpired(e)) {
       ns_up.Add(ns);
       key_up.Add(key);
       value_up.Add(e->value());
       type_up.AddInt16(static_cast<int16_t>(e->type()));
       meta_up.AddJsonb(MetaJson(ks, db, *e));
       version_up.AddInt64(e->version());
-      expires_up.AddInt64(db.ExpireAt(e));
-      created_up.AddInt64(e->created_ms());
-      updated_up.AddInt64(e->updated_ms());
+      expires_up.AddTimestamp(db.ExpireAt(e));
+      created_up.AddTimestamp(e->created_ms());
+      updated_up.AddTimestamp(e->updated_ms());
       if (value_up.bytes() + key_up.bytes() >= kChunkBytes || ns_up.count() >= kChunkRows) {
         send_upserts();
       }
@@ -555,263 +1108,242 @@ void PostgresBackend::StartBatch() {
     }
   }
   send_upserts();
+  send_meta();
   send_deletes();
-  if (!PQpipelineSync(conn_)) send_failed_ = true;
-  pending_results_ = statements + 1;
-  in_flight_ = true;
-  flight_failed_ = false;
-  flight_error_.clear();
-  flight_id_ = next_batch_id_++;
-  flight_started_us_ = state_->clock->NowUs();
+  batch.id = next_batch_id_++;
+  batch.started_us = state_->clock->NowUs();
   if (dirty_count_ > 0 || !prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
-  if (send_failed_ || PQstatus(conn_) == CONNECTION_BAD) {
-    // A statement that never left cannot be committed: the connection is reset and the whole
-    // batch goes back in the queue.
-    send_failed_ = false;
-    return Disconnect("sending a batch failed: " + Trim(PQerrorMessage(conn_)));
-  }
-  FlushOutput();
+  PgConn::Job job;
+  job.on_done = [this, w](bool ok, const std::string& error) { FinishBatch(w, ok, error); };
+  // A statement that never left cannot be committed: the connection is reset and the whole
+  // batch goes back in the queue (EndJob fails the job).
+  writers_[w]->EndJob(std::move(job), sent);
 }
 
-void PostgresBackend::FlushOutput() {
-  int rc = PQflush(conn_);
-  if (rc < 0 || PQstatus(conn_) == CONNECTION_BAD) return Disconnect(Trim(PQerrorMessage(conn_)));
-  WatchSocket(rc == 1 ? (UV_READABLE | UV_WRITABLE) : UV_READABLE);
-}
-
-void PostgresBackend::ReadResults() {
-  while (pending_results_ > 0) {
-    if (PQisBusy(conn_)) return;
-    PGresult* r = PQgetResult(conn_);
-    if (r == nullptr) continue;  // the end of one statement's results
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_PIPELINE_SYNC) {
-      PQclear(r);
-      pending_results_ = 0;
-      FinishBatch(!flight_failed_, flight_error_);
-      return;
-    }
-    if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
-      if (!flight_failed_ && st == PGRES_FATAL_ERROR) flight_error_ = Trim(PQresultErrorMessage(r));
-      flight_failed_ = true;
-    }
-    --pending_results_;
-    PQclear(r);
-  }
-}
-
-void PostgresBackend::FinishBatch(bool ok, const std::string& error) {
-  in_flight_ = false;
-  if (!prepared_) {
-    if (!ok) return Disconnect("preparing statements: " + error);
-    prepared_ = true;
-    backoff_ms_ = 100;
-    status_.connected = true;
-    Log(LogLevel::kNotice, "PostgreSQL connection ready");
-    MaybeFlush();
-    return;
-  }
+void PostgresBackend::FinishBatch(size_t w, bool ok, const std::string& error) {
+  Batch& batch = writer_batch_[w];
+  if (batch.id == 0) return;
   if (!ok) {
     // The transaction rolled back: everything it carried goes back in the queue.
     status_.errors++;
     status_.last_error = error;
     Log(LogLevel::kWarning, "PostgreSQL batch failed, retrying: %s", error.c_str());
-    Requeue();
+    Requeue(batch);
     // Back off before the retry (100 ms doubling to 10 s): a failing batch must not spin.
     retry_at_ms_ = state_->clock->NowMs() + retry_backoff_ms_;
     retry_backoff_ms_ = std::min(kMaxBackoffMs, retry_backoff_ms_ * 2);
     return;
   }
-  committed_id_ = flight_id_;
   retry_backoff_ms_ = 100;
   status_.batches_committed++;
-  status_.keys_committed += flight_keys_.size();
+  status_.keys_committed += batch.keys.size();
   status_.last_commit_ms = state_->clock->NowMs();
-  status_.last_commit_latency_us = state_->clock->NowUs() - flight_started_us_;
-  flight_keys_.clear();
-  flight_prefixes_.clear();
+  status_.last_commit_latency_us = state_->clock->NowUs() - batch.started_us;
+  last_finish_us_ = state_->clock->NowUs();
+  for (const auto& [db, key] : batch.keys) flying_[static_cast<size_t>(db)].erase(key);
+  batch = Batch();
   if (on_commit_) on_commit_();
   MaybeFlush();
 }
 
-void PostgresBackend::Requeue() {
-  for (auto& [db, key] : flight_keys_) {
-    if (dirty_[static_cast<size_t>(db)].emplace(std::move(key)).second) ++dirty_count_;
+void PostgresBackend::Requeue(Batch& batch) {
+  for (auto& [db, key] : batch.keys) {
+    flying_[static_cast<size_t>(db)].erase(key);
+    MarkDirty(db, std::move(key), batch.min_seq);
   }
-  flight_keys_.clear();
-  // Range deletes of the failed batch came before the queued ones.
-  flight_prefixes_.insert(flight_prefixes_.end(), std::make_move_iterator(prefix_ops_.begin()),
-                          std::make_move_iterator(prefix_ops_.end()));
-  prefix_ops_ = std::move(flight_prefixes_);
-  flight_prefixes_.clear();
+  // Namespace operations of the failed batch came before the queued ones.
+  batch.ops.insert(batch.ops.end(), std::make_move_iterator(prefix_ops_.begin()),
+                   std::make_move_iterator(prefix_ops_.end()));
+  prefix_ops_ = std::move(batch.ops);
   first_dirty_ms_ = state_->clock->NowMs();
+  batch = Batch();
 }
 
-// --- the connection ---
+// --- reading values back (the cache tier) ---
 
-void PostgresBackend::WatchSocket(int events) {
-  int fd = conn_ != nullptr ? PQsocket(conn_) : -1;
-  if (fd < 0) return;
-  if (poll_ != nullptr && poll_fd_ != fd) StopWatching();
-  if (poll_ == nullptr) {
-    poll_ = new uv_poll_t;
-    uv_poll_init(loop_, poll_, fd);
-    poll_->data = this;
-    poll_fd_ = fd;
-    poll_events_ = 0;
-  }
-  if (events == poll_events_) return;
-  poll_events_ = events;
-  uv_poll_start(poll_, events, [](uv_poll_t* h, int status, int ev) {
-    static_cast<PostgresBackend*>(h->data)->OnPoll(status, ev);
-  });
+void PostgresBackend::Pin(uint64_t owner, int db, std::string_view key) {
+  std::string pin = std::to_string(db) + "/" + std::string(key);
+  pins_by_owner_[owner].push_back(pin);
+  pin_counts_[pin]++;
 }
 
-void PostgresBackend::StopWatching() {
-  if (poll_ == nullptr) return;
-  uv_poll_stop(poll_);
-  uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-           [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-  poll_ = nullptr;
-  poll_fd_ = -1;
-  poll_events_ = 0;
+void PostgresBackend::ReleasePins(uint64_t owner) {
+  auto it = pins_by_owner_.find(owner);
+  if (it == pins_by_owner_.end()) return;
+  for (const std::string& pin : it->second) {
+    auto c = pin_counts_.find(pin);
+    if (c != pin_counts_.end() && --c->second <= 0) pin_counts_.erase(c);
+  }
+  pins_by_owner_.erase(it);
 }
 
-void PostgresBackend::OnPoll(int status, int events) {
-  if (state_conn_ == State::kConnecting) return ContinueConnect();
-  if (state_conn_ == State::kLoading) {
-    if (status < 0) return FailLoad(uv_strerror(status));
-    return ContinueLoad();
-  }
-  if (state_conn_ != State::kReady) return;
-  if (status < 0) return Disconnect(uv_strerror(status));
-  if (events & UV_WRITABLE) {
-    FlushOutput();
-    if (state_conn_ != State::kReady) return;
-  }
-  if (events & UV_READABLE) {
-    if (!PQconsumeInput(conn_) || PQstatus(conn_) == CONNECTION_BAD) {
-      return Disconnect(Trim(PQerrorMessage(conn_)));
+uint64_t PostgresBackend::RequestValues(int db, std::vector<std::string> keys, uint64_t owner) {
+  uint64_t id = next_fetch_id_++;
+  fetch_queue_.push_back({id, db, std::move(keys), state_->clock->NowMs(), owner});
+  pending_fetches_.insert(id);
+  return id;  // sent before the loop waits again (MaybeFlush), with the others of this round
+}
+
+bool PostgresBackend::FetchDone(uint64_t id) const {
+  return id < next_fetch_id_ && pending_fetches_.count(id) == 0;
+}
+
+std::string PostgresBackend::FetchError(uint64_t id) const {
+  auto it = fetch_errors_.find(id);
+  return it == fetch_errors_.end() ? "" : it->second;
+}
+
+void PostgresBackend::SendFetches() {
+  if (reader_ == nullptr) return;
+  if (!reader_->ready()) {
+    // A command waits for PostgreSQL at most this long, then gets an error; reads of values
+    // in memory go on meanwhile.
+    constexpr int64_t kFetchWaitMs = 5000;
+    int64_t now = state_->clock->NowMs();
+    bool failed = false;
+    while (!fetch_queue_.empty() && now - fetch_queue_.front().queued_ms > kFetchWaitMs) {
+      Fetch f = std::move(fetch_queue_.front());
+      fetch_queue_.pop_front();
+      FinishFetch(f, false, "PostgreSQL is unreachable (" + status_.last_error + ")", {});
+      failed = true;
     }
-    ReadResults();
-  }
-}
-
-void PostgresBackend::Disconnect(const std::string& why) {
-  if (state_conn_ == State::kDisconnected) return;
-  Log(LogLevel::kWarning, "PostgreSQL connection lost: %s", why.c_str());
-  status_.connected = false;
-  status_.errors++;
-  status_.last_error = why;
-  StopWatching();
-  if (conn_ != nullptr) PQfinish(conn_);
-  conn_ = nullptr;
-  state_conn_ = State::kDisconnected;
-  if (in_flight_ && prepared_) Requeue();
-  in_flight_ = false;
-  prepared_ = false;
-  pending_results_ = 0;
-  ScheduleReconnect();
-}
-
-void PostgresBackend::ScheduleReconnect() {
-  // Exponential backoff with jitter: 100 ms doubling up to 10 s.
-  static std::mt19937_64 rng(std::random_device{}());
-  int64_t delay =
-      backoff_ms_ / 2 +
-      static_cast<int64_t>(rng() % static_cast<uint64_t>(std::max<int64_t>(1, backoff_ms_)));
-  backoff_ms_ = std::min(kMaxBackoffMs, backoff_ms_ * 2);
-  reconnect_at_ms_ = state_->clock->NowMs() + delay;
-  reconnect_scheduled_ = true;
-}
-
-void PostgresBackend::StartConnect() {
-  conn_ = PQconnectStart(state_->config.postgres_dsn.c_str());
-  if (conn_ == nullptr || PQstatus(conn_) == CONNECTION_BAD) {
-    std::string why = conn_ ? Trim(PQerrorMessage(conn_)) : "out of memory";
-    if (conn_ != nullptr) PQfinish(conn_);
-    conn_ = nullptr;
-    status_.last_error = why;
-    ScheduleReconnect();
+    if (failed && on_fetch_) on_fetch_();
     return;
   }
-  PQsetNoticeProcessor(conn_, OnNotice, nullptr);
-  state_conn_ = State::kConnecting;
-  connect_started_ms_ = state_->clock->NowMs();
-  WatchSocket(UV_WRITABLE);
-}
-
-void PostgresBackend::ContinueConnect() {
-  PostgresPollingStatusType st = PQconnectPoll(conn_);
-  if (st == PGRES_POLLING_READING || st == PGRES_POLLING_WRITING) {
-    // libpq may have closed and reopened its socket (the next address of a host) under the
-    // same number: the poll handle is made again so that the kernel watches the new one.
-    StopWatching();
+  // One read at a time, carrying every request queued meanwhile (one statement per namespace):
+  // under load the requests of many clients share one round trip, as writes share a commit.
+  if (!fetch_sent_.empty() || fetch_queue_.empty()) return;
+  // A SWAPDB moves rows between namespaces: reads wait until the namespace operations queued or
+  // in flight have committed, so that a row is read under the namespace that holds it now.
+  bool ns_ops = !prefix_ops_.empty();
+  for (const Batch& b : writer_batch_) ns_ops = ns_ops || (b.id != 0 && !b.ops.empty());
+  if (ns_ops) return;
+  engine::Keyspace& ks = state_->keyspace;
+  fetch_sent_ = std::move(fetch_queue_);
+  fetch_queue_.clear();
+  std::map<int, std::vector<std::string>> by_db;
+  for (const Fetch& f : fetch_sent_) {
+    std::vector<std::string>& keys = by_db[f.db];
+    keys.insert(keys.end(), f.keys.begin(), f.keys.end());
   }
-  switch (st) {
-    case PGRES_POLLING_READING:
-      return WatchSocket(UV_READABLE);
-    case PGRES_POLLING_WRITING:
-      return WatchSocket(UV_WRITABLE);
-    case PGRES_POLLING_OK: {
-      Log(LogLevel::kNotice, "Reconnected to PostgreSQL");
-      std::string err = SetUpConnection();
-      if (!err.empty()) {
-        Disconnect(err);
+  struct Round {
+    std::vector<int> dbs;  // the namespace of each statement, in order
+    size_t next = 0;
+    std::map<int, std::unordered_set<std::string>> found;
+  };
+  auto round = std::make_shared<Round>();
+  bool sent = true;
+  for (auto& [db, keys] : by_db) {
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    ArrayParam array(kByteaOid);
+    for (const std::string& k : keys) array.Add(k);
+    std::string ns = ks.NamespaceName(db);
+    std::string bytes = array.Take();
+    const char* values[2] = {ns.c_str(), bytes.data()};
+    int lengths[2] = {static_cast<int>(ns.size()), static_cast<int>(bytes.size())};
+    int formats[2] = {0, 1};
+    sent = sent && PQsendQueryPrepared(reader_->pg(), "dkv_fetch", 2, values, lengths, formats, 1);
+    round->dbs.push_back(db);
+  }
+  status_.fetches++;
+  PgConn::Job job;
+  job.on_result = [this, round](PGresult* r) {
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || round->next >= round->dbs.size()) return;
+    int index = round->dbs[round->next++];
+    engine::Database& db = state_->keyspace.db(index);
+    std::unordered_set<std::string>& found = round->found[index];
+    for (int row = 0; row < PQntuples(r); ++row) {
+      std::string_view key(PQgetvalue(r, row, 0), static_cast<size_t>(PQgetlength(r, row, 0)));
+      std::string_view value(PQgetvalue(r, row, 1), static_cast<size_t>(PQgetlength(r, row, 1)));
+      uint64_t version = ReadBigEndian(PQgetvalue(r, row, 2), 8);
+      int64_t updated = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, row, 3), 8));
+      found.emplace(key);
+      engine::Entry* e = db.FindRaw(key);
+      // Only the state the entry has: a key written (or re-created and dropped again) since
+      // the request keeps its own value.
+      if (e == nullptr || !e->cold() || e->version() != version || e->updated_ms() != updated) {
+        continue;
+      }
+      db.FillValue(e, value);
+      status_.values_fetched++;
+    }
+  };
+  job.on_done = [this, round](bool ok, const std::string& error) {
+    std::deque<Fetch> done = std::move(fetch_sent_);
+    fetch_sent_.clear();
+    if (!ok && error.rfind("connection lost", 0) == 0) {
+      // Sent again once the reader is back (in order, before newer requests).
+      int64_t now = state_->clock->NowMs();
+      for (auto it = done.rbegin(); it != done.rend(); ++it) {
+        it->queued_ms = now;
+        fetch_queue_.push_front(std::move(*it));
       }
       return;
     }
-    default: {
-      std::string why = Trim(PQerrorMessage(conn_));
-      StopWatching();
-      PQfinish(conn_);
-      conn_ = nullptr;
-      state_conn_ = State::kDisconnected;
-      status_.last_error = why;
-      ScheduleReconnect();
-      return;
+    static const std::unordered_set<std::string> kNone;
+    for (Fetch& f : done) {
+      auto found = round->found.find(f.db);
+      FinishFetch(f, ok, error, found == round->found.end() ? kNone : found->second);
     }
+    if (on_fetch_) on_fetch_();
+    SendFetches();  // what was queued meanwhile
+  };
+  reader_->EndJob(std::move(job), sent);
+}
+
+void PostgresBackend::FinishFetch(Fetch& f, bool ok, const std::string& error,
+                                  const std::unordered_set<std::string>& found) {
+  pending_fetches_.erase(f.id);
+  if (!ok) {
+    status_.fetch_errors++;
+    fetch_errors_[f.id] = error;
+    while (fetch_errors_.size() > 1024) fetch_errors_.erase(fetch_errors_.begin());
+    return;
+  }
+  // A cold key without a row: the row was deleted behind dkv's back. The key goes (it has no
+  // value to serve), and the log says so.
+  engine::Database& db = state_->keyspace.db(f.db);
+  for (const std::string& key : f.keys) {
+    if (found.count(key) != 0) {
+      // Read back for this client: it stays until the client's command has run.
+      Pin(f.owner, f.db, key);
+      continue;
+    }
+    engine::Entry* e = db.FindRaw(key);
+    if (e == nullptr || !e->cold() || !IsClean(f.db, key)) continue;
+    Log(LogLevel::kWarning, "PostgreSQL has no row for key '%s' whose value it held; key dropped",
+        key.c_str());
+    db.Erase(e);
+    db.Touch(key, engine::ChangeKind::kDelete);
   }
 }
 
 bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   // Still loading (or the load failed): nothing was written but expiries, which the next start
   // finds again.
-  if (loading_ || load_failed_) return dirty_count_ == 0 && prefix_ops_.empty();
-  int64_t deadline = state_->clock->NowMs() + timeout_ms;
-  while (state_->clock->NowMs() < deadline) {
-    if (state_conn_ != State::kReady) {
-      if (state_conn_ == State::kDisconnected) {
-        reconnect_scheduled_ = false;
-        StartConnect();
-      }
-      if (conn_ == nullptr) {
-        usleep(100000);
-        continue;
-      }
-      // Drive the connection attempt by polling its socket.
-      while (state_conn_ == State::kConnecting && state_->clock->NowMs() < deadline) {
-        short want = (poll_events_ & UV_WRITABLE) ? POLLOUT : POLLIN;
-        struct pollfd p = {PQsocket(conn_), want, 0};
-        ::poll(&p, 1, 100);
-        ContinueConnect();
-      }
-      continue;
-    }
-    if (!in_flight_) {
-      if (dirty_count_ == 0 && prefix_ops_.empty()) return true;
-      if (prepared_) StartBatch();
-    }
-    struct pollfd p = {PQsocket(conn_), POLLIN, 0};
-    if (PQflush(conn_) == 1) p.events |= POLLOUT;
-    ::poll(&p, 1, 100);
-    if (!PQconsumeInput(conn_)) {
-      Disconnect(Trim(PQerrorMessage(conn_)));
-      continue;
-    }
-    ReadResults();
+  if (loading_ || load_failed_ || writers_.empty()) {
+    return dirty_count_ == 0 && prefix_ops_.empty();
   }
-  return dirty_count_ == 0 && prefix_ops_.empty() && !in_flight_;
+  int64_t deadline = state_->clock->NowMs() + timeout_ms;
+  retry_at_ms_ = 0;
+  auto idle = [&] {
+    for (const Batch& b : writer_batch_) {
+      if (b.id != 0) return false;
+    }
+    return true;
+  };
+  while (state_->clock->NowMs() < deadline) {
+    if (dirty_count_ == 0 && prefix_ops_.empty() && idle()) return true;
+    for (size_t w = 0; w < writers_.size(); ++w) {
+      if (writers_[w]->ready() && writer_batch_[w].id == 0 &&
+          (dirty_count_ > 0 || !prefix_ops_.empty())) {
+        StartBatch(w);
+      }
+    }
+    for (auto& w : writers_) w->DriveBlocking(20);
+  }
+  return dirty_count_ == 0 && prefix_ops_.empty() && idle();
 }
 
 }  // namespace dkv::server

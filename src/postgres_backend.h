@@ -1,25 +1,37 @@
 // PostgresBackend: PostgreSQL as the store of record under the in-memory keyspace.
 //
-// At start (before the port opens) it connects, creates or checks the schema and loads every
-// live row. From then on it observes every change of the keyspace: a changed key is marked dirty
-// (changes to one key coalesce), a subtree delete or a flush is queued as a range delete, and
-// batches of them are committed in one transaction each, through libpq in non-blocking pipeline
-// mode with its socket watched by uv_poll: no libpq call blocks the loop. Each batch writes the
-// keys' current state (upsert or delete), so the table always converges to memory.
+// At start (before the port opens) it connects, creates or checks the schema, then streams the
+// live rows in on the loop while clients get -LOADING: whole rows, or with the cache tier on
+// (maxmemory with an evicting policy) the keys and metadata only. From then on it observes every
+// change of the keyspace: a changed key is marked dirty (changes to one key coalesce), a subtree
+// delete, a flush or a SWAPDB is queued as a namespace operation, and batches are committed in
+// one transaction each on a pool of connections (postgres.pool-size), through libpq in
+// non-blocking pipeline mode with the sockets watched by uv_poll: no libpq call blocks the loop.
+// Each batch writes its keys' current state (upsert or delete), so the table converges to memory.
+// Two batches in flight never share a key, and a batch carrying namespace operations runs alone,
+// so the order of commits cannot reorder a key's states.
 //
 // Durability: `async` acknowledges writes at once and commits every flush-interval (or when a
-// batch fills up); `sync` holds the reply of a command that wrote until the batch holding its
-// write has committed (group commit: every write of one loop iteration shares one commit).
-// When PostgreSQL goes away the backend reconnects with backoff, reads keep being served, writes
-// queue up to queue-bound and are then refused. Loop thread only.
+// batch fills up); `sync` holds the reply of a command that wrote until every change up to it
+// has committed (group commit: the writes of one loop iteration share one transaction, and the
+// pool overlaps the commits). When PostgreSQL goes away the backend reconnects with backoff,
+// reads keep being served, writes queue up to queue-bound and are then refused.
+//
+// The cache tier: under maxmemory the evictor drops the values of clean keys (IsClean) instead of
+// deleting keys; a command that needs a dropped value waits while a dedicated connection reads it
+// back (RequestValues), other clients go on. Loop thread only.
 #pragma once
 
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -33,8 +45,10 @@ namespace dkv::server {
 struct ServerState;
 class ArrayParam;
 
+class PgConn;
+
 struct PostgresStatus {
-  bool connected = false;
+  bool connected = false;  // at least one connection of the pool is ready
   uint64_t batches_committed = 0;
   uint64_t keys_committed = 0;
   int64_t last_commit_ms = 0;  // wall clock of the last commit
@@ -43,6 +57,9 @@ struct PostgresStatus {
   std::string last_error;
   uint64_t keys_loaded = 0;
   int64_t load_ms = 0;
+  uint64_t fetches = 0;         // value reads sent (one per waiting command)
+  uint64_t values_fetched = 0;  // values read back into memory
+  uint64_t fetch_errors = 0;
 };
 
 class PostgresBackend : public engine::KeyspaceObserver {
@@ -60,32 +77,73 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // KeyspaceObserver: a key changed; keys under a prefix were deleted.
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
   void OnPrefixDeleted(int db, std::string_view prefix) override;
-  // The whole namespace was replaced (SWAPDB): its rows are rewritten from memory.
-  void OnNamespaceReplaced(int db);
+  // Two namespaces exchanged their contents (SWAPDB): their rows exchange namespaces.
+  void OnSwap(int a, int b);
 
-  // Called once per loop iteration: starts a batch when one is due.
+  // Called once per loop iteration: starts batches when due, sends value reads.
   void MaybeFlush();
   // Commits everything queued, blocking up to timeout_ms (at shutdown). Returns whether the
   // queue is empty.
   bool FlushBlocking(int64_t timeout_ms);
 
   bool sync() const;
-  // Counts changes; a command that changed it wrote something.
+  // Counts changes; a command that changed it wrote something. Each change has a number.
   uint64_t change_count() const { return changes_; }
-  // The batch that will carry a change made now; it is durable once committed() reaches it.
-  uint64_t next_batch() const { return next_batch_id_; }
-  uint64_t committed() const { return committed_id_; }
+  // Every change numbered up to this has committed.
+  uint64_t durable() const;
   // Writes are refused: the queue holds queue-bound keys or more.
   bool QueueFull() const;
   size_t queued() const { return dirty_count_ + prefix_ops_.size(); }
   const PostgresStatus& status() const { return status_; }
+  int connections_ready() const;
   // Called after every commit (to release the replies held for it).
   void set_on_commit(std::function<void()> fn) { on_commit_ = std::move(fn); }
 
+  // The cache tier is on: values may be dropped and read back.
+  bool cache_tier() const { return cache_tier_; }
+  // The key's state is committed: no change of it is queued or in flight.
+  bool IsClean(int db, std::string_view key) const;
+  // Reads the values of cold keys of namespace `db` back into memory. Returns the request's
+  // number; FetchDone(id) once the request is over (values filled, or failed: then
+  // FetchError(id) says why). The read is sent before the loop waits again.
+  uint64_t RequestValues(int db, std::vector<std::string> keys, uint64_t owner);
+  bool FetchDone(uint64_t id) const;
+  std::string FetchError(uint64_t id) const;
+  // Values read back for a client stay in memory until its command has run (ReleasePins): a
+  // pattern read that needs more values than maxmemory holds still gets them all, as a big
+  // reply may outgrow it. The keys of the command running stay while it runs.
+  void ReleasePins(uint64_t owner);
+  // Keeps the value of `key` in memory for `owner` until ReleasePins(owner).
+  void Pin(uint64_t owner, int db, std::string_view key);
+  void PinForCommand(int db, std::vector<std::string> keys) {
+    command_pin_db_ = db;
+    command_pins_ = std::move(keys);
+  }
+  // Called when a value read is over (to resume the clients waiting for it).
+  void set_on_fetch(std::function<void()> fn) { on_fetch_ = std::move(fn); }
+
  private:
-  struct PrefixOp {
+  friend class PgConn;
+  struct NsOp {
+    enum Kind { kDeletePrefix, kSwap } kind;
     std::string ns;
-    std::string prefix;
+    std::string prefix;  // kDeletePrefix
+    std::string ns2;     // kSwap
+    uint64_t seq;
+  };
+  struct Batch {
+    uint64_t id = 0;
+    std::vector<std::pair<int, std::string>> keys;
+    std::vector<NsOp> ops;
+    uint64_t min_seq = 0;
+    int64_t started_us = 0;
+  };
+  struct Fetch {
+    uint64_t id;
+    int db;
+    std::vector<std::string> keys;
+    int64_t queued_ms;
+    uint64_t owner;  // the session waiting
   };
 
   std::string Table() const;
@@ -96,71 +154,66 @@ class PostgresBackend : public engine::KeyspaceObserver {
   void ContinueLoad();
   void LoadRow(PGresult* r);
   void FailLoad(const std::string& why);
-  std::string SetUpConnection();  // non-blocking mode, pipeline mode, prepared statements
+  void OnLoadPoll(int status);
+  void StartPool();
+  static bool SendPrepares(PGconn* conn, const std::string& table);
 
-  void StartBatch();
-  // Sends one prepared statement whose parameters are arrays (the batch's rows).
-  void SendArrays(const char* statement, ArrayParam** params, int n);
-  void OnPoll(int status, int events);
-  void ReadResults();
-  void FinishBatch(bool ok, const std::string& error);
-  // Puts the keys and range deletes of the batch in flight back in the queue.
-  void Requeue();
-  void Disconnect(const std::string& why);
-  void ScheduleReconnect();
-  void StartConnect();
-  void ContinueConnect();
-  void WatchSocket(int events);
-  void StopWatching();
-  void FlushOutput();
+  void StartBatch(size_t writer);
+  void FinishBatch(size_t writer, bool ok, const std::string& error);
+  // Puts the keys and namespace operations of a batch back in the queue.
+  void Requeue(Batch& batch);
+  void MarkDirty(int db, std::string key, uint64_t seq);
+  void SendFetches();
+  void FinishFetch(Fetch& fetch, bool ok, const std::string& error,
+                   const std::unordered_set<std::string>& found);
+  void OnConnError(const std::string& why);
 
   ServerState* state_;
   uv_loop_t* loop_;
+  // The connection of the schema check and the load; closed once the rows are in.
   PGconn* conn_ = nullptr;
   uv_poll_t* poll_ = nullptr;
-  int poll_fd_ = -1;
-  int poll_events_ = 0;
-  uv_timer_t* timer_ = nullptr;  // flush interval and reconnect backoff
-  enum class State {
-    kDisconnected,
-    kConnecting,
-    kLoading,
-    kReady
-  } state_conn_ = State::kDisconnected;
+  uv_timer_t* timer_ = nullptr;  // flush interval, reconnects, deadlines
   bool loading_ = false;
   bool load_failed_ = false;
   std::string load_error_;
   int64_t load_started_us_ = 0;
-  int64_t backoff_ms_ = 100;
-  bool reconnect_scheduled_ = false;
-  int64_t reconnect_at_ms_ = 0;
-  int64_t connect_started_ms_ = 0;
+  bool cache_tier_ = false;
   int64_t retry_at_ms_ = 0;  // after a failed batch, the next one waits until then
   int64_t retry_backoff_ms_ = 100;
-  bool send_failed_ = false;  // a statement of the batch being sent did not leave
 
-  // What is queued: dirty keys per namespace index, range deletes in order.
-  std::vector<std::unordered_set<std::string>> dirty_;
+  std::vector<std::unique_ptr<PgConn>> writers_;
+  std::vector<Batch> writer_batch_;  // the batch in flight on each writer (id 0: none)
+  std::unique_ptr<PgConn> reader_;
+
+  // What is queued: dirty keys per namespace index with the number of their first unqueued
+  // change, namespace operations in order.
+  std::vector<std::unordered_map<std::string, uint64_t>> dirty_;
   size_t dirty_count_ = 0;
-  std::vector<PrefixOp> prefix_ops_;
+  uint64_t dirty_min_seq_ = 0;  // no dirty key has an older change (when dirty_count_ > 0)
+  std::vector<NsOp> prefix_ops_;
   int64_t first_dirty_ms_ = 0;
   uint64_t changes_ = 0;
-
-  // The batch in flight.
-  bool in_flight_ = false;
-  std::vector<std::pair<int, std::string>> flight_keys_;
-  std::vector<PrefixOp> flight_prefixes_;
-  int pending_results_ = 0;  // statements whose results have not arrived
-  bool flight_failed_ = false;
-  std::string flight_error_;
-  int64_t flight_started_us_ = 0;
-  uint64_t flight_id_ = 0;
+  // Keys of the batches in flight, per namespace index.
+  std::vector<std::unordered_set<std::string>> flying_;
   uint64_t next_batch_id_ = 1;
-  uint64_t committed_id_ = 0;
-  bool prepared_ = false;
+  int64_t last_finish_us_ = 0;
+
+  // Value reads: waiting for the reader, and sent.
+  std::deque<Fetch> fetch_queue_;
+  std::deque<Fetch> fetch_sent_;
+  uint64_t next_fetch_id_ = 1;
+  std::unordered_set<uint64_t> pending_fetches_;
+  std::map<uint64_t, std::string> fetch_errors_;  // recent failed requests
+  // Pinned values: namespace index + '/' + key, with how many owners pin each.
+  std::unordered_map<std::string, int> pin_counts_;
+  std::unordered_map<uint64_t, std::vector<std::string>> pins_by_owner_;
+  int command_pin_db_ = 0;
+  std::vector<std::string> command_pins_;
 
   PostgresStatus status_;
   std::function<void()> on_commit_;
+  std::function<void()> on_fetch_;
 };
 
 }  // namespace dkv::server

@@ -838,9 +838,23 @@ bool ScriptEngine::CallCommand(lua_State* L) {
       state_->Evict(1000) == Evictor::Result::kFail) {
     return fail("OOM command not allowed when used memory > 'maxmemory'.");
   }
+  // The cache tier: a script cannot wait for PostgreSQL in the middle of its atomic run. Values
+  // of its declared KEYS were read back before it started; a key it did not declare whose value
+  // is not in memory is an error (never an empty value).
+  const bool cold = state_->postgres != nullptr && engine::Database::cold_entries() > 0;
+  if (cold) {
+    std::vector<std::string> missing;
+    dispatcher_->ColdKeysOf(*spec, session_, argv, &missing);
+    if (!missing.empty()) return fail(Dispatcher::kValueNotInMemory);
+    engine::ClearColdReads();
+  }
   out_.clear();
   resp::ReplyBuilder reply(&out_, session_.protocol);
   dispatcher_->Call(*spec, session_, argv, reply);
+  if (cold && !engine::ColdReads().empty()) {
+    engine::ClearColdReads();
+    return fail(Dispatcher::kValueNotInMemory);
+  }
   if (spec->flags & kWrite) wrote_ = true;
   PushReplyAsLua(out_);
   bool is_error = false;

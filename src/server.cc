@@ -82,8 +82,8 @@ class Server::Impl : public ServerHooks {
     bool paused = false;  // reading stopped by backpressure
     bool closing = false;
     bool pending_flush = false;
-    // postgres.durability sync: the replies wait (and no further command runs) until this batch
-    // has committed; 0 when not waiting.
+    // postgres.durability sync: the replies wait (and no further command runs) until every
+    // change up to this number has committed; 0 when not waiting.
     uint64_t held_for_batch = 0;
     int64_t soft_limit_since_ms = 0;  // unsent output above the soft limit since then
 
@@ -130,15 +130,16 @@ class Server::Impl : public ServerHooks {
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     // The data is loaded before the port opens: clients never see a partial keyspace.
     if (c.persistence_backend == "postgres") {
-      if (c.maxmemory_policy != "noeviction") {
-        return "with persistence.backend postgres only maxmemory-policy noeviction is supported "
-               "so far (evicting would delete the keys from PostgreSQL too)";
-      }
       postgres_ = std::make_unique<PostgresBackend>(&state_, loop_);
       if (std::string err = postgres_->Start(); !err.empty()) return err;
       state_.postgres = postgres_.get();
       state_.AddObserver(postgres_.get());
       postgres_->set_on_commit([this] { ReleaseHeld(); });
+      postgres_->set_on_fetch([this] { ReleaseFetched(); });
+      // The cache tier: eviction drops the values of committed keys, never the keys.
+      PostgresBackend* pg = postgres_.get();
+      state_.evictor.set_drop_values(
+          [pg](int db, std::string_view key) { return pg->IsClean(db, key); });
     } else if (std::string err = snapshotter_.LoadAtStart(); !err.empty()) {
       return err;
     }
@@ -210,7 +211,7 @@ class Server::Impl : public ServerHooks {
       // Replies held for a commit go out only if it happened (sync: never acknowledge a write
       // that is not committed).
       for (Connection* conn : held_) {
-        if (conn->held_for_batch <= postgres_->committed()) conn->held_for_batch = 0;
+        if (conn->held_for_batch <= postgres_->durable()) conn->held_for_batch = 0;
       }
       if (!flushed) {
         Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed before exiting",
@@ -452,7 +453,7 @@ class Server::Impl : public ServerHooks {
     Session& s = conn->session;
     conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
     while (conn->in_start < conn->in_end && !s.close_after_reply && !conn->closing &&
-           conn->held_for_batch == 0) {
+           conn->held_for_batch == 0 && s.value_fetch == 0) {
       if (conn->PendingOutput() > kOutputHighWater) {
         // Backpressure: the client does not read its replies; stop parsing until it does.
         StopReading(conn);
@@ -481,11 +482,17 @@ class Server::Impl : public ServerHooks {
           dispatcher_.Execute(s, args);
         }
       }
+      if (s.value_fetch != 0) {
+        // The command needs values the cache tier dropped: it runs again once PostgreSQL has
+        // sent them; this client's later commands wait behind it, other clients go on.
+        fetching_.push_back(conn);
+        break;
+      }
       conn->in_start += consumed;
       if (OverOutputLimit(conn)) break;
       if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
         // The command wrote: its reply, and the commands after it, wait for the commit.
-        conn->held_for_batch = postgres_->next_batch();
+        conn->held_for_batch = postgres_->change_count();
         held_.push_back(conn);
         break;
       }
@@ -591,7 +598,7 @@ class Server::Impl : public ServerHooks {
   // A PostgreSQL batch committed: replies held for it go out, and their connections go on.
   void ReleaseHeld() {
     if (held_.empty()) return;
-    uint64_t committed = postgres_->committed();
+    uint64_t committed = postgres_->durable();
     std::vector<Connection*> ready;
     for (auto it = held_.begin(); it != held_.end();) {
       if ((*it)->held_for_batch <= committed) {
@@ -606,6 +613,27 @@ class Server::Impl : public ServerHooks {
       if (conn->closing) continue;
       MarkPending(conn);
       if (conn->in_start < conn->in_end) ProcessInput(conn);
+    }
+  }
+
+  // Values read back from PostgreSQL: the commands that waited for them run again.
+  void ReleaseFetched() {
+    if (fetching_.empty()) return;
+    std::vector<Connection*> ready;
+    for (auto it = fetching_.begin(); it != fetching_.end();) {
+      if (postgres_->FetchDone((*it)->session.value_fetch)) {
+        ready.push_back(*it);
+        it = fetching_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (Connection* conn : ready) {
+      Session& s = conn->session;
+      s.value_fetch_error = postgres_->FetchError(s.value_fetch);
+      s.value_fetch = 0;
+      if (conn->closing) continue;
+      ProcessInput(conn);
     }
   }
 
@@ -686,6 +714,10 @@ class Server::Impl : public ServerHooks {
     conn->closing = true;
     if (conn->held_for_batch != 0)
       held_.erase(std::remove(held_.begin(), held_.end(), conn), held_.end());
+    if (conn->session.value_fetch != 0) {
+      fetching_.erase(std::remove(fetching_.begin(), fetching_.end(), conn), fetching_.end());
+    }
+    if (postgres_ != nullptr) postgres_->ReleasePins(conn->session.id);
     Session& s = conn->session;
     state_.watches.UnwatchAll(&s);
     if (s.monitor) {
@@ -808,8 +840,9 @@ class Server::Impl : public ServerHooks {
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
   std::unique_ptr<PostgresBackend> postgres_;
-  std::unique_ptr<HttpServer> http_;  // when http-port is set
-  std::vector<Connection*> held_;     // waiting for a PostgreSQL commit
+  std::unique_ptr<HttpServer> http_;   // when http-port is set
+  std::vector<Connection*> held_;      // waiting for a PostgreSQL commit
+  std::vector<Connection*> fetching_;  // waiting for values read back from PostgreSQL
   bool signal_shutdown_failed_ = false;
   int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;

@@ -49,6 +49,11 @@ struct Session {
   bool monitor = false;
   bool no_evict = false;
   bool no_touch = false;
+  // The cache tier over PostgreSQL: the number of the value read the current command waits for
+  // (0: none), how often it waited for this command, and why the last read failed ("" if not).
+  uint64_t value_fetch = 0;
+  int value_fetch_tries = 0;
+  std::string value_fetch_error;
   // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
   bool close_after_reply = false;
   // Replies go here; the connection writes it out.

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "engine/database.h"
 #include "persistence/snapshot.h"
 #include "src/log.h"
 #include "src/server_state.h"
@@ -92,6 +93,10 @@ std::string Snapshotter::LoadAtStart() {
 
 std::string Snapshotter::Save() {
   if (in_progress()) return "Background save already in progress";
+  if (engine::Database::cold_entries() > 0) {
+    return "the values of some keys are only in PostgreSQL (the cache tier dropped them from "
+           "memory): a snapshot would miss them";
+  }
   int64_t start_us = state_->clock->NowUs();
   persistence::SaveStats stats;
   std::string err =
@@ -114,6 +119,10 @@ std::string Snapshotter::Save() {
 
 std::string Snapshotter::StartBackgroundSave() {
   if (in_progress()) return "Background save already in progress";
+  if (engine::Database::cold_entries() > 0) {
+    return "the values of some keys are only in PostgreSQL (the cache tier dropped them from "
+           "memory): a snapshot would miss them";
+  }
   state_->keyspace.RefreshTime();  // the instant the image shows
   int64_t start_us = state_->clock->NowUs();
   status_.last_bgsave_try_s = start_us / 1000000;

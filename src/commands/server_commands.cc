@@ -93,8 +93,7 @@ void CmdSwapDb(CommandContext& ctx, Args argv) {
     ctx.server.watches.TouchExistingKeys(ctx.keyspace().db(a), &ctx.keyspace().db(b));
     ctx.keyspace().Swap(a, b);
     if (ctx.server.postgres != nullptr) {
-      ctx.server.postgres->OnNamespaceReplaced(a);
-      ctx.server.postgres->OnNamespaceReplaced(b);
+      ctx.server.postgres->OnSwap(a, b);
     }
     ctx.keyspace().AddDirty();
   }
@@ -755,6 +754,14 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
       Line(s, "pg_errors", std::to_string(ps.errors));
       Line(s, "pg_last_error", ps.last_error);
       Line(s, "pg_keys_loaded", std::to_string(ps.keys_loaded));
+      Line(s, "pg_pool_size", std::to_string(st.config.postgres_pool_size));
+      Line(s, "pg_connections_ready", std::to_string(pg->connections_ready()));
+      Line(s, "pg_cache_tier", pg->cache_tier() ? "1" : "0");
+      Line(s, "pg_cold_values", std::to_string(engine::Database::cold_entries()));
+      Line(s, "pg_values_dropped", std::to_string(st.keyspace.stats().dropped_values));
+      Line(s, "pg_value_reads", std::to_string(ps.fetches));
+      Line(s, "pg_values_read", std::to_string(ps.values_fetched));
+      Line(s, "pg_value_read_errors", std::to_string(ps.fetch_errors));
     }
   } else if (section == "stats") {
     const Stats& t = st.stats;
@@ -986,11 +993,13 @@ void CmdDebug(CommandContext& ctx, Args argv) {
     int64_t idle_s = (ctx.keyspace().now_ms() - e->accessed_ms()) / 1000;
     std::snprintf(buf, sizeof(buf),
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
-                  "lru_seconds_idle:%u",
+                  "lru_seconds_idle:%u%s",
                   static_cast<void*>(e),
-                  (!e->raw_encoding() && e->value().size() <= 44) ? "embstr" : "raw",
-                  e->value().size(), static_cast<unsigned>((e->accessed_ms() / 1000) & 0xFFFFFF),
-                  static_cast<unsigned>(idle_s));
+                  (!e->raw_encoding() && e->value_size() <= 44) ? "embstr" : "raw", e->value_size(),
+                  static_cast<unsigned>((e->accessed_ms() / 1000) & 0xFFFFFF),
+                  static_cast<unsigned>(idle_s),
+                  // The cache tier over PostgreSQL dropped the value from memory (dkv only).
+                  e->cold() ? " cold:1" : "");
     return ctx.reply.Simple(buf);
   }
   if (sub == "help") {

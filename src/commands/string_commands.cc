@@ -311,7 +311,7 @@ void CmdAppend(CommandContext& ctx, Args argv) {
 
 void CmdStrLen(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
-  ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value().size()));
+  ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value_size()));
 }
 
 void CmdGetRange(CommandContext& ctx, Args argv) {

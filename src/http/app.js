@@ -246,7 +246,9 @@ async function showKey(pct) {
   $('key-content-type').textContent = k.content_type === null ? '–' : k.content_type;
   const user = Object.entries(k.user).map(([f, v]) => f + ' = ' + v).join('\n');
   $('key-user').textContent = user || '–';
-  if (!k.value_shown) {
+  if (k.value_in_memory === false) {
+    $('key-value').textContent = '(the value is in PostgreSQL only: the cache tier dropped it from memory)';
+  } else if (!k.value_shown) {
     $('key-value').textContent = '(values are hidden: set http-show-values yes to show them)';
   } else {
     $('key-value').textContent = k.value + (k.value_truncated ? '\n… (first 4 KiB of ' + humanBytes(k.size) + ')' : '');

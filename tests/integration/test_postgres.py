@@ -269,11 +269,217 @@ class PostgresBackend(unittest.TestCase):
         self.restart()
         self.assertEqual(sorted(self.r.keys("*")), [b"app.b.x", b"other"])
 
-    def test_eviction_policies_are_refused_on_this_backend(self):
-        psql("DROP TABLE IF EXISTS t_policy")
-        r = self.start("t_policy")
-        with self.assertRaisesRegex(redis.ResponseError, "only maxmemory-policy noeviction"):
-            r.config_set("maxmemory-policy", "allkeys-lru")
+    def test_read_through_with_maxmemory_far_below_the_data_and_pipelined_gets(self):
+        # 40 MB of values under a 12 MB maxmemory: the cache tier drops the values of committed
+        # keys and reads them back, in order, for pipelined clients.
+        psql("DROP TABLE IF EXISTS t_tier")
+        r = self.start("t_tier", "--postgres.durability", "sync", "--maxmemory", "12mb",
+                       "--maxmemory-policy", "allkeys-lru")
+        n, size = 40000, 1000
+
+        def value(i):
+            return (f"{i:08d}" * (size // 8)).encode()
+
+        pipe = r.pipeline(transaction=False)
+        for i in range(n):
+            pipe.set(f"tier.{i % 40}.{i}", value(i))
+            if i % 1000 == 999:
+                pipe.execute()
+        pipe.execute()
+        info = self.info()
+        self.assertGreater(info["pg_cold_values"], n // 2)
+        self.assertGreater(info["pg_values_dropped"], n // 2)
+        self.assertLessEqual(r.info("memory")["used_memory"], 13 * 1024 * 1024)
+        self.assertEqual(r.dbsize(), n)
+        self.assertEqual(psql("SELECT count(*) FROM t_tier"), str(n))
+
+        # Pipelined GETs of cold, warm and missing keys, from several clients at once: every
+        # reply is the right value, in order.
+        import random
+        import threading
+        rng = random.Random(7)
+        batches = [[rng.randrange(n + n // 10) for _ in range(500)] for _ in range(12)]
+        errors = []
+
+        def client(batch_list):
+            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            try:
+                for batch in batch_list:
+                    p = c.pipeline(transaction=False)
+                    for i in batch:
+                        p.get(f"tier.{i % 40}.{i}")
+                    got = p.execute()
+                    for i, v in zip(batch, got):
+                        want = value(i) if i < n else None
+                        if v != want:
+                            errors.append((i, v[:16] if v else v))
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=client, args=(batches[k::4],)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        info = self.info()
+        self.assertGreater(info["pg_values_read"], 1000)
+        self.assertEqual(info["pg_value_read_errors"], 0)
+
+        def cold_key():
+            for i in range(n):
+                k = f"tier.{i % 40}.{i}"
+                if self._is_cold(k):
+                    return i, k
+            self.fail("no cold key")
+
+        # Commands that read or change a cold value read it back first.
+        i, k = cold_key()
+        self.assertEqual(r.strlen(k), size)
+        i, k = cold_key()
+        self.assertEqual(r.append(k, "+"), size + 1)
+        self.assertEqual(r.get(k), value(i) + b"+")
+        i, k = cold_key()
+        self.assertEqual(r.getrange(k, 0, 7), f"{i:08d}".encode())
+        i, k = cold_key()
+        self.assertEqual(r.execute_command("KV.GET", k)[1], value(i))
+        i, k = cold_key()
+        self.assertEqual(r.eval("return redis.call('GET', KEYS[1])", 1, k), value(i))
+        i, k = cold_key()
+        with self.assertRaisesRegex(redis.ResponseError, "stored in PostgreSQL only"):
+            r.eval(f"return redis.call('GET', '{k}')", 0)
+        i, k = cold_key()
+        tx = r.pipeline(transaction=True)
+        tx.get(k)
+        tx.incr("tier.counter")
+        self.assertEqual(tx.execute(), [value(i), 1])
+        # A pattern read (no key arguments) is run again once the values are in.
+        got = r.execute_command("KV.MGET", "tier.7.*")
+        pairs = dict(zip(got[::2], got[1::2])) if isinstance(got, list) else got
+        self.assertEqual(len(pairs), n // 40)
+        for key, v in pairs.items():
+            self.assertEqual(v, value(int(key.split(b".")[2])))
+        # Nothing is lost by what needs no value: DEL and EXPIRE of cold keys reach the table.
+        i, k = cold_key()
+        self.assertEqual(r.delete(k), 1)
+        j, k2 = cold_key()
+        self.assertTrue(r.expire(k2, 3600))
+        self.assertEqual(psql(f"SELECT count(*) FROM t_tier WHERE key = '{k}'::bytea"), "0")
+        self.assertEqual(psql(f"SELECT expires_at IS NOT NULL AND octet_length(value) = {size} "
+                              f"FROM t_tier WHERE key = '{k2}'::bytea"), "t")
+        # A snapshot would miss the dropped values: SAVE says so.
+        with self.assertRaisesRegex(redis.ResponseError, "only in PostgreSQL"):
+            r.save()
+
+        # After kill -9 only keys and metadata come back into memory; values on demand.
+        self.restart()
+        info = self.info()
+        self.assertEqual(self.r.dbsize(), n)   # n - 1 deleted + the counter
+        self.assertGreaterEqual(info["pg_cold_values"], n - 1)
+        self.assertGreater(self.r.ttl(k2), 3000)
+        self.assertEqual(self.r.get(k2), value(j))
+        self.assertIsNone(self.r.get(k))
+        sample = rng.sample(range(n), 300)
+        p = self.r.pipeline(transaction=False)
+        for s in sample:
+            p.get(f"tier.{s % 40}.{s}")
+        for s, v in zip(sample, p.execute()):
+            if s not in (i, j):
+                self.assertTrue(v in (value(s), value(s) + b"+"), s)
+
+    def test_swapdb_and_metadata_changes_of_values_in_postgres_only(self):
+        psql("DROP TABLE IF EXISTS t_swap")
+        r = self.start("t_swap", "--postgres.durability", "sync", "--maxmemory", "3mb",
+                       "--maxmemory-policy", "allkeys-lru")
+        r1 = redis.Redis(host="127.0.0.1", port=self.server.port, db=1, socket_timeout=60)
+        for db, c in ((0, r), (1, r1)):
+            p = c.pipeline(transaction=False)
+            for i in range(2000):
+                p.set(f"s.{i}", f"db{db}-{i}-" + "x" * 1000)
+                if i % 100 == 99:   # the pipeline waits in the query buffer, which counts
+                    p.execute()
+            p.execute()
+        self.assertGreater(self.info()["pg_cold_values"], 1000)
+        r.execute_command("SWAPDB", "0", "1")
+        r.set("s.0", "new-in-0")   # written after the swap: belongs to namespace 0
+        r1.expire("s.1", 3600)     # a metadata change of a value in PostgreSQL only
+        r1.execute_command("KV.SETMETA", "s.2", "owner", "ops")
+        for db, c, origin in ((0, r, 1), (1, r1, 0)):
+            got = c.mget([f"s.{i}" for i in range(0, 2000, 7)])
+            for i, v in zip(range(0, 2000, 7), got):
+                want = b"new-in-0" if (db, i) == (0, 0) else \
+                    f"db{origin}-{i}-".encode() + b"x" * 1000
+                self.assertEqual(v, want, (db, i))
+        r1.close()
+        self.restart()
+        c0 = self.r
+        c1 = redis.Redis(host="127.0.0.1", port=self.server.port, db=1, socket_timeout=60)
+        try:
+            self.assertEqual(c0.get("s.0"), b"new-in-0")
+            self.assertEqual(c0.get("s.5"), b"db1-5-" + b"x" * 1000)
+            self.assertEqual(c1.get("s.5"), b"db0-5-" + b"x" * 1000)
+            self.assertGreater(c1.ttl("s.1"), 3000)
+            self.assertEqual(c1.get("s.1"), b"db0-1-" + b"x" * 1000)
+            meta = c1.execute_command("KV.META", "s.2")
+            self.assertEqual(meta[meta.index(b"user") + 1], [b"owner", b"ops"])
+            self.assertEqual(c0.dbsize(), 2000)
+            self.assertEqual(c1.dbsize(), 2000)
+        finally:
+            c1.close()
+
+    def test_values_in_postgres_only_during_an_outage_get_a_clear_error(self):
+        psql("DROP TABLE IF EXISTS t_tier_outage")
+        r = self.start("t_tier_outage", "--postgres.durability", "sync", "--maxmemory", "4mb",
+                       "--maxmemory-policy", "allkeys-lru")
+        p = r.pipeline(transaction=False)
+        for i in range(4000):
+            p.set(f"o.{i}", f"{i}-" + "y" * 1000)
+            if i % 100 == 99:
+                p.execute()
+        p.execute()
+        cold = [f"o.{i}" for i in range(4000) if self._is_cold(f"o.{i}")]
+        warm = [f"o.{i}" for i in range(4000) if not self._is_cold(f"o.{i}")]
+        self.assertTrue(cold and warm)
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            self.assertTrue(wait_for(lambda: self.info()["pg_connected"] == 0))
+            key = warm[-1]
+            self.assertEqual(r.get(key), f"{key[2:]}-".encode() + b"y" * 1000)
+            start = time.monotonic()
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        "stored in PostgreSQL and could not be read"):
+                r.get(cold[0])
+            self.assertLess(time.monotonic() - start, 15)
+            self.assertEqual(r.ping(), True)   # the server and the connection are fine
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+        self.assertTrue(wait_for(lambda: self.info()["pg_connected"] == 1, timeout=60))
+        self.assertTrue(wait_for(lambda: self._get_or_none(cold[0]) is not None, timeout=60))
+        self.assertEqual(r.get(cold[1]), f"{cold[1][2:]}-".encode() + b"y" * 1000)
+
+    def _get_or_none(self, key):
+        try:
+            return self.r.get(key)
+        except redis.ResponseError:
+            return None
+
+    def test_the_pool_connects_through_a_host_name_resolved_off_the_loop(self):
+        # "localhost" is looked up on libuv's thread pool and every address is tried (::1 may
+        # refuse: the cluster listens on 127.0.0.1).
+        psql("DROP TABLE IF EXISTS t_dns")
+        dsn = DSN.replace("host=127.0.0.1", "host=localhost")
+        self.assertIn("host=localhost", dsn)
+        r = self.start("t_dns", "--postgres.durability", "sync", "--postgres.dsn", dsn,
+                       "--postgres.pool-size", "3")
+        self.assertTrue(wait_for(lambda: self.info()["pg_connections_ready"] == 3))
+        self.assertTrue(r.set("named", "1"))
+        self.assertEqual(psql("SELECT count(*) FROM t_dns"), "1")
+
+    def _is_cold(self, key):
+        try:
+            return b"cold:1" in self.r.execute_command("DEBUG", "OBJECT", key)
+        except redis.ResponseError:   # no such key
+            return False
 
     def test_an_unreachable_postgres_at_start_is_a_clear_error(self):
         port = free_port()
