@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <unordered_set>
 
 #include "engine/numbers.h"
 #include "src/commands/args.h"
@@ -218,18 +219,21 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kMisconf);
   }
-  const bool cold = state_->postgres != nullptr && engine::Database::cold_entries() > 0;
-  if (!cold) return Call(*spec, session, argv, reply);
-  if (WaitForValues(*spec, session, argv, reject)) return;
+  if (state_->postgres == nullptr || !state_->postgres->TierActive()) {
+    return Call(*spec, session, argv, reply);
+  }
+  std::vector<DbKey> keys;
+  ValueKeysOf(*spec, session, argv, false, &keys);
+  if (!keys.empty() && WaitForValues(*spec, session, keys, reject)) return;
   // Eviction inside the command (a script's writes) must not drop what it is about to read.
-  std::vector<std::string> pins;
-  ValueKeysOf(*spec, session, argv, false, &pins);
-  state_->postgres->PinForCommand(session.db, std::move(pins));
+  state_->postgres->PinForCommand(std::move(keys));
   engine::ClearColdReads();
   const size_t out_before = session.out->size();
   Call(*spec, session, argv, reply);
-  state_->postgres->PinForCommand(session.db, {});
-  if (!RetryAfterColdReads(*spec, session, out_before)) state_->postgres->ReleasePins(session.id);
+  state_->postgres->PinForCommand({});
+  RetryAfterColdReads(*spec, session, out_before);
+  // When the command does not wait, the server releases its pins and resets its read count
+  // (Server: after Execute, whatever path it took).
 }
 
 namespace {
@@ -261,17 +265,35 @@ bool NeedsValues(const CommandSpec& spec, Args argv) {
 }  // namespace
 
 void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv,
-                             bool only_cold, std::vector<std::string>* out) const {
+                             bool only_cold, std::vector<DbKey>* out) const {
+  std::set<DbKey> seen;
   if (spec.handler == CmdExecForDispatch) {
+    // The queued commands' keys, in the namespace each will run in: a queued SELECT changes it
+    // for the ones after it. (A queued SWAPDB is not followed: ExecQueued checks each command
+    // again before it runs.)
+    int db = session.db;
     std::vector<std::string_view> views;
     for (const auto& command : session.queued) {
       views.assign(command.begin(), command.end());
-      if (const CommandSpec* queued = Resolve(views)) {
-        ValueKeysOf(*queued, session, views, only_cold, out);
+      const CommandSpec* queued = Resolve(views);
+      if (queued == nullptr) continue;
+      if (queued->name == "select" && views.size() == 2) {
+        int64_t index;
+        if (engine::ParseInt64(views[1], &index) && index >= 0 &&
+            index < state_->keyspace.numbered_count()) {
+          db = static_cast<int>(index);
+        }
+        continue;
       }
+      KeysIn(*queued, db, views, only_cold, &seen, out);
     }
     return;
   }
+  KeysIn(spec, session.db, argv, only_cold, &seen, out);
+}
+
+void Dispatcher::KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
+                        std::set<DbKey>* seen, std::vector<DbKey>* out) const {
   const int n = static_cast<int>(argv.size());
   int first = spec.first_key, last = spec.last_key, step = spec.key_step;
   if (spec.group == "scripting" && (spec.flags & kMovableKeys)) {
@@ -288,44 +310,46 @@ void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Ar
   } else {
     last = last < 0 ? n + last : last;
   }
-  engine::Database& db = state_->keyspace.db(session.db);
+  engine::Database& db = state_->keyspace.db(db_index);
   for (int i = first; i <= last && i < n; i += std::max(1, step)) {
     engine::Entry* e = db.FindRaw(argv[static_cast<size_t>(i)]);
     if (e == nullptr || (only_cold && (!e->cold() || db.IsExpired(e)))) continue;
-    std::string key(argv[static_cast<size_t>(i)]);
-    if (std::find(out->begin(), out->end(), key) == out->end()) out->push_back(std::move(key));
+    DbKey key(db_index, argv[static_cast<size_t>(i)]);
+    // Few keys (the common case): a linear look; many: the set, filled on first need.
+    if (out->size() < 16) {
+      if (std::find(out->begin(), out->end(), key) == out->end()) out->push_back(std::move(key));
+      continue;
+    }
+    if (seen->empty()) seen->insert(out->begin(), out->end());
+    if (seen->insert(key).second) out->push_back(std::move(key));
   }
 }
 
-bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session, Args argv,
+bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session,
+                               const std::vector<DbKey>& keys,
                                const std::function<void(std::string_view)>& reject) {
-  std::vector<std::string> keys;
-  ColdKeysOf(spec, session, argv, &keys);
-  if (keys.empty()) {
-    session.value_fetch_tries = 0;
-    session.value_fetch_error.clear();
-    return false;
+  std::vector<DbKey> cold;
+  for (const DbKey& key : keys) {
+    engine::Database& db = state_->keyspace.db(key.first);
+    engine::Entry* e = db.FindRaw(key.second);
+    if (e != nullptr && e->cold() && !db.IsExpired(e)) cold.push_back(key);
   }
+  if (cold.empty()) return false;
   // A read that failed, or values dropped again before the command could run, three times:
   // the client gets an error rather than waiting without end.
   if (!session.value_fetch_error.empty() || session.value_fetch_tries >= 3) {
     std::string why = session.value_fetch_error.empty()
                           ? "memory pressure dropped it again before the command could run"
                           : session.value_fetch_error;
-    session.value_fetch_tries = 0;
-    session.value_fetch_error.clear();
-    state_->postgres->ReleasePins(session.id);
     state_->stats.commands[std::string(spec.name)].rejected_calls++;
     reject("ERR a value this command needs is stored in PostgreSQL and could not be read: " + why);
     return true;
   }
   // The command's values already in memory stay while it waits for the others (the ones read
   // back could otherwise push them out, and the wait would never end).
-  std::vector<std::string> all;
-  ValueKeysOf(spec, session, argv, false, &all);
-  for (const std::string& key : all) state_->postgres->Pin(session.id, session.db, key);
+  for (const auto& [db, key] : keys) state_->postgres->Pin(session.id, db, key);
   session.value_fetch_tries++;
-  session.value_fetch = state_->postgres->RequestValues(session.db, std::move(keys), session.id);
+  session.value_fetch = state_->postgres->RequestValues(std::move(cold), session.id);
   return true;
 }
 
@@ -333,12 +357,11 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
   const std::vector<std::string>& reads = engine::ColdReads();
   if (reads.empty()) return false;
   engine::Database& db = state_->keyspace.db(session.db);
-  std::vector<std::string> keys;
+  std::vector<DbKey> keys;
+  std::unordered_set<std::string_view> seen;
   for (const std::string& key : reads) {
     engine::Entry* e = db.FindRaw(key);
-    if (e != nullptr && e->cold() && std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      keys.push_back(key);
-    }
+    if (e != nullptr && e->cold() && seen.insert(key).second) keys.emplace_back(session.db, key);
   }
   engine::ClearColdReads();
   if (keys.empty()) return false;
@@ -351,18 +374,21 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
   // A read-only command (KV.MGET, KV.EXPORT by pattern): its reply is taken back and it runs
   // again once the values are in. Nothing changed, so running it twice is invisible.
   session.out->resize(out_before);
+  resp::ReplyBuilder reply(session.out, session.protocol);
+  if (!session.value_fetch_error.empty()) {
+    reply.Error("ERR a value this command needs is stored in PostgreSQL and could not be read: " +
+                session.value_fetch_error);
+    return false;
+  }
   if (session.value_fetch_tries >= 64) {
     // More than 64 rounds of 4,096 values: the reply would not be worth the wait.
-    session.value_fetch_tries = 0;
-    state_->postgres->ReleasePins(session.id);
-    resp::ReplyBuilder(session.out, session.protocol)
-        .Error(
-            "ERR this command reads too many values that are stored in PostgreSQL only; "
-            "narrow the pattern");
+    reply.Error(
+        "ERR this command reads too many values that are stored in PostgreSQL only; narrow the "
+        "pattern");
     return false;
   }
   session.value_fetch_tries++;
-  session.value_fetch = state_->postgres->RequestValues(session.db, std::move(keys), session.id);
+  session.value_fetch = state_->postgres->RequestValues(std::move(keys), session.id);
   return true;
 }
 
@@ -418,6 +444,16 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
       state_->stats.acl_denied_cmd++;
       reply.Error(errors::NoPermCommand(user.name, spec->name));
       continue;
+    }
+    if (state_->postgres != nullptr && state_->postgres->TierActive()) {
+      // Values were read back before EXEC; one still not in memory here (a queued SWAPDB moved
+      // it) fails this command rather than let it run on an empty value.
+      std::vector<DbKey> missing;
+      ColdKeysOf(*spec, session, views, &missing);
+      if (!missing.empty()) {
+        reply.Error(kValueNotInMemory);
+        continue;
+      }
     }
     engine::ClearColdReads();
     const size_t out_before = session.out->size();

@@ -5,12 +5,15 @@
 #pragma once
 
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "src/command.h"
+#include "src/postgres_backend.h"
 
 namespace dkv::server {
 
@@ -39,13 +42,16 @@ class Dispatcher {
   // session's namespace whose values are not in memory and that the command needs; commands
   // that never read the old value (DEL, EXISTS, TTL, a plain SET, ...) need none.
   void ColdKeysOf(const CommandSpec& spec, const Session& session, Args argv,
-                  std::vector<std::string>* out) const {
+                  std::vector<DbKey>* out) const {
     ValueKeysOf(spec, session, argv, true, out);
   }
   // The same keys whether cold or not (only_cold false): the ones a command about to run pins,
   // so that eviction cannot drop their values under it.
   void ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv, bool only_cold,
-                   std::vector<std::string>* out) const;
+                   std::vector<DbKey>* out) const;
+  // The keys of one command that runs in namespace db_index, not yet in *seen.
+  void KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
+              std::set<DbKey>* seen, std::vector<DbKey>* out) const;
   static constexpr const char* kValueNotInMemory =
       "ERR a value this command needs is stored in PostgreSQL only (the cache tier dropped it); "
       "name the key in the script's KEYS, or run the command outside MULTI, to have it read back";
@@ -65,7 +71,7 @@ class Dispatcher {
   void FeedMonitors(const Session& session, Args argv);
   // Before a command runs: asks PostgreSQL for the values it needs and returns true (the
   // command runs again when they are in), or replies an error when they cannot be read.
-  bool WaitForValues(const CommandSpec& spec, Session& session, Args argv,
+  bool WaitForValues(const CommandSpec& spec, Session& session, const std::vector<DbKey>& keys,
                      const std::function<void(std::string_view)>& reject);
   // After a command ran: a read-only command that read values not in memory (pattern reads)
   // has its reply taken back and waits for them. Returns true when it waits.

@@ -56,10 +56,12 @@ double Evictor::Score(engine::Keyspace& ks, engine::Database& db, engine::Entry*
   }
 }
 
-bool Evictor::DropOne(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
+bool Evictor::DropOne(engine::Keyspace& ks, EvictionPolicy policy, int samples,
+                      int64_t deadline_us) {
   // Most keys may be cold already: sampling goes on (bounded) until it finds warm clean ones.
   const int n = ks.database_count();
   for (int round = 0; round < 64; ++round) {
+    if (round > 0 && ks.clock().NowUs() > deadline_us) return false;
     engine::Database* best_db = nullptr;
     engine::Entry* best = nullptr;
     double best_score = 0;
@@ -147,8 +149,17 @@ Evictor::Result Evictor::Run(engine::Keyspace& ks, EvictionPolicy policy, size_t
   if (maxmemory == 0 || used() <= maxmemory) return Result::kOk;
   if (policy == EvictionPolicy::kNoEviction) return Result::kFail;
   const int64_t start = ks.clock().NowUs();
+  // Over PostgreSQL, a search that found nothing to drop (every warm value dirty or pinned) is
+  // not repeated for a millisecond: commands meanwhile get the same answer at no cost.
+  if (clean_ && start - drop_failed_us_ < 1000) return Result::kFail;
   for (int n = 0;; ++n) {
-    if (!(clean_ ? DropOne(ks, policy, samples) : EvictOne(ks, policy, samples)))
+    if (clean_ && !DropOne(ks, policy, samples, start + budget_us)) {
+      if (used() <= maxmemory) return Result::kOk;
+      if (ks.clock().NowUs() - start > budget_us) return Result::kRunning;
+      drop_failed_us_ = ks.clock().NowUs();
+      return Result::kFail;
+    }
+    if (!clean_ && !EvictOne(ks, policy, samples))
       return used() <= maxmemory ? Result::kOk : Result::kFail;
     if (used() <= maxmemory) return Result::kOk;
     if ((n & 15) == 15 && ks.clock().NowUs() - start > budget_us) return Result::kRunning;

@@ -58,11 +58,12 @@ class Evictor {
   void Sample(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
   bool EvictOne(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
   // Drops one clean value, the best of up to 64 rounds of `samples` random warm keys.
-  bool DropOne(engine::Keyspace& keyspace, EvictionPolicy policy, int samples);
+  bool DropOne(engine::Keyspace& keyspace, EvictionPolicy policy, int samples, int64_t deadline_us);
   double Score(engine::Keyspace& keyspace, engine::Database& db, engine::Entry* e,
                EvictionPolicy policy);
 
   CleanFn clean_;
+  int64_t drop_failed_us_ = INT64_MIN / 2;
   std::vector<Candidate> pool_;  // ascending by score, at most kPoolSize
 };
 

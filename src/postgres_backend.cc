@@ -904,24 +904,29 @@ void PostgresBackend::OnSwap(int a, int b) {
   if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
   engine::Keyspace& ks = state_->keyspace;
   prefix_ops_.push_back({NsOp::kSwap, ks.NamespaceName(a), "", ks.NamespaceName(b), ++changes_});
-  // Queued changes follow their keys to the other namespace.
+  // Queued and in-flight changes follow their keys to the other namespace (a batch in flight
+  // that fails is queued again under the namespace its keys are in now).
   size_t need = static_cast<size_t>(std::max(a, b)) + 1;
   if (dirty_.size() < need) dirty_.resize(need);
+  if (flying_.size() < need) flying_.resize(need);
   std::swap(dirty_[static_cast<size_t>(a)], dirty_[static_cast<size_t>(b)]);
+  std::swap(flying_[static_cast<size_t>(a)], flying_[static_cast<size_t>(b)]);
+  for (Batch& batch : writer_batch_) {
+    for (auto& [db, key] : batch.keys) db = db == a ? b : db == b ? a : db;
+  }
+  ++swaps_;  // a value read in flight reads the old namespaces: its rows are not used
 }
 
 bool PostgresBackend::IsClean(int db, std::string_view key) const {
   size_t i = static_cast<size_t>(db);
-  if (db == command_pin_db_ &&
-      std::find(command_pins_.begin(), command_pins_.end(), key) != command_pins_.end()) {
-    return false;
+  for (const auto& [pin_db, pin_key] : command_pins_) {
+    if (pin_db == db && pin_key == key) return false;
   }
   if (!pin_counts_.empty() && pin_counts_.count(std::to_string(db) + "/" + std::string(key))) {
     return false;
   }
-  std::string k(key);
-  if (i < dirty_.size() && dirty_[i].count(k) != 0) return false;
-  if (i < flying_.size() && flying_[i].count(k) != 0) return false;
+  if (i < dirty_.size() && dirty_[i].find(key) != dirty_[i].end()) return false;
+  if (i < flying_.size() && flying_[i].find(key) != flying_[i].end()) return false;
   return true;
 }
 
@@ -1161,6 +1166,21 @@ void PostgresBackend::Requeue(Batch& batch) {
 
 // --- reading values back (the cache tier) ---
 
+void PostgresBackend::ForgetOwner(uint64_t owner) {
+  ReleasePins(owner);
+  for (Fetch& f : fetch_queue_) {
+    if (f.owner == owner) f.owner = 0;
+  }
+  for (Fetch& f : fetch_sent_) {
+    if (f.owner == owner) f.owner = 0;
+  }
+}
+
+bool PostgresBackend::TierActive() const {
+  return engine::Database::cold_entries() > 0 ||
+         (state_->config.maxmemory > 0 && state_->eviction_policy != EvictionPolicy::kNoEviction);
+}
+
 void PostgresBackend::Pin(uint64_t owner, int db, std::string_view key) {
   std::string pin = std::to_string(db) + "/" + std::string(key);
   pins_by_owner_[owner].push_back(pin);
@@ -1177,9 +1197,15 @@ void PostgresBackend::ReleasePins(uint64_t owner) {
   pins_by_owner_.erase(it);
 }
 
-uint64_t PostgresBackend::RequestValues(int db, std::vector<std::string> keys, uint64_t owner) {
+uint64_t PostgresBackend::RequestValues(std::vector<DbKey> keys, uint64_t owner) {
   uint64_t id = next_fetch_id_++;
-  fetch_queue_.push_back({id, db, std::move(keys), state_->clock->NowMs(), owner});
+  // The state each key had when asked for: a missing row drops the key only if it still has it.
+  std::vector<std::pair<uint32_t, int64_t>> states;
+  for (const auto& [db, k] : keys) {
+    engine::Entry* e = state_->keyspace.db(db).FindRaw(k);
+    states.emplace_back(e ? e->version() : 0, e ? e->updated_ms() : 0);
+  }
+  fetch_queue_.push_back({id, std::move(keys), std::move(states), state_->clock->NowMs(), owner});
   pending_fetches_.insert(id);
   return id;  // sent before the loop waits again (MaybeFlush), with the others of this round
 }
@@ -1195,7 +1221,14 @@ std::string PostgresBackend::FetchError(uint64_t id) const {
 
 void PostgresBackend::SendFetches() {
   if (reader_ == nullptr) return;
-  if (!reader_->ready()) {
+  // A SWAPDB moves rows between namespaces: reads wait until the swaps queued or in flight have
+  // committed, so that a row is read under the namespace that holds it now.
+  bool swaps = false;
+  for (const NsOp& op : prefix_ops_) swaps = swaps || op.kind == NsOp::kSwap;
+  for (const Batch& b : writer_batch_) {
+    for (const NsOp& op : b.ops) swaps = swaps || op.kind == NsOp::kSwap;
+  }
+  if (!reader_->ready() || swaps) {
     // A command waits for PostgreSQL at most this long, then gets an error; reads of values
     // in memory go on meanwhile.
     constexpr int64_t kFetchWaitMs = 5000;
@@ -1204,7 +1237,10 @@ void PostgresBackend::SendFetches() {
     while (!fetch_queue_.empty() && now - fetch_queue_.front().queued_ms > kFetchWaitMs) {
       Fetch f = std::move(fetch_queue_.front());
       fetch_queue_.pop_front();
-      FinishFetch(f, false, "PostgreSQL is unreachable (" + status_.last_error + ")", {});
+      FinishFetch(f, false,
+                  reader_->ready() ? "a SWAPDB has not committed yet"
+                                   : "PostgreSQL is unreachable (" + status_.last_error + ")",
+                  {});  // nothing found
       failed = true;
     }
     if (failed && on_fetch_) on_fetch_();
@@ -1213,25 +1249,25 @@ void PostgresBackend::SendFetches() {
   // One read at a time, carrying every request queued meanwhile (one statement per namespace):
   // under load the requests of many clients share one round trip, as writes share a commit.
   if (!fetch_sent_.empty() || fetch_queue_.empty()) return;
-  // A SWAPDB moves rows between namespaces: reads wait until the namespace operations queued or
-  // in flight have committed, so that a row is read under the namespace that holds it now.
-  bool ns_ops = !prefix_ops_.empty();
-  for (const Batch& b : writer_batch_) ns_ops = ns_ops || (b.id != 0 && !b.ops.empty());
-  if (ns_ops) return;
   engine::Keyspace& ks = state_->keyspace;
   fetch_sent_ = std::move(fetch_queue_);
   fetch_queue_.clear();
   std::map<int, std::vector<std::string>> by_db;
-  for (const Fetch& f : fetch_sent_) {
-    std::vector<std::string>& keys = by_db[f.db];
-    keys.insert(keys.end(), f.keys.begin(), f.keys.end());
-  }
   struct Round {
     std::vector<int> dbs;  // the namespace of each statement, in order
     size_t next = 0;
     std::map<int, std::unordered_set<std::string>> found;
+    std::map<std::pair<int, std::string>, std::vector<uint64_t>> owners;
+    uint64_t swaps = 0;
   };
   auto round = std::make_shared<Round>();
+  round->swaps = swaps_;
+  for (const Fetch& f : fetch_sent_) {
+    for (const auto& [db, k] : f.keys) {
+      by_db[db].push_back(k);
+      round->owners[{db, k}].push_back(f.owner);
+    }
+  }
   bool sent = true;
   for (auto& [db, keys] : by_db) {
     std::sort(keys.begin(), keys.end());
@@ -1250,6 +1286,7 @@ void PostgresBackend::SendFetches() {
   PgConn::Job job;
   job.on_result = [this, round](PGresult* r) {
     if (PQresultStatus(r) != PGRES_TUPLES_OK || round->next >= round->dbs.size()) return;
+    if (round->swaps != swaps_) return;  // the namespaces moved since: read again
     int index = round->dbs[round->next++];
     engine::Database& db = state_->keyspace.db(index);
     std::unordered_set<std::string>& found = round->found[index];
@@ -1261,18 +1298,27 @@ void PostgresBackend::SendFetches() {
       found.emplace(key);
       engine::Entry* e = db.FindRaw(key);
       // Only the state the entry has: a key written (or re-created and dropped again) since
-      // the request keeps its own value.
-      if (e == nullptr || !e->cold() || e->version() != version || e->updated_ms() != updated) {
+      // the request keeps its own value. (Compared as the entry stores them: 32-bit versions,
+      // times clamped to the metadata epoch.)
+      if (e == nullptr || !e->cold() || e->version() != static_cast<uint32_t>(version) ||
+          e->updated_ms() != std::max(updated, engine::kMetaEpochMs)) {
         continue;
       }
       db.FillValue(e, value);
       status_.values_fetched++;
+      // Kept for the clients that asked until their commands have run.
+      auto owners = round->owners.find({index, std::string(key)});
+      if (owners != round->owners.end()) {
+        for (uint64_t owner : owners->second) {
+          if (owner != 0) Pin(owner, index, key);
+        }
+      }
     }
   };
   job.on_done = [this, round](bool ok, const std::string& error) {
     std::deque<Fetch> done = std::move(fetch_sent_);
     fetch_sent_.clear();
-    if (!ok && error.rfind("connection lost", 0) == 0) {
+    if ((!ok && error.rfind("connection lost", 0) == 0) || (ok && round->swaps != swaps_)) {
       // Sent again once the reader is back (in order, before newer requests).
       int64_t now = state_->clock->NowMs();
       for (auto it = done.rbegin(); it != done.rend(); ++it) {
@@ -1281,11 +1327,7 @@ void PostgresBackend::SendFetches() {
       }
       return;
     }
-    static const std::unordered_set<std::string> kNone;
-    for (Fetch& f : done) {
-      auto found = round->found.find(f.db);
-      FinishFetch(f, ok, error, found == round->found.end() ? kNone : found->second);
-    }
+    for (Fetch& f : done) FinishFetch(f, ok, error, round->found);
     if (on_fetch_) on_fetch_();
     SendFetches();  // what was queued meanwhile
   };
@@ -1293,7 +1335,7 @@ void PostgresBackend::SendFetches() {
 }
 
 void PostgresBackend::FinishFetch(Fetch& f, bool ok, const std::string& error,
-                                  const std::unordered_set<std::string>& found) {
+                                  const std::map<int, std::unordered_set<std::string>>& found) {
   pending_fetches_.erase(f.id);
   if (!ok) {
     status_.fetch_errors++;
@@ -1303,15 +1345,16 @@ void PostgresBackend::FinishFetch(Fetch& f, bool ok, const std::string& error,
   }
   // A cold key without a row: the row was deleted behind dkv's back. The key goes (it has no
   // value to serve), and the log says so.
-  engine::Database& db = state_->keyspace.db(f.db);
-  for (const std::string& key : f.keys) {
-    if (found.count(key) != 0) {
-      // Read back for this client: it stays until the client's command has run.
-      Pin(f.owner, f.db, key);
+  for (size_t i = 0; i < f.keys.size(); ++i) {
+    const auto& [index, key] = f.keys[i];
+    auto rows = found.find(index);
+    if (rows != found.end() && rows->second.count(key) != 0) continue;
+    engine::Database& db = state_->keyspace.db(index);
+    engine::Entry* e = db.FindRaw(key);
+    if (e == nullptr || !e->cold() || !IsClean(index, key) || e->version() != f.states[i].first ||
+        e->updated_ms() != f.states[i].second) {
       continue;
     }
-    engine::Entry* e = db.FindRaw(key);
-    if (e == nullptr || !e->cold() || !IsClean(f.db, key)) continue;
     Log(LogLevel::kWarning, "PostgreSQL has no row for key '%s' whose value it held; key dropped",
         key.c_str());
     db.Erase(e);

@@ -47,6 +47,9 @@ class ArrayParam;
 
 class PgConn;
 
+// A key in a namespace (by index).
+using DbKey = std::pair<int, std::string>;
+
 struct PostgresStatus {
   bool connected = false;  // at least one connection of the pool is ready
   uint64_t batches_committed = 0;
@@ -106,19 +109,20 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // Reads the values of cold keys of namespace `db` back into memory. Returns the request's
   // number; FetchDone(id) once the request is over (values filled, or failed: then
   // FetchError(id) says why). The read is sent before the loop waits again.
-  uint64_t RequestValues(int db, std::vector<std::string> keys, uint64_t owner);
+  uint64_t RequestValues(std::vector<DbKey> keys, uint64_t owner);
   bool FetchDone(uint64_t id) const;
   std::string FetchError(uint64_t id) const;
   // Values read back for a client stay in memory until its command has run (ReleasePins): a
   // pattern read that needs more values than maxmemory holds still gets them all, as a big
   // reply may outgrow it. The keys of the command running stay while it runs.
   void ReleasePins(uint64_t owner);
+  // A client went away: its pins go, and what it asked for is not pinned when it comes.
+  void ForgetOwner(uint64_t owner);
+  // Values may be dropped now or are dropped: commands check which values they need.
+  bool TierActive() const;
   // Keeps the value of `key` in memory for `owner` until ReleasePins(owner).
   void Pin(uint64_t owner, int db, std::string_view key);
-  void PinForCommand(int db, std::vector<std::string> keys) {
-    command_pin_db_ = db;
-    command_pins_ = std::move(keys);
-  }
+  void PinForCommand(std::vector<DbKey> keys) { command_pins_ = std::move(keys); }
   // Called when a value read is over (to resume the clients waiting for it).
   void set_on_fetch(std::function<void()> fn) { on_fetch_ = std::move(fn); }
 
@@ -140,10 +144,10 @@ class PostgresBackend : public engine::KeyspaceObserver {
   };
   struct Fetch {
     uint64_t id;
-    int db;
-    std::vector<std::string> keys;
+    std::vector<DbKey> keys;
+    std::vector<std::pair<uint32_t, int64_t>> states;  // version, updated_ms when asked
     int64_t queued_ms;
-    uint64_t owner;  // the session waiting
+    uint64_t owner;  // the session waiting (0: gone)
   };
 
   std::string Table() const;
@@ -164,8 +168,9 @@ class PostgresBackend : public engine::KeyspaceObserver {
   void Requeue(Batch& batch);
   void MarkDirty(int db, std::string key, uint64_t seq);
   void SendFetches();
+  // `found`: the keys that had a row, per namespace index.
   void FinishFetch(Fetch& fetch, bool ok, const std::string& error,
-                   const std::unordered_set<std::string>& found);
+                   const std::map<int, std::unordered_set<std::string>>& found);
   void OnConnError(const std::string& why);
 
   ServerState* state_;
@@ -188,15 +193,21 @@ class PostgresBackend : public engine::KeyspaceObserver {
 
   // What is queued: dirty keys per namespace index with the number of their first unqueued
   // change, namespace operations in order.
-  std::vector<std::unordered_map<std::string, uint64_t>> dirty_;
+  struct StringHash {  // lookups by string_view without a copy (IsClean runs per eviction probe)
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using KeySet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
+  std::vector<std::unordered_map<std::string, uint64_t, StringHash, std::equal_to<>>> dirty_;
   size_t dirty_count_ = 0;
   uint64_t dirty_min_seq_ = 0;  // no dirty key has an older change (when dirty_count_ > 0)
   std::vector<NsOp> prefix_ops_;
   int64_t first_dirty_ms_ = 0;
   uint64_t changes_ = 0;
   // Keys of the batches in flight, per namespace index.
-  std::vector<std::unordered_set<std::string>> flying_;
+  std::vector<KeySet> flying_;
   uint64_t next_batch_id_ = 1;
+  uint64_t swaps_ = 0;  // SWAPDBs seen (a value read sent before one is not used)
   int64_t last_finish_us_ = 0;
 
   // Value reads: waiting for the reader, and sent.
@@ -208,8 +219,7 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // Pinned values: namespace index + '/' + key, with how many owners pin each.
   std::unordered_map<std::string, int> pin_counts_;
   std::unordered_map<uint64_t, std::vector<std::string>> pins_by_owner_;
-  int command_pin_db_ = 0;
-  std::vector<std::string> command_pins_;
+  std::vector<DbKey> command_pins_;
 
   PostgresStatus status_;
   std::function<void()> on_commit_;

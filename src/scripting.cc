@@ -20,6 +20,7 @@ extern "C" {
 #include "src/dispatcher.h"
 #include "src/errors.h"
 #include "src/log.h"
+#include "src/postgres_backend.h"
 #include "src/sha1.h"
 #include "src/snapshotter.h"
 #include "src/version.h"
@@ -841,9 +842,9 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   // The cache tier: a script cannot wait for PostgreSQL in the middle of its atomic run. Values
   // of its declared KEYS were read back before it started; a key it did not declare whose value
   // is not in memory is an error (never an empty value).
-  const bool cold = state_->postgres != nullptr && engine::Database::cold_entries() > 0;
+  const bool cold = state_->postgres != nullptr && state_->postgres->TierActive();
   if (cold) {
-    std::vector<std::string> missing;
+    std::vector<DbKey> missing;
     dispatcher_->ColdKeysOf(*spec, session_, argv, &missing);
     if (!missing.empty()) return fail(Dispatcher::kValueNotInMemory);
     engine::ClearColdReads();
@@ -851,11 +852,12 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   out_.clear();
   resp::ReplyBuilder reply(&out_, session_.protocol);
   dispatcher_->Call(*spec, session_, argv, reply);
+  if (spec->flags & kWrite) wrote_ = true;
   if (cold && !engine::ColdReads().empty()) {
+    // Only reads get here: a write's keys were checked above.
     engine::ClearColdReads();
     return fail(Dispatcher::kValueNotInMemory);
   }
-  if (spec->flags & kWrite) wrote_ = true;
   PushReplyAsLua(out_);
   bool is_error = false;
   if (lua_istable(L, -1)) {

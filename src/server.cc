@@ -488,6 +488,12 @@ class Server::Impl : public ServerHooks {
         fetching_.push_back(conn);
         break;
       }
+      if (postgres_ != nullptr && (s.value_fetch_tries != 0 || !s.value_fetch_error.empty())) {
+        // The command is over, however it ended: what it waited for is released.
+        postgres_->ReleasePins(s.id);
+        s.value_fetch_tries = 0;
+        s.value_fetch_error.clear();
+      }
       conn->in_start += consumed;
       if (OverOutputLimit(conn)) break;
       if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
@@ -717,7 +723,7 @@ class Server::Impl : public ServerHooks {
     if (conn->session.value_fetch != 0) {
       fetching_.erase(std::remove(fetching_.begin(), fetching_.end(), conn), fetching_.end());
     }
-    if (postgres_ != nullptr) postgres_->ReleasePins(conn->session.id);
+    if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
     Session& s = conn->session;
     state_.watches.UnwatchAll(&s);
     if (s.monitor) {

@@ -410,6 +410,17 @@ class PostgresBackend(unittest.TestCase):
                 want = b"new-in-0" if (db, i) == (0, 0) else \
                     f"db{origin}-{i}-".encode() + b"x" * 1000
                 self.assertEqual(v, want, (db, i))
+        # A transaction that SELECTs another namespace has that namespace's values read back
+        # before EXEC: APPEND extends the real value, not an empty one.
+        cold1 = next(f"s.{i}" for i in range(3, 2000) if self._is_cold(f"s.{i}", db=1))
+        tx_client = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        tx = tx_client.pipeline(transaction=True)
+        tx.execute_command("SELECT", "1")
+        tx.append(cold1, "+")
+        tx.get(cold1)
+        want = f"db0-{cold1[2:]}-".encode() + b"x" * 1000 + b"+"
+        self.assertEqual(tx.execute(), [True, len(want), want])
+        tx_client.close()
         r1.close()
         self.restart()
         c0 = self.r
@@ -450,6 +461,11 @@ class PostgresBackend(unittest.TestCase):
                                         "stored in PostgreSQL and could not be read"):
                 r.get(cold[0])
             self.assertLess(time.monotonic() - start, 15)
+            # A pattern read that meets values in PostgreSQL only ends with the error too.
+            start = time.monotonic()
+            with self.assertRaisesRegex(redis.ResponseError, "could not be read"):
+                r.execute_command("KV.MGET", "o.*")
+            self.assertLess(time.monotonic() - start, 15)
             self.assertEqual(r.ping(), True)   # the server and the connection are fine
         finally:
             subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
@@ -475,11 +491,15 @@ class PostgresBackend(unittest.TestCase):
         self.assertTrue(r.set("named", "1"))
         self.assertEqual(psql("SELECT count(*) FROM t_dns"), "1")
 
-    def _is_cold(self, key):
+    def _is_cold(self, key, db=0):
+        c = self.r if db == 0 else redis.Redis(host="127.0.0.1", port=self.server.port, db=db)
         try:
-            return b"cold:1" in self.r.execute_command("DEBUG", "OBJECT", key)
+            return b"cold:1" in c.execute_command("DEBUG", "OBJECT", key)
         except redis.ResponseError:   # no such key
             return False
+        finally:
+            if c is not self.r:
+                c.close()
 
     def test_an_unreachable_postgres_at_start_is_a_clear_error(self):
         port = free_port()
