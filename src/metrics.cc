@@ -131,6 +131,19 @@ void Persistence(MetricsWriter& w, ServerState& st) {
              "Time the last batch took from send to commit.", Seconds(ps.last_commit_latency_us));
     w.Single("dkv_postgres_errors_total", "counter", "Failed PostgreSQL batches and connects.",
              ps.errors);
+    w.Single("dkv_postgres_connections_ready", "gauge",
+             "Connections of the pool that can commit batches.",
+             static_cast<uint64_t>(pg->connections_ready()));
+    w.Single("dkv_postgres_cold_values", "gauge",
+             "Keys whose value the cache tier dropped from memory (in PostgreSQL only).",
+             static_cast<uint64_t>(engine::Database::cold_entries()));
+    w.Single("dkv_postgres_values_dropped_total", "counter",
+             "Values the cache tier dropped from memory under maxmemory.",
+             st.keyspace.stats().dropped_values);
+    w.Single("dkv_postgres_values_read_total", "counter",
+             "Values read back from PostgreSQL for commands that needed them.", ps.values_fetched);
+    w.Single("dkv_postgres_value_read_errors_total", "counter",
+             "Value reads that failed (PostgreSQL unreachable, a failed query).", ps.fetch_errors);
   }
 }
 

@@ -954,10 +954,11 @@ void PostgresBackend::MaybeFlush() {
   int64_t now = state_->clock->NowMs();
   if (now < retry_at_ms_) return;  // after a failed batch
   const Config& c = state_->config;
-  if (!sync() && static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
+  if (!sync() && !flush_soon_ && static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
       now - first_dirty_ms_ < c.postgres_flush_interval) {
     return;
   }
+  flush_soon_ = false;
   // A further connection takes a batch only when the one in flight is slow (a remote server, a
   // long fsync) or much is queued: each transaction costs PostgreSQL CPU, and while commits are
   // fast one connection with bigger batches commits more per second (measured: scripts/bench).

@@ -85,6 +85,9 @@ class PostgresBackend : public engine::KeyspaceObserver {
 
   // Called once per loop iteration: starts batches when due, sends value reads.
   void MaybeFlush();
+  // Memory is full of values not yet committed: the next batch starts without waiting for the
+  // flush interval or the batch size (async).
+  void FlushSoon() { flush_soon_ = true; }
   // Commits everything queued, blocking up to timeout_ms (at shutdown). Returns whether the
   // queue is empty.
   bool FlushBlocking(int64_t timeout_ms);
@@ -207,7 +210,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // Keys of the batches in flight, per namespace index.
   std::vector<KeySet> flying_;
   uint64_t next_batch_id_ = 1;
-  uint64_t swaps_ = 0;  // SWAPDBs seen (a value read sent before one is not used)
+  uint64_t swaps_ = 0;
+  bool flush_soon_ = false;  // SWAPDBs seen (a value read sent before one is not used)
   int64_t last_finish_us_ = 0;
 
   // Value reads: waiting for the reader, and sent.

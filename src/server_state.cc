@@ -8,6 +8,7 @@
 #include <random>
 
 #include "src/commands/args.h"
+#include "src/postgres_backend.h"
 
 namespace dkv::server {
 namespace {
@@ -97,9 +98,13 @@ void ServerState::ApplyConfig() {
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {
   if (config.maxmemory <= 0 || hooks == nullptr) return Evictor::Result::kOk;
-  return evictor.Run(
+  Evictor::Result result = evictor.Run(
       keyspace, eviction_policy, static_cast<size_t>(config.maxmemory), config.maxmemory_samples,
       [this] { return hooks->UsedMemory(); }, budget_us);
+  // Over PostgreSQL, values waiting for their commit cannot be dropped: commit them now rather
+  // than at the end of the flush interval.
+  if (result == Evictor::Result::kFail && postgres != nullptr) postgres->FlushSoon();
+  return result;
 }
 
 void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,

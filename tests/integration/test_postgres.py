@@ -9,6 +9,7 @@ the suite exits 77, which ctest reports as skipped.
 """
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -273,8 +274,9 @@ class PostgresBackend(unittest.TestCase):
         # 40 MB of values under a 12 MB maxmemory: the cache tier drops the values of committed
         # keys and reads them back, in order, for pipelined clients.
         psql("DROP TABLE IF EXISTS t_tier")
+        http_port = free_port()
         r = self.start("t_tier", "--postgres.durability", "sync", "--maxmemory", "12mb",
-                       "--maxmemory-policy", "allkeys-lru")
+                       "--maxmemory-policy", "allkeys-lru", "--http-port", str(http_port))
         n, size = 40000, 1000
 
         def value(i):
@@ -292,6 +294,21 @@ class PostgresBackend(unittest.TestCase):
         self.assertLessEqual(r.info("memory")["used_memory"], 13 * 1024 * 1024)
         self.assertEqual(r.dbsize(), n)
         self.assertEqual(psql("SELECT count(*) FROM t_tier"), str(n))
+        # /metrics shows the tier (and passes promtool on this backend too).
+        import urllib.request
+        body = urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=30).read()
+        metrics = dict(line.rsplit(" ", 1) for line in body.decode().splitlines()
+                       if line.startswith("dkv_postgres_"))
+        self.assertGreater(int(metrics["dkv_postgres_cold_values"]), n // 2)
+        self.assertGreater(int(metrics["dkv_postgres_values_dropped_total"]), n // 2)
+        self.assertEqual(metrics["dkv_postgres_connections_ready"], "4")
+        promtool = shutil.which("promtool")
+        if promtool:
+            p = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                               timeout=60)
+            self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+        elif os.environ.get("DKV_REQUIRE_PROMTOOL"):
+            self.fail("promtool not found (Debian package prometheus)")
 
         # Pipelined GETs of cold, warm and missing keys, from several clients at once: every
         # reply is the right value, in order.
