@@ -508,6 +508,25 @@ class PostgresBackend(unittest.TestCase):
         self.assertTrue(r.set("named", "1"))
         self.assertEqual(psql("SELECT count(*) FROM t_dns"), "1")
 
+    def test_keys_deleted_and_written_again_or_renamed_over_reach_the_table(self):
+        # A key deleted and written again in one transaction, and a key renamed over another,
+        # coalesce into one row write each: the table ends as memory is.
+        psql("DROP TABLE IF EXISTS t_reinsert")
+        r = self.start("t_reinsert", "--postgres.durability", "sync")
+        r.mset({"a": "1", "b": "1", "c": "1"})
+        tx = r.pipeline(transaction=True)
+        tx.delete("a")
+        tx.set("a", "2")
+        tx.execute()
+        r.set("x", "3")
+        self.assertTrue(r.rename("x", "b"))
+        self.assertEqual(psql("SELECT string_agg(convert_from(key, 'UTF8') || '=' || "
+                              "convert_from(value, 'UTF8'), ',' ORDER BY key) FROM t_reinsert"),
+                         "a=2,b=3,c=1")
+        self.assertEqual(self.info()["pg_errors"], 0)
+        self.restart()
+        self.assertEqual(self.r.mget("a", "b", "c", "x"), [b"2", b"3", b"1", None])
+
     def _is_cold(self, key, db=0):
         c = self.r if db == 0 else redis.Redis(host="127.0.0.1", port=self.server.port, db=db)
         try:
