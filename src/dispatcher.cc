@@ -238,6 +238,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
 
 namespace {
 
+// The entry is there, not expired, and its value is in PostgreSQL only.
+bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
+  return e != nullptr && e->cold() && !db.IsExpired(e);
+}
+
 // Commands with keys that never read the value they replace or inspect: the cache tier does not
 // read values back for them. SET needs the old value only with GET or a condition on it.
 bool NeedsValues(const CommandSpec& spec, Args argv) {
@@ -313,7 +318,7 @@ void Dispatcher::KeysIn(const CommandSpec& spec, int db_index, Args argv, bool o
   engine::Database& db = state_->keyspace.db(db_index);
   for (int i = first; i <= last && i < n; i += std::max(1, step)) {
     engine::Entry* e = db.FindRaw(argv[static_cast<size_t>(i)]);
-    if (e == nullptr || (only_cold && (!e->cold() || db.IsExpired(e)))) continue;
+    if (e == nullptr || (only_cold && !ColdAndLive(db, e))) continue;
     DbKey key(db_index, argv[static_cast<size_t>(i)]);
     // Few keys (the common case): a linear look; many: the set, filled on first need.
     if (out->size() < 16) {
@@ -332,7 +337,7 @@ bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session,
   for (const DbKey& key : keys) {
     engine::Database& db = state_->keyspace.db(key.first);
     engine::Entry* e = db.FindRaw(key.second);
-    if (e != nullptr && e->cold() && !db.IsExpired(e)) cold.push_back(key);
+    if (ColdAndLive(db, e)) cold.push_back(key);
   }
   if (cold.empty()) return false;
   // A read that failed, or values dropped again before the command could run, three times:
@@ -342,7 +347,7 @@ bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session,
                           ? "memory pressure dropped it again before the command could run"
                           : session.value_fetch_error;
     state_->stats.commands[std::string(spec.name)].rejected_calls++;
-    reject("ERR a value this command needs is stored in PostgreSQL and could not be read: " + why);
+    reject(std::string(kValueNotRead) + why);
     return true;
   }
   // The command's values already in memory stay while it waits for the others (the ones read
@@ -376,8 +381,7 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
   session.out->resize(out_before);
   resp::ReplyBuilder reply(session.out, session.protocol);
   if (!session.value_fetch_error.empty()) {
-    reply.Error("ERR a value this command needs is stored in PostgreSQL and could not be read: " +
-                session.value_fetch_error);
+    reply.Error(std::string(kValueNotRead) + session.value_fetch_error);
     return false;
   }
   if (session.value_fetch_tries >= 64) {

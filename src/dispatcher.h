@@ -52,6 +52,9 @@ class Dispatcher {
   // The keys of one command that runs in namespace db_index, not yet in *seen.
   void KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
               std::set<DbKey>* seen, std::vector<DbKey>* out) const;
+  // The start of the error for a value PostgreSQL could not give back; the reason follows.
+  static constexpr std::string_view kValueNotRead =
+      "ERR a value this command needs is stored in PostgreSQL and could not be read: ";
   static constexpr const char* kValueNotInMemory =
       "ERR a value this command needs is stored in PostgreSQL only (the cache tier dropped it); "
       "name the key in the script's KEYS, or run the command outside MULTI, to have it read back";

@@ -43,7 +43,6 @@ class Evictor {
   // committed, never the keys; unset: eviction deletes keys, as in Redis.
   using CleanFn = std::function<bool(int db, std::string_view key)>;
   void set_drop_values(CleanFn clean) { clean_ = std::move(clean); }
-  bool drops_values() const { return static_cast<bool>(clean_); }
 
   // Evicts until `used()` <= maxmemory or `budget_us` is spent.
   Result Run(engine::Keyspace& keyspace, EvictionPolicy policy, size_t maxmemory, int samples,

@@ -117,7 +117,7 @@ void Persistence(MetricsWriter& w, ServerState& st) {
   if (const PostgresBackend* pg = st.postgres) {
     const PostgresStatus& ps = pg->status();
     w.Single("dkv_postgres_connected", "gauge", "1 while the PostgreSQL connection is up.",
-             uint64_t{ps.connected ? 1u : 0u});
+             uint64_t{pg->connected() ? 1u : 0u});
     w.Single("dkv_postgres_queue_keys", "gauge", "Changes waiting to be committed to PostgreSQL.",
              static_cast<uint64_t>(pg->queued()));
     w.Single("dkv_postgres_batches_committed_total", "counter",

@@ -191,6 +191,45 @@ bool SendArrays(PGconn* conn, const char* statement, ArrayParam** params, int n)
                              1) == 1;
 }
 
+// The arrays of one multi-row statement over key states: the upsert (every column) or, for keys
+// whose value is in PostgreSQL only, the metadata update (every column but the value).
+class RowArrays {
+ public:
+  explicit RowArrays(bool with_value) : with_value_(with_value) {}
+  size_t count() const { return ns_.count(); }
+  bool Full() const {
+    return value_.bytes() + key_.bytes() >= kChunkBytes || ns_.count() >= kChunkRows;
+  }
+  void Add(engine::Keyspace& ks, const engine::Database& db, const std::string& ns,
+           std::string_view key, const engine::Entry& e) {
+    ns_.Add(ns);
+    key_.Add(key);
+    if (with_value_) value_.Add(e.value());
+    type_.AddInt16(static_cast<int16_t>(e.type()));
+    meta_.AddJsonb(MetaJson(ks, db, e));
+    version_.AddInt64(e.version());
+    expires_.AddTimestamp(db.ExpireAt(&e));
+    created_.AddTimestamp(e.created_ms());
+    updated_.AddTimestamp(e.updated_ms());
+  }
+  // Sends what was added (nothing when empty); false when it could not be queued.
+  bool Send(PGconn* conn, const char* statement) {
+    if (ns_.count() == 0) return true;
+    ArrayParam* all[] = {&ns_,      &key_,     &value_,   &type_,   &meta_,
+                         &version_, &expires_, &created_, &updated_};
+    ArrayParam* without_value[] = {&ns_,      &key_,     &type_,    &meta_,
+                                   &version_, &expires_, &created_, &updated_};
+    return with_value_ ? SendArrays(conn, statement, all, 9)
+                       : SendArrays(conn, statement, without_value, 8);
+  }
+
+ private:
+  bool with_value_;
+  ArrayParam ns_{kTextOid}, key_{kByteaOid}, value_{kByteaOid}, type_{kInt2Oid}, meta_{kJsonbOid},
+      version_{kInt8Oid}, expires_{kTimestamptzOid}, created_{kTimestamptzOid},
+      updated_{kTimestamptzOid};
+};
+
 }  // namespace
 
 // One libpq connection in non-blocking pipeline mode, its socket watched by uv_poll. Work is
@@ -219,7 +258,6 @@ class PgConn {
   PgConn& operator=(const PgConn&) = delete;
 
   bool ready() const { return state_ == State::kReady; }
-  bool busy() const { return !jobs_.empty(); }
   PGconn* pg() { return conn_; }
 
   // Starts a connection attempt. A host name is resolved first on libuv's thread pool
@@ -230,8 +268,8 @@ class PgConn {
     state_ = State::kConnecting;
     connect_started_ms_ = Now();
     std::string host = blocking_dns ? "" : HostToResolve();
-    if (host.empty()) return ConnectTo({});
-    auto* resolve = new Resolve{{}, this};
+    if (host.empty()) return ConnectTo("", {});
+    auto* resolve = new Resolve{{}, this, host};
     resolve->req.data = resolve;
     struct addrinfo hints = {};
     hints.ai_family = AF_UNSPEC;
@@ -298,6 +336,7 @@ class PgConn {
   struct Resolve {
     uv_getaddrinfo_t req;
     PgConn* conn;  // null once the connection gave up waiting for it
+    std::string host;
   };
 
   // The host of postgres.dsn (or PGHOST) when it is a name to look up: not an address, not a
@@ -329,6 +368,7 @@ class PgConn {
   static void OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
     auto* resolve = static_cast<Resolve*>(req->data);
     PgConn* self = resolve->conn;
+    std::string host = std::move(resolve->host);
     delete resolve;
     // Every address, in the resolver's order, as libpq would try them.
     std::vector<std::string> addresses;
@@ -353,7 +393,7 @@ class PgConn {
       return self->FailConnect(std::string("resolving the host of postgres.dsn: ") +
                                (status < 0 ? uv_strerror(status) : "no address"));
     }
-    self->ConnectTo(addresses);
+    self->ConnectTo(host, addresses);
   }
 
   void CancelResolve() {
@@ -363,27 +403,25 @@ class PgConn {
     resolving_ = nullptr;
   }
 
-  // PQconnectStart on the DSN, with the resolved addresses as hostaddr (host repeated as many
-  // times: libpq pairs the lists, keeps host for TLS and the password file, and tries each).
-  void ConnectTo(const std::vector<std::string>& addresses) {
+  // PQconnectStart on the DSN, with the addresses `host` resolved to as hostaddr (host repeated
+  // as many times: libpq pairs the lists, keeps host for TLS and the password file, and tries
+  // each). No addresses: the DSN as it is.
+  void ConnectTo(const std::string& host, const std::vector<std::string>& addresses) {
     const std::string& dsn = owner_->state_->config.postgres_dsn;
     if (addresses.empty()) {
       conn_ = PQconnectStart(dsn.c_str());
     } else {
       PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
-      std::string host, hostaddr;
       std::vector<const char*> keys, values;
       for (PQconninfoOption* o = opts; o != nullptr && o->keyword != nullptr; ++o) {
-        if (o->val == nullptr || std::strcmp(o->keyword, "hostaddr") == 0) continue;
-        if (std::strcmp(o->keyword, "host") == 0) {
-          host = o->val;
+        if (o->val == nullptr || std::strcmp(o->keyword, "hostaddr") == 0 ||
+            std::strcmp(o->keyword, "host") == 0) {
           continue;
         }
         keys.push_back(o->keyword);
         values.push_back(o->val);
       }
-      if (host.empty() && std::getenv("PGHOST") != nullptr) host = std::getenv("PGHOST");
-      std::string hosts;
+      std::string hosts, hostaddr;
       for (const std::string& a : addresses) {
         hosts += (hosts.empty() ? "" : ",") + host;
         hostaddr += (hostaddr.empty() ? "" : ",") + a;
@@ -587,6 +625,11 @@ bool PostgresBackend::sync() const { return state_->config.postgres_durability =
 
 bool PostgresBackend::QueueFull() const {
   return static_cast<int64_t>(queued()) >= state_->config.postgres_queue_bound;
+}
+
+bool PostgresBackend::connected() const {
+  if (writers_.empty()) return conn_ != nullptr && !load_failed_;  // still loading
+  return connections_ready() > 0;
 }
 
 int PostgresBackend::connections_ready() const {
@@ -850,7 +893,6 @@ std::string PostgresBackend::Start() {
   // -LOADING (ContinueLoad).
   load_started_us_ = start_us;
   if (std::string err = StartLoad(); !err.empty()) return "PostgreSQL: loading the rows: " + err;
-  status_.connected = true;
   timer_ = new uv_timer_t;
   uv_timer_init(loop_, timer_);
   timer_->data = this;
@@ -922,7 +964,7 @@ bool PostgresBackend::IsClean(int db, std::string_view key) const {
   for (const auto& [pin_db, pin_key] : command_pins_) {
     if (pin_db == db && pin_key == key) return false;
   }
-  if (!pin_counts_.empty() && pin_counts_.count(std::to_string(db) + "/" + std::string(key))) {
+  if (!pin_counts_.empty() && pin_counts_.count(DbKey(db, key)) != 0) {
     return false;
   }
   if (i < dirty_.size() && dirty_[i].find(key) != dirty_[i].end()) return false;
@@ -948,7 +990,6 @@ void PostgresBackend::MaybeFlush() {
     reader_->Tick();
     SendFetches();
   }
-  status_.connected = connections_ready() > 0;
   if (loading_ || load_failed_ || writers_.empty()) return;
   if (dirty_count_ == 0 && prefix_ops_.empty()) return;
   int64_t now = state_->clock->NowMs();
@@ -1055,25 +1096,8 @@ void PostgresBackend::StartBatch(size_t w) {
   }
   // Key writes go as arrays: one multi-row upsert and one multi-row delete per chunk, in
   // PostgreSQL's binary array format (far cheaper for PostgreSQL than a statement per row).
-  ArrayParam ns_up(kTextOid), key_up(kByteaOid), value_up(kByteaOid), type_up(kInt2Oid),
-      meta_up(kJsonbOid), version_up(kInt8Oid), expires_up(kTimestamptzOid),
-      created_up(kTimestamptzOid), updated_up(kTimestamptzOid), ns_del(kTextOid),
-      key_del(kByteaOid);
-  ArrayParam ns_meta(kTextOid), key_meta(kByteaOid), type_meta(kInt2Oid), meta_meta(kJsonbOid),
-      version_meta(kInt8Oid), expires_meta(kTimestamptzOid), created_meta(kTimestamptzOid),
-      updated_meta(kTimestamptzOid);
-  auto send_upserts = [&] {
-    if (ns_up.count() == 0) return;
-    ArrayParam* params[] = {&ns_up,      &key_up,     &value_up,   &type_up,   &meta_up,
-                            &version_up, &expires_up, &created_up, &updated_up};
-    sent = sent && SendArrays(conn, "dkv_upsert", params, 9);
-  };
-  auto send_meta = [&] {
-    if (ns_meta.count() == 0) return;
-    ArrayParam* params[] = {&ns_meta,      &key_meta,     &type_meta,    &meta_meta,
-                            &version_meta, &expires_meta, &created_meta, &updated_meta};
-    sent = sent && SendArrays(conn, "dkv_update_meta", params, 8);
-  };
+  RowArrays upserts(/*with_value=*/true), meta_updates(/*with_value=*/false);
+  ArrayParam ns_del(kTextOid), key_del(kByteaOid);
   auto send_deletes = [&] {
     if (ns_del.count() == 0) return;
     ArrayParam* params[] = {&ns_del, &key_del};
@@ -1083,38 +1107,19 @@ void PostgresBackend::StartBatch(size_t w) {
     engine::Database& db = ks.db(index);
     const std::string& ns = ks.NamespaceName(index);
     engine::Entry* e = db.FindRaw(key);
-    if (e != nullptr && !db.IsExpired(e) && e->cold()) {
-      // The row holds the value; only the metadata changed.
-      ns_meta.Add(ns);
-      key_meta.Add(key);
-      type_meta.AddInt16(static_cast<int16_t>(e->type()));
-      meta_meta.AddJsonb(MetaJson(ks, db, *e));
-      version_meta.AddInt64(e->version());
-      expires_meta.AddTimestamp(db.ExpireAt(e));
-      created_meta.AddTimestamp(e->created_ms());
-      updated_meta.AddTimestamp(e->updated_ms());
-      if (ns_meta.count() >= kChunkRows) send_meta();
-    } else if (e != nullptr && !db.IsExpired(e)) {
-      ns_up.Add(ns);
-      key_up.Add(key);
-      value_up.Add(e->value());
-      type_up.AddInt16(static_cast<int16_t>(e->type()));
-      meta_up.AddJsonb(MetaJson(ks, db, *e));
-      version_up.AddInt64(e->version());
-      expires_up.AddTimestamp(db.ExpireAt(e));
-      created_up.AddTimestamp(e->created_ms());
-      updated_up.AddTimestamp(e->updated_ms());
-      if (value_up.bytes() + key_up.bytes() >= kChunkBytes || ns_up.count() >= kChunkRows) {
-        send_upserts();
-      }
+    if (e != nullptr && !db.IsExpired(e)) {
+      // A cold key's row holds its value: only the metadata changed.
+      RowArrays& rows = e->cold() ? meta_updates : upserts;
+      rows.Add(ks, db, ns, key, *e);
+      if (rows.Full()) sent = sent && rows.Send(conn, e->cold() ? "dkv_update_meta" : "dkv_upsert");
     } else {
       ns_del.Add(ns);
       key_del.Add(key);
       if (key_del.bytes() >= kChunkBytes || ns_del.count() >= kChunkRows) send_deletes();
     }
   }
-  send_upserts();
-  send_meta();
+  sent = sent && upserts.Send(conn, "dkv_upsert");
+  sent = sent && meta_updates.Send(conn, "dkv_update_meta");
   send_deletes();
   batch.id = next_batch_id_++;
   batch.started_us = state_->clock->NowUs();
@@ -1145,7 +1150,6 @@ void PostgresBackend::FinishBatch(size_t w, bool ok, const std::string& error) {
   status_.keys_committed += batch.keys.size();
   status_.last_commit_ms = state_->clock->NowMs();
   status_.last_commit_latency_us = state_->clock->NowUs() - batch.started_us;
-  last_finish_us_ = state_->clock->NowUs();
   for (const auto& [db, key] : batch.keys) flying_[static_cast<size_t>(db)].erase(key);
   batch = Batch();
   if (on_commit_) on_commit_();
@@ -1183,15 +1187,15 @@ bool PostgresBackend::TierActive() const {
 }
 
 void PostgresBackend::Pin(uint64_t owner, int db, std::string_view key) {
-  std::string pin = std::to_string(db) + "/" + std::string(key);
-  pins_by_owner_[owner].push_back(pin);
+  DbKey pin(db, key);
   pin_counts_[pin]++;
+  pins_by_owner_[owner].push_back(std::move(pin));
 }
 
 void PostgresBackend::ReleasePins(uint64_t owner) {
   auto it = pins_by_owner_.find(owner);
   if (it == pins_by_owner_.end()) return;
-  for (const std::string& pin : it->second) {
+  for (const DbKey& pin : it->second) {
     auto c = pin_counts_.find(pin);
     if (c != pin_counts_.end() && --c->second <= 0) pin_counts_.erase(c);
   }

@@ -43,7 +43,6 @@ typedef struct pg_result PGresult;
 namespace dkv::server {
 
 struct ServerState;
-class ArrayParam;
 
 class PgConn;
 
@@ -51,7 +50,6 @@ class PgConn;
 using DbKey = std::pair<int, std::string>;
 
 struct PostgresStatus {
-  bool connected = false;  // at least one connection of the pool is ready
   uint64_t batches_committed = 0;
   uint64_t keys_committed = 0;
   int64_t last_commit_ms = 0;  // wall clock of the last commit
@@ -102,6 +100,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   size_t queued() const { return dirty_count_ + prefix_ops_.size(); }
   const PostgresStatus& status() const { return status_; }
   int connections_ready() const;
+  // The connection of the load is up, or (after it) one connection of the pool can commit.
+  bool connected() const;
   // Called after every commit (to release the replies held for it).
   void set_on_commit(std::function<void()> fn) { on_commit_ = std::move(fn); }
 
@@ -212,7 +212,6 @@ class PostgresBackend : public engine::KeyspaceObserver {
   uint64_t next_batch_id_ = 1;
   uint64_t swaps_ = 0;
   bool flush_soon_ = false;  // SWAPDBs seen (a value read sent before one is not used)
-  int64_t last_finish_us_ = 0;
 
   // Value reads: waiting for the reader, and sent.
   std::deque<Fetch> fetch_queue_;
@@ -220,9 +219,9 @@ class PostgresBackend : public engine::KeyspaceObserver {
   uint64_t next_fetch_id_ = 1;
   std::unordered_set<uint64_t> pending_fetches_;
   std::map<uint64_t, std::string> fetch_errors_;  // recent failed requests
-  // Pinned values: namespace index + '/' + key, with how many owners pin each.
-  std::unordered_map<std::string, int> pin_counts_;
-  std::unordered_map<uint64_t, std::vector<std::string>> pins_by_owner_;
+  // Pinned values, with how many owners pin each.
+  std::map<DbKey, int> pin_counts_;
+  std::unordered_map<uint64_t, std::vector<DbKey>> pins_by_owner_;
   std::vector<DbKey> command_pins_;
 
   PostgresStatus status_;

@@ -601,19 +601,22 @@ class Server::Impl : public ServerHooks {
     }
   }
 
+  // Removes the connections `pred` selects from *list, in order, and returns them.
+  template <typename Pred>
+  static std::vector<Connection*> TakeIf(std::vector<Connection*>* list, Pred pred) {
+    auto keep =
+        std::stable_partition(list->begin(), list->end(), [&](Connection* c) { return !pred(c); });
+    std::vector<Connection*> taken(keep, list->end());
+    list->erase(keep, list->end());
+    return taken;
+  }
+
   // A PostgreSQL batch committed: replies held for it go out, and their connections go on.
   void ReleaseHeld() {
     if (held_.empty()) return;
     uint64_t committed = postgres_->durable();
-    std::vector<Connection*> ready;
-    for (auto it = held_.begin(); it != held_.end();) {
-      if ((*it)->held_for_batch <= committed) {
-        ready.push_back(*it);
-        it = held_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    std::vector<Connection*> ready =
+        TakeIf(&held_, [&](Connection* c) { return c->held_for_batch <= committed; });
     for (Connection* conn : ready) {
       conn->held_for_batch = 0;
       if (conn->closing) continue;
@@ -625,15 +628,8 @@ class Server::Impl : public ServerHooks {
   // Values read back from PostgreSQL: the commands that waited for them run again.
   void ReleaseFetched() {
     if (fetching_.empty()) return;
-    std::vector<Connection*> ready;
-    for (auto it = fetching_.begin(); it != fetching_.end();) {
-      if (postgres_->FetchDone((*it)->session.value_fetch)) {
-        ready.push_back(*it);
-        it = fetching_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    std::vector<Connection*> ready = TakeIf(
+        &fetching_, [&](Connection* c) { return postgres_->FetchDone(c->session.value_fetch); });
     for (Connection* conn : ready) {
       Session& s = conn->session;
       s.value_fetch_error = postgres_->FetchError(s.value_fetch);

@@ -744,7 +744,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "persistence_backend", st.config.persistence_backend);
     if (const PostgresBackend* pg = st.postgres) {
       const PostgresStatus& ps = pg->status();
-      Line(s, "pg_connected", ps.connected ? "1" : "0");
+      Line(s, "pg_connected", pg->connected() ? "1" : "0");
       Line(s, "pg_durability", st.config.postgres_durability);
       Line(s, "pg_queue_keys", std::to_string(pg->queued()));
       Line(s, "pg_batches_committed", std::to_string(ps.batches_committed));

@@ -9,19 +9,15 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
-import subprocess
 import sys
 import time
 import unittest
 
-import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import ServerProcess, free_port, server_binary, wait_for  # noqa: E402
-
-PROMTOOL = shutil.which("promtool")
+from test_webcache import (ServerProcess, ServerTestCase, assert_promtool_accepts,  # noqa: E402
+                           free_port, server_binary, wait_for)
 
 
 class HttpServerProcess(ServerProcess):
@@ -107,20 +103,10 @@ def parse_metrics(text):
     return samples
 
 
-class HttpTest(unittest.TestCase):
+class HttpTest(ServerTestCase):
     @classmethod
-    def setUpClass(cls):
-        binary = server_binary()
-        if binary is None:
-            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
-        cls.server = HttpServerProcess(binary, ["--http-max-connections", "8"])
-        cls.server.start()
-        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.r.close()
-        cls.server.cleanup()
+    def new_server(cls, binary):
+        return HttpServerProcess(binary, ["--http-max-connections", "8"])
 
     def setUp(self):
         self.r.flushall()
@@ -146,12 +132,7 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertEqual(headers["Content-Type"], "text/plain; version=0.0.4; charset=utf-8")
         text = body.decode("utf-8")
-        if PROMTOOL:
-            p = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True,
-                               timeout=60)
-            self.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
-        elif os.environ.get("DKV_REQUIRE_PROMTOOL"):
-            self.fail("promtool not found (Debian package prometheus)")
+        assert_promtool_accepts(self, body)
         m = parse_metrics(text)
         info = self.r.info("all")
         self.assertEqual(m[("dkv_keys", '{namespace="0"}')], 321)

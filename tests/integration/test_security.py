@@ -18,7 +18,7 @@ import unittest
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import ServerProcess, free_port, server_binary  # noqa: E402
+from test_webcache import ServerProcess, ServerTestCase, free_port, server_binary  # noqa: E402
 
 ADMIN_PW = "admin-secret"
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "reporter": "reporter-pw"}
@@ -315,19 +315,8 @@ def read_all(sock, timeout=5.0):
         return out, False
 
 
-class Limits(unittest.TestCase):
+class Limits(ServerTestCase):
     """The limits of docs/security.md, each against a real server."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = ServerProcess(server_binary())
-        cls.server.start()
-        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.r.close()
-        cls.server.cleanup()
 
     def raw(self, data, timeout=5.0):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=timeout)

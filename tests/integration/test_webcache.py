@@ -178,19 +178,38 @@ class ServerProcess:
 
 class ServerTestCase(unittest.TestCase):
     """One server for the whole test class: the binary of server_binary(), started before the
-    first test and stopped, by PID, after the last."""
+    first test and stopped, by PID, after the last; `cls.r` is a redis-py client of it. A class
+    that needs another kind of server overrides new_server()."""
+
+    @classmethod
+    def new_server(cls, binary):
+        return ServerProcess(binary)
 
     @classmethod
     def setUpClass(cls):
         binary = server_binary()
         if binary is None:
             raise RuntimeError("set DKV_SERVER to the dkv-server binary")
-        cls.server = ServerProcess(binary)
+        cls.server = cls.new_server(binary)
         cls.server.start()
+        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
 
     @classmethod
     def tearDownClass(cls):
+        cls.r.close()
         cls.server.cleanup()
+
+
+def assert_promtool_accepts(test, body):
+    """`promtool check metrics` on an exposition body (Debian's prometheus package); skipped
+    when promtool is missing, unless DKV_REQUIRE_PROMTOOL is set (scripts/test sets it)."""
+    promtool = shutil.which("promtool")
+    if promtool:
+        p = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                           timeout=60)
+        test.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
+    elif os.environ.get("DKV_REQUIRE_PROMTOOL"):
+        test.fail("promtool not found (Debian package prometheus)")
 
 
 class WebCacheSession(unittest.TestCase):
