@@ -292,6 +292,11 @@ std::vector<ConfigParam> BuildParams() {
        "Connections that commit batches (in parallel, never two holding one key); one more reads "
        "values back for the cache tier.",
        Int64Setter(&Config::postgres_pool_size, 1, 64), Getter(&Config::postgres_pool_size)},
+      {"postgres.response-timeout", true,
+       "Milliseconds a batch or read may wait for PostgreSQL's answer before its connection is "
+       "dropped and the work sent again.",
+       Int64Setter(&Config::postgres_response_timeout, 100, 3600000),
+       Getter(&Config::postgres_response_timeout)},
       {"rdb-key-save-delay", true,
        "Test knob: microseconds a snapshot save sleeps after each key (0: none).",
        Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},

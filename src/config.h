@@ -75,6 +75,7 @@ struct Config {
   int64_t postgres_queue_bound = 1000000;
   std::string postgres_startup = "exit";
   int64_t postgres_pool_size = 4;
+  int64_t postgres_response_timeout = 60000;
   bool lazyfree_lazy_user_flush = false;
   int http_port = 0;  // the observability listener (/metrics, the browser page); 0: off
   bool http_show_values = false;

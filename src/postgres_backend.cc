@@ -259,6 +259,9 @@ class PgConn {
 
   bool ready() const { return state_ == State::kReady; }
   PGconn* pg() { return conn_; }
+  // A writer: when it is lost with work in flight, its PostgreSQL backend may still commit that
+  // work later, so the backend must be seen gone before anything is written again (AddFence).
+  void set_fences_on_loss() { fences_on_loss_ = true; }
 
   // Starts a connection attempt. A host name is resolved first on libuv's thread pool
   // (uv_getaddrinfo), then libpq connects to the address (hostaddr), so that no DNS lookup
@@ -295,7 +298,8 @@ class PgConn {
   // Reconnects when due; gives up on a job or a connection attempt that hangs.
   void Tick() {
     int64_t now = Now();
-    constexpr int64_t kJobDeadlineMs = 60000, kConnectDeadlineMs = 30000;
+    const int64_t job_deadline_ms = owner_->state_->config.postgres_response_timeout;
+    constexpr int64_t kConnectDeadlineMs = 30000;
     if (state_ == State::kDisconnected) {
       if (reconnect_at_ms_ != 0 && now >= reconnect_at_ms_) Connect();
       return;
@@ -303,8 +307,9 @@ class PgConn {
     if (state_ == State::kConnecting && now - connect_started_ms_ > kConnectDeadlineMs) {
       return Disconnect("connecting took more than 30 seconds");
     }
-    if (!jobs_.empty() && now - jobs_.front().started_ms > kJobDeadlineMs) {
-      return Disconnect("no answer from PostgreSQL for 60 seconds");
+    if (!jobs_.empty() && now - jobs_.front().started_ms > job_deadline_ms) {
+      return Disconnect("no answer from PostgreSQL for " + std::to_string(job_deadline_ms) +
+                        " ms (postgres.response-timeout)");
     }
   }
 
@@ -553,7 +558,19 @@ class PgConn {
     }
     state_ = State::kPreparing;
     bool ok = PostgresBackend::SendPrepares(conn_, owner_->Table());
+    // Who this connection's backend is (its pid and start, as pids are reused): a fence names it.
+    ok =
+        ok && PQsendQueryParams(conn_,
+                                "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint "
+                                "FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+                                0, nullptr, nullptr, nullptr, nullptr, 0);
+    backend_ = {};
     Job job;
+    job.on_result = [this](PGresult* r) {
+      if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && PQnfields(r) == 2) {
+        backend_ = {PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)};
+      }
+    };
     job.on_done = [this](bool ok, const std::string& error) {
       if (!ok) return Disconnect("preparing statements: " + error);
       state_ = State::kReady;
@@ -574,6 +591,8 @@ class PgConn {
     state_ = State::kDisconnected;
     std::deque<Job> lost;
     lost.swap(jobs_);
+    if (fences_on_loss_ && !lost.empty() && !backend_.pid.empty()) owner_->AddFence(backend_);
+    backend_ = {};
     ScheduleReconnect();
     for (Job& job : lost) job.on_done(false, "connection lost: " + why);
   }
@@ -597,6 +616,8 @@ class PgConn {
   State state_ = State::kDisconnected;
   std::deque<Job> jobs_;
   Resolve* resolving_ = nullptr;  // a host name lookup in flight
+  PgBackendId backend_;           // once ready
+  bool fences_on_loss_ = false;
   int64_t backoff_ms_ = 100;
   int64_t reconnect_at_ms_ = 0;
   int64_t connect_started_ms_ = 0;
@@ -823,6 +844,7 @@ void PostgresBackend::StartPool() {
   const int64_t n = std::max<int64_t>(1, state_->config.postgres_pool_size);
   for (int64_t i = 0; i < n; ++i) {
     writers_.push_back(std::make_unique<PgConn>(this, loop_, "w" + std::to_string(i + 1)));
+    writers_.back()->set_fences_on_loss();
     writer_batch_.emplace_back();
   }
   reader_ = std::make_unique<PgConn>(this, loop_, "r");
@@ -982,6 +1004,69 @@ uint64_t PostgresBackend::durable() const {
   return d;
 }
 
+// --- fences: a lost writer's backend must end before anything is written again ---
+
+void PostgresBackend::AddFence(const PgBackendId& backend) {
+  Log(LogLevel::kWarning,
+      "PostgreSQL: backend %s lost with a batch in flight; no batch is sent until it has ended",
+      backend.pid.c_str());
+  fences_.push_back(backend);
+}
+
+bool PostgresBackend::FencesClear() {
+  if (fences_.empty()) return true;
+  if (fence_checking_ || state_->clock->NowMs() < fence_check_at_ms_) return false;
+  // The backend is asked to end, and the fence holds until it is no longer in pg_stat_activity:
+  // its transaction has then committed or rolled back for good, and a batch sent after that
+  // cannot be overtaken by it. (A backend waiting on a lock or a disk keeps running after its
+  // client is gone.) pid and start together: a pid can be reused.
+  size_t w = 0;
+  while (w < writers_.size() && !(writers_[w]->ready() && writer_batch_[w].id == 0)) ++w;
+  if (w == writers_.size()) return false;
+  // Every fence in one query; ids are digits only.
+  std::string ids = "{";
+  for (const PgBackendId& f : fences_) {
+    ids += (ids.size() > 1 ? "," : "") + f.pid + "/" + f.start_us;
+  }
+  ids += "}";
+  const char* values[1] = {ids.c_str()};
+  PGconn* conn = writers_[w]->pg();
+  bool sent =
+      PQsendQueryParams(conn,
+                        "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint, "
+                        "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid::text "
+                        "|| '/' || (extract(epoch FROM backend_start) * 1000000)::bigint "
+                        "= ANY($1::text[])",
+                        1, nullptr, values, nullptr, nullptr, 0) == 1;
+  fence_checking_ = true;
+  auto alive = std::make_shared<std::vector<PgBackendId>>();
+  PgConn::Job job;
+  job.on_result = [alive](PGresult* r) {
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return;
+    for (int i = 0; i < PQntuples(r); ++i) {
+      alive->push_back({PQgetvalue(r, i, 0), PQgetvalue(r, i, 1)});
+    }
+  };
+  job.on_done = [this, alive](bool ok, const std::string& error) {
+    fence_checking_ = false;
+    if (!ok) {
+      OnConnError("ending the backends of lost connections: " + error);
+      fence_check_at_ms_ = state_->clock->NowMs() + retry_backoff_ms_;
+      return;
+    }
+    std::erase_if(fences_, [&](const PgBackendId& f) {
+      bool gone = std::find(alive->begin(), alive->end(), f) == alive->end();
+      if (gone) Log(LogLevel::kNotice, "PostgreSQL: backend %s has ended", f.pid.c_str());
+      return gone;
+    });
+    // Asked to end: looked at again shortly.
+    fence_check_at_ms_ = fences_.empty() ? 0 : state_->clock->NowMs() + kFenceRecheckMs;
+    MaybeFlush();
+  };
+  writers_[w]->EndJob(std::move(job), sent);
+  return false;
+}
+
 // --- batches ---
 
 void PostgresBackend::MaybeFlush() {
@@ -991,6 +1076,7 @@ void PostgresBackend::MaybeFlush() {
     SendFetches();
   }
   if (loading_ || load_failed_ || writers_.empty()) return;
+  if (!FencesClear()) return;
   if (dirty_count_ == 0 && prefix_ops_.empty()) return;
   int64_t now = state_->clock->NowMs();
   if (now < retry_at_ms_) return;  // after a failed batch
@@ -1383,7 +1469,7 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   };
   while (state_->clock->NowMs() < deadline) {
     if (dirty_count_ == 0 && prefix_ops_.empty() && idle()) return true;
-    for (size_t w = 0; w < writers_.size(); ++w) {
+    for (size_t w = 0; w < writers_.size() && FencesClear(); ++w) {
       if (writers_[w]->ready() && writer_batch_[w].id == 0 &&
           (dirty_count_ > 0 || !prefix_ops_.empty())) {
         StartBatch(w);

@@ -63,6 +63,12 @@ struct PostgresStatus {
   uint64_t fetch_errors = 0;
 };
 
+// A PostgreSQL backend process: its pid and start time (microseconds), as text.
+struct PgBackendId {
+  std::string pid, start_us;
+  bool operator==(const PgBackendId&) const = default;
+};
+
 class PostgresBackend : public engine::KeyspaceObserver {
  public:
   PostgresBackend(ServerState* state, uv_loop_t* loop);
@@ -98,6 +104,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // Writes are refused: the queue holds queue-bound keys or more.
   bool QueueFull() const;
   size_t queued() const { return dirty_count_ + prefix_ops_.size(); }
+  // Backends of lost writers that must end before batches resume.
+  size_t stalled_backends() const { return fences_.size(); }
   const PostgresStatus& status() const { return status_; }
   int connections_ready() const;
   // The connection of the load is up, or (after it) one connection of the pool can commit.
@@ -188,6 +196,14 @@ class PostgresBackend : public engine::KeyspaceObserver {
   int64_t load_started_us_ = 0;
   bool cache_tier_ = false;
   int64_t retry_at_ms_ = 0;  // after a failed batch, the next one waits until then
+  // Backends of writers lost with a batch in flight, not yet seen ended (FencesClear).
+  std::vector<PgBackendId> fences_;
+  bool fence_checking_ = false;
+  int64_t fence_check_at_ms_ = 0;
+  static constexpr int64_t kFenceRecheckMs = 50;
+  // True when no lost backend is pending; otherwise asks one to end (on a free writer).
+  bool FencesClear();
+  void AddFence(const PgBackendId& backend);
   int64_t retry_backoff_ms_ = 100;
 
   std::vector<std::unique_ptr<PgConn>> writers_;

@@ -756,6 +756,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
       Line(s, "pg_keys_loaded", std::to_string(ps.keys_loaded));
       Line(s, "pg_pool_size", std::to_string(st.config.postgres_pool_size));
       Line(s, "pg_connections_ready", std::to_string(pg->connections_ready()));
+      Line(s, "pg_stalled_backends", std::to_string(pg->stalled_backends()));
       Line(s, "pg_cache_tier", pg->cache_tier() ? "1" : "0");
       Line(s, "pg_cold_values", std::to_string(engine::Database::cold_entries()));
       Line(s, "pg_values_dropped", std::to_string(st.keyspace.stats().dropped_values));

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -248,6 +249,58 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(r.set("after", "1"), True)   # acknowledged once committed
         self.assertEqual(psql("SELECT string_agg(convert_from(key, 'UTF8'), ',' ORDER BY key) "
                               "FROM t_retry"), "after,held,ok.before")
+
+    def test_a_stalled_batch_is_ended_on_the_server_before_its_keys_are_written_again(self):
+        # A batch waiting on a lock gets no answer within postgres.response-timeout: its
+        # connection is dropped, but its backend would still commit the older state once the
+        # lock goes. dkv ends that backend (pg_terminate_backend) and writes nothing until it
+        # is gone; the newer state is what the table holds in the end.
+        psql("DROP TABLE IF EXISTS t_stall; DROP TABLE IF EXISTS t_stall_schema")
+        r = self.start("t_stall", "--postgres.durability", "sync",
+                       "--postgres.response-timeout", "1000")
+        r.set("k", "v0")
+        locker = subprocess.Popen(["psql", DSN, "-Atq"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            locker.stdin.write("BEGIN; LOCK TABLE t_stall IN ACCESS EXCLUSIVE MODE; "
+                               "SELECT 'locked';\n")
+            locker.stdin.flush()
+            self.assertEqual(locker.stdout.readline().strip(), "locked")
+            replies = {}
+
+            def write(value):
+                c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+                replies[value] = c.set("k", value)
+                c.close()
+
+            first = threading.Thread(target=write, args=("v1",))
+            first.start()
+            waiting = "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            self.assertTrue(wait_for(lambda: psql(waiting) != ""))
+            stalled = psql(waiting)
+            # The stalled backend is ended while the lock is still held.
+            self.assertTrue(wait_for(lambda: psql(
+                f"SELECT count(*) FROM pg_stat_activity WHERE pid = {stalled}") == "0"))
+            self.assertGreaterEqual(self.info()["pg_errors"], 1)
+            self.assertIn("postgres.response-timeout", self.info()["pg_last_error"])
+            second = threading.Thread(target=write, args=("v2",))
+            second.start()
+            self.assertTrue(wait_for(lambda: r.get("k") == b"v2"))
+            self.assertEqual(replies, {})   # sync: neither write is acknowledged yet
+            locker.stdin.write("COMMIT;\n")
+            locker.stdin.close()
+            locker.wait(timeout=30)
+            first.join(timeout=60)
+            second.join(timeout=60)
+        finally:
+            if locker.poll() is None:
+                locker.kill()
+        self.assertEqual(replies, {"v1": True, "v2": True})
+        self.assertTrue(wait_for(lambda: self.info()["pg_stalled_backends"] == 0))
+        self.assertEqual(psql("SELECT convert_from(value, 'UTF8') FROM t_stall WHERE key = 'k'"),
+                         "v2")
+        self.restart()
+        self.assertEqual(self.r.get("k"), b"v2")
 
     def test_deletes_subtrees_flushes_and_expiry_reach_postgres(self):
         psql("DROP TABLE IF EXISTS t_deletes")
