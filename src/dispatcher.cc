@@ -202,8 +202,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
     return;
   }
   state_->keyspace.RefreshTime();
-  if (state_->config.maxmemory > 0 && state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail &&
-      (spec->flags & kDenyOom)) {
+  // A pattern read run again for the values it met cold (session.rerun, read-only) evicts
+  // nothing first: the values it read warm before are not pinned, and dropping them would only
+  // send it back for them.
+  if (state_->config.maxmemory > 0 && !session.rerun &&
+      state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail && (spec->flags & kDenyOom)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("OOM command not allowed when used memory > 'maxmemory'.");
   }
@@ -229,9 +232,9 @@ void Dispatcher::Execute(Session& session, Args argv) {
   state_->postgres->PinForCommand(std::move(keys));
   engine::ClearColdReads();
   const size_t out_before = session.out->size();
-  Call(*spec, session, argv, reply);
+  Call(*spec, session, argv, reply,
+       [&] { return !RetryAfterColdReads(*spec, session, out_before); });
   state_->postgres->PinForCommand({});
-  RetryAfterColdReads(*spec, session, out_before);
   // When the command does not wait, the server releases its pins and resets its read count
   // (Server: after Execute, whatever path it took).
 }
@@ -397,15 +400,20 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
 }
 
 void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
-                      resp::ReplyBuilder& reply) {
+                      resp::ReplyBuilder& reply, const std::function<bool()>& keep) {
   CommandContext ctx{*state_, session, reply, *this};
   const size_t out_start = session.out->size();
   const int64_t start_us = state_->clock->NowUs();
-  if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin))) {
+  // A command run again (its first run was discarded) was shown to MONITOR already.
+  if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin)) && !session.rerun) {
     FeedMonitors(session, argv);
   }
   spec.handler(ctx, argv);
   const int64_t duration = state_->clock->NowUs() - start_us;
+  if (keep && !keep()) {
+    session.rerun = true;
+    return;
+  }
 
   CommandStats& cs = state_->stats.commands[std::string(spec.name)];
   cs.calls++;

@@ -36,8 +36,10 @@ class Dispatcher {
   std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
   size_t top_level_count() const { return top_level_.size(); }
   // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
-  // Scripts call commands through it.
-  void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply);
+  // Scripts call commands through it. `keep`, if given, is asked after the handler: false
+  // discards the run (it runs again later), which then counts in no statistics.
+  void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply,
+            const std::function<bool()>& keep = nullptr);
   // The cache tier over PostgreSQL: the keys named by argv (EXEC: by the queued commands) in the
   // session's namespace whose values are not in memory and that the command needs; commands
   // that never read the old value (DEL, EXISTS, TTL, a plain SET, ...) need none.

@@ -493,6 +493,7 @@ class Server::Impl : public ServerHooks {
         postgres_->ReleasePins(s.id);
         s.value_fetch_tries = 0;
         s.value_fetch_error.clear();
+        s.rerun = false;
       }
       conn->in_start += consumed;
       if (OverOutputLimit(conn)) break;

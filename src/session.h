@@ -54,6 +54,9 @@ struct Session {
   uint64_t value_fetch = 0;
   int value_fetch_tries = 0;
   std::string value_fetch_error;
+  // A run of the current command was discarded to run again once values are in (a pattern
+  // read that met cold values): MONITOR saw it once, and only the last run counts in statistics.
+  bool rerun = false;
   // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
   bool close_after_reply = false;
   // Replies go here; the connection writes it out.

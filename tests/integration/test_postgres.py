@@ -417,8 +417,22 @@ class PostgresBackend(unittest.TestCase):
         tx.get(k)
         tx.incr("tier.counter")
         self.assertEqual(tx.execute(), [value(i), 1])
-        # A pattern read (no key arguments) is run again once the values are in.
+        # A pattern read (no key arguments) is run again once the values are in; MONITOR shows
+        # it once and its statistics count one call.
+        calls = r.info("commandstats").get("cmdstat_kv.mget", {}).get("calls", 0)
+        reads = self.info()["pg_value_reads"]
+        monitor = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+        monitor.sendall(b"MONITOR\r\n")
+        seen = monitor.recv(5)
         got = r.execute_command("KV.MGET", "tier.7.*")
+        r.ping()
+        while b"ping" not in seen.lower():
+            seen += monitor.recv(65536)
+        monitor.close()
+        self.assertEqual(seen.count(b'"KV.MGET" "tier.7.*"'), 1)
+        self.assertEqual(r.info("commandstats")["cmdstat_kv.mget"]["calls"], calls + 1)
+        # It waited for values, once: the values it had read warm stay for the second run.
+        self.assertEqual(self.info()["pg_value_reads"], reads + 1)
         pairs = dict(zip(got[::2], got[1::2])) if isinstance(got, list) else got
         self.assertEqual(len(pairs), n // 40)
         for key, v in pairs.items():
