@@ -263,26 +263,40 @@ class PgConn {
   // work later, so the backend must be seen gone before anything is written again (AddFence).
   void set_fences_on_loss() { fences_on_loss_ = true; }
 
-  // Starts a connection attempt. A host name is resolved first on libuv's thread pool
-  // (uv_getaddrinfo), then libpq connects to the address (hostaddr), so that no DNS lookup
-  // blocks the loop; `blocking_dns` (at shutdown, with the loop stopped) lets libpq resolve.
+  // Starts a connection attempt. Host names are resolved first on libuv's thread pool
+  // (uv_getaddrinfo, every name of a host list at once), then libpq connects to the addresses
+  // (hostaddr), so that no DNS lookup blocks the loop; `blocking_dns` (at shutdown, with the
+  // loop stopped) lets libpq resolve.
   void Connect(bool blocking_dns = false) {
     reconnect_at_ms_ = 0;
     state_ = State::kConnecting;
     connect_started_ms_ = Now();
-    std::string host = blocking_dns ? "" : HostToResolve();
-    if (host.empty()) return ConnectTo("", {});
-    auto* resolve = new Resolve{{}, this, host};
-    resolve->req.data = resolve;
+    std::vector<HostEntry> hosts = blocking_dns ? std::vector<HostEntry>() : HostsToResolve();
+    if (hosts.empty()) return ConnectTo({});
+    auto* lookup = new Lookup{this, std::move(hosts), 0, {}};
     struct addrinfo hints = {};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int rc = uv_getaddrinfo(loop_, &resolve->req, OnResolved, host.c_str(), nullptr, &hints);
-    if (rc != 0) {
-      delete resolve;
-      return FailConnect("resolving " + host + ": " + uv_strerror(rc));
+    for (size_t i = 0; i < lookup->hosts.size(); ++i) {
+      if (!lookup->hosts[i].lookup) continue;
+      auto* req = new LookupRequest{{}, lookup, i};
+      req->req.data = req;
+      int rc = uv_getaddrinfo(loop_, &req->req, OnResolved, lookup->hosts[i].host.c_str(), nullptr,
+                              &hints);
+      if (rc != 0) {
+        delete req;
+        lookup->hosts[i].error = uv_strerror(rc);
+        continue;
+      }
+      lookup->requests.push_back(&req->req);
+      ++lookup->pending;
     }
-    resolving_ = resolve;
+    if (lookup->pending == 0) {
+      std::vector<HostEntry> done = std::move(lookup->hosts);
+      delete lookup;
+      return ConnectTo(done);
+    }
+    resolving_ = lookup;
   }
 
   // Ends the statements sent since the last call as one job. `send_ok`: they all left.
@@ -338,45 +352,86 @@ class PgConn {
 
   int64_t Now() const { return owner_->state_->clock->NowMs(); }
 
-  struct Resolve {
+  // One entry of the DSN's host list, with its port, and the addresses a name resolved to.
+  struct HostEntry {
+    std::string host, port;
+    bool lookup = false;  // a name to resolve (not an address or a socket directory)
+    std::vector<std::string> addresses;
+    std::string error;
+  };
+  struct Lookup {
+    PgConn* conn;  // null once the connection gave up waiting
+    std::vector<HostEntry> hosts;
+    int pending;
+    std::vector<uv_getaddrinfo_t*> requests;
+  };
+  struct LookupRequest {
     uv_getaddrinfo_t req;
-    PgConn* conn;  // null once the connection gave up waiting for it
-    std::string host;
+    Lookup* lookup;
+    size_t index;
   };
 
-  // The host of postgres.dsn (or PGHOST) when it is a name to look up: not an address, not a
-  // socket directory, not a list (libpq resolves lists itself), no hostaddr given.
-  std::string HostToResolve() const {
+  static std::vector<std::string> SplitList(const std::string& s) {
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (true) {
+      size_t comma = s.find(',', start);
+      out.push_back(
+          s.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) return out;
+      start = comma + 1;
+    }
+  }
+
+  // The hosts of postgres.dsn (or PGHOST), paired with their ports, when at least one is a
+  // name to look up; empty when libpq needs no lookup (addresses, socket directories, a
+  // hostaddr given, or a service= entry, which libpq expands itself).
+  std::vector<HostEntry> HostsToResolve() const {
     char* err = nullptr;
     PQconninfoOption* opts = PQconninfoParse(owner_->state_->config.postgres_dsn.c_str(), &err);
     if (opts == nullptr) {
       PQfreemem(err);
-      return "";
+      return {};
     }
-    std::string host, hostaddr;
+    std::string host, hostaddr, port, service;
     for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
       if (o->val == nullptr) continue;
       if (std::strcmp(o->keyword, "host") == 0) host = o->val;
       if (std::strcmp(o->keyword, "hostaddr") == 0) hostaddr = o->val;
+      if (std::strcmp(o->keyword, "port") == 0) port = o->val;
+      if (std::strcmp(o->keyword, "service") == 0) service = o->val;
     }
     PQconninfoFree(opts);
     if (host.empty() && std::getenv("PGHOST") != nullptr) host = std::getenv("PGHOST");
-    unsigned char buf[sizeof(struct in6_addr)];
-    if (!hostaddr.empty() || host.empty() || host[0] == '/' || host[0] == '@' ||
-        host.find(',') != std::string::npos || inet_pton(AF_INET, host.c_str(), buf) == 1 ||
-        inet_pton(AF_INET6, host.c_str(), buf) == 1) {
-      return "";
+    if (port.empty() && std::getenv("PGPORT") != nullptr) port = std::getenv("PGPORT");
+    if (!hostaddr.empty() || !service.empty() || host.empty()) return {};
+    std::vector<std::string> names = SplitList(host);
+    std::vector<std::string> ports = SplitList(port);
+    // libpq: one port for every host, or one per host.
+    if (ports.size() != 1 && ports.size() != names.size()) return {};
+    std::vector<HostEntry> out;
+    bool any = false;
+    for (size_t i = 0; i < names.size(); ++i) {
+      HostEntry e;
+      e.host = names[i];
+      e.port = ports.size() == 1 ? ports[0] : ports[i];
+      unsigned char buf[sizeof(struct in6_addr)];
+      e.lookup = !e.host.empty() && e.host[0] != '/' && e.host[0] != '@' &&
+                 inet_pton(AF_INET, e.host.c_str(), buf) != 1 &&
+                 inet_pton(AF_INET6, e.host.c_str(), buf) != 1;
+      any = any || e.lookup;
+      out.push_back(std::move(e));
     }
-    return host;
+    return any ? out : std::vector<HostEntry>();
   }
 
-  static void OnResolved(uv_getaddrinfo_t* req, int status, struct addrinfo* res) {
-    auto* resolve = static_cast<Resolve*>(req->data);
-    PgConn* self = resolve->conn;
-    std::string host = std::move(resolve->host);
-    delete resolve;
+  static void OnResolved(uv_getaddrinfo_t* uv_req, int status, struct addrinfo* res) {
+    auto* req = static_cast<LookupRequest*>(uv_req->data);
+    Lookup* lookup = req->lookup;
+    HostEntry& entry = lookup->hosts[req->index];
+    std::erase(lookup->requests, uv_req);  // CancelResolve must not reach a freed request
+    delete req;
     // Every address, in the resolver's order, as libpq would try them.
-    std::vector<std::string> addresses;
     for (struct addrinfo* a = status == 0 ? res : nullptr; a != nullptr; a = a->ai_next) {
       char ip[INET6_ADDRSTRLEN] = {};
       if (a->ai_family == AF_INET) {
@@ -386,55 +441,84 @@ class PgConn {
       } else {
         continue;
       }
-      if (std::find(addresses.begin(), addresses.end(), ip) == addresses.end() &&
-          addresses.size() < 8) {
-        addresses.emplace_back(ip);
+      if (std::find(entry.addresses.begin(), entry.addresses.end(), ip) == entry.addresses.end() &&
+          entry.addresses.size() < 8) {
+        entry.addresses.emplace_back(ip);
       }
     }
+    if (status < 0) entry.error = uv_strerror(status);
     uv_freeaddrinfo(res);
+    if (--lookup->pending > 0) return;
+    PgConn* self = lookup->conn;
+    std::vector<HostEntry> hosts = std::move(lookup->hosts);
+    delete lookup;
     if (self == nullptr) return;  // given up meanwhile
     self->resolving_ = nullptr;
-    if (addresses.empty()) {
-      return self->FailConnect(std::string("resolving the host of postgres.dsn: ") +
-                               (status < 0 ? uv_strerror(status) : "no address"));
-    }
-    self->ConnectTo(host, addresses);
+    self->ConnectTo(hosts);
   }
 
   void CancelResolve() {
     if (resolving_ == nullptr) return;
-    resolving_->conn = nullptr;  // the callback frees it
-    uv_cancel(reinterpret_cast<uv_req_t*>(&resolving_->req));
+    resolving_->conn = nullptr;  // the last callback frees it
+    for (uv_getaddrinfo_t* req : resolving_->requests) {
+      uv_cancel(reinterpret_cast<uv_req_t*>(req));
+    }
     resolving_ = nullptr;
   }
 
-  // PQconnectStart on the DSN, with the addresses `host` resolved to as hostaddr (host repeated
-  // as many times: libpq pairs the lists, keeps host for TLS and the password file, and tries
-  // each). No addresses: the DSN as it is.
-  void ConnectTo(const std::string& host, const std::vector<std::string>& addresses) {
+  // PQconnectStart on the DSN; with `hosts`, each name is replaced by the addresses it resolved
+  // to, as hostaddr (the name repeated as many times: libpq pairs the lists, keeps the name for
+  // TLS and the password file, and tries each in turn), ports following their hosts. A name
+  // that resolved to nothing is left out; if nothing is left, the attempt fails.
+  void ConnectTo(const std::vector<HostEntry>& hosts) {
     const std::string& dsn = owner_->state_->config.postgres_dsn;
-    if (addresses.empty()) {
+    if (hosts.empty()) {
       conn_ = PQconnectStart(dsn.c_str());
     } else {
+      std::string host_list, addr_list, port_list, errors;
+      size_t n = 0;
+      auto add = [&](const HostEntry& e, const std::string& address) {
+        host_list += (n == 0 ? "" : ",") + e.host;
+        addr_list += (n == 0 ? "" : ",") + address;
+        port_list += (n == 0 ? "" : ",") + e.port;
+        ++n;
+      };
+      for (const HostEntry& e : hosts) {
+        if (!e.lookup) {
+          add(e, "");  // libpq uses the host itself (an address or a socket directory)
+          continue;
+        }
+        if (e.addresses.empty()) {
+          errors += (errors.empty() ? "" : "; ") + e.host + ": " +
+                    (e.error.empty() ? "no address" : e.error);
+        }
+        for (const std::string& a : e.addresses) add(e, a);
+      }
+      if (n == 0) return FailConnect("resolving the host of postgres.dsn: " + errors);
+      if (!errors.empty()) {
+        Log(LogLevel::kVerbose, "PostgreSQL connection %s: not resolved: %s", name_.c_str(),
+            errors.c_str());
+      }
       PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), nullptr);
       std::vector<const char*> keys, values;
       for (PQconninfoOption* o = opts; o != nullptr && o->keyword != nullptr; ++o) {
         if (o->val == nullptr || std::strcmp(o->keyword, "hostaddr") == 0 ||
-            std::strcmp(o->keyword, "host") == 0) {
+            std::strcmp(o->keyword, "host") == 0 || std::strcmp(o->keyword, "port") == 0) {
           continue;
         }
         keys.push_back(o->keyword);
         values.push_back(o->val);
       }
-      std::string hosts, hostaddr;
-      for (const std::string& a : addresses) {
-        hosts += (hosts.empty() ? "" : ",") + host;
-        hostaddr += (hostaddr.empty() ? "" : ",") + a;
-      }
       keys.push_back("host");
-      values.push_back(hosts.c_str());
+      values.push_back(host_list.c_str());
       keys.push_back("hostaddr");
-      values.push_back(hostaddr.c_str());
+      values.push_back(addr_list.c_str());
+      bool any_port = false;
+      for (const HostEntry& e : hosts) any_port = any_port || !e.port.empty();
+      if (any_port) {
+        keys.push_back("port");
+        values.push_back(port_list.c_str());
+      }
       keys.push_back(nullptr);
       values.push_back(nullptr);
       conn_ = PQconnectStartParams(keys.data(), values.data(), 0);
@@ -615,8 +699,8 @@ class PgConn {
   int events_ = 0;
   State state_ = State::kDisconnected;
   std::deque<Job> jobs_;
-  Resolve* resolving_ = nullptr;  // a host name lookup in flight
-  PgBackendId backend_;           // once ready
+  Lookup* resolving_ = nullptr;  // host name lookups in flight
+  PgBackendId backend_;          // once ready
   bool fences_on_loss_ = false;
   int64_t backoff_ms_ = 100;
   int64_t reconnect_at_ms_ = 0;

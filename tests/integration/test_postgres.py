@@ -569,6 +569,20 @@ class PostgresBackend(unittest.TestCase):
         self.assertTrue(r.set("named", "1"))
         self.assertEqual(psql("SELECT count(*) FROM t_dns"), "1")
 
+    def test_a_host_list_keeps_each_host_with_its_port_once_names_are_resolved(self):
+        # host=127.0.0.1,localhost port=1,<port>: the address refuses (port 1); "localhost" is
+        # looked up off the loop and replaced by its addresses, each still paired with <port>.
+        psql("DROP TABLE IF EXISTS t_hosts")
+        port = next(p.split("=")[1] for p in DSN.split() if p.startswith("port="))
+        dsn = DSN.replace("host=127.0.0.1", "host=127.0.0.1,localhost").replace(
+            f"port={port}", f"port=1,{port}")
+        self.assertIn("port=1,", dsn)
+        r = self.start("t_hosts", "--postgres.durability", "sync", "--postgres.dsn", dsn,
+                       "--postgres.pool-size", "2")
+        self.assertTrue(wait_for(lambda: self.info()["pg_connections_ready"] == 2))
+        self.assertTrue(r.set("listed", "1"))
+        self.assertEqual(psql("SELECT count(*) FROM t_hosts"), "1")
+
     def test_keys_deleted_and_written_again_or_renamed_over_reach_the_table(self):
         # A key deleted and written again in one transaction, and a key renamed over another,
         # coalesce into one row write each: the table ends as memory is.
