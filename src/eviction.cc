@@ -25,6 +25,21 @@ void Evict(engine::Keyspace& ks, engine::Database& db, engine::Entry* e) {
   ks.stats().evicted_keys++;
 }
 
+// `samples` random keys of every namespace that has any (keys with a TTL only, for the volatile
+// policies): fn(index, db, entry) for each.
+template <typename Fn>
+void ForEachSample(engine::Keyspace& ks, EvictionPolicy policy, int samples, Fn fn) {
+  for (int d = 0; d < ks.database_count(); ++d) {
+    engine::Database& db = ks.db(d);
+    if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
+    for (int i = 0; i < samples; ++i) {
+      engine::Entry* e =
+          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
+      if (e != nullptr) fn(d, db, e);
+    }
+  }
+}
+
 }  // namespace
 
 EvictionPolicy ParseEvictionPolicy(const std::string& name) {
@@ -59,27 +74,20 @@ double Evictor::Score(engine::Keyspace& ks, engine::Database& db, engine::Entry*
 bool Evictor::DropOne(engine::Keyspace& ks, EvictionPolicy policy, int samples,
                       int64_t deadline_us) {
   // Most keys may be cold already: sampling goes on (bounded) until it finds warm clean ones.
-  const int n = ks.database_count();
   for (int round = 0; round < 64; ++round) {
     if (round > 0 && ks.clock().NowUs() > deadline_us) return false;
     engine::Database* best_db = nullptr;
     engine::Entry* best = nullptr;
     double best_score = 0;
-    for (int d = 0; d < n; ++d) {
-      engine::Database& db = ks.db(d);
-      if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
-      for (int i = 0; i < samples; ++i) {
-        engine::Entry* e =
-            VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
-        if (e == nullptr || e->cold() || e->value_size() == 0 || !clean_(d, e->key())) continue;
-        double score = Score(ks, db, e, policy);
-        if (best == nullptr || score > best_score) {
-          best = e;
-          best_db = &db;
-          best_score = score;
-        }
+    ForEachSample(ks, policy, samples, [&](int d, engine::Database& db, engine::Entry* e) {
+      if (e->cold() || e->value_size() == 0 || !clean_(d, e->key())) return;
+      double score = Score(ks, db, e, policy);
+      if (best == nullptr || score > best_score) {
+        best = e;
+        best_db = &db;
+        best_score = score;
       }
-    }
+    });
     if (best != nullptr) {
       best_db->DropValue(best);
       ks.stats().dropped_values++;
@@ -90,28 +98,21 @@ bool Evictor::DropOne(engine::Keyspace& ks, EvictionPolicy policy, int samples,
 }
 
 void Evictor::Sample(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
-  for (int d = 0; d < ks.database_count(); ++d) {
-    engine::Database& db = ks.db(d);
-    if (VolatileOnly(policy) ? db.expires_size() == 0 : db.size() == 0) continue;
-    for (int i = 0; i < samples; ++i) {
-      engine::Entry* e =
-          VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
-      if (e == nullptr) continue;
-      double score = Score(ks, db, e, policy);
-      std::string key(e->key());
-      bool present = false;
-      for (const Candidate& c : pool_) present = present || (c.db == d && c.key == key);
-      if (present) continue;
-      if (pool_.size() >= kPoolSize) {
-        if (score <= pool_.front().score) continue;
-        pool_.erase(pool_.begin());
-      }
-      Candidate cand{score, d, std::move(key)};
-      auto pos = std::lower_bound(pool_.begin(), pool_.end(), cand.score,
-                                  [](const Candidate& c, double s) { return c.score < s; });
-      pool_.insert(pos, std::move(cand));
+  ForEachSample(ks, policy, samples, [&](int d, engine::Database& db, engine::Entry* e) {
+    double score = Score(ks, db, e, policy);
+    std::string key(e->key());
+    bool present = false;
+    for (const Candidate& c : pool_) present = present || (c.db == d && c.key == key);
+    if (present) return;
+    if (pool_.size() >= kPoolSize) {
+      if (score <= pool_.front().score) return;
+      pool_.erase(pool_.begin());
     }
-  }
+    Candidate cand{score, d, std::move(key)};
+    auto pos = std::lower_bound(pool_.begin(), pool_.end(), cand.score,
+                                [](const Candidate& c, double s) { return c.score < s; });
+    pool_.insert(pos, std::move(cand));
+  });
 }
 
 bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples) {
