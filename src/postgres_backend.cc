@@ -21,6 +21,8 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 constexpr int64_t kMaxBackoffMs = 10000;
+// A backend's start time in pg_stat_activity, as microseconds: with its pid, what names it.
+#define DKV_BACKEND_START_US "(extract(epoch FROM backend_start) * 1000000)::bigint"
 
 uint64_t ReadBigEndian(const char* p, int len) {
   uint64_t v = 0;
@@ -643,11 +645,10 @@ class PgConn {
     state_ = State::kPreparing;
     bool ok = PostgresBackend::SendPrepares(conn_, owner_->Table());
     // Who this connection's backend is (its pid and start, as pids are reused): a fence names it.
-    ok =
-        ok && PQsendQueryParams(conn_,
-                                "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint "
-                                "FROM pg_stat_activity WHERE pid = pg_backend_pid()",
-                                0, nullptr, nullptr, nullptr, nullptr, 0);
+    ok = ok && PQsendQueryParams(conn_,
+                                 "SELECT pid, " DKV_BACKEND_START_US
+                                 " FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+                                 0, nullptr, nullptr, nullptr, nullptr, 0);
     backend_ = {};
     Job job;
     job.on_result = [this](PGresult* r) {
@@ -1023,12 +1024,14 @@ void PostgresBackend::OnConnError(const std::string& why) {
 
 // --- observing the keyspace ---
 
+void PostgresBackend::OpenWindow() {
+  if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+}
+
 void PostgresBackend::MarkDirty(int db, std::string key, uint64_t seq) {
   if (dirty_.size() <= static_cast<size_t>(db)) dirty_.resize(static_cast<size_t>(db) + 1);
-  if (dirty_count_ == 0) {
-    dirty_min_seq_ = seq;
-    if (prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
-  }
+  OpenWindow();
+  if (dirty_count_ == 0) dirty_min_seq_ = seq;
   auto [it, inserted] = dirty_[static_cast<size_t>(db)].emplace(std::move(key), seq);
   if (inserted) {
     ++dirty_count_;
@@ -1043,13 +1046,13 @@ void PostgresBackend::OnKeyChanged(int db, std::string_view key, engine::ChangeK
 }
 
 void PostgresBackend::OnPrefixDeleted(int db, std::string_view prefix) {
-  if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+  OpenWindow();
   prefix_ops_.push_back({NsOp::kDeletePrefix, state_->keyspace.NamespaceName(db),
                          std::string(prefix), "", ++changes_});
 }
 
 void PostgresBackend::OnSwap(int a, int b) {
-  if (dirty_count_ == 0 && prefix_ops_.empty()) first_dirty_ms_ = state_->clock->NowMs();
+  OpenWindow();
   engine::Keyspace& ks = state_->keyspace;
   prefix_ops_.push_back({NsOp::kSwap, ks.NamespaceName(a), "", ks.NamespaceName(b), ++changes_});
   // Queued and in-flight changes follow their keys to the other namespace (a batch in flight
@@ -1088,6 +1091,10 @@ uint64_t PostgresBackend::durable() const {
   return d;
 }
 
+bool PostgresBackend::WriterFree(size_t w) const {
+  return writers_[w]->ready() && writer_batch_[w].id == 0;
+}
+
 // --- fences: a lost writer's backend must end before anything is written again ---
 
 void PostgresBackend::AddFence(const PgBackendId& backend) {
@@ -1105,7 +1112,7 @@ bool PostgresBackend::FencesClear() {
   // cannot be overtaken by it. (A backend waiting on a lock or a disk keeps running after its
   // client is gone.) pid and start together: a pid can be reused.
   size_t w = 0;
-  while (w < writers_.size() && !(writers_[w]->ready() && writer_batch_[w].id == 0)) ++w;
+  while (w < writers_.size() && !WriterFree(w)) ++w;
   if (w == writers_.size()) return false;
   // Every fence in one query; ids are digits only.
   std::string ids = "{";
@@ -1117,10 +1124,9 @@ bool PostgresBackend::FencesClear() {
   PGconn* conn = writers_[w]->pg();
   bool sent =
       PQsendQueryParams(conn,
-                        "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint, "
-                        "pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid::text "
-                        "|| '/' || (extract(epoch FROM backend_start) * 1000000)::bigint "
-                        "= ANY($1::text[])",
+                        "SELECT pid, " DKV_BACKEND_START_US
+                        ", pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid::text || "
+                        "'/' || " DKV_BACKEND_START_US " = ANY($1::text[])",
                         1, nullptr, values, nullptr, nullptr, 0) == 1;
   fence_checking_ = true;
   auto alive = std::make_shared<std::vector<PgBackendId>>();
@@ -1178,7 +1184,7 @@ void PostgresBackend::MaybeFlush() {
   const int64_t now_us = state_->clock->NowUs();
   for (size_t w = 0; w < writers_.size(); ++w) {
     if (dirty_count_ == 0 && prefix_ops_.empty()) return;
-    if (writer_batch_[w].id != 0 || !writers_[w]->ready()) continue;
+    if (!WriterFree(w)) continue;
     bool overlap_ok = dirty_count_ >= kOverlapQueue;
     bool in_flight = false;
     for (const Batch& b : writer_batch_) {
@@ -1554,8 +1560,7 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   while (state_->clock->NowMs() < deadline) {
     if (dirty_count_ == 0 && prefix_ops_.empty() && idle()) return true;
     for (size_t w = 0; w < writers_.size() && FencesClear(); ++w) {
-      if (writers_[w]->ready() && writer_batch_[w].id == 0 &&
-          (dirty_count_ > 0 || !prefix_ops_.empty())) {
+      if (WriterFree(w) && (dirty_count_ > 0 || !prefix_ops_.empty())) {
         StartBatch(w);
       }
     }

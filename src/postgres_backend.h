@@ -203,6 +203,10 @@ class PostgresBackend : public engine::KeyspaceObserver {
   static constexpr int64_t kFenceRecheckMs = 50;
   // True when no lost backend is pending; otherwise asks one to end (on a free writer).
   bool FencesClear();
+  // Writer w can take a batch: connected, and none of its own in flight.
+  bool WriterFree(size_t w) const;
+  // The first change since the queue was empty starts the async flush interval.
+  void OpenWindow();
   void AddFence(const PgBackendId& backend);
   int64_t retry_backoff_ms_ = 100;
 
