@@ -557,31 +557,30 @@ class PostgresBackend(unittest.TestCase):
         except redis.ResponseError:
             return None
 
+    def _assert_pool_commits_through(self, dsn, table, pool_size):
+        # Every connection of the pool comes up through `dsn`, and a sync write commits.
+        psql(f"DROP TABLE IF EXISTS {table}")
+        r = self.start(table, "--postgres.durability", "sync", "--postgres.dsn", dsn,
+                       "--postgres.pool-size", str(pool_size))
+        self.assertTrue(wait_for(lambda: self.info()["pg_connections_ready"] == pool_size))
+        self.assertTrue(r.set("written", "1"))
+        self.assertEqual(psql(f"SELECT count(*) FROM {table}"), "1")
+
     def test_the_pool_connects_through_a_host_name_resolved_off_the_loop(self):
         # "localhost" is looked up on libuv's thread pool and every address is tried (::1 may
         # refuse: the cluster listens on 127.0.0.1).
-        psql("DROP TABLE IF EXISTS t_dns")
         dsn = DSN.replace("host=127.0.0.1", "host=localhost")
         self.assertIn("host=localhost", dsn)
-        r = self.start("t_dns", "--postgres.durability", "sync", "--postgres.dsn", dsn,
-                       "--postgres.pool-size", "3")
-        self.assertTrue(wait_for(lambda: self.info()["pg_connections_ready"] == 3))
-        self.assertTrue(r.set("named", "1"))
-        self.assertEqual(psql("SELECT count(*) FROM t_dns"), "1")
+        self._assert_pool_commits_through(dsn, "t_dns", 3)
 
     def test_a_host_list_keeps_each_host_with_its_port_once_names_are_resolved(self):
         # host=127.0.0.1,localhost port=1,<port>: the address refuses (port 1); "localhost" is
         # looked up off the loop and replaced by its addresses, each still paired with <port>.
-        psql("DROP TABLE IF EXISTS t_hosts")
         port = next(p.split("=")[1] for p in DSN.split() if p.startswith("port="))
         dsn = DSN.replace("host=127.0.0.1", "host=127.0.0.1,localhost").replace(
             f"port={port}", f"port=1,{port}")
         self.assertIn("port=1,", dsn)
-        r = self.start("t_hosts", "--postgres.durability", "sync", "--postgres.dsn", dsn,
-                       "--postgres.pool-size", "2")
-        self.assertTrue(wait_for(lambda: self.info()["pg_connections_ready"] == 2))
-        self.assertTrue(r.set("listed", "1"))
-        self.assertEqual(psql("SELECT count(*) FROM t_hosts"), "1")
+        self._assert_pool_commits_through(dsn, "t_hosts", 2)
 
     def test_keys_deleted_and_written_again_or_renamed_over_reach_the_table(self):
         # A key deleted and written again in one transaction, and a key renamed over another,
