@@ -202,11 +202,8 @@ void Dispatcher::Execute(Session& session, Args argv) {
     return;
   }
   state_->keyspace.RefreshTime();
-  // A pattern read run again for the values it met cold (session.rerun, read-only) evicts
-  // nothing first: the values it read warm before are not pinned, and dropping them would only
-  // send it back for them.
-  if (state_->config.maxmemory > 0 && !session.rerun &&
-      state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail && (spec->flags & kDenyOom)) {
+  if (state_->config.maxmemory > 0 && state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail &&
+      (spec->flags & kDenyOom)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("OOM command not allowed when used memory > 'maxmemory'.");
   }
@@ -232,8 +229,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
   state_->postgres->PinForCommand(std::move(keys));
   engine::ClearColdReads();
   const size_t out_before = session.out->size();
+  std::vector<std::string> warm_reads;
+  session.warm_reads = &warm_reads;
   Call(*spec, session, argv, reply,
        [&] { return !RetryAfterColdReads(*spec, session, out_before); });
+  session.warm_reads = nullptr;
   state_->postgres->PinForCommand({});
   // When the command does not wait, the server releases its pins and resets its read count
   // (Server: after Execute, whatever path it took).
@@ -393,6 +393,13 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
         "ERR this command reads too many values that are stored in PostgreSQL only; narrow the "
         "pattern");
     return false;
+  }
+  // The values it read warm stay until it has run again: eviction while it waits (the server's
+  // cron, other clients' writes) would otherwise drop them and send it back for them.
+  if (session.warm_reads != nullptr) {
+    for (const std::string& key : *session.warm_reads) {
+      state_->postgres->Pin(session.id, session.db, key);
+    }
   }
   session.value_fetch_tries++;
   session.value_fetch = state_->postgres->RequestValues(std::move(keys), session.id);

@@ -57,6 +57,9 @@ struct Session {
   // A run of the current command was discarded to run again once values are in (a pattern
   // read that met cold values): MONITOR saw it once, and only the last run counts in statistics.
   bool rerun = false;
+  // While a command runs under the cache tier: where a pattern read notes the keys whose values
+  // it found in memory (NotePatternRead), null otherwise.
+  std::vector<std::string>* warm_reads = nullptr;
   // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
   bool close_after_reply = false;
   // Replies go here; the connection writes it out.

@@ -74,7 +74,10 @@ void ReplyMatches(CommandContext& ctx, Args argv, bool with_values) {
   if (!pa.has_limit || pa.limit > 0) {
     ForEachMatch(ctx, *pa.pattern, [&](engine::Entry* e) {
       ctx.reply.Bulk(e->key());
-      if (with_values) ctx.reply.Bulk(e->value());
+      if (with_values) {
+        NotePatternRead(ctx, *e);
+        ctx.reply.Bulk(e->value());
+      }
       ++n;
       return !pa.has_limit || static_cast<int64_t>(n) < pa.limit;
     });

@@ -406,6 +406,7 @@ void CmdKvExport(CommandContext& ctx, Args argv) {
       // Each segment is a level of the document, and the value may add its own.
       std::string_view key = e->key();
       size_t levels = static_cast<size_t>(std::count(key.begin(), key.end(), Sep(ctx))) + 1;
+      NotePatternRead(ctx, *e);
       json value = ValueToJson(*e);
       size_t value_depth = value.is_structured() ? engine::JsonDepth(e->value()) : 0;
       if (levels + value_depth > engine::kMaxJsonDepth) {

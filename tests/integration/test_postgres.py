@@ -8,6 +8,7 @@ scripts/pg-cluster, to stop and start PostgreSQL mid-run); scripts/test sets bot
 the suite exits 77, which ctest reports as skipped.
 """
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -38,6 +39,32 @@ def psql(sql):
 
 def wait_for(predicate, timeout=30.0, step=0.05):
     return shared_wait_for(predicate, timeout, step)
+
+
+# The backends that wait for a lock another session holds.
+LOCK_WAITERS = "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+
+
+@contextlib.contextmanager
+def table_locked(table):
+    """Holds ACCESS EXCLUSIVE on `table` (reads and writes of it wait) until the block ends."""
+    locker = subprocess.Popen(["psql", DSN, "-Atq"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        locker.stdin.write(f"BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; "
+                           "SELECT 'locked';\n")
+        locker.stdin.flush()
+        if locker.stdout.readline().strip() != "locked":
+            raise RuntimeError(f"could not lock {table}")
+        yield
+        locker.stdin.write("COMMIT;\n")
+        locker.stdin.close()
+        locker.wait(timeout=30)
+    finally:
+        if locker.poll() is None:
+            locker.kill()
+            locker.wait(timeout=30)
+        locker.stdout.close()
 
 
 class PgServer(ServerProcess):
@@ -259,42 +286,29 @@ class PostgresBackend(unittest.TestCase):
         r = self.start("t_stall", "--postgres.durability", "sync",
                        "--postgres.response-timeout", "1000")
         r.set("k", "v0")
-        locker = subprocess.Popen(["psql", DSN, "-Atq"], stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, text=True)
-        try:
-            locker.stdin.write("BEGIN; LOCK TABLE t_stall IN ACCESS EXCLUSIVE MODE; "
-                               "SELECT 'locked';\n")
-            locker.stdin.flush()
-            self.assertEqual(locker.stdout.readline().strip(), "locked")
-            replies = {}
+        replies = {}
 
-            def write(value):
-                c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
-                replies[value] = c.set("k", value)
-                c.close()
+        def write(value):
+            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            replies[value] = c.set("k", value)
+            c.close()
 
-            first = threading.Thread(target=write, args=("v1",))
+        first = threading.Thread(target=write, args=("v1",))
+        second = threading.Thread(target=write, args=("v2",))
+        with table_locked("t_stall"):
             first.start()
-            waiting = "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            self.assertTrue(wait_for(lambda: psql(waiting) != ""))
-            stalled = psql(waiting)
+            self.assertTrue(wait_for(lambda: psql(LOCK_WAITERS) != ""))
+            stalled = psql(LOCK_WAITERS)
             # The stalled backend is ended while the lock is still held.
             self.assertTrue(wait_for(lambda: psql(
                 f"SELECT count(*) FROM pg_stat_activity WHERE pid = {stalled}") == "0"))
             self.assertGreaterEqual(self.info()["pg_errors"], 1)
             self.assertIn("postgres.response-timeout", self.info()["pg_last_error"])
-            second = threading.Thread(target=write, args=("v2",))
             second.start()
             self.assertTrue(wait_for(lambda: r.get("k") == b"v2"))
             self.assertEqual(replies, {})   # sync: neither write is acknowledged yet
-            locker.stdin.write("COMMIT;\n")
-            locker.stdin.close()
-            locker.wait(timeout=30)
-            first.join(timeout=60)
-            second.join(timeout=60)
-        finally:
-            if locker.poll() is None:
-                locker.kill()
+        first.join(timeout=60)
+        second.join(timeout=60)
         self.assertEqual(replies, {"v1": True, "v2": True})
         self.assertTrue(wait_for(lambda: self.info()["pg_stalled_backends"] == 0))
         self.assertEqual(psql("SELECT convert_from(value, 'UTF8') FROM t_stall WHERE key = 'k'"),
@@ -424,7 +438,35 @@ class PostgresBackend(unittest.TestCase):
         monitor = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
         monitor.sendall(b"MONITOR\r\n")
         seen = monitor.recv(5)
-        got = r.execute_command("KV.MGET", "tier.7.*")
+        mget = {}
+
+        def pattern_read():
+            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            mget["reply"] = c.execute_command("KV.MGET", "tier.7.*")
+            c.close()
+
+        reader = threading.Thread(target=pattern_read)
+
+        def write_others():
+            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            p = c.pipeline(transaction=False)
+            for i in range(2000):
+                p.set(f"other.{i}", value(i))
+            p.execute()
+            c.close()
+
+        writer = threading.Thread(target=write_others)
+        # While the read of its cold values waits (the table is locked), other clients' writes
+        # push memory over maxmemory and values are dropped; the ones it found warm stay.
+        dropped = self.info()["pg_values_dropped"]
+        with table_locked("t_tier"):
+            reader.start()
+            self.assertTrue(wait_for(lambda: psql(LOCK_WAITERS) != ""))
+            writer.start()
+            self.assertTrue(wait_for(lambda: self.info()["pg_values_dropped"] >= dropped + 1000))
+        reader.join(timeout=60)
+        writer.join(timeout=60)
+        got = mget["reply"]
         r.ping()
         while b"ping" not in seen.lower():
             seen += monitor.recv(65536)
@@ -437,6 +479,7 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(len(pairs), n // 40)
         for key, v in pairs.items():
             self.assertEqual(v, value(int(key.split(b".")[2])))
+        self.assertEqual(r.execute_command("KV.DEL", "other.**"), 2000)
         # Nothing is lost by what needs no value: DEL and EXPIRE of cold keys reach the table.
         i, k = cold_key()
         self.assertEqual(r.delete(k), 1)
