@@ -54,11 +54,15 @@ void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {
   for (std::string_view line : lines) reply.Simple(line);
 }
 
-// A pattern read (KV.MGET, KV.EXPORT) is about to serve the entry's value. Under the cache tier
-// the key is noted when the value is in memory: should the command wait for the values it found
-// cold, the ones it found warm stay in memory until it has run again.
-inline void NotePatternRead(CommandContext& ctx, const engine::Entry& e) {
-  if (ctx.session.warm_reads != nullptr && !e.cold()) ctx.session.warm_reads->emplace_back(e.key());
+// A pattern read (KV.MGET, KV.EXPORT) is about to serve the entry's value. Like every read of a
+// value it records the access (accessed_at, the LFU counter) unless CLIENT NO-TOUCH. Under the
+// cache tier the key is noted when the value is in memory: should the command wait for the
+// values it found cold, the ones it found warm stay in memory until it has run again.
+inline void NotePatternRead(CommandContext& ctx, engine::Entry* e) {
+  if (!ctx.session.no_touch) ctx.db().RecordAccess(e);
+  if (ctx.session.warm_reads != nullptr && !e->cold()) {
+    ctx.session.warm_reads->emplace_back(e->key());
+  }
 }
 
 // One SCAN or KV.SCAN call: resumes after `cursor` (0 starts), visits up to `count` live keys

@@ -75,7 +75,7 @@ void ReplyMatches(CommandContext& ctx, Args argv, bool with_values) {
     ForEachMatch(ctx, *pa.pattern, [&](engine::Entry* e) {
       ctx.reply.Bulk(e->key());
       if (with_values) {
-        NotePatternRead(ctx, *e);
+        NotePatternRead(ctx, e);
         ctx.reply.Bulk(e->value());
       }
       ++n;

@@ -175,9 +175,9 @@ void CmdKvGet(CommandContext& ctx, Args argv) {
     return ctx.reply.Null();
   }
   ctx.keyspace().stats().keyspace_hits++;
-  // The reply shows the previous read; this one refreshes accessed_at.
+  // The reply shows the previous read; this one refreshes accessed_at (and the LFU counter).
   int64_t previous = e->accessed_ms();
-  if (!ctx.session.no_touch) e->set_accessed_ms(ctx.keyspace().now_ms());
+  if (!ctx.session.no_touch) db.RecordAccess(e);
   ReplyMeta(ctx, db, e, true, previous);
 }
 
@@ -406,7 +406,7 @@ void CmdKvExport(CommandContext& ctx, Args argv) {
       // Each segment is a level of the document, and the value may add its own.
       std::string_view key = e->key();
       size_t levels = static_cast<size_t>(std::count(key.begin(), key.end(), Sep(ctx))) + 1;
-      NotePatternRead(ctx, *e);
+      NotePatternRead(ctx, e);
       json value = ValueToJson(*e);
       size_t value_depth = value.is_structured() ? engine::JsonDepth(e->value()) : 0;
       if (levels + value_depth > engine::kMaxJsonDepth) {

@@ -86,6 +86,36 @@ BOOST_AUTO_TEST_CASE(kv_get_reports_metadata) {
   BOOST_TEST(Run({"KV.META", "cfg.port"}).rfind("%10\r\n", 0) == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(every_read_of_a_value_counts_as_an_access) {
+  Run({"CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"});
+  Run({"CONFIG", "SET", "lfu-log-factor", "0"});  // every access counts: deterministic
+  Run({"SET", "a.x", "1"});
+  Run({"SET", "a.y", "2"});
+  auto accessed = [&] { return std::stoll(Field(Tokens(Run({"KV.META", "a.x"})), "accessed_at")); };
+  const int64_t created = accessed();
+  BOOST_TEST(Run({"OBJECT", "FREQ", "a.x"}) == ":5\r\n");
+  AdvanceMs(1000);
+  Run({"KV.KEYS", "a.*"});  // names only: no value is read
+  BOOST_TEST(accessed() == created);
+  Run({"KV.MGET", "a.*"});
+  BOOST_TEST(accessed() == created + 1000);
+  BOOST_TEST(Run({"OBJECT", "FREQ", "a.x"}) == ":6\r\n");
+  AdvanceMs(1000);
+  BOOST_TEST(Run({"KV.EXPORT", "a.**"}) == "$23\r\n{\"a\":{\"x\":\"1\",\"y\":\"2\"}}\r\n");
+  BOOST_TEST(accessed() == created + 2000);
+  AdvanceMs(1000);
+  Run({"KV.GET", "a.x"});
+  BOOST_TEST(accessed() == created + 3000);
+  BOOST_TEST(Run({"OBJECT", "FREQ", "a.x"}) == ":8\r\n");
+  // CLIENT NO-TOUCH: reads leave both alone.
+  Run({"CLIENT", "NO-TOUCH", "ON"});
+  AdvanceMs(1000);
+  Run({"KV.MGET", "a.*"});
+  Run({"KV.GET", "a.x"});
+  BOOST_TEST(accessed() == created + 3000);
+  BOOST_TEST(Run({"OBJECT", "FREQ", "a.x"}) == ":8\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(versions_count_value_changes_only) {
   Run({"SET", "k", "a"});
   Run({"APPEND", "k", "b"});
