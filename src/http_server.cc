@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "engine/metadata.h"
 #include "src/acl.h"
@@ -611,16 +612,28 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query, co
   if ((path == "/metrics" || path == "/api/slowlog") && !user.all_namespaces) {
     return ErrorResponse(403, "user " + user.name + " is bound to namespaces: no server-wide view");
   }
-  // Each route needs the right to the command that shows the same data.
-  static const std::pair<std::string_view, std::string_view> kRouteCommand[] = {
-      {"/metrics", "info"},     {"/api/stats", "info"}, {"/api/namespaces", "kv.namespaces"},
-      {"/api/tree", "kv.tree"}, {"/api/key", "kv.get"}, {"/api/slowlog", "slowlog|get"}};
-  for (const auto& [route, command] : kRouteCommand) {
-    if (path != route) continue;
-    for (const CommandSpec& spec : CommandTable()) {
-      if (spec.name == command && !Acl::CanRun(user, spec)) {
-        return ErrorResponse(403, "user " + user.name + " may not run " + std::string(command));
+  // Each route needs the right to the command that shows the same data (its row is looked up
+  // once).
+  struct RouteRight {
+    std::string_view route;
+    const CommandSpec* spec;
+  };
+  static const std::vector<RouteRight> kRouteRights = [] {
+    static const std::pair<std::string_view, std::string_view> kRouteCommand[] = {
+        {"/metrics", "info"},     {"/api/stats", "info"}, {"/api/namespaces", "kv.namespaces"},
+        {"/api/tree", "kv.tree"}, {"/api/key", "kv.get"}, {"/api/slowlog", "slowlog|get"}};
+    std::vector<RouteRight> rights;
+    for (const auto& [route, command] : kRouteCommand) {
+      for (const CommandSpec& spec : CommandTable()) {
+        if (spec.name == command) rights.push_back({route, &spec});
       }
+    }
+    return rights;
+  }();
+  for (const RouteRight& right : kRouteRights) {
+    if (path == right.route && !Acl::CanRun(user, *right.spec)) {
+      return ErrorResponse(403,
+                           "user " + user.name + " may not run " + std::string(right.spec->name));
     }
   }
   if (path == "/metrics") {
