@@ -87,20 +87,30 @@ size_t Database::Capacity(const Entry* entry) {
 }
 
 namespace {
-std::vector<std::string>& ColdReadList() {
-  static std::vector<std::string> reads;
+struct ColdReadLog {
+  std::vector<std::string> keys;
+  size_t bytes = 0;  // the values' sizes
+};
+ColdReadLog& ColdReadList() {
+  static ColdReadLog reads;
   return reads;
 }
 }  // namespace
 
 std::string_view Entry::ColdValue() const {
-  std::vector<std::string>& reads = ColdReadList();
-  if (reads.size() < 4096) reads.emplace_back(key());
+  ColdReadLog& reads = ColdReadList();
+  if (reads.keys.size() < kMaxColdReads && reads.bytes < kMaxColdReadBytes) {
+    reads.keys.emplace_back(key());
+    reads.bytes += value_len_;
+  }
   return {};
 }
 
-const std::vector<std::string>& ColdReads() { return ColdReadList(); }
-void ClearColdReads() { ColdReadList().clear(); }
+const std::vector<std::string>& ColdReads() { return ColdReadList().keys; }
+void ClearColdReads() {
+  ColdReadList().keys.clear();
+  ColdReadList().bytes = 0;
+}
 
 void Database::FreeEntry(Entry* entry) {
   if (entry->cold()) cold_entries_.fetch_sub(1, std::memory_order_relaxed);

@@ -117,7 +117,10 @@ class __attribute__((packed)) Entry {
 static_assert(sizeof(Entry) == 34, "Entry header is 34 bytes");
 
 // The keys of cold entries whose value() was read since the last ClearColdReads(), in the order
-// read (loop thread; the dispatcher checks it after each command).
+// read (loop thread; the dispatcher checks it after each command): the first kMaxColdReads, or
+// fewer once their values add up to kMaxColdReadBytes (one round of reading them back).
+inline constexpr size_t kMaxColdReads = 16384;
+inline constexpr size_t kMaxColdReadBytes = size_t{64} << 20;
 const std::vector<std::string>& ColdReads();
 void ClearColdReads();
 

@@ -229,7 +229,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
   state_->postgres->PinForCommand(std::move(keys));
   engine::ClearColdReads();
   const size_t out_before = session.out->size();
-  std::vector<std::string> warm_reads;
+  std::vector<std::string_view> warm_reads;
   session.warm_reads = &warm_reads;
   Call(*spec, session, argv, reply,
        [&] { return !RetryAfterColdReads(*spec, session, out_before); });
@@ -388,16 +388,17 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
     return false;
   }
   if (session.value_fetch_tries >= 64) {
-    // More than 64 rounds of 4,096 values: the reply would not be worth the wait.
+    // More than 64 rounds of up to 16,384 values (64 MB): the reply would not be worth the wait.
     reply.Error(
         "ERR this command reads too many values that are stored in PostgreSQL only; narrow the "
         "pattern");
     return false;
   }
   // The values it read warm stay until it has run again: eviction while it waits (the server's
-  // cron, other clients' writes) would otherwise drop them and send it back for them.
-  if (session.warm_reads != nullptr) {
-    for (const std::string& key : *session.warm_reads) {
+  // cron, other clients' writes) would otherwise drop them and send it back for them. Once is
+  // enough: later rounds find these pinned, and the values read back are pinned as they come.
+  if (session.warm_reads != nullptr && session.value_fetch_tries == 0) {
+    for (std::string_view key : *session.warm_reads) {
       state_->postgres->Pin(session.id, session.db, key);
     }
   }

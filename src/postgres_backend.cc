@@ -1073,7 +1073,8 @@ bool PostgresBackend::IsClean(int db, std::string_view key) const {
   for (const auto& [pin_db, pin_key] : command_pins_) {
     if (pin_db == db && pin_key == key) return false;
   }
-  if (!pin_counts_.empty() && pin_counts_.count(DbKey(db, key)) != 0) {
+  if (i < pin_counts_.size() && !pin_counts_[i].empty() &&
+      pin_counts_[i].find(key) != pin_counts_[i].end()) {
     return false;
   }
   if (i < dirty_.size() && dirty_[i].find(key) != dirty_[i].end()) return false;
@@ -1363,17 +1364,19 @@ bool PostgresBackend::TierActive() const {
 }
 
 void PostgresBackend::Pin(uint64_t owner, int db, std::string_view key) {
-  DbKey pin(db, key);
-  pin_counts_[pin]++;
-  pins_by_owner_[owner].push_back(std::move(pin));
+  size_t i = static_cast<size_t>(db);
+  if (pin_counts_.size() <= i) pin_counts_.resize(i + 1);
+  pin_counts_[i][std::string(key)]++;
+  pins_by_owner_[owner].emplace_back(db, key);
 }
 
 void PostgresBackend::ReleasePins(uint64_t owner) {
   auto it = pins_by_owner_.find(owner);
   if (it == pins_by_owner_.end()) return;
-  for (const DbKey& pin : it->second) {
-    auto c = pin_counts_.find(pin);
-    if (c != pin_counts_.end() && --c->second <= 0) pin_counts_.erase(c);
+  for (const auto& [db, key] : it->second) {
+    auto& counts = pin_counts_[static_cast<size_t>(db)];
+    auto c = counts.find(key);
+    if (c != counts.end() && --c->second <= 0) counts.erase(c);
   }
   pins_by_owner_.erase(it);
 }

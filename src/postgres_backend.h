@@ -239,8 +239,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   uint64_t next_fetch_id_ = 1;
   std::unordered_set<uint64_t> pending_fetches_;
   std::map<uint64_t, std::string> fetch_errors_;  // recent failed requests
-  // Pinned values, with how many owners pin each.
-  std::map<DbKey, int> pin_counts_;
+  // Pinned values per namespace index, with how many owners pin each.
+  std::vector<std::unordered_map<std::string, int, StringHash, std::equal_to<>>> pin_counts_;
   std::unordered_map<uint64_t, std::vector<DbKey>> pins_by_owner_;
   std::vector<DbKey> command_pins_;
 

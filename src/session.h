@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dkv::server {
@@ -58,8 +59,9 @@ struct Session {
   // read that met cold values): MONITOR saw it once, and only the last run counts in statistics.
   bool rerun = false;
   // While a command runs under the cache tier: where a pattern read notes the keys whose values
-  // it found in memory (NotePatternRead), null otherwise.
-  std::vector<std::string>* warm_reads = nullptr;
+  // it found in memory (NotePatternRead), null otherwise. The views are into the entries, which
+  // a read-only command neither moves nor deletes; they are used before the command returns.
+  std::vector<std::string_view>* warm_reads = nullptr;
   // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
   bool close_after_reply = false;
   // Replies go here; the connection writes it out.

@@ -214,6 +214,27 @@ BOOST_AUTO_TEST_CASE(cold_entries_keep_key_metadata_and_size_but_not_the_value) 
   BOOST_TEST(ColdReads().empty());
 }
 
+BOOST_AUTO_TEST_CASE(one_round_of_cold_reads_is_bounded_in_count_and_bytes) {
+  // By count: the cold values read after the first kMaxColdReads are not recorded.
+  std::vector<Entry*> small;
+  for (size_t i = 0; i <= kMaxColdReads; ++i) {
+    small.push_back(db.RestoreCold("s" + std::to_string(i), 10, EntryMeta{}));
+  }
+  ClearColdReads();
+  for (Entry* e : small) BOOST_TEST(e->value().empty());
+  BOOST_TEST(ColdReads().size() == kMaxColdReads);
+  BOOST_TEST(ColdReads().back() == "s" + std::to_string(kMaxColdReads - 1));
+  // By bytes: none after the recorded values add up to kMaxColdReadBytes.
+  ClearColdReads();
+  Entry* big = db.RestoreCold("b1", kMaxColdReadBytes - 1, EntryMeta{});
+  Entry* second = db.RestoreCold("b2", 2, EntryMeta{});
+  Entry* third = db.RestoreCold("b3", 1, EntryMeta{});
+  for (Entry* e : {big, second, third}) BOOST_TEST(e->value().empty());
+  BOOST_TEST(ColdReads() == (std::vector<std::string>{"b1", "b2"}),
+             boost::test_tools::per_element());
+  ClearColdReads();
+}
+
 BOOST_AUTO_TEST_CASE(writing_or_deleting_a_cold_entry_ends_its_coldness) {
   size_t cold_before = Database::cold_entries();
   Entry* a = db.DropValue(db.Insert("a", "old-a"));
