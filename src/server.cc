@@ -799,8 +799,8 @@ class Server::Impl : public ServerHooks {
   }
 
   // SIGTERM/SIGINT: stop a running background save and, with a `save` schedule, write the
-  // snapshot before exiting (as Redis). If that save fails the server keeps running; a second
-  // signal exits without saving.
+  // snapshot before exiting (as Redis; Snapshotter::FinalSaveWanted). If that save fails the server
+  // keeps running; a second signal exits without saving.
   static void OnSignal(uv_signal_t* handle, int signum) {
     auto* self = static_cast<Impl*>(handle->data);
     const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
@@ -811,7 +811,7 @@ class Server::Impl : public ServerHooks {
     }
     Log(LogLevel::kWarning, "Received %s, scheduling shutdown...", name);
     self->snapshotter_.KillChild();
-    if (self->snapshotter_.HasSchedule()) {
+    if (self->snapshotter_.FinalSaveWanted()) {
       Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
       if (!self->snapshotter_.Save().empty()) {
         Log(LogLevel::kWarning,

@@ -49,6 +49,17 @@ bool Snapshotter::HasSchedule() const {
   return ParseSavePoints(state_->config.save, &points) && !points.empty();
 }
 
+bool Snapshotter::FinalSaveWanted() const {
+  if (!HasSchedule()) return false;
+  if (engine::Database::cold_entries() > 0) {
+    Log(LogLevel::kNotice,
+        "Not saving the final snapshot: the cache tier keeps values in PostgreSQL only, which "
+        "holds the data");
+    return false;
+  }
+  return true;
+}
+
 bool Snapshotter::WritesRefused() const {
   return !status_.last_bgsave_ok && state_->config.stop_writes_on_bgsave_error && HasSchedule();
 }
@@ -231,6 +242,16 @@ void Snapshotter::Cron() {
     // After a failure, wait kRetryDelayS before trying again.
     if (dirty >= static_cast<uint64_t>(p.changes) && now_s - status_.last_save_s > p.seconds &&
         (status_.last_bgsave_ok || now_s - status_.last_bgsave_try_s > kRetryDelayS)) {
+      // Values only in PostgreSQL: the save would fail (and be tried again at every tick), but
+      // nothing is at risk, PostgreSQL holds the data. Not a failed save: writes go on.
+      const bool cold = engine::Database::cold_entries() > 0;
+      if (cold && !schedule_skip_logged_) {
+        Log(LogLevel::kWarning,
+            "The save schedule is skipped while the cache tier keeps values in PostgreSQL only "
+            "(a snapshot would miss them; PostgreSQL holds the data)");
+      }
+      schedule_skip_logged_ = cold;
+      if (cold) return;
       Log(LogLevel::kNotice, "%llu changes in %lld seconds. Saving...",
           static_cast<unsigned long long>(p.changes), static_cast<long long>(p.seconds));
       StartBackgroundSave();

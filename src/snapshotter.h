@@ -65,6 +65,11 @@ class Snapshotter {
 
   // Whether a `save` schedule is configured.
   bool HasSchedule() const;
+  // At shutdown without SAVE or NOSAVE (SHUTDOWN, SIGTERM, SIGINT): whether to write the final
+  // snapshot. Yes with a schedule, unless the cache tier keeps values in PostgreSQL only: a
+  // snapshot would miss them, and PostgreSQL holds the data (logged). The schedule's own saves
+  // are skipped then too (Cron); SAVE, BGSAVE and SHUTDOWN SAVE fail with the reason.
+  bool FinalSaveWanted() const;
   // Writes are refused with -MISCONF: the last background save failed, a schedule is set and
   // stop-writes-on-bgsave-error is on.
   bool WritesRefused() const;
@@ -82,6 +87,7 @@ class Snapshotter {
   pid_t child_pid_ = -1;
   bool killing_ = false;
   bool scheduled_ = false;
+  bool schedule_skip_logged_ = false;  // the schedule's skip for cold values was logged
   uint64_t dirty_at_start_ = 0;
   std::function<void()> child_setup_;
 };

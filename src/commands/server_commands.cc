@@ -522,7 +522,7 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
   }
   if (Snapshotter* snap = ctx.server.snapshotter) {
     snap->KillChild();
-    if (save || (!nosave && snap->HasSchedule())) {
+    if (save || (!nosave && snap->FinalSaveWanted())) {
       Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
       if (!snap->Save().empty()) {
         if (!force) {

@@ -10,6 +10,7 @@ the suite exits 77, which ctest reports as skipped.
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -218,6 +219,46 @@ class PostgresBackend(unittest.TestCase):
         self.restart(kill=False)   # SIGTERM: the queue is committed before the exit
         self.assertEqual(self.r.dbsize(), 2000)
         self.assertEqual(psql("SELECT count(*) FROM t_async"), "2000")
+
+    def test_a_save_schedule_waits_while_values_are_in_postgres_only_and_never_holds_up_exit(self):
+        # A `save` schedule (a snapshot as a backup) with the cache tier: a snapshot would miss
+        # the values that are in PostgreSQL only, so the schedule skips its saves (logged once,
+        # not at every tick; writes go on), and SIGTERM or SHUTDOWN exits without the final one:
+        # PostgreSQL holds the data.
+        psql("DROP TABLE IF EXISTS t_sched; DROP TABLE IF EXISTS t_sched_schema")
+        r = self.start("t_sched", "--postgres.durability", "sync", "--save", "1 1",
+                       "--maxmemory", "12mb", "--maxmemory-policy", "allkeys-lru")
+        pipe = r.pipeline(transaction=False)
+        for i in range(20000):
+            pipe.set(f"s.{i}", b"v" * 1000)
+            if i % 500 == 499:
+                pipe.execute()   # sync: each 500 committed before the next
+        self.assertTrue(wait_for(lambda: self.info()["pg_cold_values"] > 1000))
+
+        def log():
+            with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+
+        saves = log().count("Saving...")
+        time.sleep(2.5)   # the schedule (1 change in 1 s) is due at every tick of this
+        self.assertEqual(log().count("Saving..."), saves)
+        self.assertEqual(log().count("The save schedule is skipped"), 1)
+        self.assertEqual(self.info()["rdb_last_bgsave_status"], "ok")
+        self.assertTrue(r.set("after", "1"))   # no -MISCONF
+        with self.assertRaisesRegex(redis.ResponseError, "Errors trying to SHUTDOWN"):
+            r.shutdown(save=True)   # asked for by name: it fails, and the log says why
+        proc = self.server.proc
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0)
+        self.assertIn("Not saving the final snapshot", log())
+        self.restart(kill=False)
+        self.assertEqual(self.r.get("after"), b"1")
+        self.assertEqual(self.r.dbsize(), 20001)
+        # After a start the values are in PostgreSQL only: SHUTDOWN exits at once too.
+        self.assertGreater(self.info()["pg_cold_values"], 1000)
+        proc = self.server.proc
+        self.r.shutdown()
+        self.assertEqual(proc.wait(timeout=30), 0)
 
     def test_an_outage_queues_writes_up_to_the_bound_and_drains_when_postgres_returns(self):
         psql("DROP TABLE IF EXISTS t_outage")
