@@ -100,6 +100,10 @@ void OnNotice(void*, const char* message) {
 // Rows per array statement, and bytes of keys and values after which a statement is sent.
 constexpr size_t kChunkRows = 10000;
 constexpr size_t kChunkBytes = 8u << 20;
+// libpq keeps a connection's buffers at the size of the largest transfer (doubled as they grow),
+// and they count in used_memory: after a batch or a result of this size the connection is
+// closed and opened again once idle, which frees them.
+constexpr size_t kRecycleBytes = 8u << 20;
 // Element types of PostgreSQL's binary array format (pg_type OIDs).
 constexpr uint32_t kTextOid = 25, kByteaOid = 17, kInt2Oid = 21, kInt8Oid = 20, kJsonbOid = 3802,
                    kTimestamptzOid = 1184;
@@ -264,6 +268,9 @@ class PgConn {
   // A writer: when it is lost with work in flight, its PostgreSQL backend may still commit that
   // work later, so the backend must be seen gone before anything is written again (AddFence).
   void set_fences_on_loss() { fences_on_loss_ = true; }
+  // A large transfer went through (kRecycleBytes): once no work is in flight the connection is
+  // opened again, to free libpq's buffers. Results that large are noticed here already.
+  void RecycleWhenIdle() { recycle_ = true; }
 
   // Starts a connection attempt. Host names are resolved first on libuv's thread pool
   // (uv_getaddrinfo, every name of a host list at once), then libpq connects to the addresses
@@ -613,10 +620,26 @@ class PgConn {
       } else if (job.on_result) {
         job.on_result(r);
       }
+      if (PQresultMemorySize(r) >= kRecycleBytes) recycle_ = true;
       PQclear(r);
     }
     // Callbacks run once this connection's state is settled: they may send more work.
     for (Job& job : done) job.on_done(!job.failed, job.error);
+    MaybeRecycle();
+  }
+
+  void MaybeRecycle() {
+    if (!recycle_ || state_ != State::kReady || !jobs_.empty()) return;
+    recycle_ = false;
+    Log(LogLevel::kVerbose,
+        "PostgreSQL connection %s: opened again to free the buffers of a large transfer",
+        name_.c_str());
+    StopWatching();
+    PQfinish(conn_);
+    conn_ = nullptr;
+    state_ = State::kDisconnected;
+    backend_ = {};  // nothing was in flight: no fence
+    Connect();
   }
 
   void ContinueConnect() {
@@ -703,6 +726,7 @@ class PgConn {
   Lookup* resolving_ = nullptr;  // host name lookups in flight
   PgBackendId backend_;          // once ready
   bool fences_on_loss_ = false;
+  bool recycle_ = false;  // RecycleWhenIdle
   int64_t backoff_ms_ = 100;
   int64_t reconnect_at_ms_ = 0;
   int64_t connect_started_ms_ = 0;
@@ -1216,6 +1240,7 @@ void PostgresBackend::StartBatch(size_t w) {
                      ? SIZE_MAX
                      : static_cast<size_t>(state_->config.postgres_batch_size);
   batch.keys.clear();
+  batch.bytes = 0;
   batch.ops = std::move(prefix_ops_);
   prefix_ops_.clear();
   batch.min_seq = batch.ops.empty() ? UINT64_MAX : batch.ops.front().seq;
@@ -1288,6 +1313,7 @@ void PostgresBackend::StartBatch(size_t w) {
       // A cold key's row holds its value: only the metadata changed.
       RowArrays& rows = e->cold() ? meta_updates : upserts;
       rows.Add(ks, db, ns, key, *e);
+      batch.bytes += key.size() + (e->cold() ? 0 : e->value_size());
       if (rows.Full()) sent = sent && rows.Send(conn, e->cold() ? "dkv_update_meta" : "dkv_upsert");
     } else {
       ns_del.Add(ns);
@@ -1311,6 +1337,7 @@ void PostgresBackend::StartBatch(size_t w) {
 void PostgresBackend::FinishBatch(size_t w, bool ok, const std::string& error) {
   Batch& batch = writer_batch_[w];
   if (batch.id == 0) return;
+  if (batch.bytes >= kRecycleBytes) writers_[w]->RecycleWhenIdle();
   if (!ok) {
     // The transaction rolled back: everything it carried goes back in the queue.
     status_.errors++;

@@ -152,6 +152,7 @@ class PostgresBackend : public engine::KeyspaceObserver {
     std::vector<NsOp> ops;
     uint64_t min_seq = 0;
     int64_t started_us = 0;
+    size_t bytes = 0;  // keys and values sent
   };
   struct Fetch {
     uint64_t id;

@@ -260,6 +260,41 @@ class PostgresBackend(unittest.TestCase):
         self.r.shutdown()
         self.assertEqual(proc.wait(timeout=30), 0)
 
+    def test_a_large_value_leaves_no_postgres_buffers_behind(self):
+        # libpq keeps a connection's buffers at the largest transfer, and they count in
+        # used_memory: a connection that carried a large value (written, or read back) is opened
+        # again, so that maxmemory does not lose that much to them for good.
+        psql("DROP TABLE IF EXISTS t_bigval; DROP TABLE IF EXISTS t_bigval_schema")
+        r = self.start("t_bigval", "--postgres.durability", "sync")
+        size = 32 << 20
+
+        def used():
+            return r.info("memory")["used_memory"]
+
+        base = used()
+        r.set("big", b"x" * size)
+        r.delete("big")
+        self.assertTrue(wait_for(lambda: used() < base + (4 << 20)), used() - base)
+        # Read back: the value is dropped under a maxmemory it does not fit in, then read.
+        r.set("big", b"z" * size)
+        r.config_set("maxmemory-policy", "allkeys-lru")
+        r.config_set("maxmemory", str(base + (8 << 20)))
+        self.assertTrue(r.set("tick", "1"))
+        self.assertTrue(wait_for(lambda: self.info()["pg_cold_values"] == 1))
+        self.assertEqual(r.get("big"), b"z" * size)
+        self.assertGreaterEqual(self.info()["pg_values_read"], 1)
+        # Once it is dropped again, memory is back under maxmemory and writes go on.
+        def settled():
+            try:
+                r.set("tick", "2")
+            except redis.ResponseError:   # -OOM while the buffers are held
+                return False
+            return used() < base + (8 << 20)
+
+        self.assertTrue(wait_for(settled), used() - base)
+        self.assertEqual(psql("SELECT octet_length(value) FROM t_bigval WHERE key = 'big'"),
+                         str(size))
+
     def test_an_outage_queues_writes_up_to_the_bound_and_drains_when_postgres_returns(self):
         psql("DROP TABLE IF EXISTS t_outage")
         r = self.start("t_outage", "--postgres.durability", "async", "--postgres.queue-bound", "50")
