@@ -248,11 +248,15 @@ bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
 
 // Commands with keys that never read the value they replace or inspect: the cache tier does not
 // read values back for them. SET needs the old value only with GET or a condition on it.
+// (OBJECT ENCODING and REFCOUNT look at the value: an integer is encoded and shared apart.
+// MEMORY USAGE reports what the key holds in memory now.)
 bool NeedsValues(const CommandSpec& spec, Args argv) {
   static constexpr std::string_view kNoValue[] = {
-      "del",    "unlink",  "exists",   "ttl",       "pttl",       "expiretime", "pexpiretime",
-      "expire", "pexpire", "expireat", "pexpireat", "persist",    "type",       "touch",
-      "setex",  "psetex",  "mset",     "msetex",    "kv.setmeta", "kv.delmeta", "strlen"};
+      "del",          "unlink",          "exists",     "ttl",        "pttl",       "expiretime",
+      "pexpiretime",  "expire",          "pexpire",    "expireat",   "pexpireat",  "persist",
+      "type",         "touch",           "setex",      "psetex",     "mset",       "msetex",
+      "setnx",        "msetnx",          "kv.set",     "kv.setmeta", "kv.delmeta", "strlen",
+      "memory|usage", "object|idletime", "object|freq"};
   for (std::string_view name : kNoValue) {
     if (spec.name == name) return false;
   }

@@ -556,6 +556,19 @@ class PostgresBackend(unittest.TestCase):
         for key, v in pairs.items():
             self.assertEqual(v, value(int(key.split(b".")[2])))
         self.assertEqual(r.execute_command("KV.DEL", "other.**"), 2000)
+        # Commands that need no value do not wait for one: existence, access time, memory, a
+        # whole new value.
+        reads = self.info()["pg_value_reads"]
+        i, k = cold_key()
+        self.assertFalse(r.setnx(k, "x"))
+        self.assertFalse(r.msetnx({k: "x", "tier.fresh": "y"}))
+        self.assertGreaterEqual(r.object("idletime", k), 0)
+        self.assertLess(r.memory_usage(k), size)   # the value is not in memory
+        self.assertEqual(r.execute_command("KV.SET", k, "new", "TYPE", "string"), b"OK")
+        self.assertEqual(self.info()["pg_value_reads"], reads)
+        self.assertEqual(r.get(k), b"new")
+        meta = r.execute_command("KV.META", k)
+        self.assertEqual(meta[meta.index(b"version") + 1], 2)
         # Nothing is lost by what needs no value: DEL and EXPIRE of cold keys reach the table.
         i, k = cold_key()
         self.assertEqual(r.delete(k), 1)
