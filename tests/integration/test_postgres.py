@@ -560,6 +560,7 @@ class PostgresBackend(unittest.TestCase):
         # whole new value.
         reads = self.info()["pg_value_reads"]
         i, k = cold_key()
+        version = int(psql(f"SELECT version FROM t_tier WHERE key = '{k}'::bytea"))
         self.assertFalse(r.setnx(k, "x"))
         self.assertFalse(r.msetnx({k: "x", "tier.fresh": "y"}))
         self.assertGreaterEqual(r.object("idletime", k), 0)
@@ -568,7 +569,7 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(self.info()["pg_value_reads"], reads)
         self.assertEqual(r.get(k), b"new")
         meta = r.execute_command("KV.META", k)
-        self.assertEqual(meta[meta.index(b"version") + 1], 2)
+        self.assertEqual(meta[meta.index(b"version") + 1], version + 1)
         # Nothing is lost by what needs no value: DEL and EXPIRE of cold keys reach the table.
         i, k = cold_key()
         self.assertEqual(r.delete(k), 1)
