@@ -278,6 +278,7 @@ class PgConn {
   // loop stopped) lets libpq resolve.
   void Connect(bool blocking_dns = false) {
     reconnect_at_ms_ = 0;
+    recycle_ = false;  // a new connection starts with small buffers
     state_ = State::kConnecting;
     connect_started_ms_ = Now();
     std::vector<HostEntry> hosts = blocking_dns ? std::vector<HostEntry>() : HostsToResolve();
