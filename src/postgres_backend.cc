@@ -1580,7 +1580,9 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   if (loading_ || load_failed_ || writers_.empty()) {
     return dirty_count_ == 0 && prefix_ops_.empty();
   }
+  // Gives up after timeout_ms without a commit (a long queue takes as long as it commits).
   int64_t deadline = state_->clock->NowMs() + timeout_ms;
+  uint64_t progress = durable();
   retry_at_ms_ = 0;
   auto idle = [&] {
     for (const Batch& b : writer_batch_) {
@@ -1596,6 +1598,10 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
       }
     }
     for (auto& w : writers_) w->DriveBlocking(20);
+    if (durable() != progress) {
+      progress = durable();
+      deadline = state_->clock->NowMs() + timeout_ms;
+    }
   }
   return dirty_count_ == 0 && prefix_ops_.empty() && idle();
 }

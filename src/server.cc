@@ -203,18 +203,16 @@ class Server::Impl : public ServerHooks {
   void Run() {
     uv_run(loop_, UV_RUN_DEFAULT);
     if (postgres_ != nullptr) {
-      // Every queued write reaches PostgreSQL before the exit (async durability too).
-      Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
-          postgres_->queued());
-      postgres_->set_on_commit(nullptr);  // no command runs any more
-      bool flushed = postgres_->FlushBlocking(30000);
+      // SHUTDOWN and the first SIGTERM committed the queue already (CommitBeforeExit); this is
+      // for the other ways out (SHUTDOWN FORCE, a failed load), and says what is lost.
+      bool flushed = exit_uncommitted_ || CommitBeforeExit();
       // Replies held for a commit go out only if it happened (sync: never acknowledge a write
       // that is not committed).
       for (Connection* conn : held_) {
         if (conn->held_for_batch <= postgres_->durable()) conn->held_for_batch = 0;
       }
-      if (!flushed) {
-        Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed before exiting",
+      if (!flushed || postgres_->queued() > 0) {
+        Log(LogLevel::kWarning, "PostgreSQL: %zu changes are lost: not committed before exiting",
             postgres_->queued());
       }
       // Its libuv handles close with the others below.
@@ -259,6 +257,25 @@ class Server::Impl : public ServerHooks {
   void RequestShutdown() override {
     Log(LogLevel::kWarning, "User requested shutdown...");
     uv_stop(loop_);
+  }
+
+  // Before the exit every queued write reaches PostgreSQL (async durability too). Waits while
+  // batches commit, and gives up after postgres.response-timeout without a commit: then the
+  // server does not exit (as when the final snapshot fails). No command runs meanwhile.
+  bool CommitBeforeExit() override {
+    if (postgres_ == nullptr) return true;
+    if (postgres_->queued() > 0) {
+      Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
+          postgres_->queued());
+    }
+    postgres_->set_on_commit(nullptr);
+    bool flushed = postgres_->FlushBlocking(state_.config.postgres_response_timeout);
+    postgres_->set_on_commit([this] { ReleaseHeld(); });
+    if (!flushed) {
+      Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed (%s)",
+          postgres_->queued(), postgres_->status().last_error.c_str());
+    }
+    return flushed;
   }
 
   size_t UsedMemory() override { return memory_.Used(); }
@@ -806,6 +823,7 @@ class Server::Impl : public ServerHooks {
     const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
     if (self->signal_shutdown_failed_) {
       Log(LogLevel::kWarning, "Received %s again: exiting now without saving.", name);
+      self->exit_uncommitted_ = true;
       uv_stop(self->loop_);
       return;
     }
@@ -821,6 +839,15 @@ class Server::Impl : public ServerHooks {
         self->signal_shutdown_failed_ = true;
         return;
       }
+    }
+    if (!self->CommitBeforeExit()) {
+      Log(LogLevel::kWarning,
+          "%s received but not exiting, so as not to lose the changes not committed to "
+          "PostgreSQL (send it again to exit without them)",
+          name);
+      self->signal_shutdown_failed_ = true;
+      self->ReleaseHeld();  // the writes that did commit meanwhile
+      return;
     }
     uv_stop(self->loop_);
   }
@@ -847,6 +874,7 @@ class Server::Impl : public ServerHooks {
   std::vector<Connection*> held_;      // waiting for a PostgreSQL commit
   std::vector<Connection*> fetching_;  // waiting for values read back from PostgreSQL
   bool signal_shutdown_failed_ = false;
+  bool exit_uncommitted_ = false;  // a second signal: exit without waiting for PostgreSQL
   int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;

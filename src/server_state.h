@@ -142,6 +142,9 @@ class ServerHooks {
   virtual void ScheduleFlush(Session* session) = 0;
   // Stops the server after the current command (SHUTDOWN).
   virtual void RequestShutdown() = 0;
+  // Commits the PostgreSQL backend's queue before an exit, blocking; false if it could not
+  // (the server should then keep running). True without that backend.
+  virtual bool CommitBeforeExit() = 0;
   // Used memory as the allocator reports it, in bytes; cheap (called before commands).
   virtual size_t UsedMemory() = 0;
   // Fresh figures for INFO and MEMORY STATS.

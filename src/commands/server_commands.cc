@@ -533,6 +533,12 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
       }
     }
   }
+  // The PostgreSQL backend's queue is committed first; if it cannot be, the server stays up
+  // (FORCE: it exits, committing what it can on the way out).
+  if (!force && !ctx.server.hooks->CommitBeforeExit()) {
+    Log(LogLevel::kWarning, "Error trying to commit the queue to PostgreSQL, can't exit.");
+    return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
   ctx.server.hooks->RequestShutdown();
 }
 

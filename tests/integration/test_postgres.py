@@ -295,6 +295,51 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(psql("SELECT octet_length(value) FROM t_bigval WHERE key = 'big'"),
                          str(size))
 
+    def test_an_exit_never_drops_acknowledged_writes_that_postgres_could_not_take(self):
+        # SHUTDOWN and SIGTERM commit every queued write first (async durability too). With
+        # PostgreSQL down they cannot: the server stays up and serving (SHUTDOWN answers an
+        # error), as when a final snapshot fails; it exits once the queue is in, or at a second
+        # SIGTERM, which the log says loses them.
+        psql("DROP TABLE IF EXISTS t_exit; DROP TABLE IF EXISTS t_exit_schema")
+        r = self.start("t_exit", "--postgres.durability", "async",
+                       "--postgres.response-timeout", "1000")
+        r.set("before", "1")
+        self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0))
+
+        def log():
+            with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
+                return f.read()
+
+        proc = self.server.proc
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            r.set("acked", "1")   # async: acknowledged while PostgreSQL is down
+            with self.assertRaisesRegex(redis.ResponseError, "Errors trying to SHUTDOWN"):
+                r.shutdown()
+            proc.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_for(lambda: "received but not exiting" in log()))
+            self.assertIsNone(proc.poll())
+            self.assertEqual(r.get("acked"), b"1")   # still serving
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+        r.shutdown()   # PostgreSQL is back: the queue commits, then the server exits
+        self.assertEqual(proc.wait(timeout=60), 0)
+        self.assertEqual(psql("SELECT count(*) FROM t_exit WHERE key IN ('before', 'acked')"),
+                         "2")
+        # A second SIGTERM exits at once, and says what is lost.
+        self.restart(kill=False)
+        proc = self.server.proc
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            self.r.set("dropped", "1")
+            proc.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_for(lambda: log().count("received but not exiting") == 2))
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=30), 0)
+            self.assertIn("1 changes are lost", log())
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+
     def test_an_outage_queues_writes_up_to_the_bound_and_drains_when_postgres_returns(self):
         psql("DROP TABLE IF EXISTS t_outage")
         r = self.start("t_outage", "--postgres.durability", "async", "--postgres.queue-bound", "50")
