@@ -30,6 +30,24 @@ uint64_t ReadBigEndian(const char* p, int len) {
   return v;
 }
 
+// postgres.dsn as the log shows it: the options given, the password masked.
+std::string DsnForLog(const std::string& dsn) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (opts == nullptr) {
+    PQfreemem(err);
+    return "(not a valid connection string)";
+  }
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    out += (out.empty() ? "" : " ") + std::string(o->keyword) + "=" +
+           (std::strcmp(o->keyword, "password") == 0 ? "***" : o->val);
+  }
+  PQconninfoFree(opts);
+  return out;
+}
+
 // libpq's messages end in a newline and may span lines: one line for the log and INFO.
 std::string Trim(std::string s) {
   std::string out;
@@ -1013,7 +1031,8 @@ std::string PostgresBackend::Start() {
     PQfinish(conn_);
     conn_ = nullptr;
     if (c.postgres_startup != "wait") {
-      return "cannot connect to PostgreSQL (postgres.dsn '" + c.postgres_dsn + "'): " + why +
+      return "cannot connect to PostgreSQL (postgres.dsn '" + DsnForLog(c.postgres_dsn) +
+             "'): " + why +
              ". Start PostgreSQL, fix postgres.dsn, or set postgres.startup to 'wait'";
     }
     Log(LogLevel::kWarning, "PostgreSQL is not reachable yet (%s); retrying in 1 second",

@@ -793,10 +793,14 @@ class PostgresBackend(unittest.TestCase):
         port = free_port()
         proc = subprocess.run([server_binary(), "--port", str(free_port()), "--save", "",
                                "--persistence.backend", "postgres", "--postgres.dsn",
-                               f"host=127.0.0.1 port={port} connect_timeout=2"],
+                               f"host=127.0.0.1 port={port} password=s3cret connect_timeout=2"],
                               capture_output=True, text=True, timeout=60)
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("cannot connect to PostgreSQL", proc.stdout + proc.stderr)
+        # The log names the DSN, without its password.
+        self.assertIn("password=***", proc.stdout + proc.stderr)
+        self.assertIn(f"port={port}", proc.stdout + proc.stderr)
+        self.assertNotIn("s3cret", proc.stdout + proc.stderr)
 
 
 if __name__ == "__main__":
