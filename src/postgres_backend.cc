@@ -564,7 +564,15 @@ class PgConn {
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = nullptr;
     state_ = State::kDisconnected;
-    owner_->status_.last_error = why;
+    // Every failed attempt counts (pg_errors); the log has the first of a series, and the
+    // reconnection that ends it.
+    owner_->status_.errors++;
+    owner_->status_.last_error = "connection " + name_ + ": " + why;
+    if (!down_logged_) {
+      Log(LogLevel::kWarning, "PostgreSQL connection %s cannot connect (%s); retrying with backoff",
+          name_.c_str(), why.c_str());
+      down_logged_ = true;
+    }
     ScheduleReconnect();
   }
 
@@ -702,7 +710,9 @@ class PgConn {
       if (!ok) return Disconnect("preparing statements: " + error);
       state_ = State::kReady;
       backoff_ms_ = 100;
-      Log(LogLevel::kVerbose, "PostgreSQL connection %s ready", name_.c_str());
+      Log(down_logged_ ? LogLevel::kNotice : LogLevel::kVerbose, "PostgreSQL connection %s ready",
+          name_.c_str());
+      down_logged_ = false;
       owner_->MaybeFlush();
     };
     EndJob(std::move(job), ok);
@@ -711,6 +721,7 @@ class PgConn {
   void Disconnect(const std::string& why) {
     if (state_ == State::kDisconnected) return;
     owner_->OnConnError("connection " + name_ + ": " + why);
+    down_logged_ = true;  // logged: the reconnection is too
     CancelResolve();
     StopWatching();
     if (conn_ != nullptr) PQfinish(conn_);
@@ -745,7 +756,8 @@ class PgConn {
   Lookup* resolving_ = nullptr;  // host name lookups in flight
   PgBackendId backend_;          // once ready
   bool fences_on_loss_ = false;
-  bool recycle_ = false;  // RecycleWhenIdle
+  bool recycle_ = false;      // RecycleWhenIdle
+  bool down_logged_ = false;  // a loss or failed connect was logged, and no reconnection yet
   int64_t backoff_ms_ = 100;
   int64_t reconnect_at_ms_ = 0;
   int64_t connect_started_ms_ = 0;

@@ -101,6 +101,11 @@ class PostgresBackend(unittest.TestCase):
     def info(self):
         return self.r.info("persistence")
 
+    def log(self):
+        """The server's log so far (every start of this test)."""
+        with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
     def tearDown(self):
         if getattr(self, "r", None) is not None:
             self.r.close()
@@ -235,14 +240,10 @@ class PostgresBackend(unittest.TestCase):
                 pipe.execute()   # sync: each 500 committed before the next
         self.assertTrue(wait_for(lambda: self.info()["pg_cold_values"] > 1000))
 
-        def log():
-            with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-
-        saves = log().count("Saving...")
+        saves = self.log().count("Saving...")
         time.sleep(2.5)   # the schedule (1 change in 1 s) is due at every tick of this
-        self.assertEqual(log().count("Saving..."), saves)
-        self.assertEqual(log().count("The save schedule is skipped"), 1)
+        self.assertEqual(self.log().count("Saving..."), saves)
+        self.assertEqual(self.log().count("The save schedule is skipped"), 1)
         self.assertEqual(self.info()["rdb_last_bgsave_status"], "ok")
         self.assertTrue(r.set("after", "1"))   # no -MISCONF
         with self.assertRaisesRegex(redis.ResponseError, "Errors trying to SHUTDOWN"):
@@ -250,7 +251,7 @@ class PostgresBackend(unittest.TestCase):
         proc = self.server.proc
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(proc.wait(timeout=30), 0)
-        self.assertIn("Not saving the final snapshot", log())
+        self.assertIn("Not saving the final snapshot", self.log())
         self.restart(kill=False)
         self.assertEqual(self.r.get("after"), b"1")
         self.assertEqual(self.r.dbsize(), 20001)
@@ -306,10 +307,6 @@ class PostgresBackend(unittest.TestCase):
         r.set("before", "1")
         self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0))
 
-        def log():
-            with open(self.server.log_path, encoding="utf-8", errors="replace") as f:
-                return f.read()
-
         proc = self.server.proc
         subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
         try:
@@ -317,7 +314,7 @@ class PostgresBackend(unittest.TestCase):
             with self.assertRaisesRegex(redis.ResponseError, "Errors trying to SHUTDOWN"):
                 r.shutdown()
             proc.send_signal(signal.SIGTERM)
-            self.assertTrue(wait_for(lambda: "received but not exiting" in log()))
+            self.assertTrue(wait_for(lambda: "received but not exiting" in self.log()))
             self.assertIsNone(proc.poll())
             self.assertEqual(r.get("acked"), b"1")   # still serving
         finally:
@@ -333,10 +330,10 @@ class PostgresBackend(unittest.TestCase):
         try:
             self.r.set("dropped", "1")
             proc.send_signal(signal.SIGTERM)
-            self.assertTrue(wait_for(lambda: log().count("received but not exiting") == 2))
+            self.assertTrue(wait_for(lambda: self.log().count("received but not exiting") == 2))
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=30), 0)
-            self.assertIn("1 changes are lost", log())
+            self.assertIn("1 changes are lost", self.log())
         finally:
             subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
 
@@ -359,6 +356,12 @@ class PostgresBackend(unittest.TestCase):
             subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
         self.assertTrue(wait_for(lambda: self.info()["pg_connected"] == 1, timeout=60))
         self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0, timeout=60))
+        # The log has each connection's loss and its reconnection, not every failed retry.
+        log = self.log()
+        self.assertIn("PostgreSQL connection w1: ", log)
+        self.assertIn("PostgreSQL connection w1 ready", log)
+        self.assertLessEqual(log.count("PostgreSQL connection w1"), 3)
+        self.assertGreaterEqual(self.info()["pg_errors"], self.info()["pg_pool_size"])
         r.set("after", "1")
         self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0))
         self.restart()
