@@ -848,6 +848,27 @@ std::string PostgresBackend::CreateSchema() {
     return "table " + state_->config.postgres_table + " has schema version " +
            std::to_string(version) + "; this server uses version " + std::to_string(kSchemaVersion);
   }
+  // A table made by hand must have the unique key the upsert names (ON CONFLICT (ns, key)):
+  // without it every batch would fail and writes wait for ever.
+  PGresult* keyed = PQexec(
+      conn_,
+      ("SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = to_regclass('" + t +
+       "') AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND "
+       "i.indnatts = 2 AND (SELECT array_agg(a.attname::text ORDER BY a.attname::text) "
+       "FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey::int2[])) "
+       "= ARRAY['key', 'ns'])")
+          .c_str());
+  bool has_key = PQresultStatus(keyed) == PGRES_TUPLES_OK && PQntuples(keyed) == 1 &&
+                 std::string(PQgetvalue(keyed, 0, 0)) == "t";
+  std::string why =
+      PQresultStatus(keyed) == PGRES_TUPLES_OK ? "" : Trim(PQresultErrorMessage(keyed));
+  PQclear(keyed);
+  if (!has_key) {
+    return "table " + state_->config.postgres_table +
+           " has no primary key or unique index on (ns, key), which dkv's upsert needs" +
+           (why.empty() ? "" : " (" + why + ")") +
+           "; see docs/persistence.md, Schema, for the table dkv creates";
+  }
   return "";
 }
 

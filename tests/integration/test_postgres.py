@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -791,6 +792,26 @@ class PostgresBackend(unittest.TestCase):
         finally:
             if c is not self.r:
                 c.close()
+
+    def test_a_table_without_a_unique_key_on_ns_and_key_is_refused_at_start(self):
+        # Made by hand with the right columns but no primary key: every upsert (ON CONFLICT
+        # (ns, key)) would fail and writes would wait for ever. The start says so instead.
+        psql("DROP TABLE IF EXISTS t_nokey; DROP TABLE IF EXISTS t_nokey_schema; "
+             "CREATE TABLE t_nokey (ns text COLLATE \"C\" NOT NULL, key bytea NOT NULL, "
+             "value bytea NOT NULL, value_type smallint NOT NULL, meta jsonb NOT NULL DEFAULT "
+             "'{}', version bigint NOT NULL, expires_at timestamptz, created_at timestamptz "
+             "NOT NULL, updated_at timestamptz NOT NULL)")
+        with tempfile.TemporaryDirectory() as scratch:
+            proc = subprocess.run([server_binary(), "--port", str(free_port()), "--save", "",
+                                   "--dir", scratch, "--persistence.backend", "postgres",
+                                   "--postgres.dsn", DSN, "--postgres.table", "t_nokey"],
+                                  capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("has no primary key or unique index on (ns, key)", proc.stdout + proc.stderr)
+        # With the key added, it starts.
+        psql("ALTER TABLE t_nokey ADD PRIMARY KEY (ns, key)")
+        r = self.start("t_nokey")
+        self.assertTrue(r.set("k", "v"))
 
     def test_an_unreachable_postgres_at_start_is_a_clear_error(self):
         port = free_port()
