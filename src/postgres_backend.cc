@@ -559,20 +559,24 @@ class PgConn {
     Watch(UV_WRITABLE);
   }
 
-  void FailConnect(const std::string& why) {
+  // Closes the libpq connection and its watch; the state is Disconnected.
+  void Close() {
     StopWatching();
     if (conn_ != nullptr) PQfinish(conn_);
     conn_ = nullptr;
     state_ = State::kDisconnected;
+  }
+
+  void FailConnect(const std::string& why) {
+    Close();
     // Every failed attempt counts (pg_errors); the log has the first of a series, and the
     // reconnection that ends it.
-    owner_->status_.errors++;
-    owner_->status_.last_error = "connection " + name_ + ": " + why;
     if (!down_logged_) {
       Log(LogLevel::kWarning, "PostgreSQL connection %s cannot connect (%s); retrying with backoff",
           name_.c_str(), why.c_str());
       down_logged_ = true;
     }
+    owner_->OnConnError("connection " + name_ + ": " + why, /*log=*/false);
     ScheduleReconnect();
   }
 
@@ -661,10 +665,7 @@ class PgConn {
     Log(LogLevel::kVerbose,
         "PostgreSQL connection %s: opened again to free the buffers of a large transfer",
         name_.c_str());
-    StopWatching();
-    PQfinish(conn_);
-    conn_ = nullptr;
-    state_ = State::kDisconnected;
+    Close();
     backend_ = {};  // nothing was in flight: no fence
     Connect();
   }
@@ -723,10 +724,7 @@ class PgConn {
     owner_->OnConnError("connection " + name_ + ": " + why);
     down_logged_ = true;  // logged: the reconnection is too
     CancelResolve();
-    StopWatching();
-    if (conn_ != nullptr) PQfinish(conn_);
-    conn_ = nullptr;
-    state_ = State::kDisconnected;
+    Close();
     std::deque<Job> lost;
     lost.swap(jobs_);
     if (fences_on_loss_ && !lost.empty() && !backend_.pid.empty()) owner_->AddFence(backend_);
@@ -1093,8 +1091,8 @@ std::string PostgresBackend::Start() {
   return "";
 }
 
-void PostgresBackend::OnConnError(const std::string& why) {
-  Log(LogLevel::kWarning, "PostgreSQL %s", why.c_str());
+void PostgresBackend::OnConnError(const std::string& why, bool log) {
+  if (log) Log(LogLevel::kWarning, "PostgreSQL %s", why.c_str());
   status_.errors++;
   status_.last_error = why;
 }

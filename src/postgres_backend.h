@@ -183,7 +183,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // `found`: the keys that had a row, per namespace index.
   void FinishFetch(Fetch& fetch, bool ok, const std::string& error,
                    const std::map<int, std::unordered_set<std::string>>& found);
-  void OnConnError(const std::string& why);
+  // A lost or failed connection: counted in pg_errors, kept as pg_last_error, and logged.
+  void OnConnError(const std::string& why, bool log = true);
 
   ServerState* state_;
   uv_loop_t* loop_;
