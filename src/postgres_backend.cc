@@ -219,7 +219,8 @@ bool SendArrays(PGconn* conn, const char* statement, ArrayParam** params, int n)
 // whose value is in PostgreSQL only, the metadata update (every column but the value).
 class RowArrays {
  public:
-  explicit RowArrays(bool with_value) : with_value_(with_value) {}
+  explicit RowArrays(bool with_value)
+      : with_value_(with_value), statement_(with_value ? "dkv_upsert" : "dkv_update_meta") {}
   size_t count() const { return ns_.count(); }
   bool Full() const {
     return value_.bytes() + key_.bytes() >= kChunkBytes || ns_.count() >= kChunkRows;
@@ -237,18 +238,19 @@ class RowArrays {
     updated_.AddTimestamp(e.updated_ms());
   }
   // Sends what was added (nothing when empty); false when it could not be queued.
-  bool Send(PGconn* conn, const char* statement) {
+  bool Send(PGconn* conn) {
     if (ns_.count() == 0) return true;
     ArrayParam* all[] = {&ns_,      &key_,     &value_,   &type_,   &meta_,
                          &version_, &expires_, &created_, &updated_};
     ArrayParam* without_value[] = {&ns_,      &key_,     &type_,    &meta_,
                                    &version_, &expires_, &created_, &updated_};
-    return with_value_ ? SendArrays(conn, statement, all, 9)
-                       : SendArrays(conn, statement, without_value, 8);
+    return with_value_ ? SendArrays(conn, statement_, all, 9)
+                       : SendArrays(conn, statement_, without_value, 8);
   }
 
  private:
   bool with_value_;
+  const char* statement_;
   ArrayParam ns_{kTextOid}, key_{kByteaOid}, value_{kByteaOid}, type_{kInt2Oid}, meta_{kJsonbOid},
       version_{kInt8Oid}, expires_{kTimestamptzOid}, created_{kTimestamptzOid},
       updated_{kTimestamptzOid};
@@ -1365,15 +1367,15 @@ void PostgresBackend::StartBatch(size_t w) {
       RowArrays& rows = e->cold() ? meta_updates : upserts;
       rows.Add(ks, db, ns, key, *e);
       batch.bytes += key.size() + (e->cold() ? 0 : e->value_size());
-      if (rows.Full()) sent = sent && rows.Send(conn, e->cold() ? "dkv_update_meta" : "dkv_upsert");
+      if (rows.Full()) sent = sent && rows.Send(conn);
     } else {
       ns_del.Add(ns);
       key_del.Add(key);
       if (key_del.bytes() >= kChunkBytes || ns_del.count() >= kChunkRows) send_deletes();
     }
   }
-  sent = sent && upserts.Send(conn, "dkv_upsert");
-  sent = sent && meta_updates.Send(conn, "dkv_update_meta");
+  sent = sent && upserts.Send(conn);
+  sent = sent && meta_updates.Send(conn);
   send_deletes();
   batch.id = next_batch_id_++;
   batch.started_us = state_->clock->NowUs();
