@@ -294,7 +294,8 @@ std::vector<ConfigParam> BuildParams() {
        Int64Setter(&Config::postgres_pool_size, 1, 64), Getter(&Config::postgres_pool_size)},
       {"postgres.response-timeout", true,
        "Milliseconds a batch or read may wait for PostgreSQL's answer before its connection is "
-       "dropped and the work sent again.",
+       "dropped and the work sent again; also how long SHUTDOWN or SIGTERM waits without a "
+       "commit before it gives up exiting.",
        Int64Setter(&Config::postgres_response_timeout, 100, 3600000),
        Getter(&Config::postgres_response_timeout)},
       {"rdb-key-save-delay", true,
