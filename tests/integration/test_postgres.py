@@ -85,7 +85,7 @@ class PostgresBackend(unittest.TestCase):
     def start(self, table, *options):
         self.server = PgServer(server_binary(), table, options)
         self.server.start()
-        self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        self.r = self.client()
         return self.r
 
     def restart(self, kill=True, options=None):
@@ -97,7 +97,11 @@ class PostgresBackend(unittest.TestCase):
         if options is not None:
             self.server.options = list(options)
         self.server.start()
-        self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        self.r = self.client()
+
+    def client(self):
+        """A new connection to the server under test."""
+        return redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
 
     def info(self):
         return self.r.info("persistence")
@@ -206,7 +210,7 @@ class PostgresBackend(unittest.TestCase):
         self.assertEqual(len(loading) + 1, len(replies), [r[:40] for r in replies])
         self.assertTrue(loading, "no client saw -LOADING (the load finished before the port "
                         "opened?)")
-        self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        self.r = self.client()
         self.assertEqual(self.r.dbsize(), n)
         info = self.info()
         self.assertEqual(info["loading"], 0)
@@ -387,7 +391,7 @@ class PostgresBackend(unittest.TestCase):
         self.server = PgServer(server_binary(), "t_retry",
                                ["--postgres.durability", "sync", "--postgres.dsn", dsn])
         self.server.start()
-        r = self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        r = self.r = self.client()
         r.set("ok.before", "1")
         psql("REVOKE INSERT, UPDATE, DELETE ON t_retry FROM dkv_retry")
         writer = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=0.5)
@@ -416,7 +420,7 @@ class PostgresBackend(unittest.TestCase):
         replies = {}
 
         def write(value):
-            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            c = self.client()
             replies[value] = c.set("k", value)
             c.close()
 
@@ -507,7 +511,7 @@ class PostgresBackend(unittest.TestCase):
         errors = []
 
         def client(batch_list):
-            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            c = self.client()
             try:
                 for batch in batch_list:
                     p = c.pipeline(transaction=False)
@@ -568,14 +572,14 @@ class PostgresBackend(unittest.TestCase):
         mget = {}
 
         def pattern_read():
-            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            c = self.client()
             mget["reply"] = c.execute_command("KV.MGET", "tier.7.*")
             c.close()
 
         reader = threading.Thread(target=pattern_read)
 
         def write_others():
-            c = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+            c = self.client()
             p = c.pipeline(transaction=False)
             for i in range(2000):
                 p.set(f"other.{i}", value(i))
@@ -675,7 +679,7 @@ class PostgresBackend(unittest.TestCase):
         # A transaction that SELECTs another namespace has that namespace's values read back
         # before EXEC: APPEND extends the real value, not an empty one.
         cold1 = next(f"s.{i}" for i in range(3, 2000) if self._is_cold(f"s.{i}", db=1))
-        tx_client = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=60)
+        tx_client = self.client()
         tx = tx_client.pipeline(transaction=True)
         tx.execute_command("SELECT", "1")
         tx.append(cold1, "+")
