@@ -17,6 +17,7 @@
 #include "src/commands/args.h"
 #include "src/dispatcher.h"
 #include "src/http_server.h"
+#include "src/input_buffer.h"
 #include "src/log.h"
 #include "src/memory.h"
 #include "src/postgres_backend.h"
@@ -28,11 +29,10 @@
 namespace dkv::server {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
 // Unsent output above which a connection is no longer read, and below which reading resumes.
 constexpr size_t kOutputHighWater = 64 * 1024 * 1024;
 constexpr size_t kOutputLowWater = 8 * 1024 * 1024;
-// Largest buffer capacity kept across requests once idle.
+// Largest output buffer capacity kept across requests once idle.
 constexpr size_t kIdleBufferKeep = 64 * 1024;
 
 std::string FormatAddr(const struct sockaddr_storage& ss) {
@@ -71,9 +71,7 @@ class Server::Impl : public ServerHooks {
     bool is_tcp = true;
     Session session;
     resp::RequestParser parser;
-    std::string in;  // received bytes; [in_start, in.size()) not parsed yet
-    size_t in_start = 0;
-    size_t in_end = 0;
+    InputBuffer in;       // received bytes not parsed yet
     std::string out;      // replies not yet handed to the kernel
     std::string writing;  // bytes of the write in flight
     uv_write_t write_req;
@@ -411,22 +409,10 @@ class Server::Impl : public ServerHooks {
 
   static void OnAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
     auto* conn = static_cast<Connection*>(handle->data);
-    // Move the unparsed tail to the front when the consumed prefix is large.
-    if (conn->in_start > 0 && (conn->in_start == conn->in_end || conn->in_start >= kReadChunk)) {
-      std::memmove(conn->in.data(), conn->in.data() + conn->in_start,
-                   conn->in_end - conn->in_start);
-      conn->in_end -= conn->in_start;
-      conn->in_start = 0;
-    }
-    size_t want = kReadChunk;
-    // A big bulk string being received: make room for all of it at once.
-    size_t expected = conn->parser.ExpectedInputSize();
-    if (expected > conn->in_end - conn->in_start) {
-      want = std::max(want, expected - (conn->in_end - conn->in_start));
-    }
-    if (conn->in.size() < conn->in_end + want) conn->in.resize(conn->in_end + want);
-    buf->base = conn->in.data() + conn->in_end;
-    buf->len = conn->in.size() - conn->in_end;
+    // A big bulk string being received gets room as its bytes arrive, not when announced.
+    size_t room = 0;
+    buf->base = conn->in.PrepareRead(conn->parser.ExpectedInputSize(), &room);
+    buf->len = room;  // 0 (out of memory) makes libuv report UV_ENOBUFS: the client is closed
   }
 
   static void OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
@@ -437,7 +423,7 @@ class Server::Impl : public ServerHooks {
       return;
     }
     if (nread == 0) return;
-    conn->in_end += static_cast<size_t>(nread);
+    conn->in.Commit(static_cast<size_t>(nread));
     self->state_.stats.total_net_input_bytes += static_cast<uint64_t>(nread);
     conn->session.last_interaction_ms = self->clock_.NowMs();
     self->ProcessInput(conn);
@@ -469,7 +455,7 @@ class Server::Impl : public ServerHooks {
   void ProcessInput(Connection* conn) {
     Session& s = conn->session;
     conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
-    while (conn->in_start < conn->in_end && !s.close_after_reply && !conn->closing &&
+    while (!conn->in.empty() && !s.close_after_reply && !conn->closing &&
            conn->held_for_batch == 0 && s.value_fetch == 0) {
       if (conn->PendingOutput() > kOutputHighWater) {
         // Backpressure: the client does not read its replies; stop parsing until it does.
@@ -478,19 +464,22 @@ class Server::Impl : public ServerHooks {
         break;
       }
       conn->parser.set_authenticated(s.authenticated);
-      std::string_view input(conn->in.data() + conn->in_start, conn->in_end - conn->in_start);
-      resp::ParseStatus status = conn->parser.Parse(input);
+      resp::ParseStatus status = conn->parser.Parse(conn->in.Unparsed());
       if (status == resp::ParseStatus::kNeedMore) break;
       if (status == resp::ParseStatus::kError) {
         resp::ReplyBuilder(&conn->out, s.protocol).Error("ERR " + conn->parser.error());
         Log(LogLevel::kVerbose, "Protocol error (%s) from client: id=%llu addr=%s",
             conn->parser.error().c_str(), static_cast<unsigned long long>(s.id), s.addr.c_str());
         s.close_after_reply = true;
-        conn->in_start = conn->in_end = 0;
+        conn->in.Clear();
         break;
       }
       size_t consumed = conn->parser.consumed();
       const auto& args = conn->parser.args();
+      if (!args.empty() && IsCrossProtocolPrelude(args[0])) {
+        RefuseCrossProtocol(conn);
+        return;
+      }
       uint64_t changes = postgres_ != nullptr ? postgres_->change_count() : 0;
       if (!args.empty()) {
         if (s.monitor && !IsAllowedInMonitor(args[0])) {
@@ -512,7 +501,7 @@ class Server::Impl : public ServerHooks {
         s.value_fetch_error.clear();
         s.rerun = false;
       }
-      conn->in_start += consumed;
+      conn->in.Consume(consumed);
       if (OverOutputLimit(conn)) break;
       if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
         // The command wrote: its reply, and the commands after it, wait for the commit.
@@ -521,13 +510,9 @@ class Server::Impl : public ServerHooks {
         break;
       }
     }
-    if (conn->in_start == conn->in_end) {
-      conn->in_start = conn->in_end = 0;
-      if (conn->in.size() > kIdleBufferKeep) {
-        conn->in.resize(kIdleBufferKeep);
-        conn->in.shrink_to_fit();
-      }
-    } else if (static_cast<int64_t>(conn->in_end - conn->in_start) >
+    if (conn->in.empty()) {
+      conn->in.ShrinkIfIdle();
+    } else if (static_cast<int64_t>(conn->in.unparsed_size()) >
                state_.config.client_query_buffer_limit) {
       Log(LogLevel::kWarning,
           "Closing client that reached max query buffer length: id=%llu addr=%s",
@@ -536,6 +521,29 @@ class Server::Impl : public ServerHooks {
       s.close_after_reply = true;
     }
     MarkPending(conn);
+  }
+
+  // An HTTP request sent to the RESP port (a web page can make a browser send one, with Redis
+  // commands in its body) starts with `POST` or carries a `Host:` line. As Redis does, the
+  // connection is closed at once, before anything after it runs and without a reply.
+  static bool IsCrossProtocolPrelude(std::string_view name) {
+    return EqualsIgnoreCase(name, "post") || EqualsIgnoreCase(name, "host:");
+  }
+
+  void RefuseCrossProtocol(Connection* conn) {
+    state_.stats.cross_protocol_attacks++;
+    const int64_t now = clock_.NowMs();
+    if (last_attack_log_ms_ == 0 || now - last_attack_log_ms_ > 60 * 1000) {
+      last_attack_log_ms_ = now;
+      Log(LogLevel::kWarning,
+          "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: "
+          "commands to dkv (an HTTP request on the RESP port, as cross-protocol scripting from "
+          "a web page would send). Connection aborted: id=%llu addr=%s",
+          static_cast<unsigned long long>(conn->session.id), conn->session.addr.c_str());
+    }
+    conn->out.clear();
+    conn->in.Clear();
+    Close(conn);
   }
 
   // --- a busy script ---
@@ -553,18 +561,23 @@ class Server::Impl : public ServerHooks {
       if (conn->closing) continue;
       uv_os_fd_t fd;
       if (uv_fileno(conn->uv_handle(), &fd) != 0) continue;
-      if (conn->in.size() < conn->in_end + kReadChunk) conn->in.resize(conn->in_end + kReadChunk);
-      ssize_t n = ::read(fd, conn->in.data() + conn->in_end, conn->in.size() - conn->in_end);
+      size_t room = 0;
+      char* into = conn->in.PrepareRead(0, &room);
+      if (into == nullptr) {
+        Close(conn);
+        continue;
+      }
+      ssize_t n = ::read(fd, into, room);
       if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         Close(conn);
         continue;
       }
       if (n > 0) {
-        conn->in_end += static_cast<size_t>(n);
+        conn->in.Commit(static_cast<size_t>(n));
         state_.stats.total_net_input_bytes += static_cast<uint64_t>(n);
       }
       // Every command gets -BUSY here except SCRIPT KILL and SHUTDOWN NOSAVE.
-      if (conn->in_start < conn->in_end) ProcessInput(conn);
+      if (!conn->in.empty()) ProcessInput(conn);
       if (!conn->closing) FlushNow(conn);
     }
   }
@@ -639,7 +652,7 @@ class Server::Impl : public ServerHooks {
       conn->held_for_batch = 0;
       if (conn->closing) continue;
       MarkPending(conn);
-      if (conn->in_start < conn->in_end) ProcessInput(conn);
+      if (!conn->in.empty()) ProcessInput(conn);
     }
   }
 
@@ -874,7 +887,8 @@ class Server::Impl : public ServerHooks {
   std::vector<Connection*> held_;      // waiting for a PostgreSQL commit
   std::vector<Connection*> fetching_;  // waiting for values read back from PostgreSQL
   bool signal_shutdown_failed_ = false;
-  bool exit_uncommitted_ = false;  // a second signal: exit without waiting for PostgreSQL
+  bool exit_uncommitted_ = false;   // a second signal: exit without waiting for PostgreSQL
+  int64_t last_attack_log_ms_ = 0;  // the cross-protocol warning is logged once a minute
   int64_t last_busy_poll_ms_ = 0;
   uv_signal_t sigint_;
   uv_signal_t sigterm_;

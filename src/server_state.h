@@ -59,6 +59,7 @@ struct Stats {
   uint64_t total_error_replies = 0;
   uint64_t unexpected_error_replies = 0;
   uint64_t output_limit_disconnections = 0;  // client-output-buffer-limit
+  uint64_t cross_protocol_attacks = 0;       // connections closed for POST / Host: (HTTP)
   uint64_t acl_denied_auth = 0;              // failed AUTH / HELLO AUTH / HTTP basic auth
   uint64_t acl_denied_cmd = 0;               // commands a user may not run
   uint64_t acl_denied_namespace = 0;         // namespaces a user may not use

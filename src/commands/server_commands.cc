@@ -784,6 +784,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "rejected_connections", std::to_string(t.rejected_connections));
     Line(s, "client_output_buffer_limit_disconnections",
          std::to_string(t.output_limit_disconnections));
+    Line(s, "cross_protocol_attacks", std::to_string(t.cross_protocol_attacks));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
     if (st.snapshotter != nullptr) {
       Line(s, "total_forks", std::to_string(st.snapshotter->status().total_forks));
