@@ -20,6 +20,7 @@ extern "C" {
 #include "src/dispatcher.h"
 #include "src/errors.h"
 #include "src/log.h"
+#include "src/lua_guards.h"
 #include "src/postgres_backend.h"
 #include "src/sha1.h"
 #include "src/snapshotter.h"
@@ -118,8 +119,7 @@ int SafeSetMetatable(lua_State* L) {
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
+  return LuaGuards::CallAs(L, "setmetatable");
 }
 
 // loadstring and load without precompiled chunks: malformed bytecode can crash Lua 5.1 (the
@@ -130,7 +130,7 @@ int LoadChecked(lua_State* L, std::string_view code, const char* chunkname) {
     lua_pushstring(L, "precompiled chunks are not allowed");
     return 2;
   }
-  if (luaL_loadbuffer(L, code.data(), code.size(), chunkname) != 0) {
+  if (LuaGuards::Load(L, code.data(), code.size(), chunkname) != 0) {
     lua_pushnil(L);
     lua_insert(L, -2);
     return 2;
@@ -395,7 +395,7 @@ bool ParseShebang(std::string_view* body, bool* no_writes, std::string* error) {
 }  // namespace
 
 ScriptEngine::ScriptEngine(ServerState* state, Dispatcher* dispatcher)
-    : state_(state), dispatcher_(dispatcher) {
+    : state_(state), dispatcher_(dispatcher), guards_(&state->config.proto_max_bulk_len) {
   session_.authenticated = true;
   session_.out = &out_;
   session_.addr = "lua";
@@ -453,6 +453,7 @@ void ScriptEngine::Open() {
   lua_getglobal(L, "setmetatable");
   lua_pushcclosure(L, SafeSetMetatable, 1);
   lua_setglobal(L, "setmetatable");
+  guards_.Install(L);  // unpack, string.rep, table.insert, math.random, the cjson setters
 
   // The redis table.
   lua_newtable(L);
@@ -542,7 +543,7 @@ const ScriptEngine::Script* ScriptEngine::Compile(std::string_view body, const s
     *error = "ERR Error compiling script (new function): precompiled chunks are not allowed";
     return nullptr;
   }
-  if (luaL_loadbuffer(lua_, code.data(), code.size(), "@user_script") != 0) {
+  if (LuaGuards::Load(lua_, code.data(), code.size(), "@user_script") != 0) {
     *error = std::string("ERR Error compiling script (new function): ") + lua_tostring(lua_, -1);
     lua_pop(lua_, 1);
     return nullptr;
@@ -640,6 +641,7 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
   lua_pushcfunction(L, LuaErrorHandler);
   int handler = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, script->ref);
+  guards_.BeforeScript();
   int rc = lua_pcall(L, 0, 1, handler);
   if (rc == 0) {
     ReplyFromLua(ctx.reply, -1, 0);
@@ -647,6 +649,7 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
     ReplyError(ctx.reply, sha);
   }
   lua_settop(L, 0);
+  guards_.AfterScript(L);  // the next script starts from the defaults
   if (busy_) {
     Log(LogLevel::kWarning, "Slow script finished after %lld milliseconds",
         static_cast<long long>(state_->clock->NowMs() - start_ms_));

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "src/command.h"
+#include "src/lua_guards.h"
 #include "src/session.h"
 
 struct lua_State;
@@ -84,6 +85,7 @@ class ScriptEngine {
   Dispatcher* dispatcher_;
   lua_State* lua_ = nullptr;
   size_t lua_memory_ = 0;
+  LuaGuards guards_;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }

@@ -162,6 +162,40 @@ class RegisterScript(ScriptTestCase):
             self.assertEqual(self.r.eval("return redis.call('KV.COUNT', 'app.**')", 0), 1)
 
 
+    def test_crashing_library_calls_answer_errors_and_the_server_stays_up(self):
+        # unpack ranges that overflow (CVE-2025-46817) and malformed long strings (CVE-2025-46819)
+        # crashed or misread in an unpatched Lua 5.1; each answers an error and the next command
+        # is served.
+        for script in ("return unpack({}, -1, 2147483646)",
+                       "return unpack({}, -2147483648, 2147483647)"):
+            with self.assertRaisesRegex(redis.ResponseError,
+                                        "user_script:1: too many results to unpack"):
+                self.r.eval(script, 0)
+            with self.assertRaisesRegex(redis.ResponseError, "too many results to unpack"):
+                self.r.eval_ro(script, 0)
+            self.assertTrue(self.r.ping())
+        for script in ("return [=[ abc", "return [=="):
+            with self.assertRaisesRegex(redis.ResponseError, "Error compiling script"):
+                self.r.eval(script, 0)
+            self.assertTrue(self.r.ping())
+
+    def test_one_scripts_settings_do_not_reach_another_connection(self):
+        if os.path.basename(server_binary()) == "redis-server":
+            self.skipTest("Redis 7.0 keeps cjson settings and the random seed across scripts")
+        other = self.new_client()
+        self.assertEqual(self.r.eval("cjson.encode_number_precision(1) cjson.encode_max_depth(1) "
+                                     "math.randomseed(7) return cjson.encode({1.23456789})", 0),
+                         b"[1]")
+        self.assertEqual(other.eval("return cjson.encode({1.23456789, {2}})", 0),
+                         b"[1.23456789,[2]]")
+        # Seeded, math.random gives Redis' sequence; the next script does not continue it.
+        self.assertEqual(self.r.eval("math.randomseed(7) return math.random(1000000)", 0), 266445)
+        self.assertNotEqual(other.eval("return math.random(1000000)", 0), 682036)
+        with self.assertRaisesRegex(redis.ResponseError, "resulting string too large"):
+            other.eval("return string.rep('x', 2147483647)", 0)
+        self.assertTrue(other.ping())
+
+
 class BusyServer(ServerProcess):
     def argv(self):
         return super().argv() + ["--busy-reply-threshold", "100"]
