@@ -214,6 +214,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
                   " changes not yet committed; postgres.queue-bound): the write was refused and "
                   "nothing was changed");
   }
+  if (state_->postgres != nullptr && state_->postgres->draining() && IsWrite(*spec, session)) {
+    // An exit waits for the queue to commit: the queue must not grow (src/exit_drain.h).
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kShuttingDown);
+  }
   if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused() &&
       (IsWrite(*spec, session) || spec->handler == CmdPingForDispatch)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;

@@ -51,6 +51,10 @@ inline constexpr std::string_view kMisconf =
     "configured to report errors during writes if RDB snapshotting fails "
     "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
     "error.";
+// Writes while SHUTDOWN or SIGTERM waits for the PostgreSQL queue to commit (src/exit_drain.h).
+inline constexpr std::string_view kShuttingDown =
+    "ERR the server is shutting down: writes are refused while the PostgreSQL queue commits "
+    "(SHUTDOWN ABORT cancels)";
 inline constexpr std::string_view kNoScript = "NOSCRIPT No matching script. Please use EVAL.";
 inline constexpr std::string_view kBusy =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";

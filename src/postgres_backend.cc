@@ -357,6 +357,14 @@ class PgConn {
     }
   }
 
+  // The exit waits for a commit (PostgresBackend::set_draining): a lost connection tries again
+  // within `ms`, whatever its backoff has grown to.
+  void ReconnectWithin(int64_t ms) {
+    if (state_ == State::kDisconnected && reconnect_at_ms_ != 0) {
+      reconnect_at_ms_ = std::min(reconnect_at_ms_, Now() + ms);
+    }
+  }
+
   // At shutdown, with the loop stopped: waits up to timeout_ms for the socket and handles it.
   void DriveBlocking(int timeout_ms) {
     if (conn_ == nullptr) {
@@ -1238,7 +1246,10 @@ bool PostgresBackend::FencesClear() {
 // --- batches ---
 
 void PostgresBackend::MaybeFlush() {
-  for (auto& w : writers_) w->Tick();
+  for (auto& w : writers_) {
+    if (draining_) w->ReconnectWithin(kDrainRetryMs);
+    w->Tick();
+  }
   if (reader_ != nullptr) {
     reader_->Tick();
     SendFetches();
@@ -1249,7 +1260,8 @@ void PostgresBackend::MaybeFlush() {
   int64_t now = state_->clock->NowMs();
   if (now < retry_at_ms_) return;  // after a failed batch
   const Config& c = state_->config;
-  if (!sync() && !flush_soon_ && static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
+  if (!sync() && !flush_soon_ && !draining_ &&
+      static_cast<int64_t>(dirty_count_) < c.postgres_batch_size &&
       now - first_dirty_ms_ < c.postgres_flush_interval) {
     return;
   }
@@ -1398,7 +1410,8 @@ void PostgresBackend::FinishBatch(size_t w, bool ok, const std::string& error) {
     Log(LogLevel::kWarning, "PostgreSQL batch failed, retrying: %s", error.c_str());
     Requeue(batch);
     // Back off before the retry (100 ms doubling to 10 s): a failing batch must not spin.
-    retry_at_ms_ = state_->clock->NowMs() + retry_backoff_ms_;
+    retry_at_ms_ = state_->clock->NowMs() +
+                   (draining_ ? std::min(kDrainRetryMs, retry_backoff_ms_) : retry_backoff_ms_);
     retry_backoff_ms_ = std::min(kMaxBackoffMs, retry_backoff_ms_ * 2);
     return;
   }
@@ -1636,14 +1649,8 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   int64_t deadline = state_->clock->NowMs() + timeout_ms;
   uint64_t progress = durable();
   retry_at_ms_ = 0;
-  auto idle = [&] {
-    for (const Batch& b : writer_batch_) {
-      if (b.id != 0) return false;
-    }
-    return true;
-  };
   while (state_->clock->NowMs() < deadline) {
-    if (dirty_count_ == 0 && prefix_ops_.empty() && idle()) return true;
+    if (Idle()) return true;
     for (size_t w = 0; w < writers_.size() && FencesClear(); ++w) {
       if (WriterFree(w) && (dirty_count_ > 0 || !prefix_ops_.empty())) {
         StartBatch(w);
@@ -1655,7 +1662,20 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
       deadline = state_->clock->NowMs() + timeout_ms;
     }
   }
-  return dirty_count_ == 0 && prefix_ops_.empty() && idle();
+  return Idle();
+}
+
+bool PostgresBackend::Idle() const {
+  if (dirty_count_ > 0 || !prefix_ops_.empty()) return false;
+  for (const Batch& b : writer_batch_) {
+    if (b.id != 0) return false;
+  }
+  return true;
+}
+
+void PostgresBackend::set_draining(bool on) {
+  draining_ = on;
+  if (on) retry_at_ms_ = std::min(retry_at_ms_, state_->clock->NowMs() + kDrainRetryMs);
 }
 
 }  // namespace dkv::server

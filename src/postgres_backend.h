@@ -92,9 +92,18 @@ class PostgresBackend : public engine::KeyspaceObserver {
   // Memory is full of values not yet committed: the next batch starts without waiting for the
   // flush interval or the batch size (async).
   void FlushSoon() { flush_soon_ = true; }
-  // Commits everything queued, blocking up to timeout_ms (at shutdown). Returns whether the
-  // queue is empty.
+  // Commits everything queued, blocking up to timeout_ms without a commit (at exit, with the
+  // loop stopped). Returns whether the queue is empty.
   bool FlushBlocking(int64_t timeout_ms);
+  // The exit waits for the queue (ExitDrain, loop running): batches start at once (no flush
+  // interval, no backoff after a failed batch beyond kDrainRetryMs), lost connections retry
+  // within kDrainRetryMs, and writes are refused (Dispatcher, scripts), so the queue only shrinks.
+  void set_draining(bool on);
+  bool draining() const { return draining_; }
+  // Batches can commit at all: the load is over and the pool started.
+  bool CanCommit() const { return !loading_ && !load_failed_ && !writers_.empty(); }
+  // Nothing is queued and no batch is in flight.
+  bool Idle() const;
 
   bool sync() const;
   // Counts changes; a command that changed it wrote something. Each change has a number.
@@ -211,6 +220,8 @@ class PostgresBackend : public engine::KeyspaceObserver {
   void OpenWindow();
   void AddFence(const PgBackendId& backend);
   int64_t retry_backoff_ms_ = 100;
+  bool draining_ = false;  // set_draining
+  static constexpr int64_t kDrainRetryMs = 250;
 
   std::vector<std::unique_ptr<PgConn>> writers_;
   std::vector<Batch> writer_batch_;  // the batch in flight on each writer (id 0: none)

@@ -837,6 +837,9 @@ bool ScriptEngine::CallCommand(lua_State* L) {
     if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused()) {
       return fail(errors::kMisconf);
     }
+    if (state_->postgres != nullptr && state_->postgres->draining()) {
+      return fail(errors::kShuttingDown);
+    }
   }
   if ((spec->flags & kDenyOom) && state_->config.maxmemory > 0 &&
       state_->Evict(1000) == Evictor::Result::kFail) {

@@ -16,6 +16,7 @@
 #include "resp/parser.h"
 #include "src/commands/args.h"
 #include "src/dispatcher.h"
+#include "src/exit_drain.h"
 #include "src/http_server.h"
 #include "src/input_buffer.h"
 #include "src/log.h"
@@ -134,6 +135,9 @@ class Server::Impl : public ServerHooks {
       state_.AddObserver(postgres_.get());
       postgres_->set_on_commit([this] { ReleaseHeld(); });
       postgres_->set_on_fetch([this] { ReleaseFetched(); });
+      exit_drain_ = std::make_unique<ExitDrain>(
+          loop_, &state_, postgres_.get(),
+          [this](bool committed, ExitDrain::Waiters w) { OnExitDrainDone(committed, w); });
       // The cache tier: eviction drops the values of committed keys, never the keys.
       PostgresBackend* pg = postgres_.get();
       state_.evictor.set_drop_values(
@@ -201,8 +205,8 @@ class Server::Impl : public ServerHooks {
   void Run() {
     uv_run(loop_, UV_RUN_DEFAULT);
     if (postgres_ != nullptr) {
-      // SHUTDOWN and the first SIGTERM committed the queue already (CommitBeforeExit); this is
-      // for the other ways out (SHUTDOWN FORCE, a failed load), and says what is lost.
+      // SHUTDOWN and the first SIGTERM waited for the queue already (ExitDrain); this is for the
+      // other ways out (SHUTDOWN FORCE, a failed load), and says what is lost.
       bool flushed = exit_uncommitted_ || CommitBeforeExit();
       // Replies held for a commit go out only if it happened (sync: never acknowledge a write
       // that is not committed).
@@ -254,26 +258,27 @@ class Server::Impl : public ServerHooks {
 
   void RequestShutdown() override {
     Log(LogLevel::kWarning, "User requested shutdown...");
+    if (ShutdownPending()) {
+      // SHUTDOWN FORCE while the exit waits for PostgreSQL: it does not wait again.
+      exit_drain_->Cancel();
+      exit_uncommitted_ = true;
+    }
     uv_stop(loop_);
   }
 
-  // Before the exit every queued write reaches PostgreSQL (async durability too). Waits while
-  // batches commit, and gives up after postgres.response-timeout without a commit: then the
-  // server does not exit (as when the final snapshot fails). No command runs meanwhile.
-  bool CommitBeforeExit() override {
-    if (postgres_ == nullptr) return true;
-    if (postgres_->queued() > 0) {
-      Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
-          postgres_->queued());
-    }
-    postgres_->set_on_commit(nullptr);
-    bool flushed = postgres_->FlushBlocking(state_.config.postgres_response_timeout);
-    postgres_->set_on_commit([this] { ReleaseHeld(); });
-    if (!flushed) {
-      Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed (%s)",
-          postgres_->queued(), postgres_->status().last_error.c_str());
-    }
-    return flushed;
+  void ShutdownAfterCommit(Session* session) override {
+    if (!ExitMustWait()) return RequestShutdown();
+    session->waiting_for_exit = true;
+    exit_drain_->AddClient(session->id);
+  }
+
+  bool ShutdownPending() override { return exit_drain_ != nullptr && exit_drain_->active(); }
+
+  bool AbortShutdown() override {
+    if (!ShutdownPending()) return false;
+    Log(LogLevel::kWarning, "Shutdown manually aborted.");
+    ResumeShutdownClients(exit_drain_->Cancel().clients);
+    return true;
   }
 
   size_t UsedMemory() override { return memory_.Used(); }
@@ -294,6 +299,56 @@ class Server::Impl : public ServerHooks {
   }
 
  private:
+  // --- the exit's wait for PostgreSQL ---
+  // Changes are queued or in flight, or a wait is under way: the exit waits (ExitDrain).
+  bool ExitMustWait() const {
+    return postgres_ != nullptr && (exit_drain_->active() || !postgres_->Idle());
+  }
+
+  // The wait is over. Committed: the server exits (a client whose SHUTDOWN waited sees its
+  // connection close, as Redis'). Not: it keeps running, SHUTDOWN answers an error, and after a
+  // signal the next one exits without the changes.
+  void OnExitDrainDone(bool committed, const ExitDrain::Waiters& waiters) {
+    if (committed) return uv_stop(loop_);
+    if (!waiters.signal.empty()) signal_shutdown_failed_ = true;
+    ResumeShutdownClients(waiters.clients);
+  }
+
+  // Clients whose SHUTDOWN waited and did not exit get Redis' error, and go on.
+  void ResumeShutdownClients(const std::vector<uint64_t>& ids) {
+    for (uint64_t id : ids) {
+      auto it = connections_.find(id);
+      if (it == connections_.end()) continue;  // gone meanwhile
+      Connection* conn = it->second;
+      Session& s = conn->session;
+      s.waiting_for_exit = false;
+      resp::ReplyBuilder(&conn->out, s.protocol)
+          .Error("ERR Errors trying to SHUTDOWN. Check logs.");
+      state_.stats.total_error_replies++;
+      state_.stats.CountError("ERR");
+      MarkPending(conn);
+      if (conn->in_start < conn->in_end) ProcessInput(conn);
+    }
+  }
+
+  // At exit, with the loop stopped: every queued write reaches PostgreSQL (async durability
+  // too), waiting while batches commit, up to postgres.response-timeout without a commit.
+  bool CommitBeforeExit() {
+    if (postgres_ == nullptr) return true;
+    if (postgres_->queued() > 0) {
+      Log(LogLevel::kNotice, "Committing %zu queued changes to PostgreSQL before exiting...",
+          postgres_->queued());
+    }
+    postgres_->set_on_commit(nullptr);
+    bool flushed = postgres_->FlushBlocking(state_.config.postgres_response_timeout);
+    postgres_->set_on_commit([this] { ReleaseHeld(); });
+    if (!flushed) {
+      Log(LogLevel::kWarning, "PostgreSQL: %zu changes could not be committed (%s)",
+          postgres_->queued(), postgres_->status().last_error.c_str());
+    }
+    return flushed;
+  }
+
   // --- accepting ---
   static void OnTcpConnect(uv_stream_t* listener, int status) {
     static_cast<Impl*>(listener->data)->Accept(listener, status, true);
@@ -456,7 +511,7 @@ class Server::Impl : public ServerHooks {
     Session& s = conn->session;
     conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
     while (!conn->in.empty() && !s.close_after_reply && !conn->closing &&
-           conn->held_for_batch == 0 && s.value_fetch == 0) {
+           conn->held_for_batch == 0 && s.value_fetch == 0 && !s.waiting_for_exit) {
       if (conn->PendingOutput() > kOutputHighWater) {
         // Backpressure: the client does not read its replies; stop parsing until it does.
         StopReading(conn);
@@ -834,8 +889,10 @@ class Server::Impl : public ServerHooks {
   static void OnSignal(uv_signal_t* handle, int signum) {
     auto* self = static_cast<Impl*>(handle->data);
     const char* name = signum == SIGINT ? "SIGINT" : "SIGTERM";
-    if (self->signal_shutdown_failed_) {
+    if (self->signal_shutdown_failed_ ||
+        (self->exit_drain_ != nullptr && self->exit_drain_->signal_waiting())) {
       Log(LogLevel::kWarning, "Received %s again: exiting now without saving.", name);
+      if (self->exit_drain_ != nullptr) self->exit_drain_->Cancel();
       self->exit_uncommitted_ = true;
       uv_stop(self->loop_);
       return;
@@ -853,15 +910,8 @@ class Server::Impl : public ServerHooks {
         return;
       }
     }
-    if (!self->CommitBeforeExit()) {
-      Log(LogLevel::kWarning,
-          "%s received but not exiting, so as not to lose the changes not committed to "
-          "PostgreSQL (send it again to exit without them)",
-          name);
-      self->signal_shutdown_failed_ = true;
-      self->ReleaseHeld();  // the writes that did commit meanwhile
-      return;
-    }
+    // The queue commits first, while clients are served (OnExitDrainDone exits, or says why not).
+    if (self->ExitMustWait()) return self->exit_drain_->AddSignal(name);
     uv_stop(self->loop_);
   }
 
@@ -883,9 +933,10 @@ class Server::Impl : public ServerHooks {
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
   std::unique_ptr<PostgresBackend> postgres_;
-  std::unique_ptr<HttpServer> http_;   // when http-port is set
-  std::vector<Connection*> held_;      // waiting for a PostgreSQL commit
-  std::vector<Connection*> fetching_;  // waiting for values read back from PostgreSQL
+  std::unique_ptr<ExitDrain> exit_drain_;  // with postgres_ (kept to the end: its timer)
+  std::unique_ptr<HttpServer> http_;       // when http-port is set
+  std::vector<Connection*> held_;          // waiting for a PostgreSQL commit
+  std::vector<Connection*> fetching_;      // waiting for values read back from PostgreSQL
   bool signal_shutdown_failed_ = false;
   bool exit_uncommitted_ = false;   // a second signal: exit without waiting for PostgreSQL
   int64_t last_attack_log_ms_ = 0;  // the cross-protocol warning is logged once a minute

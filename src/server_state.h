@@ -141,11 +141,20 @@ class ServerHooks {
   virtual void KillClient(Session* session) = 0;
   // Output was appended to another client's buffer (MONITOR): write it out soon.
   virtual void ScheduleFlush(Session* session) = 0;
-  // Stops the server after the current command (SHUTDOWN).
+  // Stops the server after the current command (SHUTDOWN FORCE or NOSAVE over a busy script, a
+  // failed load); an exit waiting for PostgreSQL stops waiting (what is not committed is lost).
   virtual void RequestShutdown() = 0;
-  // Commits the PostgreSQL backend's queue before an exit, blocking; false if it could not
-  // (the server should then keep running). True without that backend.
-  virtual bool CommitBeforeExit() = 0;
+  // SHUTDOWN without FORCE: exits once the PostgreSQL backend's queue has committed, waiting
+  // without blocking the loop (other clients are served, writes refused). `session` gets no
+  // reply meanwhile (Session::waiting_for_exit); if nothing commits for postgres.response-timeout
+  // it gets "-ERR Errors trying to SHUTDOWN. Check logs." and the server keeps running. Joins a
+  // wait under way. Without that backend, or nothing queued: RequestShutdown().
+  virtual void ShutdownAfterCommit(Session* session) = 0;
+  // An exit waits for PostgreSQL (SHUTDOWN, SIGTERM).
+  virtual bool ShutdownPending() = 0;
+  // SHUTDOWN ABORT: ends that wait; the server keeps running and the waiting SHUTDOWNs get the
+  // error. False when no exit waits.
+  virtual bool AbortShutdown() = 0;
   // Used memory as the allocator reports it, in bytes; cheap (called before commands).
   virtual size_t UsedMemory() = 0;
   // Fresh figures for INFO and MEMORY STATS.

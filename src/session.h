@@ -62,6 +62,9 @@ struct Session {
   // it found in memory (NotePatternRead), null otherwise. The views are into the entries, which
   // a read-only command neither moves nor deletes; they are used before the command returns.
   std::vector<std::string_view>* warm_reads = nullptr;
+  // SHUTDOWN waits for the PostgreSQL queue to commit (ExitDrain): no reply and no further
+  // command until the wait ends.
+  bool waiting_for_exit = false;
   // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
   bool close_after_reply = false;
   // Replies go here; the connection writes it out.

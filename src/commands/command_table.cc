@@ -149,7 +149,7 @@ constexpr CommandSpec kTable[] = {
   {"save", "",             1, A|NM|NS,           0, 0, 0, CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "O(N) where N is the total number of keys in all databases"},
   {"bgsave", "[SCHEDULE]",  -1, A|NS,              0, 0, 0, CmdBgSave, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"},
   {"lastsave", "",         1, F|L|S,             0, 0, 0, CmdLastSave, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "O(1)"},
-  {"shutdown", "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",        -1, A|L|S|NS|kAllowBusy,          0, 0, 0, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
+  {"shutdown", "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]",        -1, A|L|S|NM|NS|kAllowBusy,       0, 0, 0, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
   {"acl", "",             -2, 0,                 0, 0, 0, nullptr, "server", "6.0.0", "A container for Access List Control commands.", "Depends on subcommand."},
   {"acl|cat", "[category]", -2, L|S|NS,           0, 0, 0, CmdAclCat, "server", "6.0.0", "Lists the ACL categories, or the commands inside a category.", "O(1) since the categories and commands are a fixed set."},
   {"acl|help", "",         2, L|S,               0, 0, 0, CmdAclHelp, "server", "6.0.0", "Returns helpful text about the different subcommands.", "O(1)"},

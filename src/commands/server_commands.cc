@@ -498,6 +498,11 @@ void CmdTime(CommandContext& ctx, Args) {
 }
 
 void CmdShutdown(CommandContext& ctx, Args argv) {
+  if (ctx.session.in_multi) {
+    // As Redis 7 (no_multi): its reply may wait for PostgreSQL, which EXEC's cannot.
+    ctx.session.multi_error = true;
+    return ctx.reply.Error("ERR Command not allowed inside a transaction");
+  }
   bool nosave = false, save = false, force = false, abort = false;
   for (size_t j = 1; j < argv.size(); ++j) {
     if (EqualsIgnoreCase(argv[j], "nosave")) {
@@ -513,12 +518,22 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
     }
   }
   if ((nosave && save) || (abort && argv.size() > 2)) return ctx.reply.Error(errors::kSyntax);
-  if (abort) return ctx.reply.Error("ERR No shutdown in progress.");
+  if (abort) {
+    // Ends an exit's wait for PostgreSQL; the SHUTDOWNs that waited get the error.
+    if (!ctx.server.hooks->AbortShutdown()) return ctx.reply.Error("ERR No shutdown in progress.");
+    return ctx.reply.Ok();
+  }
   if (ctx.server.scripts != nullptr && ctx.server.scripts->busy()) {
     // Only SHUTDOWN NOSAVE gets past a busy script: it stops the script, saves nothing.
     if (!nosave) return ctx.reply.Error(errors::kBusy);
     ctx.server.scripts->KillForShutdown();
     return ctx.server.hooks->RequestShutdown();
+  }
+  if (ctx.server.hooks->ShutdownPending()) {
+    // An exit already waits for PostgreSQL: this SHUTDOWN joins it (as Redis 7's), or with
+    // FORCE exits now without waiting further.
+    if (force) return ctx.server.hooks->RequestShutdown();
+    return ctx.server.hooks->ShutdownAfterCommit(&ctx.session);
   }
   if (Snapshotter* snap = ctx.server.snapshotter) {
     snap->KillChild();
@@ -533,13 +548,10 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
       }
     }
   }
-  // The PostgreSQL backend's queue is committed first; if it cannot be, the server stays up
-  // (FORCE: it exits, committing what it can on the way out).
-  if (!force && !ctx.server.hooks->CommitBeforeExit()) {
-    Log(LogLevel::kWarning, "Error trying to commit the queue to PostgreSQL, can't exit.");
-    return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
-  }
-  ctx.server.hooks->RequestShutdown();
+  // The PostgreSQL backend's queue is committed first, while other clients are served; this
+  // client's reply waits for the outcome (FORCE: it exits, committing what it can on the way out).
+  if (force) return ctx.server.hooks->RequestShutdown();
+  ctx.server.hooks->ShutdownAfterCommit(&ctx.session);
 }
 
 // --- SAVE, BGSAVE, LASTSAVE ---

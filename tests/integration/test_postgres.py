@@ -344,6 +344,150 @@ class PostgresBackend(unittest.TestCase):
         finally:
             subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
 
+    def _raw_shutdown(self, *options):
+        """Sends SHUTDOWN on a connection of its own, whose reply is read by _reply_within."""
+        sock = socket.create_connection(("127.0.0.1", self.server.port), timeout=30)
+        words = [b"SHUTDOWN"] + [o.encode() for o in options]
+        sock.sendall(b"*%d\r\n" % len(words) +
+                     b"".join(b"$%d\r\n%s\r\n" % (len(w), w) for w in words))
+        return sock
+
+    @staticmethod
+    def _reply_within(sock, seconds):
+        """What the server sent within `seconds` (b"" when it closed), or None if nothing."""
+        sock.settimeout(seconds)
+        try:
+            return sock.recv(4096)
+        except socket.timeout:
+            return None
+
+    def _assert_served_quickly(self, other):
+        """PING and GET answer at once on another connection while an exit waits."""
+        for call, expected in ((other.ping, True), (lambda: other.get("acked"), b"1")):
+            started = time.monotonic()
+            self.assertEqual(call(), expected)
+            self.assertLess(time.monotonic() - started, 2.0)
+
+    def test_an_exit_waiting_for_postgres_keeps_serving_other_clients(self):
+        # SHUTDOWN or SIGTERM during an outage waits for the queue without blocking the loop:
+        # other clients are served (writes refused, so the queue only shrinks), SHUTDOWN's own
+        # reply waits for the outcome. Before: the loop was blocked for postgres.response-timeout.
+        psql("DROP TABLE IF EXISTS t_exitwait")
+        r = self.start("t_exitwait", "--postgres.durability", "async",
+                       "--postgres.response-timeout", "20000")
+        r.mset({f"k{i}": i for i in range(10)})
+        self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0))
+        proc = self.server.proc
+        other = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=5)
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            r.set("acked", "1")   # async: acknowledged, queued while PostgreSQL is down
+            shut = self._raw_shutdown()
+            self.assertIsNone(self._reply_within(shut, 1.0))   # no reply while it waits
+            self._assert_served_quickly(other)
+            with self.assertRaisesRegex(redis.ResponseError, "the server is shutting down"):
+                other.set("during", "1")
+            self.assertIsNone(other.get("during"))
+            self.assertTrue(wait_for(
+                lambda: "Waiting for PostgreSQL to commit 1 queued changes" in self.log()))
+            self.assertIsNone(proc.poll())
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+        # PostgreSQL is back: the queue commits, the SHUTDOWN connection closes, exit status 0.
+        self.assertEqual(self._reply_within(shut, 60), b"")
+        shut.close()
+        other.close()
+        self.assertEqual(proc.wait(timeout=60), 0)
+        self.assertEqual(psql("SELECT count(*) FROM t_exitwait"), "11")
+
+        # SIGTERM: the log says the exit waits; clients are served; it exits once PostgreSQL
+        # is back.
+        self.restart(kill=False)
+        proc = self.server.proc
+        other = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=5)
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            self.r.set("acked", "1")
+            self.r.set("by_sigterm", "1")
+            proc.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_for(
+                lambda: "Waiting for PostgreSQL to commit 2 queued changes" in self.log()))
+            self._assert_served_quickly(other)
+            self.assertIsNone(proc.poll())
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+        self.assertEqual(proc.wait(timeout=60), 0)
+        other.close()
+        self.assertEqual(psql("SELECT count(*) FROM t_exitwait WHERE key = 'by_sigterm'"), "1")
+
+    def test_an_exit_that_postgres_cannot_take_answers_an_error_or_is_aborted(self):
+        # Nothing commits for postgres.response-timeout: SHUTDOWN answers Redis' error and the
+        # server goes on serving (writes too). A second SHUTDOWN joins a pending one; SHUTDOWN
+        # ABORT ends the wait, and the waiting SHUTDOWNs get the error.
+        psql("DROP TABLE IF EXISTS t_exitfail")
+        r = self.start("t_exitfail", "--postgres.durability", "async",
+                       "--postgres.response-timeout", "3000")
+        r.set("before", "1")
+        self.assertTrue(wait_for(lambda: self.info()["pg_queue_keys"] == 0))
+        proc = self.server.proc
+        other = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=5)
+        error = b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            r.set("acked", "1")
+            started = time.monotonic()
+            shut = self._raw_shutdown()
+            self.assertIsNone(self._reply_within(shut, 1.0))
+            self._assert_served_quickly(other)
+            self.assertEqual(self._reply_within(shut, 60), error)
+            self.assertGreaterEqual(time.monotonic() - started, 2.5)
+            # The connection goes on; the server runs and takes writes again.
+            shut.sendall(b"*1\r\n$4\r\nPING\r\n")
+            self.assertEqual(self._reply_within(shut, 5), b"+PONG\r\n")
+            self.assertIsNone(proc.poll())
+            self.assertTrue(other.set("after_error", "1"))
+            # Two SHUTDOWNs wait together; SHUTDOWN ABORT ends the wait for both.
+            first, second = self._raw_shutdown(), self._raw_shutdown("NOSAVE")
+            self.assertIsNone(self._reply_within(first, 0.5))
+            self.assertIsNone(self._reply_within(second, 0.1))
+            self.assertTrue(other.execute_command("SHUTDOWN", "ABORT"))
+            self.assertEqual(self._reply_within(first, 5), error)
+            self.assertEqual(self._reply_within(second, 5), error)
+            with self.assertRaisesRegex(redis.ResponseError, "No shutdown in progress"):
+                other.execute_command("SHUTDOWN", "ABORT")
+            self.assertTrue(other.set("after_abort", "1"))
+            self.assertIn("Shutdown manually aborted", self.log())
+            for sock in (shut, first, second):
+                sock.close()
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+        # PostgreSQL is back: SHUTDOWN commits what was acknowledged, then exits.
+        other.shutdown()
+        other.close()
+        self.assertEqual(proc.wait(timeout=60), 0)
+        self.assertEqual(psql("SELECT count(*) FROM t_exitfail WHERE key IN "
+                              "('before', 'acked', 'after_error', 'after_abort')"), "4")
+        # A SHUTDOWN joins a SIGTERM's wait; a second SIGTERM exits at once, and says what is
+        # lost.
+        self.restart(kill=False)
+        proc = self.server.proc
+        subprocess.run([PG_CLUSTER, "down", PG_DIR], check=True, timeout=120)
+        try:
+            self.r.set("lost", "1")
+            waits = self.log().count("Waiting for PostgreSQL to commit")
+            proc.send_signal(signal.SIGTERM)
+            self.assertTrue(wait_for(
+                lambda: self.log().count("Waiting for PostgreSQL to commit") == waits + 1))
+            shut = self._raw_shutdown()
+            self.assertIsNone(self._reply_within(shut, 0.5))
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(timeout=30), 0)
+            self.assertEqual(self._reply_within(shut, 5), b"")
+            shut.close()
+            self.assertIn("1 changes are lost", self.log())
+        finally:
+            subprocess.run([PG_CLUSTER, "up", PG_DIR], check=True, timeout=120)
+
     def test_an_outage_queues_writes_up_to_the_bound_and_drains_when_postgres_returns(self):
         psql("DROP TABLE IF EXISTS t_outage")
         r = self.start("t_outage", "--postgres.durability", "async", "--postgres.queue-bound", "50")

@@ -86,6 +86,17 @@ BOOST_AUTO_TEST_CASE(queue_errors_abort_exec) {
   BOOST_TEST(Run({"EXEC"}) == "-ERR EXEC without MULTI\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(shutdown_is_refused_in_multi_and_abort_needs_a_shutdown_in_progress) {
+  // As Redis 7 (no_multi): SHUTDOWN's reply may wait for PostgreSQL, which EXEC's cannot.
+  Run({"MULTI"});
+  BOOST_TEST(Run({"SHUTDOWN", "NOSAVE"}) == "-ERR Command not allowed inside a transaction\r\n");
+  BOOST_TEST(Run({"EXEC"}) == "-EXECABORT Transaction discarded because of previous errors.\r\n");
+  BOOST_TEST(!shutdown_requested);
+  BOOST_TEST(Run({"SHUTDOWN", "ABORT"}) == "-ERR No shutdown in progress.\r\n");
+  BOOST_TEST(Run({"SHUTDOWN", "NOSAVE"}).empty());
+  BOOST_TEST(shutdown_requested);
+}
+
 BOOST_AUTO_TEST_CASE(hello_switches_to_resp3) {
   std::string hello = Run({"HELLO", "3"});
   BOOST_TEST(hello.rfind("%7\r\n", 0) == 0u);

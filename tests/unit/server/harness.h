@@ -24,7 +24,10 @@ class CommandHarness : public ServerHooks {
   void KillClient(Session* s) override { s->close_after_reply = true; }
   void ScheduleFlush(Session*) override {}
   void RequestShutdown() override { shutdown_requested = true; }
-  bool CommitBeforeExit() override { return true; }  // no PostgreSQL backend here
+  // No PostgreSQL backend here: nothing to wait for.
+  void ShutdownAfterCommit(Session*) override { shutdown_requested = true; }
+  bool ShutdownPending() override { return false; }
+  bool AbortShutdown() override { return false; }
   // A deterministic stand-in for the allocator: `bytes_per_key` per key in every namespace.
   size_t UsedMemory() override { return state.keyspace.TotalKeys() * bytes_per_key; }
   MemoryFigures Memory() override {
