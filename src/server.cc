@@ -327,7 +327,7 @@ class Server::Impl : public ServerHooks {
       state_.stats.total_error_replies++;
       state_.stats.CountError("ERR");
       MarkPending(conn);
-      if (conn->in_start < conn->in_end) ProcessInput(conn);
+      if (!conn->in.empty()) ProcessInput(conn);
     }
   }
 
