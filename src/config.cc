@@ -134,8 +134,17 @@ std::vector<ConfigParam> BuildParams() {
        }},
       {"dir", false, "Working directory; the snapshot file is written here.",
        StringSetter(&Config::dir), Getter(&Config::dir)},
-      {"dbfilename", false, "Name of the snapshot file inside dir.",
-       StringSetter(&Config::dbfilename), Getter(&Config::dbfilename)},
+      {"dbfilename", false, "Name of the snapshot file inside dir (a name, not a path).",
+       [](Config& c, std::string_view v) -> std::string {
+         // As Redis: the snapshot is written inside dir and nowhere else ("../x", "/tmp/x").
+         if (v.empty() || v == "." || v == ".." || v.find('/') != std::string_view::npos ||
+             v.find('\\') != std::string_view::npos) {
+           return "dbfilename can't be a path, just a filename";
+         }
+         c.dbfilename = std::string(v);
+         return "";
+       },
+       Getter(&Config::dbfilename)},
       {"databases", false, "Number of numbered databases (namespaces \"0\"..).",
        IntSetter(&Config::databases, 1, 1 << 20), Getter(&Config::databases)},
       {"max-namespaces", true, "Most namespaces (numbered databases included) SELECT may create.",
