@@ -134,8 +134,17 @@ std::vector<ConfigParam> BuildParams() {
        }},
       {"dir", false, "Working directory; the snapshot file is written here.",
        StringSetter(&Config::dir), Getter(&Config::dir)},
-      {"dbfilename", false, "Name of the snapshot file inside dir.",
-       StringSetter(&Config::dbfilename), Getter(&Config::dbfilename)},
+      {"dbfilename", false, "Name of the snapshot file inside dir (a name, not a path).",
+       [](Config& c, std::string_view v) -> std::string {
+         // As Redis: the snapshot is written inside dir and nowhere else ("../x", "/tmp/x").
+         if (v.empty() || v == "." || v == ".." || v.find('/') != std::string_view::npos ||
+             v.find('\\') != std::string_view::npos) {
+           return "dbfilename can't be a path, just a filename";
+         }
+         c.dbfilename = std::string(v);
+         return "";
+       },
+       Getter(&Config::dbfilename)},
       {"databases", false, "Number of numbered databases (namespaces \"0\"..).",
        IntSetter(&Config::databases, 1, 1 << 20), Getter(&Config::databases)},
       {"max-namespaces", true, "Most namespaces (numbered databases included) SELECT may create.",
@@ -399,6 +408,19 @@ const ConfigParam* FindConfigParam(std::string_view name) {
 
 namespace {
 
+// A scalar's text: `!!binary` base64 (what CONFIG REWRITE writes for bytes that YAML text cannot
+// hold) decoded, anything else as written. Throws YAML::Exception as as<>() does.
+std::string ScalarText(const YAML::Node& node) {
+  if (node.Tag() == "tag:yaml.org,2002:binary") {
+    YAML::Binary b = node.as<YAML::Binary>();
+    if (b.size() == 0 && !node.Scalar().empty()) {
+      throw YAML::RepresentationException(node.Mark(), "!!binary value is not base64");
+    }
+    return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  return node.as<std::string>();
+}
+
 // `users:`: a list of maps (name, password, nopass, enabled, namespaces, read-only, commands).
 std::string LoadUsers(const YAML::Node& node, Config* config) {
   if (node.IsNull()) return "";
@@ -411,7 +433,7 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
       std::string key = field.first.as<std::string>();
       const YAML::Node& v = field.second;
       auto boolean = [&](bool* out) -> std::string {
-        std::string s = Lower(v.as<std::string>());
+        std::string s = Lower(ScalarText(v));
         if (s == "yes" || s == "true" || s == "on") {
           *out = true;
         } else if (s == "no" || s == "false" || s == "off") {
@@ -423,9 +445,9 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
       };
       std::string err;
       if (key == "name") {
-        uc.name = v.as<std::string>();
+        uc.name = ScalarText(v);
       } else if (key == "password") {
-        uc.password = v.as<std::string>();
+        uc.password = ScalarText(v);
       } else if (key == "nopass") {
         err = boolean(&uc.nopass);
       } else if (key == "enabled") {
@@ -433,12 +455,12 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
       } else if (key == "read-only") {
         err = boolean(&uc.read_only);
       } else if (key == "commands") {
-        uc.commands = v.as<std::string>();
+        uc.commands = ScalarText(v);
       } else if (key == "namespaces") {
         if (v.IsSequence()) {
-          for (const auto& ns : v) uc.namespaces.push_back(ns.as<std::string>());
+          for (const auto& ns : v) uc.namespaces.push_back(ScalarText(ns));
         } else {
-          uc.namespaces.push_back(v.as<std::string>());
+          uc.namespaces.push_back(ScalarText(v));
         }
       } else {
         err = "unknown field '" + key + "'";
@@ -504,7 +526,7 @@ std::string LoadConfigText(std::string_view text, const std::string& path, Confi
       if (item.second.IsNull()) {
         value = "";
       } else if (item.second.IsScalar()) {
-        value = item.second.as<std::string>();
+        value = ScalarText(item.second);
       } else {
         return "config file '" + path + "': option '" + name + "' must have a scalar value";
       }

@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <thread>
 
 #include "engine/pattern.h"
 #include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/config_rewrite.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
 #include "src/postgres_backend.h"
@@ -178,27 +178,9 @@ void CmdConfigResetStat(CommandContext& ctx, Args) {
 void CmdConfigRewrite(CommandContext& ctx, Args) {
   const std::string& path = ctx.config().config_file;
   if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "# Rewritten by CONFIG REWRITE. Options are documented in conf/dkv.yaml.\n";
-    for (const ConfigParam& p : ConfigParams()) {
-      if (!p.alias_of.empty()) continue;  // written under its own name
-      std::string v = p.get(ctx.server.config);
-      std::string quoted = "\"";
-      for (char c : v) {
-        if (c == '"' || c == '\\') quoted += '\\';
-        quoted += c;
-      }
-      quoted += '"';
-      out << p.name << ": " << quoted << "\n";
-    }
-    if (!out) {
-      return ctx.reply.Error("ERR Rewriting config file: cannot write " + tmp);
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return ctx.reply.Error("ERR Rewriting config file: cannot rename " + tmp);
+  // Every option and every user, in place in the file (src/config_rewrite.h).
+  if (std::string err = RewriteConfigFile(ctx.server.config, path); !err.empty()) {
+    return ctx.reply.Error("ERR Rewriting config file: " + err);
   }
   ctx.reply.Ok();
 }

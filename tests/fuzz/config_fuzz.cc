@@ -1,7 +1,9 @@
 // libFuzzer target for the configuration loader: any bytes as the text of conf/dkv.yaml (YAML,
 // every option's parser, the users: list) and then the users' rules (Acl::Load) must load or be
-// refused with a reason, never crash, hang or exhaust the stack. The corpus starts from the
-// shipped configuration and a file with users.
+// refused with a reason, never crash, hang or exhaust the stack. A text that loads is rewritten
+// (CONFIG REWRITE's RenderConfigFile, keeping its comments), and the rewrite must load back into
+// the same options and users. The corpus starts from the shipped configuration and a file with
+// users.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "src/acl.h"
 #include "src/config.h"
+#include "src/config_rewrite.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dkv::server;
@@ -16,6 +19,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Config config;
   std::string err = LoadConfigText(text, "fuzz.yaml", &config);
   if (!err.empty()) return 0;
+  std::string rewritten;
+  if (!RenderConfigFile(config, text, &rewritten).empty()) __builtin_trap();
+  Config back;
+  std::string difference;
+  if (!LoadConfigText(rewritten, "fuzz.yaml", &back).empty() ||
+      !SameConfig(config, back, &difference)) {
+    __builtin_trap();
+  }
   Acl acl;
   std::string acl_err = acl.Load(config);
   if (acl_err.empty()) {

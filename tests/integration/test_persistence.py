@@ -59,7 +59,7 @@ class PersistentServer(ServerProcess):
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-            raise AssertionError("the server started on a damaged snapshot")
+            raise AssertionError("the server started instead of refusing to")
         with open(self.log_path, "rb") as f:
             return status, f.read().decode("utf-8", "replace")
 
@@ -462,6 +462,45 @@ class DamagedSnapshot(PersistenceTest):
         self.server.start()   # no file: an empty keyspace
         self.r = self.server.client()
         self.assertEqual(self.r.dbsize(), 0)
+
+
+
+class DbfilenameIsAName(unittest.TestCase):
+    """dbfilename names a file inside dir: a path, on the command line or in the file, stops the
+    server at start with Redis' error, and nothing is written outside dir."""
+
+    def test_a_path_is_refused_at_start(self):
+        server = PersistentServer(server_binary())
+        server.base_argv = lambda: ServerProcess.argv(server)
+        outside = os.path.join(os.path.dirname(server.dir), os.path.basename(server.dir) + ".out")
+        conf = os.path.join(server.dir, "dkv.yaml")
+        with open(conf, "w") as f:
+            f.write(f'dbfilename: "{outside}"\n')
+        try:
+            for options, argv0 in ((["--dbfilename", "../" + os.path.basename(outside)], None),
+                                   (["--dbfilename", "sub/dump.dkv"], None),
+                                   ([], conf)):
+                with self.subTest(options=options, conf=argv0):
+                    server.options = options
+                    if argv0:   # the file first, then --port, --bind, --dir
+                        server.argv = lambda: [server.binary, conf] + server.base_argv()[1:]
+                    status, log = server.start_expect_failure()
+                    self.assertNotEqual(status, 0)
+                    self.assertIn("dbfilename can't be a path, just a filename", log)
+            self.assertFalse(os.path.exists(outside))
+            # A plain name still works, and the snapshot lands in dir.
+            del server.argv   # the class's again
+            server.options = ["--dbfilename", "other.dkv", "--save", ""]
+            server.start()
+            c = server.client()
+            c.set("k", "v")
+            self.assertEqual(c.save(), b"OK")
+            c.close()
+            self.assertTrue(os.path.exists(os.path.join(server.dir, "other.dkv")))
+        finally:
+            server.cleanup()
+            if os.path.exists(outside):
+                os.remove(outside)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,19 @@ import base64
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 
 import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import ServerProcess, ServerTestCase, free_port, server_binary  # noqa: E402
+from test_webcache import (ServerProcess, ServerTestCase, backend_args, free_port,  # noqa: E402
+                          server_binary)
 
 ADMIN_PW = "admin-secret"
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "reporter": "reporter-pw"}
@@ -313,6 +316,158 @@ def read_all(sock, timeout=5.0):
         return out, True
     except socket.timeout:
         return out, False
+
+
+# Every character the old CONFIG REWRITE wrote raw between quotes: leading spaces, quotes,
+# backslashes, a colon, a '#', a tab and a newline.
+ODD_PASSWORD = '  lead "quoted" back\\slash: colon # hash\ttab\nsecond line'
+
+
+class ConfigRewrite(unittest.TestCase):
+    """CONFIG REWRITE, then a restart on the rewritten file alone: CONFIG GET * and ACL LIST
+    answer exactly as before, every user (hashes, namespaces, read-only, rules, disabled) is
+    back, and AUTH is still required."""
+
+    def setUp(self):
+        self.binary = server_binary()
+        self.dir = tempfile.mkdtemp(prefix="dkv-rewrite-")
+        self.conf = os.path.join(self.dir, "dkv.yaml")
+        self.log = os.path.join(self.dir, "server.log")
+        self.port = free_port()
+        self.proc = None
+        self.hashes = {name: hash_password(self.binary, pw) for name, pw in PASSWORDS.items()}
+
+    def tearDown(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def client(self, password=None, user=None):
+        return redis.Redis(host="127.0.0.1", port=self.port, username=user, password=password,
+                           socket_timeout=10)
+
+    def start(self, argv, password):
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
+        deadline = time.monotonic() + 20
+        last = None   # a server that runs but refuses the password says why here
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            c = self.client(password)
+            try:
+                if c.ping():
+                    return c
+            except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError) as e:
+                last = e
+                c.close()
+            time.sleep(0.05)
+        with open(self.log, "rb") as f:
+            tail = f.read()[-3000:].decode("utf-8", "replace")
+        self.fail(f"{argv!r} did not start with its password (status {self.proc.poll()}, "
+                  f"last error {last!r}):\n{tail}")
+
+    def stop(self):
+        p, self.proc = self.proc, None
+        if p is not None and p.poll() is None:
+            p.terminate()
+            p.wait(timeout=20)
+
+    @staticmethod
+    def state(c):
+        raw = c.execute_command("CONFIG", "GET", "*")
+        return dict(zip(raw[0::2], raw[1::2])), c.execute_command("ACL", "LIST")
+
+    def users_yaml(self, default_hash=None):
+        h = self.hashes
+        text = "users:\n"
+        if default_hash:
+            text += f'  - name: default\n    password: "{default_hash}"\n'
+        return text + f"""  - name: alice
+    password: "{h['alice']}"
+    namespaces: [tenant-a]
+  - name: bob
+    password: '{h['bob']}'
+    namespaces: [tenant-b, "5"]
+  # a comment inside the users
+  - name: reporter
+    password: {h['reporter']}
+    read-only: yes
+    commands: "+@read +@connection -keys +acl|whoami"
+  - name: retired
+    nopass: yes
+    enabled: no
+"""
+
+    def rewrite_and_restart(self, c, password):
+        before = self.state(c)
+        os.chmod(self.conf, 0o640)
+        self.assertEqual(c.execute_command("CONFIG", "REWRITE"), b"OK")
+        c.close()
+        self.stop()
+        # Atomic: the temporary file is gone, the file's mode kept.
+        self.assertEqual(sorted(n for n in os.listdir(self.dir) if "yaml" in n), ["dkv.yaml"])
+        self.assertEqual(os.stat(self.conf).st_mode & 0o777, 0o640)
+        with open(self.conf, "rb") as f:
+            text = f.read()
+        c = self.start([self.binary, self.conf], password)   # the file alone
+        after = self.state(c)
+        self.assertEqual(after[0], before[0])
+        self.assertEqual(after[1], before[1])
+        with self.assertRaises(redis.exceptions.AuthenticationError):
+            self.client().get("x")  # NOAUTH
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "WRONGPASS"):
+            self.client("wrong").ping()
+        for name, pw in PASSWORDS.items():   # the hashes came back whole, not just their salts
+            u = self.client(pw, name)
+            self.assertEqual(u.acl_whoami(), name)
+            u.close()
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "WRONGPASS"):
+            self.client("anything", "retired").ping()
+        alice = self.client(PASSWORDS["alice"], "alice")
+        with self.assertRaises(redis.exceptions.NoPermissionError):
+            alice.execute_command("SELECT", "tenant-b")
+        alice.close()
+        return c, text
+
+    def test_rewrite_keeps_users_odd_values_and_comments(self):
+        with open(self.conf, "w") as f:
+            f.write('# A comment the rewrite keeps.\nsave: ""\nrequirepass: "initial"\n'
+                    "maxmemory: 10mb   # a trailing comment\nlua-time-limit: 900\n"
+                    + self.users_yaml() + "# The last comment.\n")
+        argv = [self.binary, self.conf, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir, "--key-separator", b"\xfe",   # not UTF-8
+                "--unixsocket", os.path.join(self.dir, 'u "#: x.sock')]
+        if os.environ.get("DKV_TEST_BACKEND") != "postgres":
+            argv += ["--postgres.dsn", "host='a b' password='x\\'y' # not a comment: \u00e9"]
+        c = self.start(argv + backend_args(), "initial")
+        self.assertEqual(c.config_set("requirepass", ODD_PASSWORD), True)
+        c.close()
+        c = self.client(ODD_PASSWORD)
+        for name, value in (("maxmemory-policy", "allkeys-lru"), ("save", "100 5 60 1000"),
+                            ("slowlog-max-len", "7"), ("hz", "20"), ("lua-time-limit", "1234"),
+                            ("client-output-buffer-limit", "normal 1mb 512kb 30"),
+                            ("protected-mode", "no"), ("loglevel", "warning"),
+                            ("maxmemory", "20mb"), ("http-show-values", "yes")):
+            self.assertEqual(c.config_set(name, value), True, name)
+        c, text = self.rewrite_and_restart(c, ODD_PASSWORD)
+        options = self.state(c)[0]
+        self.assertEqual(options[b"key-separator"], b"\xfe")
+        self.assertEqual(options[b"requirepass"], ODD_PASSWORD.encode())
+        self.assertIn(b"# A comment the rewrite keeps.\n", text)
+        self.assertIn(b"# The last comment.\n", text)
+        c.close()
+
+    def test_a_default_user_under_users_still_needs_auth_after_a_rewrite(self):
+        default_pw = "default-pw"
+        with open(self.conf, "w") as f:
+            f.write('save: ""\n' + self.users_yaml(hash_password(self.binary, default_pw)))
+        argv = [self.binary, self.conf, "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", self.dir]
+        c = self.start(argv + backend_args(), default_pw)
+        self.assertEqual(c.config_set("maxmemory", "30mb"), True)
+        c, _ = self.rewrite_and_restart(c, default_pw)
+        self.assertTrue(c.execute_command("ACL", "LIST")[0].startswith(b"user default on sha256:"))
+        c.close()
 
 
 class Limits(ServerTestCase):

@@ -66,4 +66,22 @@ BOOST_AUTO_TEST_CASE(shipped_config_loads_and_documents_every_option) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(dbfilename_is_a_name_not_a_path) {
+  Config c;
+  for (std::string_view bad : {"../x", "/tmp/x", "sub/dump.dkv", "a\\b", "", ".", ".."}) {
+    BOOST_TEST_CONTEXT(bad) {
+      BOOST_TEST(FindConfigParam("dbfilename")->set(c, bad) ==
+                 "dbfilename can't be a path, just a filename");
+    }
+  }
+  BOOST_TEST(FindConfigParam("dbfilename")->set(c, "..dump.dkv") == "");
+  BOOST_TEST(LoadConfigText("dbfilename: /tmp/x\n", "t.yaml", &c) ==
+             "config file 't.yaml': option 'dbfilename': dbfilename can't be a path, just a "
+             "filename");
+  std::string a0 = "dkv-server", a1 = "--dbfilename", a2 = "../x";
+  char* argv[] = {a0.data(), a1.data(), a2.data()};
+  BOOST_TEST(ParseCommandLine(3, argv, &c) ==
+             "option '--dbfilename': dbfilename can't be a path, just a filename");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
