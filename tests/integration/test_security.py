@@ -531,6 +531,8 @@ class Limits(ServerTestCase):
             s.close()
             self.assertTrue(closed)  # dropped after a second or two of silence
         finally:
+            # This test's own client sat idle past the timeout too: it was dropped as well.
+            self.r.connection_pool.disconnect()
             self.r.config_set("timeout", "0")
 
     def test_pattern_length_and_json_nesting(self):
