@@ -106,6 +106,10 @@ std::unique_ptr<Pattern> Pattern::CompileRedisGlob(std::string_view glob, std::s
     pattern->kind_ = prefix.empty() ? Kind::kAll : Kind::kPrefix;
     return pattern;
   }
+  if (glob.size() > kMaxRedisRegexLength) {
+    if (error != nullptr) *error = "longer than " + std::to_string(kMaxRedisRegexLength) + " bytes";
+    return nullptr;
+  }
   std::string re = "(?s)";
   re.reserve(glob.size() * 4 + 8);
   for (char c : prefix) AppendLiteralByte(&re, static_cast<unsigned char>(c));
@@ -304,6 +308,7 @@ std::shared_ptr<const Pattern> PatternCache::Get(Syntax syntax, std::string_view
       syntax == Syntax::kRedis ? Pattern::CompileRedisGlob(glob, error)
                                : Pattern::CompileHierarchical(glob, separator, nocase, error);
   if (compiled == nullptr) return nullptr;
+  if (glob.size() > kMaxCachedLength) return compiled;
   if (items_.size() >= capacity_) {
     auto oldest = std::min_element(items_.begin(), items_.end(),
                                    [](const Item& a, const Item& b) { return a.used < b.used; });

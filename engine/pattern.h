@@ -28,8 +28,12 @@ class Pattern {
   Pattern& operator=(const Pattern&) = delete;
 
   // Compiles a Redis glob. Returns nullptr and sets *error when the pattern cannot be compiled
-  // within RE2's memory budget.
+  // within RE2's memory budget, or needs a regex and is longer than kMaxRedisRegexLength.
   static std::unique_ptr<Pattern> CompileRedisGlob(std::string_view glob, std::string* error);
+  // Longest Redis glob with wildcards after its literal prefix (literal and `prefix*` patterns
+  // have no limit): compiling costs about 0.5 s and 80 MB per megabyte of pattern, so a client
+  // could otherwise stall the loop for minutes with one 512 MB pattern.
+  static constexpr size_t kMaxRedisRegexLength = 64 * 1024;
   // Compiles a hierarchical glob over keys whose segments are separated by `separator`. Returns
   // nullptr and sets *error (e.g. "unclosed '['") for a malformed pattern.
   static std::unique_ptr<Pattern> CompileHierarchical(std::string_view glob, char separator,
@@ -58,7 +62,8 @@ class Pattern {
 };
 
 // A small cache of compiled patterns: compiling is the expensive part, and clients repeat their
-// patterns. Least recently used entries go first.
+// patterns. Least recently used entries go first. Only patterns up to kMaxCachedLength bytes are
+// kept, so the cache's memory stays bounded (a long pattern's compiled form is ~80x its size).
 class PatternCache {
  public:
   enum class Syntax { kRedis, kHierarchical };
@@ -66,6 +71,8 @@ class PatternCache {
   // The compiled pattern, or nullptr with *error set.
   std::shared_ptr<const Pattern> Get(Syntax syntax, std::string_view glob, char separator,
                                      bool nocase, std::string* error);
+  static constexpr size_t kMaxCachedLength = 1024;
+  size_t size() const { return items_.size(); }
 
  private:
   struct Item {

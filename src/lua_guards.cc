@@ -10,10 +10,12 @@ extern "C" {
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 namespace dkv::server {
 namespace {
@@ -88,6 +90,38 @@ int LuaGuards::StringRep(lua_State* L) {
 // table.insert(t, [pos,] v) as Lua 5.1 has it, but a position below 1 is refused (Lua 5.2's
 // error): 5.1.5 shifts every slot from the end down to the position, 2^31 of them for
 // table.insert({}, -2^31 + 1, v), in one C loop the count hook never interrupts.
+// What `for i = end, pos + 1, -1 do t[i] = t[i - 1] end` does, at a cost in the table's entries
+// rather than in end - pos: every integer key k in [pos, end - 1] moves to k + 1, and a key in
+// (pos, end] whose predecessor held nothing becomes nil.
+void LuaGuards::ShiftExistingKeys(lua_State* L, int64_t pos, int64_t end) {
+  std::vector<int64_t> keys;  // integer keys in [pos, end]
+  lua_pushnil(L);
+  while (lua_next(L, 1) != 0) {
+    lua_pop(L, 1);  // the value
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+      lua_Number n = lua_tonumber(L, -1);
+      if (n >= static_cast<lua_Number>(pos) && n <= static_cast<lua_Number>(end) &&
+          n == std::floor(n)) {
+        keys.push_back(static_cast<int64_t>(n));
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  auto held = [&](int64_t k) { return std::binary_search(keys.begin(), keys.end(), k); };
+  // Highest first, so nothing is overwritten before it has moved.
+  for (auto it = keys.rbegin(); it != keys.rend(); ++it) {
+    const int64_t k = *it;
+    if (k <= end - 1) {
+      lua_rawgeti(L, 1, static_cast<int>(k));
+      lua_rawseti(L, 1, static_cast<int>(k + 1));
+    }
+    if (k > pos && !held(k - 1)) {
+      lua_pushnil(L);
+      lua_rawseti(L, 1, static_cast<int>(k));
+    }
+  }
+}
+
 int LuaGuards::TableInsert(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   int64_t end = static_cast<int64_t>(lua_objlen(L, 1)) + 1;  // first empty slot
@@ -100,6 +134,12 @@ int LuaGuards::TableInsert(lua_State* L) {
       pos = luaL_checkint(L, 2);
       luaL_argcheck(L, pos >= 1, 2, "position out of bounds");
       if (pos > end) end = pos;  // a gap: nothing to shift
+      if (end - pos > kDenseShiftLimit) {
+        // The length of a sparse table can be far above its entries (31 entries can have a
+        // length of 150 million): slot by slot that is a C loop SCRIPT KILL cannot stop.
+        ShiftExistingKeys(L, pos, end);
+        break;
+      }
       for (int64_t i = end; i > pos; --i) {
         lua_rawgeti(L, 1, static_cast<int>(i - 1));
         lua_rawseti(L, 1, static_cast<int>(i));

@@ -51,6 +51,9 @@ class LuaGuards {
   static int Unpack(lua_State* L);
   static int StringRep(lua_State* L);
   static int TableInsert(lua_State* L);
+  static void ShiftExistingKeys(lua_State* L, int64_t pos, int64_t end);
+  // Above this many slots to shift, table.insert walks the table's entries instead.
+  static constexpr int64_t kDenseShiftLimit = 4096;
   static int Random(lua_State* L);
   static int RandomSeed(lua_State* L);
   static int MarkChange(lua_State* L);

@@ -493,7 +493,8 @@ class Server::Impl : public ServerHooks {
     bool over = lim.hard > 0 && pending > static_cast<size_t>(lim.hard);
     if (lim.soft > 0 && pending > static_cast<size_t>(lim.soft)) {
       if (conn->soft_limit_since_ms == 0) conn->soft_limit_since_ms = now;
-      over = over || now - conn->soft_limit_since_ms >= lim.soft_seconds * 1000;
+      // In whole seconds, as Redis: soft-seconds may be as large as INT64_MAX.
+      over = over || (now - conn->soft_limit_since_ms) / 1000 >= lim.soft_seconds;
     } else {
       conn->soft_limit_since_ms = 0;
     }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <thread>
+#include <unordered_set>
 
 #include "engine/pattern.h"
 #include "src/command_docs.h"
@@ -861,6 +862,7 @@ void CmdInfo(CommandContext& ctx, Args argv) {
   if (argv.size() == 1) {
     wanted.assign(std::begin(kDefault), std::end(kDefault));
   } else {
+    bool with_default = false;
     for (size_t i = 1; i < argv.size(); ++i) {
       std::string name = ToLower(argv[i]);
       if (name == "all" || name == "everything") {
@@ -868,17 +870,18 @@ void CmdInfo(CommandContext& ctx, Args argv) {
         break;
       }
       if (name == "default") {
-        wanted.insert(wanted.end(), std::begin(kDefault), std::end(kDefault));
+        if (!with_default) wanted.insert(wanted.end(), std::begin(kDefault), std::end(kDefault));
+        with_default = true;
       } else {
         wanted.push_back(name);
       }
     }
   }
   std::string text;
-  std::vector<std::string> done;
+  // A set, not a list: INFO takes any number of names (200,000 took 20 s with a list).
+  std::unordered_set<std::string> done;
   for (const auto& name : wanted) {
-    if (std::find(done.begin(), done.end(), name) != done.end()) continue;
-    done.push_back(name);
+    if (!done.insert(name).second) continue;
     std::string section = InfoSection(ctx, name);
     if (section.empty()) continue;
     if (!text.empty()) text += "\r\n";
@@ -900,6 +903,7 @@ void CmdMemoryUsage(CommandContext& ctx, Args argv) {
     }
     int64_t samples;
     if (!Int64OrReply(ctx.reply, argv[4], &samples)) return;
+    if (samples < 0) return ctx.reply.Error(errors::kSyntax);
   }
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[2]);

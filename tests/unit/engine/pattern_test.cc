@@ -63,6 +63,32 @@ BOOST_AUTO_TEST_CASE(cve_2022_36021_pattern_stays_linear) {
   BOOST_TEST(!p->Matches(key));
 }
 
+// A megabyte of wildcards took 0.45 s and 77 MB to compile, and 128 cached ones held 4 GB.
+BOOST_AUTO_TEST_CASE(long_wildcard_patterns_are_refused_and_never_cached) {
+  std::string error;
+  std::string huge;
+  for (int i = 0; i < 512 * 1024; ++i) huge += "a?";
+  BOOST_TEST(Pattern::CompileRedisGlob(huge, &error) == nullptr);
+  BOOST_TEST(error == "longer than 65536 bytes");
+  // Literal and prefix patterns need no regex: any length.
+  std::string literal(1 << 20, 'k');
+  auto lit = Pattern::CompileRedisGlob(literal, nullptr);
+  BOOST_REQUIRE(lit != nullptr);
+  BOOST_TEST(lit->Matches(literal));
+  auto prefix = Pattern::CompileRedisGlob(literal + "*", nullptr);
+  BOOST_REQUIRE(prefix != nullptr);
+  BOOST_TEST(prefix->Matches(literal + "tail"));
+  // At the limit it compiles; past the cached length it is not kept.
+  std::string at_limit(Pattern::kMaxRedisRegexLength - 1, 'x');
+  at_limit += "?";
+  BOOST_TEST(Pattern::CompileRedisGlob(at_limit, nullptr) != nullptr);
+  PatternCache cache;
+  BOOST_TEST(cache.Get(PatternCache::Syntax::kRedis, at_limit, 0, false, &error) != nullptr);
+  BOOST_TEST(cache.size() == 0u);
+  BOOST_TEST(cache.Get(PatternCache::Syntax::kRedis, "user:*:name", 0, false, &error) != nullptr);
+  BOOST_TEST(cache.size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(hierarchical_glob)

@@ -48,6 +48,35 @@ BOOST_AUTO_TEST_CASE(unpack_ranges_that_overflow_answer_redis_error) {
   BOOST_TEST(h.Run({"PING"}) == "+PONG\r\n");
 }
 
+// A sparse table's length can be far above its entries: 31 entries gave #t = 150,994,944, and
+// table.insert(t, 1, v) shifted slot by slot for 13 s in one C call, out of SCRIPT KILL's reach.
+// The guard moves only the entries, with exactly the slot-by-slot result.
+BOOST_AUTO_TEST_CASE(table_insert_into_a_sparse_table_moves_its_entries_not_its_length) {
+  CommandHarness h;
+  const std::string build =
+      "local function sparse(top) local t = {} "
+      "for _, i in ipairs({1, 2, 3, 4, 5, 8}) do t[i] = i end "
+      "local j = 9 for k = 0, top do t[j] = 'v' .. j j = j * 2 end return t end ";
+  // Against the slot-by-slot loop itself, where that loop is short enough to run.
+  std::string same = build +
+                     "local t, u = sparse(12), sparse(12) local n = #u "
+                     "if n <= 4096 then return 'too dense' end "
+                     "for i = n + 1, 2, -1 do u[i] = u[i - 1] end u[1] = 0 "
+                     "table.insert(t, 1, 0) "
+                     "for k, v in pairs(u) do if t[k] ~= v then return 'differs at ' .. k end end "
+                     "for k, v in pairs(t) do if u[k] ~= v then return 'extra at ' .. k end end "
+                     "return 'same'";
+  BOOST_TEST(Eval(h, same) == "$4\r\nsame\r\n");
+  std::string huge =
+      build +
+      "local t = sparse(24) local n = #t table.insert(t, 1, 0) "
+      "return {n, t[1], t[2], t[10], t[9 * 2 ^ 24 + 1], tostring(t[9 * 2 ^ 24]), t[7] == nil}";
+  BOOST_TEST(
+      Eval(h, huge) ==
+      "*7\r\n:150994944\r\n:0\r\n:1\r\n$2\r\nv9\r\n$10\r\nv150994944\r\n$3\r\nnil\r\n:1\r\n");
+  BOOST_TEST(h.Run({"PING"}) == "+PONG\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(huge_counts_and_positions_fail_cleanly_and_quickly) {
   CommandHarness h;
   // string.rep: nothing over proto-max-bulk-len is built (5.1.5 appends 2^31 - 1 copies).
