@@ -67,9 +67,11 @@ class HttpServer {
   uint64_t rejected_connections() const { return rejected_connections_; }
 
   // Answers one request (method, target with query string, Authorization and Host header
-  // values). Public for the unit tests; the network layer calls it.
+  // values, the peer's throttle source: AuthSourceOf). Public for the unit tests; the network
+  // layer calls it.
   HttpResponse Handle(std::string_view method, std::string_view target,
-                      std::string_view authorization, std::string_view host);
+                      std::string_view authorization, std::string_view host,
+                      std::string_view source = "");
 
   struct Connection;  // defined in http_server.cc
 
@@ -98,9 +100,6 @@ class HttpServer {
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   uint64_t requests_ = 0;
   uint64_t rejected_connections_ = 0;
-  static constexpr int kMaxAuthFailuresPerSecond = 10;
-  int64_t auth_window_start_ms_ = 0;
-  int auth_failures_in_window_ = 0;
   SubtreeSizer sizer_;
 };
 
