@@ -28,6 +28,9 @@ constexpr size_t kBytesSamplePerChild = 64;
 // Bytes of a value the browser is shown at most.
 constexpr size_t kMaxValueShown = 4096;
 constexpr size_t kMaxSlowlogShown = 128;
+constexpr std::string_view kKeysHidden =
+    "key names are hidden: no password is set (requirepass); CONFIG SET http-show-keys yes to "
+    "show them";
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -650,6 +653,11 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query, co
     r.body = RenderMetrics(*state_, sizer_, figures);
     return r;
   }
+  // Without a password any local process or rebound web page may ask: the browser's routes
+  // answer with key names only after CONFIG SET http-show-keys yes.
+  if ((path == "/api/tree" || path == "/api/key") && HttpHidesKeyNames(*state_)) {
+    return ErrorResponse(403, kKeysHidden);
+  }
   if (path == "/api/stats") return Stats(user);
   if (path == "/api/namespaces") return Namespaces(user);
   if (path == "/api/tree") return Tree(query, user);
@@ -694,6 +702,7 @@ HttpResponse HttpServer::Stats(const AclUser& user) {
   j["keys"] = keys;
   j["persistence_backend"] = st.config.persistence_backend;
   j["show_values"] = st.config.http_show_values;
+  j["keys_hidden"] = HttpHidesKeyNames(st);
   j["separator"] = st.config.key_separator;
   return JsonResponse(j);
 }
@@ -807,10 +816,11 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
 
 HttpResponse HttpServer::SlowLog() {
   Json list = Json::array();
-  const bool show = state_->config.http_show_values;
+  const bool show = state_->config.http_show_values && !HttpHidesKeyNames(*state_);
   for (const SlowLogEntry& e : state_->slowlog.entries()) {
     if (list.size() >= kMaxSlowlogShown) break;
-    // Arguments carry keys and values: without http-show-values only the command is shown.
+    // Arguments carry keys and values: without http-show-values, or with key names hidden, only
+    // the command is shown.
     Json args = Json::array();
     if (show || e.args.size() <= 1) {
       args = e.args;

@@ -9,6 +9,9 @@
 //   GET /api/key        one key's type, TTL, metadata and (http-show-values) value: ?ns=0&key=..
 //   GET /api/slowlog    the slow log
 //
+// Without a password on the default user, key names are hidden unless http-show-keys is on:
+// /metrics has no per-subtree series, /api/tree and /api/key answer 403 and the slow log shows
+// commands without arguments (src/metrics.h HttpHidesKeyNames).
 // Read-only: only GET and HEAD are served and no endpoint changes data or access times. When the
 // default user has a password every request needs HTTP basic auth, against the same users as
 // AUTH; a user bound to namespaces sees only those (and not /metrics or the slow log).
