@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "persistence/coding.h"
 #include "persistence/snapshot.h"
@@ -248,6 +249,12 @@ class Reader {
       Damage(at, "block names namespace id " + std::to_string(ns) + ", absent from the header");
       return false;
     }
+    // The blocks of one namespace are contiguous.
+    if (have_last_key_ && last_ns_ != ns && finished_.count(static_cast<uint32_t>(ns))) {
+      Damage(at, "block of namespace id " + std::to_string(ns) + " after another namespace's");
+      return false;
+    }
+    if (have_last_key_ && last_ns_ != ns) finished_.insert(last_ns_);
     std::string_view raw = payload;
     if (codec == kCodecLz4) {
       if (raw_len > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE)) {
@@ -303,6 +310,18 @@ class Reader {
       if (shared > key_.size()) return bad("key prefix longer than the previous key");
       key_.resize(shared);
       key_.append(c.String());
+      // Keys of a namespace come in strictly increasing byte order (the writer walks the
+      // tree): checked here, so that a repeated key is the file's damage, found at the same
+      // offset by every reader (the server and dkv-check-snapshot), not a refusal of the
+      // loader's alone.
+      if (c.ok()) {
+        if (have_last_key_ && last_ns_ == ns && std::string_view(key_) <= last_key_) {
+          return bad(key_ == last_key_ ? "key repeated" : "key out of order");
+        }
+        last_key_ = key_;
+        last_ns_ = ns;
+        have_last_key_ = true;
+      }
       SnapshotRecord rec;
       rec.ns = ns;
       rec.value = c.String();
@@ -403,6 +422,11 @@ class Reader {
   std::vector<uint64_t> counts_;    // records read per namespace
   std::string scratch_;
   std::string key_;
+  // The last key read and its namespace (order check), and the namespaces whose blocks ended.
+  std::string last_key_;
+  uint32_t last_ns_ = 0;
+  bool have_last_key_ = false;
+  std::set<uint32_t> finished_;
   engine::UserFields fields_;
 };
 

@@ -325,6 +325,10 @@ std::vector<ConfigParam> BuildParams() {
        IntSetter(&Config::http_port, 0, 65535), Getter(&Config::http_port)},
       {"http-show-values", true, "Whether the keyspace browser shows the values of keys.",
        BoolSetter(&Config::http_show_values), Getter(&Config::http_show_values)},
+      {"http-show-keys", true,
+       "Whether the HTTP listener shows key names (subtree labels in /metrics, the keyspace "
+       "browser, slow log arguments) when the default user has no password.",
+       BoolSetter(&Config::http_show_keys), Getter(&Config::http_show_keys)},
       {"http-max-connections", true,
        "Most HTTP connections open at once; further ones are closed at accept.",
        IntSetter(&Config::http_max_connections, 1, 10000), Getter(&Config::http_max_connections)},

@@ -79,6 +79,7 @@ struct Config {
   bool lazyfree_lazy_user_flush = false;
   int http_port = 0;  // the observability listener (/metrics, the browser page); 0: off
   bool http_show_values = false;
+  bool http_show_keys = false;  // key names over HTTP without a password
   int http_max_connections = 64;
   int metrics_max_subtrees = 50;
   std::string config_file;  // absolute path of the file loaded, if any

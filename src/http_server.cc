@@ -28,6 +28,9 @@ constexpr size_t kBytesSamplePerChild = 64;
 // Bytes of a value the browser is shown at most.
 constexpr size_t kMaxValueShown = 4096;
 constexpr size_t kMaxSlowlogShown = 128;
+constexpr std::string_view kKeysHidden =
+    "key names are hidden: no password is set (requirepass); CONFIG SET http-show-keys yes to "
+    "show them";
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -194,6 +197,7 @@ struct HttpServer::Connection {
   bool in_value = false;
   std::string authorization;
   std::string host;
+  std::string source;  // the peer's address as the login throttle counts it
   bool has_body = false;
   std::string in;  // received, not yet parsed (at most about one read)
   std::string out;
@@ -333,8 +337,11 @@ void HttpServer::Accept() {
   }
   struct sockaddr_storage peer;
   int len = sizeof(peer);
-  bool loopback = uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0 &&
-                  IsLoopback(peer);
+  bool loopback = false;
+  if (uv_tcp_getpeername(&c->tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
+    loopback = IsLoopback(peer);
+    c->source = AuthSourceOf(peer);
+  }
   if (state_->RefusedByProtectedMode(loopback)) {
     // Protected mode covers this listener too: no password, so loopback only.
     ++rejected_connections_;
@@ -436,7 +443,7 @@ void HttpServer::ProcessInput(Connection* conn) {
       } else if (conn->has_body) {
         response = ErrorResponse(413, "requests with a body are not accepted");
       } else {
-        response = Handle("GET", conn->url, conn->authorization, conn->host);
+        response = Handle("GET", conn->url, conn->authorization, conn->host, conn->source);
       }
       conn->request_started_ms = 0;
       Respond(conn, response, head, keep_alive && response.status != 413);
@@ -558,7 +565,8 @@ void HttpServer::Cron(int64_t now_ms) {
 }
 
 HttpResponse HttpServer::Handle(std::string_view method, std::string_view target,
-                                std::string_view authorization, std::string_view host) {
+                                std::string_view authorization, std::string_view host,
+                                std::string_view source) {
   if (method != "GET" && method != "HEAD") return ErrorResponse(405, "only GET and HEAD");
   size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
@@ -571,16 +579,13 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
   const int64_t now = state_->clock->NowMs();
   if (authorization.size() > 6 && strncasecmp(authorization.data(), "Basic ", 6) == 0 &&
       Base64Decode(authorization.substr(6), &credentials)) {
-    // Failed logins over HTTP are limited across the listener (a browser opens new connections
-    // freely): past kMaxAuthFailuresPerSecond in a second, attempts are refused unchecked.
-    if (now - auth_window_start_ms_ >= 1000) {
-      auth_window_start_ms_ = now;
-      auth_failures_in_window_ = 0;
-    }
-    if (auth_failures_in_window_ >= kMaxAuthFailuresPerSecond) {
+    // Failed logins are counted per source address, with AUTH's (src/auth_throttle.h): a browser
+    // opens new connections freely, and failures from elsewhere do not lock this address out.
+    if (int64_t wait = state_->auth_throttle.BlockedForMs(source, now); wait > 0) {
       state_->stats.acl_denied_auth++;
-      HttpResponse r = ErrorResponse(429, "too many failed logins: retry in a second");
-      r.extra_headers = "Retry-After: 1\r\n";
+      HttpResponse r = ErrorResponse(429, "too many failed logins from this address: retry in " +
+                                              std::to_string(wait) + " ms");
+      r.extra_headers = "Retry-After: " + std::to_string((wait + 999) / 1000) + "\r\n";
       return r;
     }
     size_t colon = credentials.find(':');
@@ -589,7 +594,7 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
       user = state_->Authenticate(name.empty() ? "default" : name,
                                   std::string_view(credentials).substr(colon + 1));
     }
-    if (user == nullptr) ++auth_failures_in_window_;
+    if (user == nullptr) state_->auth_throttle.Failure(source, now);
   } else if (open) {
     user = state_->acl.default_user();
     if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
@@ -648,6 +653,11 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query, co
     r.body = RenderMetrics(*state_, sizer_, figures);
     return r;
   }
+  // Without a password any local process or rebound web page may ask: the browser's routes
+  // answer with key names only after CONFIG SET http-show-keys yes.
+  if ((path == "/api/tree" || path == "/api/key") && HttpHidesKeyNames(*state_)) {
+    return ErrorResponse(403, kKeysHidden);
+  }
   if (path == "/api/stats") return Stats(user);
   if (path == "/api/namespaces") return Namespaces(user);
   if (path == "/api/tree") return Tree(query, user);
@@ -692,6 +702,7 @@ HttpResponse HttpServer::Stats(const AclUser& user) {
   j["keys"] = keys;
   j["persistence_backend"] = st.config.persistence_backend;
   j["show_values"] = st.config.http_show_values;
+  j["keys_hidden"] = HttpHidesKeyNames(st);
   j["separator"] = st.config.key_separator;
   return JsonResponse(j);
 }
@@ -805,10 +816,11 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
 
 HttpResponse HttpServer::SlowLog() {
   Json list = Json::array();
-  const bool show = state_->config.http_show_values;
+  const bool show = state_->config.http_show_values && !HttpHidesKeyNames(*state_);
   for (const SlowLogEntry& e : state_->slowlog.entries()) {
     if (list.size() >= kMaxSlowlogShown) break;
-    // Arguments carry keys and values: without http-show-values only the command is shown.
+    // Arguments carry keys and values: without http-show-values, or with key names hidden, only
+    // the command is shown.
     Json args = Json::array();
     if (show || e.args.size() <= 1) {
       args = e.args;

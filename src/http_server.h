@@ -9,6 +9,9 @@
 //   GET /api/key        one key's type, TTL, metadata and (http-show-values) value: ?ns=0&key=..
 //   GET /api/slowlog    the slow log
 //
+// Without a password on the default user, key names are hidden unless http-show-keys is on:
+// /metrics has no per-subtree series, /api/tree and /api/key answer 403 and the slow log shows
+// commands without arguments (src/metrics.h HttpHidesKeyNames).
 // Read-only: only GET and HEAD are served and no endpoint changes data or access times. When the
 // default user has a password every request needs HTTP basic auth, against the same users as
 // AUTH; a user bound to namespaces sees only those (and not /metrics or the slow log).
@@ -67,9 +70,11 @@ class HttpServer {
   uint64_t rejected_connections() const { return rejected_connections_; }
 
   // Answers one request (method, target with query string, Authorization and Host header
-  // values). Public for the unit tests; the network layer calls it.
+  // values, the peer's throttle source: AuthSourceOf). Public for the unit tests; the network
+  // layer calls it.
   HttpResponse Handle(std::string_view method, std::string_view target,
-                      std::string_view authorization, std::string_view host);
+                      std::string_view authorization, std::string_view host,
+                      std::string_view source = "");
 
   struct Connection;  // defined in http_server.cc
 
@@ -98,9 +103,6 @@ class HttpServer {
   std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
   uint64_t requests_ = 0;
   uint64_t rejected_connections_ = 0;
-  static constexpr int kMaxAuthFailuresPerSecond = 10;
-  int64_t auth_window_start_ms_ = 0;
-  int auth_failures_in_window_ = 0;
   SubtreeSizer sizer_;
 };
 

@@ -204,10 +204,15 @@ void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
   for (const SubtreeSizer::Namespace& ns : sized) {
     w.Sample("dkv_namespace_bytes", {{"namespace", ns.name}}, ns.total_bytes);
   }
+  // Subtree labels are key names: hidden ones are summed into dkv_subtree_other_*, so the
+  // figures still add up to the namespace's.
+  const bool hide = HttpHidesKeyNames(st);
   w.Family("dkv_subtree_keys", "gauge",
            "Keys under each of the largest top-level subtrees of a namespace "
-           "(metrics-max-subtrees of them), as of the last sizing pass.");
+           "(metrics-max-subtrees of them), as of the last sizing pass; none without a password "
+           "unless http-show-keys is on.");
   for (const SubtreeSizer::Namespace& ns : sized) {
+    if (hide) break;
     for (const auto& t : ns.top) {
       w.Sample("dkv_subtree_keys", {{"namespace", ns.name}, {"subtree", t.name}}, t.keys);
     }
@@ -216,6 +221,7 @@ void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
            "Bytes (sum of MEMORY USAGE) under each subtree of dkv_subtree_keys, as of the last "
            "sizing pass.");
   for (const SubtreeSizer::Namespace& ns : sized) {
+    if (hide) break;
     for (const auto& t : ns.top) {
       w.Sample("dkv_subtree_bytes", {{"namespace", ns.name}, {"subtree", t.name}}, t.bytes);
     }
@@ -223,12 +229,20 @@ void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
   w.Family("dkv_subtree_other_keys", "gauge",
            "Keys of a namespace outside the subtrees listed in dkv_subtree_keys.");
   for (const SubtreeSizer::Namespace& ns : sized) {
-    w.Sample("dkv_subtree_other_keys", {{"namespace", ns.name}}, ns.other_keys);
+    uint64_t keys = ns.other_keys;
+    if (hide) {
+      for (const auto& t : ns.top) keys += t.keys;
+    }
+    w.Sample("dkv_subtree_other_keys", {{"namespace", ns.name}}, keys);
   }
   w.Family("dkv_subtree_other_bytes", "gauge",
            "Bytes of the keys counted in dkv_subtree_other_keys.");
   for (const SubtreeSizer::Namespace& ns : sized) {
-    w.Sample("dkv_subtree_other_bytes", {{"namespace", ns.name}}, ns.other_bytes);
+    uint64_t bytes = ns.other_bytes;
+    if (hide) {
+      for (const auto& t : ns.top) bytes += t.bytes;
+    }
+    w.Sample("dkv_subtree_other_bytes", {{"namespace", ns.name}}, bytes);
   }
   w.Single("dkv_subtree_sizing_timestamp_seconds", "gauge",
            "Unix time the last sizing pass of dkv_subtree_* and dkv_namespace_bytes completed "
@@ -289,6 +303,10 @@ std::string EscapeLabelValue(std::string_view value) {
     }
   }
   return out;
+}
+
+bool HttpHidesKeyNames(const ServerState& st) {
+  return !st.acl.default_requires_auth() && !st.config.http_show_keys;
 }
 
 std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const HttpFigures& http) {

@@ -93,7 +93,13 @@ struct HttpFigures {
   uint64_t rejected_connections = 0;
 };
 
-// The text of GET /metrics.
+// Whether the HTTP listener hides key names: the default user has no password and
+// http-show-keys is off. Any local process, and a web page whose DNS name is rebound to
+// 127.0.0.1, can then read the listener, so /metrics folds the per-subtree series into
+// dkv_subtree_other_* and the API refuses the keyspace browser and the slow log's arguments.
+bool HttpHidesKeyNames(const ServerState& state);
+
+// The text of GET /metrics (per-subtree series only when !HttpHidesKeyNames(state)).
 std::string RenderMetrics(ServerState& state, const SubtreeSizer& sizer,
                           const HttpFigures& http = {});
 

@@ -422,6 +422,7 @@ class Server::Impl : public ServerHooks {
       int len = sizeof(peer);
       if (uv_tcp_getpeername(&conn->handle.tcp, reinterpret_cast<sockaddr*>(&peer), &len) == 0) {
         s.addr = FormatAddr(peer);
+        s.auth_source = AuthSourceOf(peer);
         loopback = IsLoopback(peer);
       }
       len = sizeof(local);
@@ -431,6 +432,7 @@ class Server::Impl : public ServerHooks {
     } else {
       s.addr = state_.config.unixsocket + ":0";
       s.laddr = s.addr;
+      s.auth_source = kUnixAuthSource;
     }
     state_.stats.total_connections_received++;
     const bool protected_refusal = state_.RefusedByProtectedMode(loopback);

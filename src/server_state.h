@@ -20,6 +20,7 @@
 #include "engine/keyspace.h"
 #include "engine/pattern.h"
 #include "src/acl.h"
+#include "src/auth_throttle.h"
 #include "src/config.h"
 #include "src/eviction.h"
 #include "src/memory.h"
@@ -210,6 +211,8 @@ struct ServerState {
   // Users and their permissions; acl_error is why they could not be loaded (the start fails).
   Acl acl;
   std::string acl_error;
+  // Failed logins per source address, over RESP and HTTP (src/auth_throttle.h).
+  AuthThrottle auth_throttle;
   // The user `name` if `password` is right (AUTH, HELLO AUTH, HTTP basic auth), else nullptr
   // (counted in acl_denied_auth).
   const AclUser* Authenticate(std::string_view name, std::string_view password);

@@ -34,6 +34,8 @@ struct Session {
   std::string lib_ver;
   std::string addr;   // peer "ip:port" (or "path:0" for unix sockets)
   std::string laddr;  // local "ip:port"
+  // Where failed logins are counted (src/auth_throttle.h): the peer's address, or "unix".
+  std::string auth_source;
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;

@@ -16,7 +16,9 @@ constexpr int64_t kMaxAuthBackoffMs = 10000;
 
 // AUTH and HELLO AUTH: logs the session in as `user`, or replies the error and returns false.
 // After kFreeAuthFailures failures, each further attempt within a growing delay is refused
-// without looking at the password, so one connection cannot try passwords quickly.
+// without looking at the password, so one connection cannot try passwords quickly; the source
+// address's count (AuthThrottle) does the same across connections. A success resets the
+// connection's count but not the address's: a known password must not buy more guesses.
 bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password) {
   Session& s = ctx.session;
   const int64_t now = ctx.server.clock->NowMs();
@@ -26,8 +28,16 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
                     std::to_string(s.auth_blocked_until_ms - now) + " ms");
     return false;
   }
+  // The same per source address, so that a new connection per guess gains nothing.
+  if (int64_t wait = ctx.server.auth_throttle.BlockedForMs(s.auth_source, now); wait > 0) {
+    ctx.server.stats.acl_denied_auth++;
+    ctx.reply.Error("ERR too many failed AUTH attempts from this address: retry in " +
+                    std::to_string(wait) + " ms");
+    return false;
+  }
   const AclUser* u = ctx.server.Authenticate(user, password);
   if (u == nullptr) {
+    ctx.server.auth_throttle.Failure(s.auth_source, now);
     if (++s.auth_failures >= kFreeAuthFailures) {
       int shift = std::min(s.auth_failures - kFreeAuthFailures, 7);
       s.auth_blocked_until_ms = now + std::min<int64_t>(kMaxAuthBackoffMs, 100LL << shift);

@@ -32,7 +32,12 @@ function dateOf(ms) { return ms > 0 ? new Date(ms).toISOString().replace('T', ' 
 
 async function getJson(url) {
   const response = await fetch(url, { cache: 'no-store' });
-  if (!response.ok) throw new Error(url + ': HTTP ' + response.status);
+  if (!response.ok) {
+    const error = new Error(url + ': HTTP ' + response.status);
+    error.status = response.status;
+    error.text = (await response.text()).trim();
+    throw error;
+  }
   return response.json();
 }
 
@@ -216,7 +221,14 @@ async function loadRoots() {
   try {
     renderChildren($('tree'), await fetchChildren(''));
   } catch (e) {
-    setStatus(e.message, true);
+    if (e.status !== 403) return setStatus(e.message, true);
+    // Refused (key names hidden without a password, or not this user's namespace): say why.
+    const tree = $('tree');
+    tree.textContent = '';
+    const li = document.createElement('li');
+    li.className = 'more';
+    li.textContent = e.text;
+    tree.appendChild(li);
   }
 }
 

@@ -14,6 +14,7 @@ import sys
 import time
 import unittest
 
+import redis
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_webcache import (ServerProcess, ServerTestCase, assert_promtool_accepts,  # noqa: E402
@@ -111,6 +112,7 @@ class HttpTest(ServerTestCase):
     def setUp(self):
         self.r.flushall()
         self.r.config_set("http-show-values", "no")
+        self.r.config_set("http-show-keys", "no")
         self.port = self.server.http_port
 
     def assert_responsive(self):
@@ -119,6 +121,7 @@ class HttpTest(ServerTestCase):
         self.assertEqual(status, 200)
 
     def test_metrics_pass_promtool_and_follow_the_server(self):
+        self.r.config_set("http-show-keys", "yes")  # no password: subtree labels need it
         pipe = self.r.pipeline(transaction=False)
         for i in range(300):
             pipe.set("app.users.%d" % i, "x" * 50)
@@ -178,6 +181,7 @@ class HttpTest(ServerTestCase):
         status, headers, body = get(self.port, "/", method="HEAD")
         self.assertEqual((status, body), (200, b""))
         self.assertGreater(int(headers["Content-Length"]), 500)
+        self.r.config_set("http-show-keys", "yes")  # no password: the browser needs it
         self.r.execute_command("KV.SET", "app.config.db.host", "db1", "META", "owner", "ops",
                                "EX", "120")
         self.r.set("app.config.db.port", "5432")
@@ -207,6 +211,64 @@ class HttpTest(ServerTestCase):
         log = json.loads(get(self.port, "/api/slowlog")[2])
         self.assertIn(["SET", "(2 arguments hidden)"], [e["args"] for e in log["entries"]])
         self.assertNotIn("secret-value", json.dumps(log))
+
+    def test_key_names_hidden_without_a_password(self):
+        # No requirepass: any local process, or a web page whose DNS name is rebound to
+        # 127.0.0.1 (/metrics answers any Host), may read the listener. Figures only.
+        pipe = self.r.pipeline(transaction=False)
+        for i in range(30):
+            pipe.set("patients.%d.record" % i, "x" * 20)
+        for i in range(5):
+            pipe.set("payroll.%d" % i, "y")
+        pipe.execute()
+        self.r.config_set("http-show-values", "yes")
+        self.r.config_set("slowlog-log-slower-than", "0")
+        self.r.set("slow.secretkey", "v")
+        self.r.config_set("slowlog-log-slower-than", "10000")
+
+        def scrape():
+            _, _, b = get(self.port, "/metrics", headers={"Host": "rebound.example:9121"})
+            return b
+
+        def sized():  # a pass that saw these 35 keys and slow.secretkey (earlier ones did not)
+            m = parse_metrics(scrape().decode())
+            return sum(v for (name, _), v in m.items()
+                       if name in ("dkv_subtree_keys", "dkv_subtree_other_keys")) == 36
+        self.assertTrue(wait_for(sized, timeout=10))
+        body = scrape()
+        assert_promtool_accepts(self, body)
+        m = parse_metrics(body.decode())
+        self.assertEqual([k for k in m if "subtree=" in k[1]], [])
+        for name in (b"patients", b"payroll", b"secretkey"):
+            self.assertNotIn(name, body)
+        # The figures still add up: every key is in the "other" series.
+        self.assertEqual(m[("dkv_subtree_other_keys", '{namespace="0"}')], 36)
+        self.assertEqual(m[("dkv_subtree_other_bytes", '{namespace="0"}')],
+                         m[("dkv_namespace_bytes", '{namespace="0"}')])
+        for path in ("/api/tree?ns=0&prefix=", "/api/tree?ns=0&prefix=patients",
+                     "/api/key?ns=0&key=payroll.1"):
+            status, _, text = get(self.port, path)
+            self.assertEqual(status, 403, path)
+            self.assertIn(b"key names are hidden", text)
+            self.assertIn(b"http-show-keys yes", text)
+            self.assertNotIn(b"payroll", text)
+        log = get(self.port, "/api/slowlog")[2]
+        self.assertIn(["SET", "(2 arguments hidden)"],
+                      [e["args"] for e in json.loads(log)["entries"]])
+        self.assertNotIn(b"secretkey", log)
+        self.assertTrue(json.loads(get(self.port, "/api/stats")[2])["keys_hidden"])
+        # The operator may choose to show them, at run time.
+        self.r.config_set("http-show-keys", "yes")
+        m = parse_metrics(scrape().decode())
+        self.assertEqual(m[('dkv_subtree_keys', '{namespace="0",subtree="patients"}')], 30)
+        self.assertEqual(m[("dkv_subtree_other_keys", '{namespace="0"}')], 0)
+        status, _, text = get(self.port, "/api/tree?ns=0&prefix=")
+        self.assertEqual(status, 200)
+        self.assertIn("payroll", [c["name"] for c in json.loads(text)["children"]])
+        self.assertEqual(get(self.port, "/api/key?ns=0&key=payroll.1")[0], 200)
+        self.assertIn(["SET", "slow.secretkey", "v"],
+                      [e["args"] for e in json.loads(get(self.port, "/api/slowlog")[2])["entries"]])
+        self.assertFalse(json.loads(get(self.port, "/api/stats")[2])["keys_hidden"])
 
     def test_nothing_changes_data(self):
         for method in ("POST", "PUT", "DELETE", "PATCH"):
@@ -323,6 +385,27 @@ class HttpAuthTest(unittest.TestCase):
                                                            "Host": "dkv.example"})
         self.assertEqual(status, 200)  # with a password, any Host may use the API
         self.assertEqual(get(port, "/", headers={})[0], 401)
+
+    def test_key_names_shown_with_a_password(self):
+        # With requirepass the listener needs credentials: key names are shown as before,
+        # whatever http-show-keys says (it is off here).
+        port = self.server.http_port
+        r = redis.Redis(host="127.0.0.1", port=self.server.port, password="s3cret",
+                        socket_timeout=10)
+        self.addCleanup(r.close)
+        r.set("billing.invoice.1", "x")
+        auth = {"Authorization": "Basic " + base64.b64encode(b"default:s3cret").decode()}
+
+        def labelled():
+            _, _, b = get(port, "/metrics", headers=auth)
+            return ('dkv_subtree_keys', '{namespace="0",subtree="billing"}') in parse_metrics(
+                b.decode())
+        self.assertTrue(wait_for(labelled, timeout=10))
+        status, _, text = get(port, "/api/tree?ns=0&prefix=billing", headers=auth)
+        self.assertEqual(status, 200)
+        self.assertEqual([c["path"] for c in json.loads(text)["children"]], ["billing.invoice"])
+        self.assertEqual(get(port, "/api/key?ns=0&key=billing.invoice.1", headers=auth)[0], 200)
+        self.assertFalse(json.loads(get(port, "/api/stats", headers=auth)[2])["keys_hidden"])
 
 
 if __name__ == "__main__":

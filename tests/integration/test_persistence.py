@@ -10,6 +10,7 @@ test_webcache.py; dkv-check-snapshot is taken from the same directory.
 """
 
 import os
+import re
 import random
 import signal
 import subprocess
@@ -462,6 +463,37 @@ class DamagedSnapshot(PersistenceTest):
         self.server.start()   # no file: an empty keyspace
         self.r = self.server.client()
         self.assertEqual(self.r.dbsize(), 0)
+
+    def test_the_server_and_the_check_tool_report_the_same_damage(self):
+        # A small file, two namespaces: header, records and end marker within a few hundred
+        # bytes. Both go through one reader; the texts after "offset" must be the same.
+        for key in ("dup.alpha", "dup.bravo", "dup.charlie"):
+            self.r.set(key, "v-" + key)
+        self.r.expire("dup.charlie", 600)
+        self.r.execute_command("SELECT", "3")
+        self.r.set("other", "v4")
+        self.r.save()
+        self.r.close()
+        self.server.kill9()
+        with open(self.server.snapshot, "rb") as f:
+            good = f.read()
+        cases = [good[:n] for n in (0, 10, 16, 20, 40, len(good) // 2, len(good) - 9,
+                                    len(good) - 1)]
+        for pos in (12, 20, 30, len(good) // 2, len(good) - 12, len(good) - 3):
+            bad = bytearray(good)
+            bad[pos] ^= 0x04
+            cases.append(bytes(bad))
+        for data in cases:
+            with open(self.server.snapshot, "wb") as f:
+                f.write(data)
+            out = subprocess.run([check_tool(), self.server.snapshot], capture_output=True,
+                                 text=True, timeout=60)
+            self.assertEqual(out.returncode, 1, out.stdout)
+            checker = re.search(r"offset \d+: .*", out.stdout).group(0)
+            open(self.server.log_path, "wb").close()
+            status, log = self.server.start_expect_failure()
+            self.assertNotEqual(status, 0)
+            self.assertIn(f"snapshot {SNAPSHOT}: {checker}. Refusing", log)
 
 
 

@@ -236,6 +236,9 @@ size_t CountSeries(const Parsed& p, const std::string& name) {
 }
 
 struct MetricsFixture : CommandHarness {
+  // No password here: subtree labels (key names) need http-show-keys, except where a test
+  // turns it off.
+  MetricsFixture() { Run({"CONFIG", "SET", "http-show-keys", "yes"}); }
   SubtreeSizer sizer{&state};
   Parsed Scrape() {
     sizer.Request(clock.NowMs());
@@ -365,6 +368,38 @@ BOOST_AUTO_TEST_CASE(subtree_series_are_capped_and_labels_escaped) {
   BOOST_TEST(Value(all, "dkv_subtree_keys", {{"subtree", "100%25"}}) == 1);
 }
 
+BOOST_AUTO_TEST_CASE(subtree_labels_need_a_password_or_http_show_keys) {
+  Run({"CONFIG", "SET", "http-show-keys", "no"});
+  Run({"SET", "patients.1.record", "x"});
+  Run({"SET", "patients.2.record", "x"});
+  Run({"SET", "payroll", "y"});
+  Parsed p = Scrape();
+  // No key name in any label; every key and byte is in the "other" series.
+  BOOST_TEST(CountSeries(p, "dkv_subtree_keys") == 0u);
+  BOOST_TEST(CountSeries(p, "dkv_subtree_bytes") == 0u);
+  for (const Sample& s : p.samples) {
+    for (const auto& [label, value] : s.labels) {
+      BOOST_TEST_INFO(s.name << " " << label << "=" << value);
+      BOOST_TEST((value.find("patients") == std::string::npos &&
+                  value.find("payroll") == std::string::npos));
+    }
+  }
+  BOOST_TEST(Value(p, "dkv_subtree_other_keys", {{"namespace", "0"}}) == 3);
+  BOOST_TEST(Value(p, "dkv_subtree_other_bytes", {{"namespace", "0"}}) ==
+             Value(p, "dkv_namespace_bytes", {{"namespace", "0"}}));
+  // With a password the names are for authenticated readers: shown as before.
+  Run({"CONFIG", "SET", "requirepass", "s3cret"});
+  Parsed with_password = ParseExposition(RenderMetrics(state, sizer));
+  BOOST_TEST(Value(with_password, "dkv_subtree_keys", {{"subtree", "patients"}}) == 2);
+  BOOST_TEST(Value(with_password, "dkv_subtree_other_keys", {{"namespace", "0"}}) == 0);
+  // Without one, the operator may choose to show them.
+  Run({"CONFIG", "SET", "requirepass", ""});
+  BOOST_TEST(RenderMetrics(state, sizer).find("subtree=") == std::string::npos);
+  Run({"CONFIG", "SET", "http-show-keys", "yes"});
+  BOOST_TEST(Value(ParseExposition(RenderMetrics(state, sizer)), "dkv_subtree_keys",
+                   {{"subtree", "payroll"}}) == 1);
+}
+
 BOOST_AUTO_TEST_CASE(sizing_is_on_demand_and_rate_limited) {
   Run({"SET", "a.b", "v"});
   BOOST_TEST(!sizer.in_progress());
@@ -386,6 +421,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
 struct HttpFixture : CommandHarness {
+  // No password here: the browser's routes need http-show-keys, except where a test turns it off.
+  HttpFixture() { Run({"CONFIG", "SET", "http-show-keys", "yes"}); }
   HttpServer http{&state, uv_default_loop()};
   HttpResponse Get(const std::string& target, const std::string& auth = "",
                    const std::string& host = "127.0.0.1:8080") {
@@ -457,6 +494,34 @@ BOOST_AUTO_TEST_CASE(password_means_basic_auth) {
   BOOST_TEST(Get("/metrics", "Basic OnMzY3JldA==").status == 200);          // :s3cret
   BOOST_TEST(Get("/metrics", "Basic YWxpY2U6czNjcmV0").status == 401);      // alice:s3cret
   BOOST_TEST(Get("/", "Basic !!!").status == 401);
+}
+
+BOOST_AUTO_TEST_CASE(browser_routes_need_a_password_or_http_show_keys) {
+  Run({"CONFIG", "SET", "http-show-keys", "no"});
+  Run({"SET", "payroll.alice", "1"});
+  for (const char* target : {"/api/tree?ns=0&prefix=", "/api/tree?ns=0&prefix=payroll",
+                             "/api/key?ns=0&key=payroll.alice"}) {
+    BOOST_TEST_INFO(target);
+    HttpResponse r = Get(target);
+    BOOST_TEST(r.status == 403);
+    BOOST_TEST(r.body ==
+               "key names are hidden: no password is set (requirepass); CONFIG SET "
+               "http-show-keys yes to show them\n");
+  }
+  BOOST_TEST(Get("/api/stats").body.find("\"keys_hidden\":true") != std::string::npos);
+  BOOST_TEST(Get("/metrics", "", "rebound.example").body.find("payroll") == std::string::npos);
+  BOOST_TEST(Get("/api/namespaces").status == 200);  // namespace names and counts only
+  Run({"CONFIG", "SET", "http-show-keys", "yes"});
+  BOOST_TEST(Get("/api/tree?ns=0&prefix=").body.find("\"name\":\"payroll\"") != std::string::npos);
+  BOOST_TEST(Get("/api/key?ns=0&key=payroll.alice").status == 200);
+  // With a password, authenticated requests see them whatever http-show-keys says.
+  Run({"CONFIG", "SET", "http-show-keys", "no"});
+  Run({"CONFIG", "SET", "requirepass", "s3cret"});
+  const std::string auth = "Basic ZGVmYXVsdDpzM2NyZXQ=";  // default:s3cret
+  BOOST_TEST(Get("/api/tree?ns=0&prefix=", auth).body.find("\"name\":\"payroll\"") !=
+             std::string::npos);
+  BOOST_TEST(Get("/api/key?ns=0&key=payroll.alice", auth).status == 200);
+  BOOST_TEST(Get("/api/stats", auth).body.find("\"keys_hidden\":false") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(api_refuses_foreign_hosts_without_a_password) {
