@@ -5,12 +5,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <unordered_set>
 #include <utility>
 
 #include "engine/keyspace.h"
 
 namespace dkv::engine {
+
+void Database::CheckSizes(size_t key_size, size_t value_size) {
+  // Lengths are stored in 32 bits: a larger one would be cut short silently. Commands bound what
+  // they write by proto-max-bulk-len, which is capped at kMaxValueSize; getting here is a bug,
+  // and failing loudly beats storing a truncated value.
+  if (key_size > UINT32_MAX || value_size > kMaxValueSize) {
+    throw std::length_error("dkv: key or value longer than an entry can hold");
+  }
+}
 
 Database::Database(Keyspace* keyspace, int index) : keyspace_(keyspace), index_(index) {}
 
@@ -22,6 +32,7 @@ Database::~Database() {
 
 Entry* Database::NewEntry(std::string_view key, std::string_view value, size_t capacity) {
   if (capacity < value.size()) capacity = value.size();
+  CheckSizes(key.size(), capacity);
   void* mem = std::malloc(sizeof(Entry) + key.size() + capacity);
   if (mem == nullptr) throw std::bad_alloc();
   Entry* e = new (mem) Entry();
@@ -232,6 +243,7 @@ Entry* Database::DropValue(Entry* entry) {
 
 Entry* Database::FillValue(Entry* entry, std::string_view value) {
   if (!entry->cold()) return entry;
+  CheckSizes(entry->key_len_, value.size());
   WarmUp(entry);
   entry = Reallocate(entry, value.size());
   if (!value.empty()) std::memcpy(entry->mutable_value(), value.data(), value.size());
@@ -265,6 +277,7 @@ void Database::NoteValueChanged(Entry* entry) {
 }
 
 Entry* Database::SetValue(Entry* entry, std::string_view value) {
+  CheckSizes(entry->key_len_, value.size());
   WarmUp(entry);
   size_t capacity = Capacity(entry);
   if (value.size() > capacity ||
@@ -282,6 +295,7 @@ Entry* Database::SetValue(Entry* entry, std::string_view value) {
 Entry* Database::ResizeValue(Entry* entry, size_t size) {
   // The server fetches a cold value before a command that changes it in place runs; were one
   // to get here anyway, it is treated as empty rather than read out of bounds.
+  CheckSizes(entry->key_len_, size);
   WarmUp(entry);
   size_t cap = Capacity(entry);
   if (size > cap) {

@@ -152,6 +152,9 @@ class Database {
  public:
   // Largest value an entry can hold.
   static constexpr size_t kMaxValueSize = UINT32_MAX - 64;
+  // Throws std::length_error when a key or value is longer than an entry can hold (never stored
+  // cut short; callers bound sizes by proto-max-bulk-len first).
+  static void CheckSizes(size_t key_size, size_t value_size);
 
   Database(Keyspace* keyspace, int index);
   ~Database();

@@ -371,7 +371,10 @@ exist). Keys written by `KV.*` commands must not have empty segments (`a..b`, `.
 `KV.IMPORT prefix json [EX s]` flattens a JSON object into keys under `prefix`: strings become
 `string` keys, numbers `number`, booleans `boolean`; arrays, `null` and empty objects are kept
 whole as `json` keys. A member name holding the separator is refused, and so is invalid JSON;
-nothing is written unless everything can be. `KV.EXPORT pattern` nests the matching keys by
+nothing is written unless everything can be. Every key repeats the prefix and its ancestors'
+names, so the import is bounded: no key longer than `proto-max-bulk-len`, and the keys and values
+together at most 8 times the size of the prefix and the document plus 1 MB (an error naming the
+limit, nothing written). `KV.EXPORT pattern` nests the matching keys by
 segment and turns each value back by its type. When a path is both a value and a parent
 (`a.b` and `a.b.c`), the value is exported under the member `""` (`{"a":{"b":{"":1,"c":2}}}`),
 and `KV.IMPORT` reads `""` back the same way, so export and import round-trip losslessly.

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/database.h"
 #include "engine/numbers.h"
 
 namespace dkv::server {
@@ -48,11 +49,16 @@ std::function<std::string(Config&, std::string_view)> Int64Setter(int64_t Config
 }
 
 std::function<std::string(Config&, std::string_view)> MemorySetter(int64_t Config::*field,
-                                                                   int64_t lo) {
+                                                                   int64_t lo,
+                                                                   int64_t hi = INT64_MAX) {
   return [=](Config& c, std::string_view v) -> std::string {
     int64_t n;
     if (!ParseMemory(v, &n)) return "argument must be a memory value";
     if (n < lo) return "argument must be a memory value";
+    if (n > hi) {
+      return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+             " inclusive";
+    }
     c.*field = n;
     return "";
   };
@@ -201,8 +207,12 @@ std::vector<ConfigParam> BuildParams() {
        Getter(&Config::loglevel)},
       {"logfile", false, "Log file; empty: standard error.", StringSetter(&Config::logfile),
        Getter(&Config::logfile)},
+      // At most the largest value an entry can hold (its length is 32 bits): a longer one would be
+      // cut short when stored.
       {"proto-max-bulk-len", true, "Largest bulk string a client may send.",
-       MemorySetter(&Config::proto_max_bulk_len, 1024 * 1024), Getter(&Config::proto_max_bulk_len)},
+       MemorySetter(&Config::proto_max_bulk_len, 1024 * 1024,
+                    static_cast<int64_t>(engine::Database::kMaxValueSize)),
+       Getter(&Config::proto_max_bulk_len)},
       {"client-query-buffer-limit", true, "Largest unparsed input kept for one client.",
        MemorySetter(&Config::client_query_buffer_limit, 1024 * 1024),
        Getter(&Config::client_query_buffer_limit)},

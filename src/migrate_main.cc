@@ -202,9 +202,18 @@ std::optional<std::vector<Write>> Plan(const Item& it, const std::string& sep, S
     for (const auto& [field, value] : it.pairs) out.push_back({base + "." + field, value, false});
   } else if (it.type == "list" || it.type == "set" || it.type == "zset") {
     std::string json;
-    if (!dkv::rdb::CollectionToJson(it, &json)) {
-      s->Skip(it.type + " with a member that is not UTF-8 (JSON cannot hold it)", it.key);
-      return std::nullopt;
+    switch (dkv::rdb::CollectionToJson(it, &json)) {
+      case dkv::rdb::JsonStatus::kOk:
+        break;
+      case dkv::rdb::JsonStatus::kNotUtf8:
+        s->Skip(it.type + " with a member that is not UTF-8 (JSON cannot hold it)", it.key);
+        return std::nullopt;
+      case dkv::rdb::JsonStatus::kDuplicate:
+        s->Skip(it.type + " with a repeated member (damaged)", it.key);
+        return std::nullopt;
+      case dkv::rdb::JsonStatus::kTooLarge:
+        s->Skip(it.type + " larger than 512 MB as JSON", it.key);
+        return std::nullopt;
     }
     out.push_back({base, std::move(json), true});
   } else if (it.type == "none") {

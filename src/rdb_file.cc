@@ -48,8 +48,32 @@ int64_t SignExtend(uint64_t v, int bits) {
   return static_cast<int64_t>((v ^ m) - m);
 }
 
-// The encodings inside a string: ziplist, listpack, intset, LZF. Each returns false on damage.
-bool DecodeZiplist(std::string_view z, std::vector<std::string>* out) {
+// What the members of one value may take in memory: their bytes plus a std::string each. A
+// compressed listpack of one-byte entries makes tens of millions of members from kilobytes.
+constexpr uint64_t kElementCost = sizeof(std::string);
+
+struct Budget {
+  uint64_t left = 0;
+  bool exceeded = false;
+  bool Take(uint64_t n) {
+    if (n > left) {
+      exceeded = true;
+      return false;
+    }
+    left -= n;
+    return true;
+  }
+};
+
+bool Add(std::vector<std::string>* out, std::string_view s, Budget* budget) {
+  if (!budget->Take(s.size() + kElementCost)) return false;
+  out->emplace_back(s);
+  return true;
+}
+
+// The encodings inside a string: ziplist, listpack, intset, LZF. Each returns false on damage or
+// when the members would exceed `budget`.
+bool DecodeZiplist(std::string_view z, std::vector<std::string>* out, Budget* budget) {
   if (z.size() < 11) return false;
   size_t p = 10;
   while (p < z.size()) {
@@ -92,13 +116,13 @@ bool DecodeZiplist(std::string_view z, std::vector<std::string>* out) {
         } else {
           return false;
         }
-        out->push_back(std::to_string(v));
+        if (!Add(out, std::to_string(v), budget)) return false;
         p += 1 + static_cast<size_t>(bytes);
         continue;
       }
     }
     if (p + header + len > z.size()) return false;
-    out->emplace_back(z.substr(p + header, len));
+    if (!Add(out, z.substr(p + header, len), budget)) return false;
     p += header + len;
   }
   return false;
@@ -108,7 +132,7 @@ size_t BacklenSize(size_t l) {
   return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
 
-bool DecodeListpack(std::string_view lp, std::vector<std::string>* out) {
+bool DecodeListpack(std::string_view lp, std::vector<std::string>* out, Budget* budget) {
   if (lp.size() < 7) return false;
   size_t p = 6;
   while (p < lp.size()) {
@@ -116,34 +140,37 @@ bool DecodeListpack(std::string_view lp, std::vector<std::string>* out) {
     if (b == 0xFF) return true;
     size_t entry;  // encoding + data bytes
     if ((b & 0x80) == 0) {
-      out->push_back(std::to_string(b & 0x7F));
+      if (!Add(out, std::to_string(b & 0x7F), budget)) return false;
       entry = 1;
     } else if ((b & 0xC0) == 0x80) {
       size_t len = b & 0x3F;
       if (p + 1 + len > lp.size()) return false;
-      out->emplace_back(lp.substr(p + 1, len));
+      if (!Add(out, lp.substr(p + 1, len), budget)) return false;
       entry = 1 + len;
     } else if ((b & 0xE0) == 0xC0) {
       if (p + 1 >= lp.size()) return false;
       uint64_t v = (static_cast<uint64_t>(b & 0x1F) << 8) | static_cast<unsigned char>(lp[p + 1]);
-      out->push_back(std::to_string(SignExtend(v, 13)));
+      if (!Add(out, std::to_string(SignExtend(v, 13)), budget)) return false;
       entry = 2;
     } else if ((b & 0xF0) == 0xE0) {
       if (p + 1 >= lp.size()) return false;
       size_t len = (static_cast<size_t>(b & 0x0F) << 8) | static_cast<unsigned char>(lp[p + 1]);
       if (p + 2 + len > lp.size()) return false;
-      out->emplace_back(lp.substr(p + 2, len));
+      if (!Add(out, lp.substr(p + 2, len), budget)) return false;
       entry = 2 + len;
     } else if (b == 0xF0) {
       if (p + 5 > lp.size()) return false;
       size_t len = LittleEndian(lp, p + 1, 4);
       if (p + 5 + len > lp.size()) return false;
-      out->emplace_back(lp.substr(p + 5, len));
+      if (!Add(out, lp.substr(p + 5, len), budget)) return false;
       entry = 5 + len;
     } else if (b >= 0xF1 && b <= 0xF4) {
       int bytes = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
       if (p + 1 + static_cast<size_t>(bytes) > lp.size()) return false;
-      out->push_back(std::to_string(SignExtend(LittleEndian(lp, p + 1, bytes), bytes * 8)));
+      if (!Add(out, std::to_string(SignExtend(LittleEndian(lp, p + 1, bytes), bytes * 8)),
+               budget)) {
+        return false;
+      }
       entry = 1 + static_cast<size_t>(bytes);
     } else {
       return false;
@@ -153,7 +180,7 @@ bool DecodeListpack(std::string_view lp, std::vector<std::string>* out) {
   return false;
 }
 
-bool DecodeIntset(std::string_view s, std::vector<std::string>* out) {
+bool DecodeIntset(std::string_view s, std::vector<std::string>* out, Budget* budget) {
   if (s.size() < 8) return false;
   int width = static_cast<int>(LittleEndian(s, 0, 4));
   size_t n = LittleEndian(s, 4, 4);
@@ -161,8 +188,12 @@ bool DecodeIntset(std::string_view s, std::vector<std::string>* out) {
     return false;
   }
   for (size_t i = 0; i < n; ++i) {
-    out->push_back(std::to_string(
-        SignExtend(LittleEndian(s, 8 + i * static_cast<size_t>(width), width), width * 8)));
+    if (!Add(out,
+             std::to_string(
+                 SignExtend(LittleEndian(s, 8 + i * static_cast<size_t>(width), width), width * 8)),
+             budget)) {
+      return false;
+    }
   }
   return true;
 }
@@ -197,12 +228,15 @@ bool LzfDecompress(std::string_view in, size_t size, std::string* out) {
 
 class Reader {
  public:
-  explicit Reader(std::string data) : d_(std::move(data)) {}
+  Reader(std::string data, uint64_t max_bytes) : d_(std::move(data)), max_bytes_(max_bytes) {}
+
+  bool too_large() const { return too_large_; }
 
   // One DUMP payload's value: the type byte, then the value, and nothing after it.
   std::string DecodeOne(RdbKey* k) {
     uint8_t type = Byte();
     if (!ok_) return "empty payload";
+    budget_ = Budget{max_bytes_};
     if (!Value(type, k))
       return error_.empty() ? "bad value of type " + std::to_string(type) : error_;
     if (p_ != d_.size()) return "trailing bytes after the value";
@@ -275,6 +309,7 @@ class Reader {
       k.expire_ms = expire;
       expire = 0;
       if (!String(&k.key)) return Err("truncated key");
+      budget_ = Budget{max_bytes_};
       if (!Value(op, &k))
         return Err(error_.empty() ? "bad value of type " + std::to_string(op) : error_);
       if (!on_key(k)) return "";
@@ -320,7 +355,7 @@ class Reader {
     bool encoded;
     uint64_t len = Length(&encoded);
     if (!ok_) return false;
-    if (!encoded) return Take(len, out);
+    if (!encoded) return len > max_bytes_ ? TooLarge() : Take(len, out);
     if (len <= 2) {
       int bytes = 1 << len;
       *out = std::to_string(SignExtend(Fixed(bytes), bytes * 8));
@@ -329,6 +364,9 @@ class Reader {
     if (len == 3) {
       uint64_t clen = Length(), ulen = Length();
       std::string compressed;
+      // A string longer than the limit is refused before anything is allocated (LZF expands up
+      // to about 132 times: a few megabytes could announce gigabytes).
+      if (ok_ && ulen > max_bytes_) return TooLarge();
       // LZF expands at most about 132 times (a 264-byte match in 2 bytes): a larger claim is
       // damage, refused before any allocation.
       if (!Take(clen, &compressed) || ulen > clen * 140 + 64) return Fail();
@@ -356,8 +394,23 @@ class Reader {
   }
   bool Pairs(std::vector<std::string>& flat, RdbKey* k) {
     if (flat.size() % 2 != 0) return false;
-    for (size_t i = 0; i < flat.size(); i += 2) k->pairs.emplace_back(flat[i], flat[i + 1]);
+    for (size_t i = 0; i < flat.size(); i += 2) {
+      k->pairs.emplace_back(std::move(flat[i]), std::move(flat[i + 1]));
+    }
     return true;
+  }
+  // Charges one member (or pair) read from its own string to the value's budget.
+  bool Charge(uint64_t bytes) { return budget_.Take(bytes) || TooLarge(); }
+  bool TooLarge() {
+    too_large_ = true;
+    error_ = "the value decodes to more than " + std::to_string(max_bytes_) + " bytes";
+    Fail();
+    return false;
+  }
+  // After a decoder returned false: the budget, or damage.
+  bool Decoded(bool ok) {
+    if (!ok && budget_.exceeded) return TooLarge();
+    return ok;
   }
 
   bool Value(uint8_t type, RdbKey* k) {
@@ -373,7 +426,7 @@ class Reader {
         uint64_t n = Length();
         for (uint64_t i = 0; i < n && ok_; ++i) {
           std::string m;
-          String(&m);
+          if (!String(&m) || !Charge(m.size() + kElementCost)) return false;
           k->members.push_back(std::move(m));
         }
         return ok_;
@@ -393,6 +446,7 @@ class Reader {
             std::memcpy(&d, &bits, 8);
             score = FormatDouble(d);
           }
+          if (!ok_ || !Charge(member.size() + score.size() + 2 * kElementCost)) return false;
           k->pairs.emplace_back(std::move(member), std::move(score));
         }
         return ok_;
@@ -404,32 +458,33 @@ class Reader {
           std::string f, v;
           String(&f);
           String(&v);
+          if (!ok_ || !Charge(f.size() + v.size() + 2 * kElementCost)) return false;
           k->pairs.emplace_back(std::move(f), std::move(v));
         }
         return ok_;
       }
       case 10:
         k->type = "list";
-        return String(&blob) && DecodeZiplist(blob, &k->members);
+        return String(&blob) && Decoded(DecodeZiplist(blob, &k->members, &budget_));
       case 11:
         k->type = "set";
-        return String(&blob) && DecodeIntset(blob, &k->members);
+        return String(&blob) && Decoded(DecodeIntset(blob, &k->members, &budget_));
       case 12:
       case 13:
         k->type = type == 12 ? "zset" : "hash";
-        return String(&blob) && DecodeZiplist(blob, &flat) && Pairs(flat, k);
+        return String(&blob) && Decoded(DecodeZiplist(blob, &flat, &budget_)) && Pairs(flat, k);
       case 16:
       case 17:
         k->type = type == 17 ? "zset" : "hash";
-        return String(&blob) && DecodeListpack(blob, &flat) && Pairs(flat, k);
+        return String(&blob) && Decoded(DecodeListpack(blob, &flat, &budget_)) && Pairs(flat, k);
       case 20:
         k->type = "set";
-        return String(&blob) && DecodeListpack(blob, &k->members);
+        return String(&blob) && Decoded(DecodeListpack(blob, &k->members, &budget_));
       case 14: {
         k->type = "list";
         uint64_t n = Length();
         for (uint64_t i = 0; i < n && ok_; ++i) {
-          if (!String(&blob) || !DecodeZiplist(blob, &k->members)) return false;
+          if (!String(&blob) || !Decoded(DecodeZiplist(blob, &k->members, &budget_))) return false;
         }
         return ok_;
       }
@@ -440,8 +495,9 @@ class Reader {
           uint64_t container = Length();
           if (!String(&blob)) return false;
           if (container == 1) {
+            if (!Charge(blob.size() + kElementCost)) return false;
             k->members.push_back(blob);  // a plain node: one big element
-          } else if (!DecodeListpack(blob, &k->members)) {
+          } else if (!Decoded(DecodeListpack(blob, &k->members, &budget_))) {
             return false;
           }
         }
@@ -503,15 +559,22 @@ class Reader {
   }
 
   std::string d_;
+  uint64_t max_bytes_;
+  Budget budget_;
   size_t p_ = 0;
   bool ok_ = true;
+  bool too_large_ = false;
   std::string error_;
 };
 
 }  // namespace
 
-std::string DecodeRdbValue(std::string_view payload, RdbKey* out) {
-  return Reader(std::string(payload)).DecodeOne(out);
+std::string DecodeRdbValue(std::string_view payload, RdbKey* out, uint64_t max_bytes,
+                           bool* too_large) {
+  Reader reader(std::string(payload), max_bytes);
+  std::string err = reader.DecodeOne(out);
+  if (too_large != nullptr) *too_large = reader.too_large();
+  return err;
 }
 
 uint64_t Crc64(std::string_view data) {
@@ -530,35 +593,57 @@ uint64_t Crc64(std::string_view data) {
   return crc;
 }
 
-bool CollectionToJson(const RdbKey& key, std::string* json) {
-  nlohmann::json doc = nlohmann::json::array();
+JsonStatus CollectionToJson(const RdbKey& key, std::string* json, uint64_t max_bytes) {
+  // Written member by member into *json (no copy of the members, no JSON tree of them), with
+  // the same bytes as nlohmann's compact dump of the whole array.
+  json->assign("[");
+  auto append = [&](const nlohmann::json& item) {
+    if (json->size() > 1) json->push_back(',');
+    json->append(item.dump());
+    return json->size() <= max_bytes;
+  };
   if (key.type == "zset") {
-    std::vector<std::pair<std::string, std::string>> pairs = key.pairs;
-    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) {
-      double x = std::strtod(a.second.c_str(), nullptr), y = std::strtod(b.second.c_str(), nullptr);
-      return x != y ? x < y : a.first < b.first;
+    std::vector<const std::pair<std::string, std::string>*> order;
+    order.reserve(key.pairs.size());
+    for (const auto& pair : key.pairs) order.push_back(&pair);
+    std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+      double x = std::strtod(a->second.c_str(), nullptr),
+             y = std::strtod(b->second.c_str(), nullptr);
+      return x != y ? x < y : a->first < b->first;
     });
-    for (const auto& [member, score] : pairs) {
-      if (!ValidUtf8(member)) return false;
-      doc.push_back({member, std::strtod(score.c_str(), nullptr)});
+    for (const auto* pair : order) {
+      if (!ValidUtf8(pair->first)) return JsonStatus::kNotUtf8;
+      if (!append(
+              nlohmann::json::array({pair->first, std::strtod(pair->second.c_str(), nullptr)}))) {
+        return JsonStatus::kTooLarge;
+      }
     }
   } else {
-    std::vector<std::string> members = key.members;
-    if (key.type == "set") std::sort(members.begin(), members.end());
-    for (const std::string& m : members) {
-      if (!ValidUtf8(m)) return false;
-      doc.push_back(m);
+    std::vector<const std::string*> order;
+    order.reserve(key.members.size());
+    for (const std::string& m : key.members) order.push_back(&m);
+    if (key.type == "set") {
+      std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return *a < *b; });
+      // A set holds each member once: a repeated one is damaged data (Redis refuses it too).
+      for (size_t i = 1; i < order.size(); ++i) {
+        if (*order[i] == *order[i - 1]) return JsonStatus::kDuplicate;
+      }
+    }
+    for (const std::string* m : order) {
+      if (!ValidUtf8(*m)) return JsonStatus::kNotUtf8;
+      if (!append(nlohmann::json(*m))) return JsonStatus::kTooLarge;
     }
   }
-  *json = doc.dump();
-  return true;
+  json->push_back(']');
+  return JsonStatus::kOk;
 }
 
-std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key) {
+std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key,
+                        uint64_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot read " + path;
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string err = Reader(std::move(data)).Run(on_key);
+  std::string err = Reader(std::move(data), max_bytes).Run(on_key);
   return err.empty() ? "" : path + ": " + err;
 }
 

@@ -29,20 +29,30 @@ struct RdbKey {
       pairs;  // hash (field, value), zset (member, score)
 };
 
+// The most one value may decode to by default: Redis' default proto-max-bulk-len. A string
+// (compressed or not) longer than the limit, or members whose bytes plus a std::string each add
+// up to more, stop the read with an error ("the value decodes to more than N bytes").
+inline constexpr uint64_t kDefaultMaxValueBytes = uint64_t{512} << 20;
+
 // Returns "" or the error. `on_key` returns false to stop early.
-std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key);
+std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key,
+                        uint64_t max_bytes = kDefaultMaxValueBytes);
 
 // CRC-64/Jones (polynomial 0xad93d23594c935a9, reflected, initial value 0): what RDB files and
 // DUMP payloads end with.
 uint64_t Crc64(std::string_view data);
 
 // Decodes one value as DUMP serializes it (the type byte, then the value; without the version
-// and checksum footer) into *out (type and contents; key and expiry untouched). Returns "" or the
-// error.
-std::string DecodeRdbValue(std::string_view payload, RdbKey* out);
+// and checksum footer) into *out (type and contents; key and expiry untouched), within
+// `max_bytes` as ReadRdbFile. Returns "" or the error; *too_large says the limit was the cause.
+std::string DecodeRdbValue(std::string_view payload, RdbKey* out,
+                           uint64_t max_bytes = kDefaultMaxValueBytes, bool* too_large = nullptr);
 
 // A list, set or sorted set as dkv stores it: a JSON array (sorted sets as [member, score]
-// pairs in score order, sets sorted). Returns false when a member is not UTF-8.
-bool CollectionToJson(const RdbKey& key, std::string* json);
+// pairs in score order, sets sorted). Not UTF-8: a member JSON cannot hold; duplicate: a set
+// member repeated (damaged data); too large: the JSON would reach `max_bytes`.
+enum class JsonStatus { kOk, kNotUtf8, kDuplicate, kTooLarge };
+JsonStatus CollectionToJson(const RdbKey& key, std::string* json,
+                            uint64_t max_bytes = kDefaultMaxValueBytes);
 
 }  // namespace dkv::rdb

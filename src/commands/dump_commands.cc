@@ -66,6 +66,7 @@ void PutRdbString(std::string* out, std::string_view s) {
 }
 
 constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum are wrong";
+constexpr std::string_view kBadData = "ERR Bad data format";
 
 std::string DumpPayload(std::string_view value) {
   std::string out;
@@ -132,9 +133,19 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     return ctx.reply.Error(kBadPayload);
   }
   // The value: a string, or a list, set or sorted set as a JSON array (dkv-migrate's mapping).
+  // Everything it decodes to is bounded by proto-max-bulk-len, as a value a client could send:
+  // an LZF string or listpack may announce a hundred times its size.
+  uint64_t max_bytes = static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
+  auto too_large = [&] {
+    ctx.reply.Error("ERR RESTORE: the value would be larger than proto-max-bulk-len (" +
+                    std::to_string(max_bytes) + " bytes)");
+  };
   rdb::RdbKey decoded;
-  if (!rdb::DecodeRdbValue(payload.substr(0, payload.size() - 10), &decoded).empty()) {
-    return ctx.reply.Error("ERR Bad data format");
+  bool over = false;
+  if (!rdb::DecodeRdbValue(payload.substr(0, payload.size() - 10), &decoded, max_bytes, &over)
+           .empty()) {
+    if (over) return too_large();
+    return ctx.reply.Error(kBadData);
   }
   std::string value;
   engine::ValueType value_type = engine::ValueType::kJson;
@@ -147,9 +158,20 @@ void CmdRestore(CommandContext& ctx, Args argv) {
         "dkv-migrate copies hashes");
   } else if (decoded.type != "list" && decoded.type != "set" && decoded.type != "zset") {
     return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
-  } else if (!rdb::CollectionToJson(decoded, &value)) {
-    return ctx.reply.Error("ERR RESTORE: a member is not UTF-8 and cannot be stored as JSON");
+  } else {
+    switch (rdb::CollectionToJson(decoded, &value, max_bytes)) {
+      case rdb::JsonStatus::kOk:
+        break;
+      case rdb::JsonStatus::kNotUtf8:
+        return ctx.reply.Error("ERR RESTORE: a member is not UTF-8 and cannot be stored as JSON");
+      case rdb::JsonStatus::kDuplicate:
+        return ctx.reply.Error(kBadData);  // a set member twice: damaged, as Redis says
+      case rdb::JsonStatus::kTooLarge:
+        return too_large();
+    }
   }
+  // Defensive: the engine holds values up to kMaxValueSize, and proto-max-bulk-len is capped there.
+  if (value.size() > engine::Database::kMaxValueSize) return too_large();
   int64_t when = 0;
   if (ttl > 0) {
     when = absttl ? ttl : ctx.keyspace().now_ms() + ttl;

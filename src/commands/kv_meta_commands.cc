@@ -348,8 +348,23 @@ struct ImportItem {
   engine::ValueType type;
 };
 
+// What one import may write: every key at most `max_key` bytes (proto-max-bulk-len), and the keys
+// and values together at most `left` bytes (see CmdKvImport). Each key repeats the prefix and its
+// ancestors' names, so a short document under a long prefix would otherwise fan out into
+// gigabytes.
+struct ImportBudget {
+  size_t max_key;
+  size_t left;
+  size_t limit;  // `left` at the start, for the error text
+};
+
+std::string TooMuch(const ImportBudget& budget) {
+  return "the keys and values would take more than " + std::to_string(budget.limit) +
+         " bytes (8 times the prefix and document, plus 1 MB); nothing was written";
+}
+
 // Flattens `doc` under `path` into items; returns "" or why the document cannot be imported.
-std::string Flatten(const json& doc, const std::string& path, char sep,
+std::string Flatten(const json& doc, const std::string& path, char sep, ImportBudget* budget,
                     std::vector<ImportItem>* out) {
   if (doc.is_object() && !doc.empty()) {
     for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -360,14 +375,24 @@ std::string Flatten(const json& doc, const std::string& path, char sep,
         if (it.value().is_object() && !it.value().empty()) {
           return "the member \"\" must not hold a non-empty object";
         }
-        if (std::string err = Flatten(it.value(), path, sep, out); !err.empty()) return err;
+        if (std::string err = Flatten(it.value(), path, sep, budget, out); !err.empty()) {
+          return err;
+        }
         continue;
       }
       if (name.find(sep) != std::string::npos) {
         return "member name '" + name + "' contains the key separator";
       }
+      size_t child_size = path.empty() ? name.size() : path.size() + 1 + name.size();
+      if (child_size > budget->max_key) {
+        return "key '" + path.substr(0, 64) + "...' would be longer than proto-max-bulk-len (" +
+               std::to_string(budget->max_key) + " bytes)";
+      }
+      if (child_size > budget->left) return TooMuch(*budget);
       std::string child = path.empty() ? name : path + sep + name;
-      if (std::string err = Flatten(it.value(), child, sep, out); !err.empty()) return err;
+      if (std::string err = Flatten(it.value(), child, sep, budget, out); !err.empty()) {
+        return err;
+      }
     }
     return "";
   }
@@ -386,6 +411,9 @@ std::string Flatten(const json& doc, const std::string& path, char sep,
     item.value = doc.dump();
     item.type = engine::ValueType::kJson;
   }
+  size_t bytes = item.key.size() + item.value.size();
+  if (bytes > budget->left) return TooMuch(*budget);
+  budget->left -= bytes;
   out->push_back(std::move(item));
   return "";
 }
@@ -444,8 +472,14 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
   }
   json doc = json::parse(argv[2].begin(), argv[2].end(), nullptr, false);
   if (doc.is_discarded()) return ctx.reply.Error("ERR KV.IMPORT: the document is not valid JSON");
+  // Bounds: a key no longer than a client could send, and what is written no more than 8 times
+  // what was received plus 1 MB (ordinary documents stay well below: a key repeats a prefix and a
+  // few ancestors' names).
+  size_t max_key = static_cast<size_t>(ctx.config().proto_max_bulk_len);
+  size_t limit = 8 * (prefix.size() + argv[2].size()) + (size_t{1} << 20);
+  ImportBudget budget{max_key, limit, limit};
   std::vector<ImportItem> items;
-  if (std::string err = Flatten(doc, prefix, sep, &items); !err.empty()) {
+  if (std::string err = Flatten(doc, prefix, sep, &budget, &items); !err.empty()) {
     return ctx.reply.Error("ERR KV.IMPORT: " + err);
   }
   // Everything is checked before anything is written: the import is all or nothing.

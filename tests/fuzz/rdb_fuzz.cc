@@ -15,10 +15,12 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   dkv::rdb::RdbKey key;
-  if (dkv::rdb::DecodeRdbValue(input, &key).empty() &&
+  // A small limit, so that compressed inputs reach it (and the fuzzer does not run out of memory).
+  constexpr uint64_t kMax = 64 << 20;
+  if (dkv::rdb::DecodeRdbValue(input, &key, kMax).empty() &&
       (key.type == "list" || key.type == "set" || key.type == "zset")) {
     std::string json;
-    dkv::rdb::CollectionToJson(key, &json);
+    dkv::rdb::CollectionToJson(key, &json, kMax);
   }
   std::string file = "REDIS0010";
   file.append(input);
@@ -28,11 +30,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (fd < 0) return 0;
   if (write(fd, file.data(), file.size()) == static_cast<ssize_t>(file.size())) {
     std::string path = "/proc/self/fd/" + std::to_string(fd);
-    std::string err = dkv::rdb::ReadRdbFile(path, [](const dkv::rdb::RdbKey& k) {
-      volatile size_t n = k.key.size() + k.value.size() + k.members.size() + k.pairs.size();
-      (void)n;
-      return true;
-    });
+    std::string err = dkv::rdb::ReadRdbFile(
+        path,
+        [](const dkv::rdb::RdbKey& k) {
+          volatile size_t n = k.key.size() + k.value.size() + k.members.size() + k.pairs.size();
+          (void)n;
+          return true;
+        },
+        kMax);
     if (!err.empty() && err.find("offset") == std::string::npos &&
         err.find("cannot read") == std::string::npos) {
       __builtin_trap();

@@ -2,6 +2,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 
 #include "engine/keyspace.h"
@@ -251,6 +252,18 @@ BOOST_AUTO_TEST_CASE(writing_or_deleting_a_cold_entry_ends_its_coldness) {
   BOOST_TEST(db.DeletePrefix("c") == 1u);
   db.ReapGarbage(SIZE_MAX);
   BOOST_TEST(Database::cold_entries() == cold_before);
+}
+
+BOOST_AUTO_TEST_CASE(values_longer_than_an_entry_holds_are_refused_not_truncated) {
+  // Lengths are 32 bits: a longer value would be stored cut short. The check comes before any
+  // allocation, so nothing of the 5 GiB is allocated here.
+  Entry* e = db.Insert("k", "abc");
+  constexpr size_t kHuge = size_t{5} << 30;
+  BOOST_CHECK_THROW(db.ResizeValue(e, kHuge), std::length_error);
+  BOOST_CHECK_THROW(db.ResizeValue(e, Database::kMaxValueSize + 1), std::length_error);
+  BOOST_TEST(db.Find("k")->value() == "abc");
+  BOOST_CHECK_NO_THROW(Database::CheckSizes(3, Database::kMaxValueSize));
+  BOOST_CHECK_THROW(Database::CheckSizes(size_t{1} << 32, 3), std::length_error);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
