@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 #include <unordered_set>
 
 #include "engine/numbers.h"
@@ -425,7 +426,15 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin)) && !session.rerun) {
     FeedMonitors(session, argv);
   }
-  spec.handler(ctx, argv);
+  try {
+    spec.handler(ctx, argv);
+  } catch (const std::length_error&) {
+    // The engine refuses a value longer than an entry can hold (4 GiB) before changing
+    // anything; commands bound what they write by proto-max-bulk-len, but a script can build a
+    // longer string and SET it. An error, not an abort of the whole server.
+    session.out->resize(out_start);
+    reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
   const int64_t duration = state_->clock->NowUs() - start_us;
   if (keep && !keep()) {
     session.rerun = true;
