@@ -77,7 +77,10 @@ def connect(server, user=None, password=None, **kw):
                        (PASSWORDS.get(user) if user else ADMIN_PW), **kw)
 
 
-class TenantIsolation(unittest.TestCase):
+class SecureServerTestCase(unittest.TestCase):
+    """One SecureServer for the whole test class, started before its first test and stopped, by
+    PID, after its last."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = SecureServer(server_binary())
@@ -86,6 +89,9 @@ class TenantIsolation(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.cleanup()
+
+
+class TenantIsolation(SecureServerTestCase):
 
     def setUp(self):
         admin = connect(self.server)
@@ -306,17 +312,8 @@ class TenantIsolation(unittest.TestCase):
         self.assertEqual(get("/metrics", "default", ADMIN_PW)[0], 200)
 
 
-class AuthPerAddress(unittest.TestCase):
+class AuthPerAddress(SecureServerTestCase):
     """A new connection per guess gains nothing: failures count per source address."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = SecureServer(server_binary())
-        cls.server.start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
 
     def auth(self, password, source="127.0.0.1"):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10,
