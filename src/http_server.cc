@@ -595,6 +595,10 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
                                   std::string_view(credentials).substr(colon + 1));
     }
     if (user == nullptr) state_->auth_throttle.Failure(source, now);
+    if (user != nullptr && user->nopass && path.substr(0, 5) == "/api/" && !LocalHost(host)) {
+      // A nopass user is no password either: a rebound page can send its name.
+      return ErrorResponse(403, "without a password the API answers only Host: <ip> or localhost");
+    }
   } else if (open) {
     user = state_->acl.default_user();
     if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
@@ -650,19 +654,19 @@ HttpResponse HttpServer::Route(std::string_view path, std::string_view query, co
     figures.connections = connections_.size();
     figures.requests = requests_;
     figures.rejected_connections = rejected_connections_;
-    r.body = RenderMetrics(*state_, sizer_, figures);
+    r.body = RenderMetrics(*state_, sizer_, figures, &user);
     return r;
   }
   // Without a password any local process or rebound web page may ask: the browser's routes
   // answer with key names only after CONFIG SET http-show-keys yes.
-  if ((path == "/api/tree" || path == "/api/key") && HttpHidesKeyNames(*state_)) {
+  if ((path == "/api/tree" || path == "/api/key") && HttpHidesKeyNames(*state_, &user)) {
     return ErrorResponse(403, kKeysHidden);
   }
   if (path == "/api/stats") return Stats(user);
   if (path == "/api/namespaces") return Namespaces(user);
   if (path == "/api/tree") return Tree(query, user);
   if (path == "/api/key") return Key(query, user);
-  if (path == "/api/slowlog") return SlowLog();
+  if (path == "/api/slowlog") return SlowLog(user);
   for (const HttpAsset& asset : HttpAssets()) {
     if (path == asset.path || (path == "/" && asset.path == "/index.html")) {
       HttpResponse r;
@@ -702,7 +706,7 @@ HttpResponse HttpServer::Stats(const AclUser& user) {
   j["keys"] = keys;
   j["persistence_backend"] = st.config.persistence_backend;
   j["show_values"] = st.config.http_show_values;
-  j["keys_hidden"] = HttpHidesKeyNames(st);
+  j["keys_hidden"] = HttpHidesKeyNames(st, &user);
   j["separator"] = st.config.key_separator;
   return JsonResponse(j);
 }
@@ -814,9 +818,9 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   return JsonResponse(j);
 }
 
-HttpResponse HttpServer::SlowLog() {
+HttpResponse HttpServer::SlowLog(const AclUser& user) {
   Json list = Json::array();
-  const bool show = state_->config.http_show_values && !HttpHidesKeyNames(*state_);
+  const bool show = state_->config.http_show_values && !HttpHidesKeyNames(*state_, &user);
   for (const SlowLogEntry& e : state_->slowlog.entries()) {
     if (list.size() >= kMaxSlowlogShown) break;
     // Arguments carry keys and values: without http-show-values, or with key names hidden, only

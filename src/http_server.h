@@ -94,7 +94,7 @@ class HttpServer {
   HttpResponse Namespaces(const AclUser& user);
   HttpResponse Tree(std::string_view query, const AclUser& user);
   HttpResponse Key(std::string_view query, const AclUser& user);
-  HttpResponse SlowLog();
+  HttpResponse SlowLog(const AclUser& user);
 
   ServerState* state_;
   uv_loop_t* loop_;

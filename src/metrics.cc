@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "src/acl.h"
 #include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/server_state.h"
@@ -184,7 +185,7 @@ void Commands(MetricsWriter& w, const Stats& stats) {
   for (const auto& [code, n] : stats.errors) w.Sample("dkv_errors_total", {{"code", code}}, n);
 }
 
-void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
+void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer, const AclUser* user) {
   engine::Keyspace& ks = st.keyspace;
   w.Family("dkv_keys", "gauge", "Keys per namespace (numbered databases are namespaces 0-15).");
   for (int i = 0; i < ks.database_count(); ++i) {
@@ -206,7 +207,7 @@ void Keyspace(MetricsWriter& w, ServerState& st, const SubtreeSizer& sizer) {
   }
   // Subtree labels are key names: hidden ones are summed into dkv_subtree_other_*, so the
   // figures still add up to the namespace's.
-  const bool hide = HttpHidesKeyNames(st);
+  const bool hide = HttpHidesKeyNames(st, user);
   w.Family("dkv_subtree_keys", "gauge",
            "Keys under each of the largest top-level subtrees of a namespace "
            "(metrics-max-subtrees of them), as of the last sizing pass; none without a password "
@@ -305,11 +306,13 @@ std::string EscapeLabelValue(std::string_view value) {
   return out;
 }
 
-bool HttpHidesKeyNames(const ServerState& st) {
-  return !st.acl.default_requires_auth() && !st.config.http_show_keys;
+bool HttpHidesKeyNames(const ServerState& st, const AclUser* user) {
+  if (st.config.http_show_keys) return false;
+  return !st.acl.default_requires_auth() || (user != nullptr && user->nopass);
 }
 
-std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const HttpFigures& http) {
+std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const HttpFigures& http,
+                          const AclUser* user) {
   MetricsWriter w;
   const int64_t now_ms = st.clock->NowMs();
   w.Family("dkv_build_info", "gauge", "Version of dkv and of the Redis protocol it speaks.");
@@ -377,7 +380,7 @@ std::string RenderMetrics(ServerState& st, const SubtreeSizer& sizer, const Http
            static_cast<double>(self.ru_stime.tv_sec) + self.ru_stime.tv_usec / 1e6);
 
   Persistence(w, st);
-  Keyspace(w, st, sizer);
+  Keyspace(w, st, sizer, user);
   Commands(w, t);
   return w.Take();
 }

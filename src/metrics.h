@@ -16,6 +16,7 @@
 
 namespace dkv::server {
 
+struct AclUser;
 struct ServerState;
 
 // Keys and bytes of the largest top-level subtrees ("app" for app.config.db) of each namespace.
@@ -93,15 +94,16 @@ struct HttpFigures {
   uint64_t rejected_connections = 0;
 };
 
-// Whether the HTTP listener hides key names: the default user has no password and
-// http-show-keys is off. Any local process, and a web page whose DNS name is rebound to
-// 127.0.0.1, can then read the listener, so /metrics folds the per-subtree series into
-// dkv_subtree_other_* and the API refuses the keyspace browser and the slow log's arguments.
-bool HttpHidesKeyNames(const ServerState& state);
+// Whether the HTTP listener hides key names from a request: http-show-keys is off and the
+// request needs no password (the default user has none, or `user` is a `nopass` user). Any local
+// process, and a web page whose DNS name is rebound to 127.0.0.1, can then read the listener, so
+// /metrics folds the per-subtree series into dkv_subtree_other_* and the API refuses the
+// keyspace browser and the slow log's arguments.
+bool HttpHidesKeyNames(const ServerState& state, const AclUser* user = nullptr);
 
 // The text of GET /metrics (per-subtree series only when !HttpHidesKeyNames(state)).
 std::string RenderMetrics(ServerState& state, const SubtreeSizer& sizer,
-                          const HttpFigures& http = {});
+                          const HttpFigures& http = {}, const AclUser* user = nullptr);
 
 // Escapes a label value for the text format (\\, \" and \n).
 std::string EscapeLabelValue(std::string_view value);

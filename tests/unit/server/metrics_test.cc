@@ -524,6 +524,38 @@ BOOST_AUTO_TEST_CASE(browser_routes_need_a_password_or_http_show_keys) {
   BOOST_TEST(Get("/api/stats", auth).body.find("\"keys_hidden\":false") != std::string::npos);
 }
 
+// A `nopass` user is no password either: a page whose DNS name is rebound to 127.0.0.1 can send
+// its name in basic auth. It is treated as the default user without requirepass.
+BOOST_AUTO_TEST_CASE(a_nopass_user_sees_no_key_names_either) {
+  Config c;
+  c.requirepass = "s3cret";
+  UserConfig viewer;
+  viewer.name = "viewer";
+  viewer.nopass = true;
+  viewer.commands = "+@all";
+  c.users = {viewer};
+  CommandHarness h(c);
+  h.Run({"AUTH", "s3cret"});
+  h.Run({"SET", "payroll.alice", "1"});
+  HttpServer server{&h.state, uv_default_loop()};
+  auto get = [&](const std::string& target, const std::string& auth,
+                 const std::string& host = "127.0.0.1:8080") {
+    return server.Handle("GET", target, auth, host);
+  };
+  const std::string as_viewer = "Basic dmlld2VyOmFueXRoaW5n";  // viewer:anything
+  const std::string as_admin = "Basic ZGVmYXVsdDpzM2NyZXQ=";   // default:s3cret
+  BOOST_TEST(get("/api/tree?ns=0&prefix=", as_viewer).status == 403);
+  BOOST_TEST(get("/api/key?ns=0&key=payroll.alice", as_viewer).status == 403);
+  BOOST_TEST(get("/api/stats", as_viewer).body.find("\"keys_hidden\":true") != std::string::npos);
+  BOOST_TEST(get("/api/stats", as_viewer, "rebound.example").status == 403);
+  BOOST_TEST(get("/api/tree?ns=0&prefix=", as_admin).body.find("\"name\":\"payroll\"") !=
+             std::string::npos);
+  BOOST_TEST(get("/api/stats", as_admin, "rebound.example").status == 200);
+  h.Run({"CONFIG", "SET", "http-show-keys", "yes"});
+  BOOST_TEST(get("/api/tree?ns=0&prefix=", as_viewer).body.find("\"name\":\"payroll\"") !=
+             std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(api_refuses_foreign_hosts_without_a_password) {
   BOOST_TEST(Get("/api/stats", "", "evil.example:8080").status == 403);
   BOOST_TEST(Get("/api/stats", "", "").status == 403);
