@@ -67,8 +67,7 @@ void AuthThrottle::Failure(std::string_view source, int64_t now_ms) {
   e->failures++;
   e->last_failure_ms = now_ms;
   if (e->failures >= kFreeFailures) {
-    int shift = std::min(e->failures - kFreeFailures, 7);
-    e->blocked_until_ms = now_ms + std::min<int64_t>(kMaxBackoffMs, kFirstBackoffMs << shift);
+    e->blocked_until_ms = now_ms + AuthBackoffMs(e->failures, kFreeFailures);
   }
 }
 
@@ -86,6 +85,11 @@ size_t AuthThrottle::Tracked(int64_t now_ms) const {
 int AuthThrottle::Failures(std::string_view source, int64_t now_ms) {
   Entry* e = Find(KeyOf(source), now_ms);
   return e == nullptr ? 0 : e->failures;
+}
+
+int64_t AuthBackoffMs(int failures, int free_failures) {
+  int shift = std::min(failures - free_failures, 7);
+  return std::min<int64_t>(AuthThrottle::kMaxBackoffMs, AuthThrottle::kFirstBackoffMs << shift);
 }
 
 std::string AuthSourceOf(const struct sockaddr_storage& peer) {

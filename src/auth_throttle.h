@@ -57,6 +57,11 @@ class AuthThrottle {
   std::array<Entry, kCapacity> entries_{};
 };
 
+// The delay after `failures` failed logins when the first `free_failures` cost nothing:
+// kFirstBackoffMs doubling with each further failure, up to kMaxBackoffMs. Used per source
+// address here and per connection by AUTH.
+int64_t AuthBackoffMs(int failures, int free_failures);
+
 // The throttle's source for a peer address: "4:a.b.c.d" for IPv4 (and IPv4-mapped IPv6), "6:" and
 // the first 64 bits for IPv6 (one host usually owns a whole /64).
 std::string AuthSourceOf(const struct sockaddr_storage& peer);

@@ -12,7 +12,6 @@ namespace {
 // the connection is closed.
 constexpr int kFreeAuthFailures = 3;
 constexpr int kMaxAuthFailures = 20;
-constexpr int64_t kMaxAuthBackoffMs = 10000;
 
 // AUTH and HELLO AUTH: logs the session in as `user`, or replies the error and returns false.
 // After kFreeAuthFailures failures, each further attempt within a growing delay is refused
@@ -39,8 +38,7 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
   if (u == nullptr) {
     ctx.server.auth_throttle.Failure(s.auth_source, now);
     if (++s.auth_failures >= kFreeAuthFailures) {
-      int shift = std::min(s.auth_failures - kFreeAuthFailures, 7);
-      s.auth_blocked_until_ms = now + std::min<int64_t>(kMaxAuthBackoffMs, 100LL << shift);
+      s.auth_blocked_until_ms = now + AuthBackoffMs(s.auth_failures, kFreeAuthFailures);
     }
     if (s.auth_failures >= kMaxAuthFailures) s.close_after_reply = true;
     ctx.reply.Error(errors::kWrongPass);
