@@ -595,17 +595,15 @@ HttpResponse HttpServer::Handle(std::string_view method, std::string_view target
                                   std::string_view(credentials).substr(colon + 1));
     }
     if (user == nullptr) state_->auth_throttle.Failure(source, now);
-    if (user != nullptr && user->nopass && path.substr(0, 5) == "/api/" && !LocalHost(host)) {
-      // A nopass user is no password either: a rebound page can send its name.
-      return ErrorResponse(403, "without a password the API answers only Host: <ip> or localhost");
-    }
   } else if (open) {
     user = state_->acl.default_user();
-    if (path.substr(0, 5) == "/api/" && !LocalHost(host)) {
-      // Without a password, the browser's API answers only requests addressed to an IP or
-      // localhost: a page elsewhere cannot read the keyspace through DNS rebinding.
-      return ErrorResponse(403, "without a password the API answers only Host: <ip> or localhost");
-    }
+  }
+  // Without a password (no credentials while the default user has none, or a nopass user, whose
+  // name a rebound page can send as easily), the browser's API answers only requests addressed
+  // to an IP or localhost: a page elsewhere cannot read the keyspace through DNS rebinding.
+  const bool no_password = user != nullptr && (user->nopass || credentials.empty());
+  if (no_password && path.substr(0, 5) == "/api/" && !LocalHost(host)) {
+    return ErrorResponse(403, "without a password the API answers only Host: <ip> or localhost");
   }
   if (user == nullptr) {
     HttpResponse r = ErrorResponse(401, "authentication required (the users of AUTH)");
