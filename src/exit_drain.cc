@@ -1,5 +1,7 @@
 #include "src/exit_drain.h"
 
+#include <utility>
+
 #include "src/log.h"
 #include "src/postgres_backend.h"
 #include "src/server_state.h"
@@ -46,9 +48,7 @@ ExitDrain::Waiters ExitDrain::Cancel() {
     uv_timer_stop(&timer_);
     pg_->set_draining(false);
   }
-  Waiters out = std::move(waiters_);
-  waiters_ = Waiters();
-  return out;
+  return std::exchange(waiters_, Waiters());
 }
 
 void ExitDrain::Check() {
@@ -87,8 +87,8 @@ void ExitDrain::Check() {
           waiters_.signal.c_str());
     }
   }
-  Waiters waiters = committed ? std::move(waiters_) : Cancel();
-  waiters_ = Waiters();  // (moved from)
+  // Cancel() also stops the backend draining: the server goes on, writes included.
+  Waiters waiters = committed ? std::exchange(waiters_, Waiters()) : Cancel();
   done_(committed, std::move(waiters));
 }
 
