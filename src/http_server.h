@@ -37,6 +37,10 @@ namespace dkv::server {
 struct ServerState;
 struct AclUser;
 
+struct HttpResponse;
+// A plain-text error answer (the message and a newline).
+HttpResponse ErrorResponse(int status, std::string_view message);
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
