@@ -12,25 +12,19 @@ enum SetFlags : uint32_t {
   kSetNx = 1 << 0,
   kSetXx = 1 << 1,
   kSetGet = 1 << 2,
-  kSetKeepTtl = 1 << 3,
-  kSetPersist = 1 << 4,
-  kSetEx = 1 << 5,
-  kSetPx = 1 << 6,
-  kSetExAt = 1 << 7,
-  kSetPxAt = 1 << 8,
-  kSetIfEq = 1 << 9,
-  kSetIfNe = 1 << 10,
-  kSetIfDeq = 1 << 11,
-  kSetIfDne = 1 << 12,
+  kSetPersist = 1 << 3,
+  kSetIfEq = 1 << 4,
+  kSetIfNe = 1 << 5,
+  kSetIfDeq = 1 << 6,
+  kSetIfDne = 1 << 7,
 };
 constexpr uint32_t kAnyCondition = kSetNx | kSetXx | kSetIfEq | kSetIfNe | kSetIfDeq | kSetIfDne;
-constexpr uint32_t kAnyExpire = kSetEx | kSetPx | kSetExAt | kSetPxAt;
 
 enum class SetCommand { kSet, kGetEx };
 
 struct SetOptions {
   uint32_t flags = 0;
-  std::string_view expire_arg;
+  ExpiryOption expiry;  // EX, PX, EXAT, PXAT, KEEPTTL (SET only)
   std::string_view compare_value;
 };
 
@@ -38,6 +32,7 @@ struct SetOptions {
 // conflicting ones are a syntax error).
 bool ParseSetOptions(Args argv, size_t first, SetCommand command, SetOptions* opts,
                      resp::ReplyBuilder& reply) {
+  bool conflict = false;
   for (size_t j = first; j < argv.size(); ++j) {
     std::string_view opt = argv[j];
     bool has_next = j + 1 < argv.size();
@@ -58,28 +53,14 @@ bool ParseSetOptions(Args argv, size_t first, SetCommand command, SetOptions* op
       opts->compare_value = argv[++j];
     } else if (EqualsIgnoreCase(opt, "get") && command == SetCommand::kSet) {
       f |= kSetGet;
-    } else if (EqualsIgnoreCase(opt, "keepttl") && !(f & (kSetPersist | kAnyExpire)) &&
-               command == SetCommand::kSet) {
-      f |= kSetKeepTtl;
     } else if (EqualsIgnoreCase(opt, "persist") && command == SetCommand::kGetEx &&
-               !(f & (kAnyExpire | kSetKeepTtl))) {
+               opts->expiry.kind == ExpiryOption::kNone) {
       f |= kSetPersist;
-    } else if (EqualsIgnoreCase(opt, "ex") && has_next &&
-               !(f & (kSetKeepTtl | kSetPersist | kSetExAt | kSetPx | kSetPxAt))) {
-      f |= kSetEx;
-      opts->expire_arg = argv[++j];
-    } else if (EqualsIgnoreCase(opt, "px") && has_next &&
-               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetExAt | kSetPxAt))) {
-      f |= kSetPx;
-      opts->expire_arg = argv[++j];
-    } else if (EqualsIgnoreCase(opt, "exat") && has_next &&
-               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetPx | kSetPxAt))) {
-      f |= kSetExAt;
-      opts->expire_arg = argv[++j];
-    } else if (EqualsIgnoreCase(opt, "pxat") && has_next &&
-               !(f & (kSetKeepTtl | kSetPersist | kSetEx | kSetExAt | kSetPx))) {
-      f |= kSetPxAt;
-      opts->expire_arg = argv[++j];
+    } else if (size_t k = j;
+               !(f & kSetPersist) && TakeExpiryOption(argv, &k, &opts->expiry, &conflict) &&
+               !conflict &&
+               (opts->expiry.kind != ExpiryOption::kKeepTtl || command == SetCommand::kSet)) {
+      j = k;
     } else {
       reply.Error(errors::kSyntax);
       return false;
@@ -113,15 +94,6 @@ bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bo
 
 namespace {
 
-bool ExpireFromOptions(CommandContext& ctx, const SetOptions& opts, std::string_view command,
-                       int64_t* when_ms) {
-  *when_ms = 0;
-  if (!(opts.flags & kAnyExpire)) return true;
-  bool seconds = opts.flags & (kSetEx | kSetExAt);
-  bool relative = opts.flags & (kSetEx | kSetPx);
-  return ExpireAtOrReply(ctx, opts.expire_arg, seconds, relative, command, when_ms);
-}
-
 void ReplyOp(CommandContext& ctx, engine::OpStatus status) {
   ctx.reply.Error(errors::FromOp(status));
 }
@@ -138,7 +110,7 @@ void CmdSet(CommandContext& ctx, Args argv) {
   SetOptions opts;
   if (!ParseSetOptions(argv, 3, SetCommand::kSet, &opts, ctx.reply)) return;
   int64_t when_ms;
-  if (!ExpireFromOptions(ctx, opts, "set", &when_ms)) return;
+  if (!ResolveExpiry(ctx, opts.expiry, "set", &when_ms)) return;
   uint64_t digest = 0;
   if ((opts.flags & (kSetIfDeq | kSetIfDne)) &&
       !engine::ParseChecksumHex(opts.compare_value, &digest)) {
@@ -166,7 +138,7 @@ void CmdSet(CommandContext& ctx, Args argv) {
     if (!(opts.flags & kSetGet)) ctx.reply.Null();
     return;
   }
-  StoreValue(ctx, argv[1], argv[2], when_ms, opts.flags & kSetKeepTtl);
+  StoreValue(ctx, argv[1], argv[2], when_ms, opts.expiry.kind == ExpiryOption::kKeepTtl);
   if (!(opts.flags & kSetGet)) ctx.reply.Ok();
 }
 
@@ -194,7 +166,7 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
   SetOptions opts;
   if (!ParseSetOptions(argv, 2, SetCommand::kGetEx, &opts, ctx.reply)) return;
   int64_t when_ms;
-  if (!ExpireFromOptions(ctx, opts, "getex", &when_ms)) return;
+  if (!ResolveExpiry(ctx, opts.expiry, "getex", &when_ms)) return;
   engine::Database& db = ctx.db();
   engine::Entry* e = db.FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
