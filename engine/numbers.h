@@ -6,11 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "resp/text.h"
+
 namespace dkv::engine {
 
-// Redis' string2ll: an optional '-', decimal digits, no leading zeros, no '+', no spaces, in
-// int64_t range. This is what makes "012" or " 1" not an integer for INCR.
-bool ParseInt64(std::string_view s, int64_t* out);
+// Redis' string2ll (resp/text.h, the one integer parser): this is what makes "012" or " 1" not
+// an integer for INCR.
+using text::ParseInt64;
 // Redis' string2ld: what strtold accepts, whole string, no leading space, not NaN.
 bool ParseLongDouble(std::string_view s, long double* out);
 // Redis' string2d (for float arguments such as INCRBYFLOAT's increment is long double; this one is

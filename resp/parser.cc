@@ -4,43 +4,13 @@
 #include <climits>
 #include <cstring>
 
+#include "resp/text.h"
+
 namespace dkv::resp {
 namespace {
 
 constexpr int64_t kUnauthMaxArgs = 10;
 constexpr int64_t kUnauthMaxBulk = 16 * 1024;
-
-// Parses the length in a `*N` or `$N` header as Redis' string2ll does: an optional '-', digits, no
-// leading zeros, no '+', no spaces.
-bool ParseLength(std::string_view s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = 0;
-  bool negative = false;
-  if (s[0] == '-') {
-    negative = true;
-    if (++i == s.size()) return false;
-  }
-  if (s[i] == '0') {
-    if (s.size() - i != 1 || negative) return false;
-    *out = 0;
-    return true;
-  }
-  uint64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    if (v > (UINT64_MAX - d) / 10) return false;
-    v = v * 10 + d;
-  }
-  if (negative) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    *out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    *out = static_cast<int64_t>(v);
-  }
-  return true;
-}
 
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -211,7 +181,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view input) {
         size_t cr_pos = static_cast<size_t>(static_cast<const char*>(cr) - input.data());
         if (cr_pos + 2 > input.size()) return ParseStatus::kNeedMore;
         int64_t n = 0;
-        if (!ParseLength(input.substr(1, cr_pos - 1), &n) || n > INT_MAX) {
+        if (!text::ParseInt64(input.substr(1, cr_pos - 1), &n) || n > INT_MAX) {
           return Fail("Protocol error: invalid multibulk length");
         }
         if (!limits_.authenticated && n > kUnauthMaxArgs) {
@@ -240,7 +210,7 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view input) {
           return Fail(std::string("Protocol error: expected '$', got '") + input[pos_] + "'");
         }
         int64_t len = 0;
-        if (!ParseLength(input.substr(pos_ + 1, cr_pos - pos_ - 1), &len) || len < 0 ||
+        if (!text::ParseInt64(input.substr(pos_ + 1, cr_pos - pos_ - 1), &len) || len < 0 ||
             len > limits_.max_bulk_len) {
           return Fail("Protocol error: invalid bulk length");
         }
