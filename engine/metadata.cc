@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/numbers.h"
+#include "resp/text.h"
 
 namespace dkv::engine {
 namespace {
@@ -17,8 +18,7 @@ constexpr std::string_view kNames[] = {"string",  "json",     "binary", "number"
 std::string_view ValueTypeName(ValueType type) { return kNames[static_cast<size_t>(type) & 7]; }
 
 std::optional<ValueType> ParseValueType(std::string_view name) {
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = text::ToLower(name);
   for (size_t i = 0; i < std::size(kNames); ++i) {
     if (lower == kNames[i]) return static_cast<ValueType>(i);
   }

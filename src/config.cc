@@ -14,11 +14,7 @@
 namespace dkv::server {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::ToLower;
 
 std::function<std::string(Config&, std::string_view)> IntSetter(int Config::*field, int64_t lo,
                                                                 int64_t hi) {
@@ -74,7 +70,7 @@ std::function<std::string(Config&, std::string_view)> StringSetter(std::string C
 std::function<std::string(Config&, std::string_view)> EnumSetter(
     std::string Config::*field, std::vector<std::string_view> allowed) {
   return [=](Config& c, std::string_view v) -> std::string {
-    std::string lower = Lower(v);
+    std::string lower = ToLower(v);
     if (std::find(allowed.begin(), allowed.end(), lower) == allowed.end()) {
       return "argument(s) must be one of the following: " + [&] {
         std::string s;
@@ -89,7 +85,7 @@ std::function<std::string(Config&, std::string_view)> EnumSetter(
 
 std::function<std::string(Config&, std::string_view)> BoolSetter(bool Config::*field) {
   return [=](Config& c, std::string_view v) -> std::string {
-    std::string lower = Lower(v);
+    std::string lower = ToLower(v);
     if (lower == "yes") {
       c.*field = true;
     } else if (lower == "no") {
@@ -181,7 +177,7 @@ std::vector<ConfigParam> BuildParams() {
          if (tokens.empty() || tokens.size() % 4 != 0) return "Wrong number of arguments";
          OutputBufferLimit normal = c.output_limit;
          for (size_t t = 0; t < tokens.size(); t += 4) {
-           std::string cls = Lower(tokens[t]);
+           std::string cls = ToLower(tokens[t]);
            if (cls != "normal" && cls != "replica" && cls != "slave" && cls != "pubsub") {
              return "Invalid client class specified in buffer limit configuration.";
            }
@@ -322,7 +318,7 @@ std::vector<ConfigParam> BuildParams() {
        Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},
       {"appendonly", true, "Accepted for compatibility: dkv has no append-only file; only 'no'.",
        [](Config&, std::string_view v) -> std::string {
-         std::string lower = Lower(v);
+         std::string lower = ToLower(v);
          if (lower == "no") return "";
          return "dkv has no append-only file; persistence is the snapshot file";
        },
@@ -372,7 +368,7 @@ bool ParseSavePoints(std::string_view text, std::vector<SavePoint>* out) {
 }
 
 bool ParseMemory(std::string_view s, int64_t* out) {
-  std::string lower = Lower(s);
+  std::string lower = ToLower(s);
   int64_t mul = 1;
   auto ends = [&](std::string_view suf) {
     return lower.size() > suf.size() &&
@@ -413,7 +409,7 @@ const std::vector<ConfigParam>& ConfigParams() {
 }
 
 const ConfigParam* FindConfigParam(std::string_view name) {
-  std::string lower = Lower(name);
+  std::string lower = ToLower(name);
   for (const ConfigParam& p : ConfigParams()) {
     if (p.name == lower) return &p;
   }
@@ -447,7 +443,7 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
       std::string key = field.first.as<std::string>();
       const YAML::Node& v = field.second;
       auto boolean = [&](bool* out) -> std::string {
-        std::string s = Lower(ScalarText(v));
+        std::string s = ToLower(ScalarText(v));
         if (s == "yes" || s == "true" || s == "on") {
           *out = true;
         } else if (s == "no" || s == "false" || s == "off") {

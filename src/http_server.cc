@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/metadata.h"
+#include "resp/text.h"
 #include "src/acl.h"
 #include "src/command.h"
 #include "src/http_assets.h"
@@ -129,8 +130,7 @@ struct HttpServer::Connection {
 
   void EndHeader() {
     if (!in_value) return;
-    std::string lower = header_field;
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string lower = text::ToLower(header_field);
     if (lower == "authorization") authorization = header_value;
     if (lower == "host") host = header_value;
     header_field.clear();

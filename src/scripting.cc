@@ -16,6 +16,7 @@ extern "C" {
 #include <vector>
 
 #include "engine/numbers.h"
+#include "resp/text.h"
 #include "src/commands/args.h"
 #include "src/dispatcher.h"
 #include "src/errors.h"
@@ -210,8 +211,7 @@ bool ScriptEngine::Load(std::string_view body, std::string* sha, std::string* er
 }
 
 bool ScriptEngine::Exists(std::string_view sha) const {
-  std::string lower(sha);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string lower = text::ToLower(sha);
   return scripts_.find(std::string_view(lower)) != scripts_.end();
 }
 
@@ -247,7 +247,7 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
   const Script* script = nullptr;
   if (by_sha) {
     for (size_t i = 0; i < 40; ++i) {
-      sha[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(argv[1][i])));
+      sha[i] = text::AsciiLower(argv[1][i]);
     }
     auto it = scripts_.find(std::string_view(sha, 40));
     if (it == scripts_.end()) return ctx.reply.Error(errors::kNoScript);

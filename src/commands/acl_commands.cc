@@ -30,8 +30,7 @@ void CmdAclCat(CommandContext& ctx, Args argv) {
     return;
   }
   if (argv.size() != 3) return ctx.reply.Error(errors::WrongArity("acl|cat"));
-  std::string category(argv[2]);
-  for (char& c : category) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string category = ToLower(argv[2]);
   if (std::find(categories.begin(), categories.end(), category) == categories.end()) {
     return ctx.reply.Error("ERR Unknown category '" + std::string(argv[2]) + "'");
   }

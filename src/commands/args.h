@@ -12,21 +12,15 @@
 #include "engine/numbers.h"
 #include "engine/pattern.h"
 #include "resp/reply.h"
+#include "resp/text.h"
 #include "src/command.h"
 #include "src/errors.h"
 
 namespace dkv::server {
 
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
+using text::EqualsIgnoreCase;
+using text::ToLower;
+using text::ToUpper;
 
 inline bool Int64OrReply(resp::ReplyBuilder& reply, std::string_view arg, int64_t* out,
                          std::string_view error = errors::kNotInteger) {
@@ -113,8 +107,5 @@ bool ResolveExpiry(CommandContext& ctx, const ExpiryOption& opt, std::string_vie
 enum class Condition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
 bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
                     uint64_t digest);
-
-std::string ToLower(std::string_view s);
-std::string ToUpper(std::string_view s);
 
 }  // namespace dkv::server
