@@ -127,6 +127,7 @@ class Server:
         self.spawn_guard = contextlib.nullcontext   # e.g. holds off signals around the fork
         self.proc = None
         self.last_probe_error = None
+        self.exit_status = None           # of a process that exited during start()
 
     @property
     def tmpdir(self):
@@ -168,7 +169,7 @@ class Server:
         deadline = time.monotonic() + (self.start_timeout if timeout is None else timeout)
         poll_s = self.poll_s if poll_s is None else poll_s
         while time.monotonic() < deadline and self.proc.poll() is None:
-            ok, self.last_probe_error = ping(self.port, self.password, self.username)
+            ok, self.last_probe_error = ping(self.port, self.password, self.username, 1.0)
             if ok:
                 if self.settle_s:
                     time.sleep(self.settle_s)
@@ -187,7 +188,7 @@ class Server:
             if status is None or attempt + 1 == self.attempts:
                 break
             self.proc = None           # exited: perhaps its port was taken; another one
-        status = self.proc.poll()
+        status = self.exit_status = self.proc.poll()
         shown = argv or self.argv()
         self.stop()
         why = (f"exited with status {status}" if status is not None else
