@@ -11,7 +11,7 @@ import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
 import dkv_fixture  # noqa: E402
-from dkv_fixture import test_server  # noqa: E402
+from dkv_fixture import suite_server  # noqa: E402
 
 dkv_fixture.exit_77_without_test_backend()
 
@@ -20,7 +20,7 @@ VALUE = b"x" * 1024
 
 
 def evicting_server(policy):
-    return test_server(args=["--maxmemory", str(MAXMEMORY), "--maxmemory-policy", policy])
+    return suite_server(args=["--maxmemory", str(MAXMEMORY), "--maxmemory-policy", policy])
 
 
 class Eviction(unittest.TestCase):

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """KV.* values with metadata against a real dkv-server through redis-py: KV.CAS under
 concurrency, and lossless JSON round trips through KV.IMPORT and KV.EXPORT (a 10,000-key nested
-document among them). Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the binary."""
+document among them). Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the
+binary."""
 
 import json
 import os

@@ -21,7 +21,7 @@ import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
 import dkv_fixture  # noqa: E402
-from dkv_fixture import server_binary, test_server  # noqa: E402
+from dkv_fixture import server_binary, suite_server  # noqa: E402
 
 dkv_fixture.exit_77_without_test_backend()
 
@@ -34,9 +34,9 @@ def migrate_tool():
 
 class Migrate(unittest.TestCase):
     def setUp(self):
-        self.source = test_server(REDIS_SERVER)
+        self.source = suite_server(REDIS_SERVER)
         self.source.start()
-        self.dest = test_server()
+        self.dest = suite_server()
         self.dest.start()
         self.src = redis.Redis(port=self.source.port, socket_timeout=30)
         self.dst = redis.Redis(port=self.dest.port, socket_timeout=30)

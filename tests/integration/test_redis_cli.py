@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """redis-cli (Debian's redis-tools) against a real dkv-server: one-shot commands, --pipe mass
 insertion, --scan with a pattern, RESP3 (-3), and COMMAND DOCS, which interactive redis-cli reads
-for its hints. Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the binary."""
+for its hints. Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the
+binary."""
 
 import os
 import shutil

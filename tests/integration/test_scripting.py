@@ -22,7 +22,7 @@ from redis.exceptions import LockError, LockNotOwnedError
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
 import dkv_fixture  # noqa: E402
-from dkv_fixture import ServerTestCase, server_binary, test_server  # noqa: E402
+from dkv_fixture import ServerTestCase, server_binary, suite_server  # noqa: E402
 
 dkv_fixture.exit_77_without_test_backend()
 
@@ -201,7 +201,7 @@ class RegisterScript(ScriptTestCase):
 
 class BusyScripts(unittest.TestCase):
     def setUp(self):
-        self.server = test_server(args=["--busy-reply-threshold", "100"])
+        self.server = suite_server(args=["--busy-reply-threshold", "100"])
         self.server.start()
         self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=10)
 

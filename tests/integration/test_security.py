@@ -21,7 +21,7 @@ import redis
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
 import dkv_fixture  # noqa: E402
 from dkv_fixture import (Server, ServerTestCase, free_port, server_binary,  # noqa: E402
-                         test_backend_args)
+                         suite_backend_args)
 
 dkv_fixture.exit_77_without_test_backend()
 
@@ -486,7 +486,7 @@ class ConfigRewrite(unittest.TestCase):
                 "--unixsocket", os.path.join(self.dir, 'u "#: x.sock')]
         if os.environ.get("DKV_TEST_BACKEND") != "postgres":
             argv += ["--postgres.dsn", "host='a b' password='x\\'y' # not a comment: \u00e9"]
-        c = self.start(argv + test_backend_args(), "initial")
+        c = self.start(argv + suite_backend_args(), "initial")
         self.assertEqual(c.config_set("requirepass", ODD_PASSWORD), True)
         c.close()
         c = self.client(ODD_PASSWORD)
@@ -510,7 +510,7 @@ class ConfigRewrite(unittest.TestCase):
             f.write('save: ""\n' + self.users_yaml(hash_password(self.binary, default_pw)))
         argv = [self.binary, self.conf, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir]
-        c = self.start(argv + test_backend_args(), default_pw)
+        c = self.start(argv + suite_backend_args(), default_pw)
         self.assertEqual(c.config_set("maxmemory", "30mb"), True)
         c, _ = self.rewrite_and_restart(c, default_pw)
         self.assertTrue(c.execute_command("ACL", "LIST")[0].startswith(b"user default on sha256:"))

@@ -26,7 +26,7 @@ import redis
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
 import dkv_fixture  # noqa: E402
-from dkv_fixture import server_binary, test_server  # noqa: E402
+from dkv_fixture import server_binary, suite_server  # noqa: E402
 
 SOCKET_TIMEOUT_S = 10.0
 
@@ -48,7 +48,7 @@ class WebCacheSession(unittest.TestCase):
                                "argument (none found under build/release or build/debug either)")
         if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
             raise RuntimeError(f"server binary {binary!r} is not an executable file")
-        cls.server = test_server(binary, prefix="dkv-webcache-")
+        cls.server = suite_server(binary, prefix="dkv-webcache-")
         try:
             cls.server.start()
         except BaseException:

@@ -96,7 +96,7 @@ class Server:
 
     argv: [binary] [conf] --port P --bind 127.0.0.1 --dir DIR, then for redis-server --save ""
     --appendonly no --daemonize no (no files from a reference run), for dkv-server --save "" when
-    save_off, the PostgreSQL test backend's options when test_backend (see test_backend_args()),
+    save_off, the PostgreSQL test backend's options when test_backend (see suite_backend_args()),
     and last `args` (a list; change it between restarts). The port is picked again at every
     start unless `port` is given; the directory (and the log, appended to) stays for restarts.
     """
@@ -146,7 +146,7 @@ class Server:
             if self.save_off:
                 args += ["--save", ""]
             if self.test_backend:
-                args += test_backend_args()
+                args += suite_backend_args()
         return args + list(self.args)
 
     def spawn(self, argv=None, avoid_ports=()):
@@ -296,7 +296,7 @@ def exit_77_without_test_backend():
         sys.exit(77)
 
 
-def test_backend_args():
+def suite_backend_args():
     """DKV_SERVER_ARGS, plus with DKV_TEST_BACKEND=postgres the cluster of DKV_PG_DSN, table
     DKV_PG_TABLE (default dkv_test), sync durability."""
     args = shlex.split(os.environ.get("DKV_SERVER_ARGS", ""))
@@ -307,7 +307,7 @@ def test_backend_args():
     return args
 
 
-def test_server(binary=None, args=(), **kw):
+def suite_server(binary=None, args=(), **kw):
     """A Server for a suite: server_binary() unless given, with the test backend's options."""
     kw.setdefault("prefix", "dkv-test-")
     return Server(binary or server_binary(), args, test_backend=True, **kw)
@@ -337,13 +337,13 @@ def assert_promtool_accepts(test, body):
 
 
 class ServerTestCase(unittest.TestCase):
-    """One server for the whole test class: test_server(), started before the first test and
+    """One server for the whole test class: suite_server(), started before the first test and
     stopped, by PID, after the last; `cls.r` is a redis-py client of it. A class that needs
     another kind of server overrides new_server()."""
 
     @classmethod
     def new_server(cls, binary):
-        return test_server(binary)
+        return suite_server(binary)
 
     @classmethod
     def setUpClass(cls):
