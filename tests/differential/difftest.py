@@ -7,7 +7,8 @@ Usage:
                 [--cases DIR] [--timeout SECONDS] [--max-seconds S] [-v]
 
 Both servers are started on free loopback ports with their own temporary
-directory, every case file (cases/*.txt, in sorted order) is run against
+directory (by tests/pylib/dkv_fixture.py, the launcher every Python test and
+tool shares), every case file (cases/*.txt, in sorted order) is run against
 both, and every reply from dkv-server is compared byte for byte with the
 reply from redis-server.  The last line printed is
 
@@ -64,16 +65,14 @@ import glob
 import os
 import re
 import shlex
-import shutil
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+from dkv_fixture import Server  # noqa: E402
+
 START_WAIT_SECONDS = 10.0
-STOP_WAIT_SECONDS = 5.0
 MAX_REPEAT = 16 * 1024 * 1024
 SHOW_BYTES = 300
 MAX_TIMEOUTS_IN_A_ROW = 5
@@ -390,164 +389,27 @@ def normalize(raw, mode):
 # Servers and connections
 # --------------------------------------------------------------------------
 
-def _port_answers(port):
-    try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
-    except OSError:
-        return False
-    s.close()
-    return True
+class DiffServer(Server):
+    """A server of tests/pylib/dkv_fixture.py, no snapshot files, named in the report. A port
+    found free can be taken before the server binds it: the process must still run 0.2 s after
+    its PONG, and a start whose process exited is tried again on another port (3 attempts)."""
 
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-class Server:
-    def __init__(self, name, argv_fn, binary):
+    def __init__(self, name, binary):
+        super().__init__(binary, prefix="difftest-%s-" % name, save_off=True,
+                         start_timeout=START_WAIT_SECONDS, attempts=START_ATTEMPTS,
+                         settle_s=0.2)
         self.name = name
-        self.binary = binary
-        self.argv_fn = argv_fn
-        self.port = None
-        self.tmpdir = tempfile.mkdtemp(prefix="difftest-%s-" % name)
-        self.logpath = os.path.join(self.tmpdir, "server.log")
-        self.proc = None
-        self.logfile = None
 
-    def start(self, avoid_ports=()):
-        """Start on a free port and wait until it answers PING.
-
-        A port found free can be taken before the server binds it; then the
-        server exits and something else may answer on that port.  So the
-        port must refuse connections before the start, the process must
-        still be running after the PING, and a start that fails that way
-        is tried again on another port (3 attempts)."""
-        last_error = None
-        for _ in range(START_ATTEMPTS):
-            port = free_port()
-            if port in avoid_ports or _port_answers(port):
-                last_error = "port %d in use" % port
-                continue
-            self.port = port
-            try:
-                self._start_once()
-                return
-            except RuntimeError as e:
-                last_error = str(e)
-                exited = self.proc is not None and self.proc.poll() is not None
-                self._reap()
-                if not exited:
-                    break          # it hung: trying again would not help
-        raise RuntimeError(last_error)
-
-    def _reap(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(STOP_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.logfile is not None:
-            self.logfile.close()
-            self.logfile = None
-
-    def _start_once(self):
-        self.logfile = open(self.logpath, "ab")
-        argv = self.argv_fn(self.binary, self.port, self.tmpdir)
-        started = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=self.logfile, stderr=subprocess.STDOUT,
-                                     cwd=self.tmpdir)
-        deadline = started + START_WAIT_SECONDS
-        last = None
-        for _ in range(1000):
-            if self.proc.poll() is not None:
-                raise RuntimeError("%s exited with status %s during start-up on port %d"
-                                   % (self.name, self.proc.returncode, self.port))
-            if time.monotonic() > deadline:
-                break
-            try:
-                c = Connection(self.port, 1.0)
-                try:
-                    reply = c.command([b"PING"])
-                finally:
-                    c.close()
-                if reply == b"+PONG\r\n":
-                    time.sleep(0.2)
-                    if self.proc.poll() is not None:
-                        raise RuntimeError("%s exited with status %s right after a PING "
-                                           "on port %d answered (port taken?)"
-                                           % (self.name, self.proc.returncode, self.port))
-                    return
-                last = "PING answered %r" % reply
-            except (OSError, ConnectionClosed, ProtocolError) as e:
-                last = str(e)
-            time.sleep(0.05)
-        raise RuntimeError("%s did not answer PING within %.0f s (%s)"
-                           % (self.name, START_WAIT_SECONDS, last))
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-            except OSError:
-                pass
-            try:
-                self.proc.wait(STOP_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                try:
-                    self.proc.kill()
-                except OSError:
-                    pass
-                try:
-                    self.proc.wait(STOP_WAIT_SECONDS)
-                except subprocess.TimeoutExpired:
-                    pass
-        if self.logfile is not None:
-            self.logfile.close()
-            self.logfile = None
-
-    def log_tail(self, n=30):
-        try:
-            with open(self.logpath, "rb") as f:
-                data = f.read()
-        except OSError:
-            return ""
-        lines = data.decode("utf-8", "replace").splitlines()
-        return "\n".join(lines[-n:])
+    def last_lines(self, n=30):
+        return "\n".join(self.log_lines(n) or [])
 
     def sanitizer_report(self, n=60):
         """Lines from the first sanitizer report in the log, or ''."""
-        try:
-            with open(self.logpath, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except OSError:
-            return ""
+        lines = (self.log_text() or "").splitlines()
         for i, line in enumerate(lines):
             if any(m in line for m in SANITIZER_MARKERS):
                 return "\n".join(lines[i:i + n])
         return ""
-
-    def cleanup(self):
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
-
-
-def redis_argv(binary, port, tmpdir):
-    return [binary, "--port", str(port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no", "--dir", tmpdir,
-            "--daemonize", "no"]
-
-
-def dkv_argv(binary, port, tmpdir):
-    return [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", tmpdir, "--save", ""]
 
 
 class Connection:
@@ -742,8 +604,8 @@ def main(argv=None):
         print("difftest: 0 passed, 1 failed")
         return 2
 
-    redis_srv = Server("redis", redis_argv, opts.redis)
-    dkv_srv = Server("dkv", dkv_argv, opts.dkv)
+    redis_srv = DiffServer("redis", opts.redis)
+    dkv_srv = DiffServer("dkv", opts.dkv)
     result = Result()
     try:
         try:
@@ -779,7 +641,7 @@ def main(argv=None):
             if "redis" in result.fatal:
                 shown.insert(0, redis_srv)
             for srv in shown:
-                tail = srv.log_tail()
+                tail = srv.last_lines()
                 if tail:
                     print("---- last lines of %s log ----\n%s" % (srv.name, tail))
         redis_srv.cleanup()

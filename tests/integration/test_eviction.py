@@ -9,25 +9,23 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import suite_server  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 MAXMEMORY = 4 * 1024 * 1024
 VALUE = b"x" * 1024
 
 
-class EvictingServer(ServerProcess):
-    def __init__(self, binary, policy):
-        super().__init__(binary)
-        self.policy = policy
-
-    def argv(self):
-        return super().argv() + ["--maxmemory", str(MAXMEMORY), "--maxmemory-policy", self.policy]
+def evicting_server(policy):
+    return suite_server(args=["--maxmemory", str(MAXMEMORY), "--maxmemory-policy", policy])
 
 
 class Eviction(unittest.TestCase):
     def fill(self, policy):
-        server = EvictingServer(server_binary(), policy)
+        server = evicting_server(policy)
         server.start()
         try:
             r = redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=30)
@@ -89,4 +87,5 @@ class Eviction(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main()

@@ -11,8 +11,11 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import ServerTestCase, wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import ServerTestCase, wait_for  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 # A SET announcing a 512 MB value; one byte of it follows in a later packet (the read that
 # brings it is where the old server made room for the whole announced length).
@@ -152,4 +155,5 @@ class AnnouncedHugeBulks(ServerTestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main()

@@ -16,22 +16,23 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import (ServerProcess, ServerTestCase, assert_promtool_accepts,  # noqa: E402
-                           free_port, server_binary, wait_for)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import (Server, ServerTestCase, assert_promtool_accepts, free_port,  # noqa: E402
+                         server_binary, wait_for)
+
+dkv_fixture.exit_77_without_test_backend()
 
 
-class HttpServerProcess(ServerProcess):
+class HttpServerProcess(Server):
     """A dkv-server with the HTTP listener on a free port, plus `extra` arguments."""
 
     def __init__(self, binary, extra=(), password=None):
-        super().__init__(binary)
-        self.extra = list(extra) + (["--requirepass", password] if password else [])
-        self.password = password  # the start probe authenticates
-        self.http_port = free_port()
-
-    def argv(self):
-        return super().argv() + ["--save", "", "--http-port", str(self.http_port)] + self.extra
+        http_port = free_port()
+        super().__init__(binary, ["--save", "", "--http-port", str(http_port)] + list(extra)
+                         + (["--requirepass", password] if password else []),
+                         password=password, test_backend=True, prefix="dkv-test-")
+        self.http_port = http_port
 
 
 def get(port, path, headers=None, method="GET", body=None):
@@ -409,4 +410,5 @@ class HttpAuthTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main(verbosity=2)

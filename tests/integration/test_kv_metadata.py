@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """KV.* values with metadata against a real dkv-server through redis-py: KV.CAS under
 concurrency, and lossless JSON round trips through KV.IMPORT and KV.EXPORT (a 10,000-key nested
-document among them). Uses the server fixture of test_webcache.py; DKV_SERVER names the binary."""
+document among them). Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the
+binary."""
 
 import json
 import os
@@ -12,8 +13,11 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerTestCase  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import ServerTestCase  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 
 class KvMetadata(ServerTestCase):
@@ -125,4 +129,5 @@ class KvMetadata(ServerTestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main()

@@ -19,8 +19,11 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import server_binary, suite_server  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -31,9 +34,9 @@ def migrate_tool():
 
 class Migrate(unittest.TestCase):
     def setUp(self):
-        self.source = ServerProcess(REDIS_SERVER)
+        self.source = suite_server(REDIS_SERVER)
         self.source.start()
-        self.dest = ServerProcess(server_binary())
+        self.dest = suite_server()
         self.dest.start()
         self.src = redis.Redis(port=self.source.port, socket_timeout=30)
         self.dst = redis.Redis(port=self.dest.port, socket_timeout=30)
@@ -282,6 +285,7 @@ class Migrate(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     if server_binary() is None:
         sys.exit("no dkv-server binary: set DKV_SERVER or build first")
     unittest.main()

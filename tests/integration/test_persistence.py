@@ -4,7 +4,7 @@ SHUTDOWN SAVE|NOSAVE, SIGTERM, restarts, kill -9 during BGSAVE, damaged files an
 dkv-check-snapshot.
 
 The server comes from DKV_SERVER (or the first argument, or the build tree), as in
-test_webcache.py; dkv-check-snapshot is taken from the same directory.
+tests/pylib/dkv_fixture.py; dkv-check-snapshot is taken from the same directory.
 
     /usr/bin/python3 tests/integration/test_persistence.py build/release/src/dkv-server -v
 """
@@ -12,7 +12,6 @@ test_webcache.py; dkv-check-snapshot is taken from the same directory.
 import os
 import re
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -20,21 +19,28 @@ import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerProcess, server_binary, wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import Server, server_binary, wait_for  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 SNAPSHOT = "dump.dkv"
 
 
-class PersistentServer(ServerProcess):
+class PersistentServer(Server):
     """A server whose directory (and snapshot) survives restarts; extra options per start."""
 
     def __init__(self, binary, options=()):
-        super().__init__(binary)
-        self.options = list(options)
+        super().__init__(binary, options, test_backend=True, prefix="dkv-test-")
 
-    def argv(self):
-        return super().argv() + self.options
+    @property
+    def options(self):
+        return self.args
+
+    @options.setter
+    def options(self, value):
+        self.args = list(value)
 
     @property
     def snapshot(self):
@@ -49,20 +55,7 @@ class PersistentServer(ServerProcess):
 
     def start_expect_failure(self, timeout=30):
         """Starts the server expecting it to exit at once: (exit status, log text)."""
-        self.port = None
-        from test_webcache import free_port
-        self.port = free_port()
-        with open(self.log_path, "ab") as log:
-            p = subprocess.Popen(self.argv(), cwd=self.dir, stdin=subprocess.DEVNULL,
-                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            status = p.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            raise AssertionError("the server started instead of refusing to")
-        with open(self.log_path, "rb") as f:
-            return status, f.read().decode("utf-8", "replace")
+        return self.start_expect_exit(timeout)
 
 
 def info(client, section="persistence"):
@@ -503,7 +496,6 @@ class DbfilenameIsAName(unittest.TestCase):
 
     def test_a_path_is_refused_at_start(self):
         server = PersistentServer(server_binary())
-        server.base_argv = lambda: ServerProcess.argv(server)
         outside = os.path.join(os.path.dirname(server.dir), os.path.basename(server.dir) + ".out")
         conf = os.path.join(server.dir, "dkv.yaml")
         with open(conf, "w") as f:
@@ -514,14 +506,13 @@ class DbfilenameIsAName(unittest.TestCase):
                                    ([], conf)):
                 with self.subTest(options=options, conf=argv0):
                     server.options = options
-                    if argv0:   # the file first, then --port, --bind, --dir
-                        server.argv = lambda: [server.binary, conf] + server.base_argv()[1:]
+                    server.conf = argv0   # the file first, then --port, --bind, --dir
                     status, log = server.start_expect_failure()
                     self.assertNotEqual(status, 0)
                     self.assertIn("dbfilename can't be a path, just a filename", log)
             self.assertFalse(os.path.exists(outside))
             # A plain name still works, and the snapshot lands in dir.
-            del server.argv   # the class's again
+            server.conf = None
             server.options = ["--dbfilename", "other.dkv", "--save", ""]
             server.start()
             c = server.client()
@@ -536,6 +527,7 @@ class DbfilenameIsAName(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     if server_binary() is None:
         sys.exit("no dkv-server binary: set DKV_SERVER or build first")
     unittest.main()

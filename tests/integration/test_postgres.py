@@ -14,17 +14,17 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import (REPO_ROOT, ServerProcess, assert_promtool_accepts,  # noqa: E402
-                           free_port, server_binary)
-from test_webcache import wait_for as shared_wait_for  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import (REPO_ROOT, Server, assert_promtool_accepts, free_port,  # noqa: E402
+                         server_binary)
+from dkv_fixture import wait_for as shared_wait_for  # noqa: E402
 
 DSN = os.environ.get("DKV_PG_DSN", "")
 PG_DIR = os.environ.get("DKV_PG_DIR", "")
@@ -69,16 +69,23 @@ def table_locked(table):
         locker.stdout.close()
 
 
-class PgServer(ServerProcess):
-    def __init__(self, binary, table, options=()):
-        super().__init__(binary)
-        self.table = table
-        self.options = list(options)
+class PgServer(Server):
+    """dkv-server on the PostgreSQL backend, table `table`, no save schedule; `options` after
+    (change them between restarts)."""
 
-    def argv(self):
-        return [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--save", "", "--persistence.backend", "postgres", "--postgres.dsn", DSN,
-                "--postgres.table", self.table] + self.options
+    def __init__(self, binary, table, options=()):
+        super().__init__(binary, save_off=True, prefix="dkv-test-")
+        self.table = table
+        self.options = options
+
+    @property
+    def options(self):
+        return self.args[6:]
+
+    @options.setter
+    def options(self, value):
+        self.args = ["--persistence.backend", "postgres", "--postgres.dsn", DSN,
+                     "--postgres.table", self.table] + list(value)
 
 
 class PostgresBackend(unittest.TestCase):
@@ -180,12 +187,7 @@ class PostgresBackend(unittest.TestCase):
              "updated_at) SELECT '0', convert_to('load:' || g, 'UTF8'), convert_to('v' || g, "
              f"'UTF8'), 0, '{{}}', 1, now(), now() FROM generate_series(1, {n}) g")
         # Start without waiting for PING: the port opens before the rows are in.
-        self.server.port = free_port()
-        with open(self.server.log_path, "ab") as log:
-            self.server.proc = subprocess.Popen(self.server.argv(), cwd=self.server.dir,
-                                                stdin=subprocess.DEVNULL, stdout=log,
-                                                stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+        self.server.spawn()
         replies = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -951,13 +953,13 @@ class PostgresBackend(unittest.TestCase):
              "value bytea NOT NULL, value_type smallint NOT NULL, meta jsonb NOT NULL DEFAULT "
              "'{}', version bigint NOT NULL, expires_at timestamptz, created_at timestamptz "
              "NOT NULL, updated_at timestamptz NOT NULL)")
-        with tempfile.TemporaryDirectory() as scratch:
-            proc = subprocess.run([server_binary(), "--port", str(free_port()), "--save", "",
-                                   "--dir", scratch, "--persistence.backend", "postgres",
-                                   "--postgres.dsn", DSN, "--postgres.table", "t_nokey"],
-                                  capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(proc.returncode, 0)
-        self.assertIn("has no primary key or unique index on (ns, key)", proc.stdout + proc.stderr)
+        scratch = PgServer(server_binary(), "t_nokey")
+        try:
+            status, out = scratch.start_expect_exit(timeout=60)
+        finally:
+            scratch.cleanup()
+        self.assertNotEqual(status, 0)
+        self.assertIn("has no primary key or unique index on (ns, key)", out)
         # With the key added, it starts.
         psql("ALTER TABLE t_nokey ADD PRIMARY KEY (ns, key)")
         r = self.start("t_nokey")
@@ -965,19 +967,23 @@ class PostgresBackend(unittest.TestCase):
 
     def test_an_unreachable_postgres_at_start_is_a_clear_error(self):
         port = free_port()
-        proc = subprocess.run([server_binary(), "--port", str(free_port()), "--save", "",
-                               "--persistence.backend", "postgres", "--postgres.dsn",
-                               f"host=127.0.0.1 port={port} password=s3cret connect_timeout=2"],
-                              capture_output=True, text=True, timeout=60)
-        self.assertNotEqual(proc.returncode, 0)
-        self.assertIn("cannot connect to PostgreSQL", proc.stdout + proc.stderr)
+        server = Server(server_binary(), [
+            "--persistence.backend", "postgres", "--postgres.dsn",
+            f"host=127.0.0.1 port={port} password=s3cret connect_timeout=2"], save_off=True)
+        try:
+            status, out = server.start_expect_exit(timeout=60)
+        finally:
+            server.cleanup()
+        self.assertNotEqual(status, 0)
+        self.assertIn("cannot connect to PostgreSQL", out)
         # The log names the DSN, without its password.
-        self.assertIn("password=***", proc.stdout + proc.stderr)
-        self.assertIn(f"port={port}", proc.stdout + proc.stderr)
-        self.assertNotIn("s3cret", proc.stdout + proc.stderr)
+        self.assertIn("password=***", out)
+        self.assertIn(f"port={port}", out)
+        self.assertNotIn("s3cret", out)
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     if not DSN or not PG_DIR:
         print("DKV_PG_DSN and DKV_PG_DIR are not set (scripts/test sets them): skipped")
         sys.exit(77)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """redis-cli (Debian's redis-tools) against a real dkv-server: one-shot commands, --pipe mass
 insertion, --scan with a pattern, RESP3 (-3), and COMMAND DOCS, which interactive redis-cli reads
-for its hints. Uses the server fixture of test_webcache.py; DKV_SERVER names the binary."""
+for its hints. Uses the server fixture of tests/pylib/dkv_fixture.py; DKV_SERVER names the
+binary."""
 
 import os
 import shutil
@@ -9,8 +10,11 @@ import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerTestCase  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import ServerTestCase  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 REDIS_CLI = shutil.which("redis-cli")
 
@@ -59,4 +63,5 @@ class RedisCli(ServerTestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main()

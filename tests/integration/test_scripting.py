@@ -5,7 +5,7 @@ NOSCRIPT fallback; a script that loops forever, -BUSY for the others, SCRIPT KIL
 connection, UNKILLABLE after a write, SHUTDOWN NOSAVE; the sandbox.
 
 The server comes from DKV_SERVER (or the first argument, or the build tree), as in
-test_webcache.py. The same suite passes against Debian's redis-server:
+tests/pylib/dkv_fixture.py. The same suite passes against Debian's redis-server:
 
     DKV_SERVER=/usr/bin/redis-server /usr/bin/python3 tests/integration/test_scripting.py
 """
@@ -20,8 +20,11 @@ import unittest
 import redis
 from redis.exceptions import LockError, LockNotOwnedError
 
-sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
-from test_webcache import ServerTestCase, ServerProcess, server_binary  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import ServerTestCase, server_binary, suite_server  # noqa: E402
+
+dkv_fixture.exit_77_without_test_backend()
 
 
 class ScriptTestCase(ServerTestCase):
@@ -196,14 +199,9 @@ class RegisterScript(ScriptTestCase):
         self.assertTrue(other.ping())
 
 
-class BusyServer(ServerProcess):
-    def argv(self):
-        return super().argv() + ["--busy-reply-threshold", "100"]
-
-
 class BusyScripts(unittest.TestCase):
     def setUp(self):
-        self.server = BusyServer(server_binary())
+        self.server = suite_server(args=["--busy-reply-threshold", "100"])
         self.server.start()
         self.r = redis.Redis(host="127.0.0.1", port=self.server.port, socket_timeout=10)
 
@@ -265,6 +263,7 @@ class BusyScripts(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     if server_binary() is None:
         sys.exit("no dkv-server binary: set DKV_SERVER or build first")
     unittest.main()

@@ -10,19 +10,20 @@ import http.client
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 import redis
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_webcache import (ServerProcess, ServerTestCase, backend_args, free_port,  # noqa: E402
-                          server_binary)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import (Server, ServerTestCase, free_port, server_binary,  # noqa: E402
+                         suite_backend_args)
+
+dkv_fixture.exit_77_without_test_backend()
 
 ADMIN_PW = "admin-secret"
 PASSWORDS = {"alice": "alice-pw", "bob": "bob-pw", "reporter": "reporter-pw"}
@@ -34,14 +35,12 @@ def hash_password(binary, password):
     return out.stdout.decode().strip()
 
 
-class SecureServer(ServerProcess):
+class SecureServer(Server):
     """dkv-server started from a YAML file with users (and an HTTP port)."""
 
     def __init__(self, binary, extra=()):
-        super().__init__(binary)
-        self.password = ADMIN_PW
+        super().__init__(binary, extra, password=ADMIN_PW, test_backend=True, prefix="dkv-test-")
         self.http_port = free_port()
-        self.extra = list(extra)
         conf = os.path.join(self.dir, "dkv.yaml")
         h = {name: hash_password(binary, pw) for name, pw in PASSWORDS.items()}
         with open(conf, "w") as f:
@@ -64,11 +63,7 @@ users:
     nopass: yes
     enabled: no
 """)
-        self.conf = conf
-
-    def argv(self):
-        base = super().argv()
-        return [base[0], self.conf] + base[1:] + self.extra
+        self.conf = conf   # the file first, then --port, --bind, --dir
 
 
 def connect(server, user=None, password=None, **kw):
@@ -396,47 +391,33 @@ class ConfigRewrite(unittest.TestCase):
 
     def setUp(self):
         self.binary = server_binary()
-        self.dir = tempfile.mkdtemp(prefix="dkv-rewrite-")
+        # One port for every start: the rewritten file keeps it.
+        self.server = Server(self.binary, port=free_port(), prefix="dkv-rewrite-")
+        self.dir = self.server.dir
         self.conf = os.path.join(self.dir, "dkv.yaml")
-        self.log = os.path.join(self.dir, "server.log")
-        self.port = free_port()
-        self.proc = None
+        self.port = self.server.port
         self.hashes = {name: hash_password(self.binary, pw) for name, pw in PASSWORDS.items()}
 
     def tearDown(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.server.cleanup()
 
     def client(self, password=None, user=None):
         return redis.Redis(host="127.0.0.1", port=self.port, username=user, password=password,
                            socket_timeout=10)
 
     def start(self, argv, password):
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(argv, cwd=self.dir, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        deadline = time.monotonic() + 20
-        last = None   # a server that runs but refuses the password says why here
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            c = self.client(password)
-            try:
-                if c.ping():
-                    return c
-            except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError) as e:
-                last = e
-                c.close()
-            time.sleep(0.05)
-        with open(self.log, "rb") as f:
-            tail = f.read()[-3000:].decode("utf-8", "replace")
-        self.fail(f"{argv!r} did not start with its password (status {self.proc.poll()}, "
-                  f"last error {last!r}):\n{tail}")
+        """Starts `argv` as given and waits for PING after AUTH with `password`; a client."""
+        self.server.password = password
+        try:
+            self.server.start(argv=argv)
+        except RuntimeError as e:   # a server that runs but refuses the password says why
+            self.fail(f"{argv!r} did not start with its password: {e}")
+        c = self.client(password)
+        self.assertTrue(c.ping())
+        return c
 
     def stop(self):
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.terminate()
-            p.wait(timeout=20)
+        self.server.stop(timeout=20)
 
     @staticmethod
     def state(c):
@@ -505,7 +486,7 @@ class ConfigRewrite(unittest.TestCase):
                 "--unixsocket", os.path.join(self.dir, 'u "#: x.sock')]
         if os.environ.get("DKV_TEST_BACKEND") != "postgres":
             argv += ["--postgres.dsn", "host='a b' password='x\\'y' # not a comment: \u00e9"]
-        c = self.start(argv + backend_args(), "initial")
+        c = self.start(argv + suite_backend_args(), "initial")
         self.assertEqual(c.config_set("requirepass", ODD_PASSWORD), True)
         c.close()
         c = self.client(ODD_PASSWORD)
@@ -529,7 +510,7 @@ class ConfigRewrite(unittest.TestCase):
             f.write('save: ""\n' + self.users_yaml(hash_password(self.binary, default_pw)))
         argv = [self.binary, self.conf, "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", self.dir]
-        c = self.start(argv + backend_args(), default_pw)
+        c = self.start(argv + suite_backend_args(), default_pw)
         self.assertEqual(c.config_set("maxmemory", "30mb"), True)
         c, _ = self.rewrite_and_restart(c, default_pw)
         self.assertTrue(c.execute_command("ACL", "LIST")[0].startswith(b"user default on sha256:"))
@@ -640,4 +621,5 @@ class OutputBufferLimit(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main(verbosity=2)

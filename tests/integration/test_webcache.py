@@ -18,198 +18,23 @@ server is started again for the next test.
 
 import inspect
 import os
-import shlex
-import shutil
 import socket
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 import redis
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-START_TIMEOUT_S = 20.0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), "..", "pylib"))
+import dkv_fixture  # noqa: E402
+from dkv_fixture import server_binary, suite_server  # noqa: E402
+
 SOCKET_TIMEOUT_S = 10.0
 
-
-def _is_executable_file(path):
-    return os.path.isfile(path) and os.access(path, os.X_OK)
-
-
-def _server_from_argv():
-    """Take the server path off sys.argv so that unittest does not see it."""
-    if len(sys.argv) > 1 and not sys.argv[1].startswith("-") and _is_executable_file(sys.argv[1]):
-        return sys.argv.pop(1)
-    return None
-
-
-SERVER_ARG = _server_from_argv() if __name__ == "__main__" else None
-
-# DKV_TEST_BACKEND=postgres runs a suite on the PostgreSQL backend (ctest does, for the suites
-# labelled pg), against the cluster of DKV_PG_DSN, in table DKV_PG_TABLE, with sync durability.
-# DKV_SERVER_ARGS adds options to every server a suite starts.
-if os.environ.get("DKV_TEST_BACKEND") == "postgres" and not os.environ.get("DKV_PG_DSN"):
-    print("skipped: DKV_TEST_BACKEND=postgres needs DKV_PG_DSN (scripts/test sets it)")
-    sys.exit(77)
-
-
-def backend_args():
-    args = shlex.split(os.environ.get("DKV_SERVER_ARGS", ""))
-    if os.environ.get("DKV_TEST_BACKEND") == "postgres":
-        args += ["--persistence.backend", "postgres", "--postgres.dsn", os.environ["DKV_PG_DSN"],
-                 "--postgres.table", os.environ.get("DKV_PG_TABLE", "dkv_test"),
-                 "--postgres.durability", "sync"]
-    return args
-
-
-def server_binary():
-    """DKV_SERVER, else the first argument, else a binary in the build tree."""
-    explicit = os.environ.get("DKV_SERVER") or SERVER_ARG
-    if explicit:
-        return explicit
-    for build in ("release", "debug"):
-        candidate = os.path.join(REPO_ROOT, "build", build, "src", "dkv-server")
-        if _is_executable_file(candidate):
-            return candidate
-    return None
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+dkv_fixture.exit_77_without_test_backend()
 
 
 def redis_py_has_resp3():
     return "protocol" in inspect.signature(redis.Redis.__init__).parameters
-
-
-def wait_for(predicate, timeout=20.0, step=0.02):
-    """True as soon as predicate() is, False after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return False
-
-
-class ServerProcess:
-    """The server under test: one process, one port, one temporary dir."""
-
-    def __init__(self, binary):
-        self.binary = binary
-        self.dir = tempfile.mkdtemp(prefix="dkv-webcache-")
-        self.log_path = os.path.join(self.dir, "server.log")
-        self.proc = None
-        self.port = None
-        self.password = None  # requirepass: the start probe authenticates
-
-    def argv(self):
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir]
-        if os.path.basename(self.binary) == "redis-server":
-            args += ["--save", "", "--appendonly", "no"]   # no dump.rdb from the reference run
-        else:
-            args += backend_args()
-        return args
-
-    def start(self):
-        self.port = free_port()
-        with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.argv(), cwd=self.dir, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        probe = redis.Redis(host="127.0.0.1", port=self.port, password=self.password,
-                            socket_timeout=1.0, socket_connect_timeout=0.5)
-        try:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    break
-                try:
-                    if probe.ping():
-                        return
-                except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
-                    pass
-                time.sleep(0.05)
-        finally:
-            probe.close()
-        status = self.proc.poll()
-        self.stop()
-        why = (f"exited with status {status}" if status is not None else
-               f"did not answer PING within {START_TIMEOUT_S:.0f}s")
-        raise RuntimeError(f"{' '.join(self.argv())}: {why}\n{self.log_tail()}")
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        p, self.proc = self.proc, None
-        if p is None or p.poll() is not None:
-            return
-        p.terminate()
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait(timeout=5)
-
-    def kill9(self):
-        """SIGKILL, by PID: a crash, nothing written on the way out."""
-        p, self.proc = self.proc, None
-        if p is not None and p.poll() is None:
-            p.kill()
-            p.wait(timeout=10)
-
-    def cleanup(self):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def log_tail(self, lines=20):
-        try:
-            with open(self.log_path, "rb") as f:
-                text = f.read()[-8192:].decode("utf-8", "replace")
-        except OSError:
-            return "(no server log)"
-        return "server log (tail):\n" + "\n".join(text.splitlines()[-lines:])
-
-
-class ServerTestCase(unittest.TestCase):
-    """One server for the whole test class: the binary of server_binary(), started before the
-    first test and stopped, by PID, after the last; `cls.r` is a redis-py client of it. A class
-    that needs another kind of server overrides new_server()."""
-
-    @classmethod
-    def new_server(cls, binary):
-        return ServerProcess(binary)
-
-    @classmethod
-    def setUpClass(cls):
-        binary = server_binary()
-        if binary is None:
-            raise RuntimeError("set DKV_SERVER to the dkv-server binary")
-        cls.server = cls.new_server(binary)
-        cls.server.start()
-        cls.r = redis.Redis(host="127.0.0.1", port=cls.server.port)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.r.close()
-        cls.server.cleanup()
-
-
-def assert_promtool_accepts(test, body):
-    """`promtool check metrics` on an exposition body (Debian's prometheus package); skipped
-    when promtool is missing, unless DKV_REQUIRE_PROMTOOL is set (scripts/test sets it)."""
-    promtool = shutil.which("promtool")
-    if promtool:
-        p = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
-                           timeout=60)
-        test.assertEqual(p.returncode, 0, p.stdout.decode() + p.stderr.decode())
-    elif os.environ.get("DKV_REQUIRE_PROMTOOL"):
-        test.fail("promtool not found (Debian package prometheus)")
 
 
 class WebCacheSession(unittest.TestCase):
@@ -221,9 +46,9 @@ class WebCacheSession(unittest.TestCase):
         if not binary:
             raise RuntimeError("no server binary: set DKV_SERVER or pass the path as the first "
                                "argument (none found under build/release or build/debug either)")
-        if not _is_executable_file(binary):
+        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
             raise RuntimeError(f"server binary {binary!r} is not an executable file")
-        cls.server = ServerProcess(binary)
+        cls.server = suite_server(binary, prefix="dkv-webcache-")
         try:
             cls.server.start()
         except BaseException:
@@ -563,4 +388,5 @@ class WebCacheSession(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    dkv_fixture.take_server_argument()   # a server path as the first argument
     unittest.main()
