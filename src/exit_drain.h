@@ -19,10 +19,14 @@
 #include <string>
 #include <vector>
 
+namespace dkv::persistence::postgres {
+class PostgresBackend;
+}
+
 namespace dkv::server {
 
 struct ServerState;
-class PostgresBackend;
+using persistence::postgres::PostgresBackend;  // persistence/postgres/
 
 class ExitDrain {
  public:

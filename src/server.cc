@@ -22,9 +22,11 @@
 #include "src/log.h"
 #include "src/memory.h"
 #include "src/postgres_backend.h"
+#include "src/postgres_host.h"
 #include "src/scripting.h"
 #include "src/server_state.h"
 #include "src/snapshotter.h"
+#include "src/uv_event_loop.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -129,7 +131,10 @@ class Server::Impl : public ServerHooks {
     prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
     // The data is loaded before the port opens: clients never see a partial keyspace.
     if (c.persistence_backend == "postgres") {
-      postgres_ = std::make_unique<PostgresBackend>(&state_, loop_);
+      pg_loop_ = std::make_unique<UvEventLoop>(loop_, state_.clock);
+      pg_host_ = std::make_unique<PostgresHost>(&state_);
+      postgres_ = std::make_unique<PostgresBackend>(pg_loop_.get(), pg_host_.get(),
+                                                    &state_.keyspace, MakePostgresOptions(state_));
       if (std::string err = postgres_->Start(); !err.empty()) return err;
       state_.postgres = postgres_.get();
       state_.AddObserver(postgres_.get());
@@ -935,6 +940,9 @@ class Server::Impl : public ServerHooks {
   MemoryAccountant memory_;
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
+  // The PostgreSQL backend and what it runs on (declared first: destroyed after it).
+  std::unique_ptr<UvEventLoop> pg_loop_;
+  std::unique_ptr<PostgresHost> pg_host_;
   std::unique_ptr<PostgresBackend> postgres_;
   std::unique_ptr<ExitDrain> exit_drain_;  // with postgres_ (kept to the end: its timer)
   std::unique_ptr<HttpServer> http_;       // when http-port is set

@@ -27,6 +27,10 @@
 #include "src/scan_cursors.h"
 #include "src/session.h"
 
+namespace dkv::persistence::postgres {
+class PostgresBackend;
+}
+
 namespace dkv::server {
 
 // Upper bounds, in microseconds, of the command latency histogram's buckets (the last bucket,
@@ -173,7 +177,7 @@ bool IsLoopback(const struct sockaddr_storage& addr);
 
 class Snapshotter;
 class ScriptEngine;
-class PostgresBackend;
+using persistence::postgres::PostgresBackend;  // persistence/postgres/
 
 struct ServerState {
   ServerState(Config cfg, const engine::Clock* clock);
