@@ -192,8 +192,132 @@ Entry* Database::RandomVolatile(std::mt19937_64& rng) const {
   return nullptr;
 }
 
+void KeyspaceObserver::OnFlush(Database& db) { OnPrefixDeleted(db.index(), ""); }
+
 void Database::Touch(std::string_view key, ChangeKind kind) {
   if (KeyspaceObserver* observer = keyspace_->observer()) observer->OnKeyChanged(index_, key, kind);
+}
+
+void Database::NoteWrite(std::string_view key, ChangeKind kind) {
+  Touch(key, kind);
+  keyspace_->AddDirty();
+}
+
+// --- writes: each notifies the observer and counts in dirty ---
+
+Entry* Database::Store(std::string_view key, std::string_view value, const StoreOptions& opts) {
+  keyspace_->AddDirty();
+  if (opts.expire_ms != 0 && opts.expire_ms <= keyspace_->now_ms()) {
+    if (Erase(key)) Touch(key, ChangeKind::kDelete);
+    return nullptr;
+  }
+  Entry* e = Upsert(key, value, opts.keep_ttl, opts.type);
+  if (opts.expire_ms != 0) SetExpire(e, opts.expire_ms);
+  if (opts.content_type) e->set_content_type(*opts.content_type);
+  if (opts.fields != nullptr && !opts.fields->empty()) SetFields(e, *opts.fields);
+  Touch(key);
+  return e;
+}
+
+Entry* Database::Replace(Entry* entry, std::string_view value, int64_t expire_ms, bool keep_ttl) {
+  entry = SetValue(entry, value);
+  entry->set_raw_encoding(false);
+  if (expire_ms != 0) {
+    SetExpire(entry, expire_ms);
+  } else if (!keep_ttl) {
+    SetExpire(entry, 0);
+  }
+  NoteWrite(entry->key());
+  return entry;
+}
+
+bool Database::Delete(std::string_view key) {
+  Entry* e = Find(key);
+  if (e == nullptr) return false;
+  Delete(e);
+  return true;
+}
+
+void Database::Delete(Entry* entry) {
+  std::string key(entry->key());  // the entry dies first
+  Erase(entry);
+  NoteWrite(key, ChangeKind::kDelete);
+}
+
+void Database::Expire(Entry* entry, int64_t when_ms) {
+  if (when_ms <= keyspace_->now_ms()) return Delete(entry);
+  SetExpire(entry, when_ms);
+  NoteWrite(entry->key());
+}
+
+void Database::Persist(Entry* entry) {
+  SetExpire(entry, 0);
+  NoteWrite(entry->key());
+}
+
+void Database::SetMeta(Entry* entry, std::optional<uint8_t> content_type,
+                       const UserFields& fields) {
+  if (content_type) entry->set_content_type(*content_type);
+  if (!fields.empty()) SetFields(entry, fields);
+  NoteWrite(entry->key());
+}
+
+size_t Database::DelMeta(Entry* entry, bool content_type,
+                         const std::vector<std::string_view>& names) {
+  size_t removed = 0;
+  if (content_type) {
+    if (entry->content_type() != 0) ++removed;
+    entry->set_content_type(0);
+  }
+  removed += DelFields(entry, names);
+  if (removed > 0) NoteWrite(entry->key());
+  return removed;
+}
+
+Entry* Database::CopyInto(const Entry* src, Database& dst, std::string_view dst_key,
+                          bool keep_identity) {
+  int64_t expire = ExpireAt(src);
+  Entry* copy = dst.InsertCopy(dst_key, *src, Fields(src), keep_identity);
+  if (expire != 0) dst.SetExpire(copy, expire);
+  dst.Touch(dst_key);
+  return copy;
+}
+
+Entry* Database::Rename(Entry* src, std::string_view dst_key) {
+  std::string src_key(src->key());
+  Entry* moved = CopyInto(src, *this, dst_key, true);
+  Erase(src_key);
+  Touch(src_key, ChangeKind::kDelete);
+  keyspace_->AddDirty();
+  return moved;
+}
+
+Entry* Database::MoveTo(Entry* src, Database& dst) {
+  std::string key(src->key());
+  Entry* moved = CopyInto(src, dst, key, true);
+  Erase(src);
+  Touch(key, ChangeKind::kDelete);
+  keyspace_->AddDirty();
+  return moved;
+}
+
+Entry* Database::CopyTo(const Entry* src, Database& dst, std::string_view dst_key) {
+  Entry* copy = CopyInto(src, dst, dst_key, false);
+  keyspace_->AddDirty();
+  return copy;
+}
+
+std::unique_ptr<Database::Contents> Database::Flush() {
+  if (KeyspaceObserver* observer = keyspace_->observer()) observer->OnFlush(*this);
+  keyspace_->AddDirty(size());
+  return Detach();
+}
+
+void Database::Evict(Entry* entry) {
+  std::string key(entry->key());
+  Erase(entry);
+  Touch(key, ChangeKind::kDelete);
+  keyspace_->stats().evicted_keys++;
 }
 
 Entry* Database::Insert(std::string_view key, std::string_view value, ValueType type) {
@@ -428,6 +552,7 @@ size_t Database::DeletePrefix(std::string_view prefix) {
   if (KeyspaceObserver* observer = keyspace_->observer()) {
     observer->OnPrefixDeleted(index_, prefix);
   }
+  keyspace_->AddDirty(n);
   return n;
 }
 

@@ -5,7 +5,12 @@
 // Entry: a 24-byte header, the key bytes, then the value bytes with some spare capacity. Keys with
 // an expiry are also in a min-heap ordered by expiry time, so the active expiry cycle pops due
 // keys without scanning the keyspace. Detached subtrees (KV.DEL of a subtree, FLUSHDB ASYNC) are
-// freed in bounded slices by ReapGarbage. Loop thread only.
+// freed in bounded slices by ReapGarbage.
+//
+// The database owns the side effects of writing: its write operations (Store, Delete, Expire,
+// Rename, Flush...) tell the keyspace observer what changed and count themselves in the
+// keyspace's dirty counter, so a command cannot forget either. The quiet building blocks below
+// them are for loaders, the cache tier and tests. Loop thread only.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -25,6 +31,7 @@
 namespace dkv::engine {
 
 class Keyspace;
+class Database;
 
 // One key, its value and its metadata. Created, moved and destroyed only by Database: an Entry*
 // stays valid until the next call that may change the entry's value size (Database::SetValue,
@@ -140,12 +147,35 @@ struct EntryMeta {
 // Why a key changed, for observers (WATCH, persistence).
 enum class ChangeKind { kWrite, kDelete, kExpired };
 
+// Hears of every change of the keyspace: WATCH, the PostgreSQL write queue (and, later, keyspace
+// notifications and client tracking). The engine's write operations call it; commands never do.
 class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnKeyChanged(int db, std::string_view key, ChangeKind kind) = 0;
-  // Every key starting with `prefix` was deleted at once (KV.DEL of a subtree, FLUSHDB: "").
+  // Every key starting with `prefix` was deleted at once (KV.DEL of a subtree).
   virtual void OnPrefixDeleted(int db, std::string_view prefix) = 0;
+  // Every key of `db` is about to go (FLUSHDB, FLUSHALL): called while they are still there.
+  // By default, the prefix "" was deleted.
+  virtual void OnFlush(Database& db);
+  // `a` and `b` are about to exchange their contents (SWAPDB): called while each still holds
+  // its own. By default nothing.
+  virtual void OnSwapDatabases(Database& a, Database& b) {
+    (void)a;
+    (void)b;
+  }
+};
+
+// How Database::Store writes a value.
+struct StoreOptions {
+  // Absolute expiry in ms; 0 for none. One already past deletes the key instead (Redis 7).
+  int64_t expire_ms = 0;
+  // Keep the key's current expiry (when expire_ms is 0).
+  bool keep_ttl = false;
+  ValueType type = ValueType::kString;
+  // Metadata written with the value (KV.SET META): a content type index, user fields to add.
+  std::optional<uint8_t> content_type;
+  const UserFields* fields = nullptr;
 };
 
 class Database {
@@ -178,6 +208,63 @@ class Database {
   void RecordAccess(Entry* entry);
   // A uniformly random key that has an expiry, or nullptr (volatile-* eviction policies).
   Entry* RandomVolatile(std::mt19937_64& rng) const;
+
+  // --- Writes. Each tells the keyspace observer which keys changed (WATCH, persistence) and
+  // counts in the keyspace's dirty counter (Redis' server.dirty: one per key written or
+  // deleted, as Redis counts). Commands change the keyspace only through these. ---
+
+  // Sets the value of `key` (creating it, or replacing its value and type; content type and
+  // user fields stay unless opts give new ones) and its expiry per `opts` (the old one goes
+  // unless keep_ttl). An expiry already past deletes the key instead and returns nullptr.
+  // Counts one write either way (SET, MSET per key, KV.SET, RESTORE, KV.IMPORT per key).
+  Entry* Store(std::string_view key, std::string_view value, const StoreOptions& opts = {});
+  // KV.CAS: replaces the value of a live entry (type, content type and user fields stay), then
+  // sets its expiry to expire_ms, or removes it unless keep_ttl. One write.
+  Entry* Replace(Entry* entry, std::string_view value, int64_t expire_ms, bool keep_ttl);
+  // Deletes `key` if it is live (DEL). Returns whether it was; one write if so.
+  bool Delete(std::string_view key);
+  // Deletes a live entry (found by Find). One write.
+  void Delete(Entry* entry);
+  // Sets the absolute expiry of a live entry; one already past deletes it. One write.
+  void Expire(Entry* entry, int64_t when_ms);
+  // Removes the expiry of an entry (PERSIST). One write.
+  void Persist(Entry* entry);
+  // Sets the content type (when given) and adds or replaces user fields (KV.SETMETA). One write.
+  void SetMeta(Entry* entry, std::optional<uint8_t> content_type, const UserFields& fields);
+  // Removes the content type (when asked) and the named user fields (KV.DELMETA). Returns how
+  // many of them were there; one write when any was.
+  size_t DelMeta(Entry* entry, bool content_type, const std::vector<std::string_view>& names);
+  // RENAME: `src` (a live entry of this database) moves to `dst_key`, replacing what is there,
+  // with its value, metadata and expiry. REQUIRES: dst_key != src->key(). One write.
+  Entry* Rename(Entry* src, std::string_view dst_key);
+  // MOVE: `src` moves to the same key in `dst` (another database), keeping its identity. One
+  // write.
+  Entry* MoveTo(Entry* src, Database& dst);
+  // COPY: `dst_key` in `dst` (possibly this database) becomes a new key with a copy of `src`'s
+  // value, metadata and expiry, replacing what is there. One write.
+  Entry* CopyTo(const Entry* src, Database& dst, std::string_view dst_key);
+  // Deletes every key starting with `prefix` at once, in O(prefix length); the memory is freed
+  // later by ReapGarbage. Returns how many keys went, each a write. Observers hear
+  // OnPrefixDeleted.
+  size_t DeletePrefix(std::string_view prefix);
+  // Empties the database (FLUSHDB; FLUSHALL per database): observers hear OnFlush first, every
+  // key counts as a write. Returns the old contents, to be freed by the caller (in the
+  // background for ASYNC).
+  class Contents;
+  std::unique_ptr<Contents> Flush();
+  // The engine's own write operations (engine/string_ops.cc) end with it: observers hear of
+  // `key` and one write is counted. Commands never call it.
+  void NoteWrite(std::string_view key, ChangeKind kind = ChangeKind::kWrite);
+
+  // --- Deletions that are not writes: observers hear of them, dirty does not count them (as
+  // Redis). Lazy expiry (Find) and the active cycle (ExpireDue) are the others. ---
+
+  // Deletes an entry to free memory (maxmemory); counts it in evicted_keys.
+  void Evict(Entry* entry);
+
+  // --- Building blocks. Quiet: no observer hears of them and nothing is counted. Loaders (the
+  // snapshot reader, the PostgreSQL backend's load), the cache tier, tests that build a keyspace
+  // and the write operations above use them; commands never do. ---
 
   // Inserts a new key (version 1, created now). REQUIRES: FindRaw(key) == nullptr. The entry
   // has no expiry.
@@ -236,7 +323,9 @@ class Database {
   void SetExpire(Entry* entry, int64_t when_ms);
   bool IsExpired(const Entry* entry) const;
 
-  // Signals that `key` changed (writes call it once per key they modify).
+  // Tells the observer that `key` changed, without counting a write. Kept for the PostgreSQL
+  // backend, which deletes a cold key whose row is gone (Erase, then Touch); commands never call
+  // it.
   void Touch(std::string_view key, ChangeKind kind = ChangeKind::kWrite);
 
   // Visits keys in byte order that start with `prefix` and are >= start (> start when
@@ -259,9 +348,6 @@ class Database {
   // Visits every entry in byte order. O(size).
   void ForEach(const std::function<void(Entry*)>& visit) const;
 
-  // Deletes every key starting with `prefix` at once, in O(prefix length); the memory is freed
-  // later by ReapGarbage. Returns how many keys went. Observers hear OnPrefixDeleted.
-  size_t DeletePrefix(std::string_view prefix);
   // Frees up to `budget` entries of deleted subtrees. Returns true when nothing is left.
   bool ReapGarbage(size_t budget);
   bool has_garbage() const { return !garbage_.empty(); }
@@ -272,11 +358,9 @@ class Database {
   // *more when due keys remain.
   size_t ExpireDue(int64_t now_ms, size_t max_keys, bool* more);
 
-  // Empties the database and returns the old contents, to be freed elsewhere (FLUSHALL ASYNC).
-  // Destroying the result frees the entries.
-  class Contents;
+  // Building blocks (quiet): empties the database and returns the old contents (destroying
+  // them frees the entries); exchanges contents with another database (Keyspace::Swap).
   std::unique_ptr<Contents> Detach();
-  // Exchanges contents with another database (SWAPDB).
   void SwapContents(Database& other);
 
  private:
@@ -285,6 +369,9 @@ class Database {
     Entry* entry;
   };
 
+  // RENAME, MOVE, COPY: writes `dst_key` in `dst` as a copy of `src` with its expiry, and
+  // tells dst's observer; counts nothing.
+  Entry* CopyInto(const Entry* src, Database& dst, std::string_view dst_key, bool keep_identity);
   static Entry* NewEntry(std::string_view key, std::string_view value, size_t capacity);
   static size_t Capacity(const Entry* entry);
   void DropFields(Entry* entry);

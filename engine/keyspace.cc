@@ -38,7 +38,16 @@ int Keyspace::FindOrCreateNamespace(std::string_view name, int max_namespaces) {
 
 void Keyspace::Swap(int a, int b) {
   if (a == b) return;
+  if (observer_ != nullptr) observer_->OnSwapDatabases(db(a), db(b));
   db(a).SwapContents(db(b));
+  AddDirty();
+}
+
+void Keyspace::FlushAll(const std::function<void(std::unique_ptr<Database::Contents>)>& dispose,
+                        const std::function<void()>& after) {
+  for (auto& d : dbs_) dispose(d->Flush());
+  if (after) after();
+  AddDirty();
 }
 
 size_t Keyspace::TotalKeys() const {

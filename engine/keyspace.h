@@ -1,11 +1,16 @@
-// Keyspace: all namespaces of the server, the current time as commands see it, and the observer
-// that hears of every change (WATCH; the PostgreSQL backend, through an observer list).
+// Keyspace: all namespaces of the server, the current time as commands see it, the observer
+// that hears of every change (WATCH; the PostgreSQL backend, through an observer list) and the
+// count of writes since the last save. The engine's write operations (Database::Store, Delete,
+// ..., Keyspace::Swap, FlushAll, the string ops) notify the observer and count themselves; a
+// command never does either by hand.
 //
 // Time is read from the injected Clock once per command (RefreshTime), so one command, or one
 // EXEC, sees one instant, as in Redis. Loop thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -67,13 +72,23 @@ class Keyspace {
   const AccessPolicy& access_policy() const { return access_policy_; }
   void set_access_policy(const AccessPolicy& p) { access_policy_ = p; }
   KeyspaceStats& stats() { return stats_; }
-  // Counts writes since the last save (Redis' "dirty"; for the save schedule).
+  // Writes since the last save (Redis' "dirty"; for the save schedule and INFO's
+  // rdb_changes_since_last_save). Only the engine's write operations count them.
   uint64_t dirty() const { return dirty_; }
-  void AddDirty(uint64_t n = 1) { dirty_ += n; }
+  // A save of everything succeeded.
   void ResetDirty() { dirty_ = 0; }
+  // A save that began when dirty() was `at_start` succeeded: the writes made since it began
+  // stay counted.
+  void DirtySaved(uint64_t at_start) { dirty_ -= std::min(dirty_, at_start); }
 
-  // Swaps two databases' contents (SWAPDB).
+  // SWAPDB: exchanges two databases' contents. Observers hear OnSwapDatabases first; one write
+  // (none when a == b).
   void Swap(int a, int b);
+  // FLUSHALL: flushes every namespace (Database::Flush: each key counts as a write) and hands
+  // each one's old contents to `dispose`; then runs `after` (the server saves its now empty
+  // snapshot, which resets dirty) and counts one write more, as Redis' FLUSHALL does.
+  void FlushAll(const std::function<void(std::unique_ptr<Database::Contents>)>& dispose,
+                const std::function<void()>& after);
   size_t TotalKeys() const;
   // Keys whose TTL has passed but that are still here, as a percentage of the keys with a TTL
   // (INFO's expired_stale_perc). Walks only the due top of each expiry heap, up to `cap` keys.
@@ -88,6 +103,9 @@ class Keyspace {
   bool ReapGarbage(size_t budget);
 
  private:
+  friend class Database;
+  void AddDirty(uint64_t n = 1) { dirty_ += n; }
+
   const Clock* clock_;
   int64_t now_ms_;
   std::vector<std::unique_ptr<Database>> dbs_;

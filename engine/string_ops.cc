@@ -25,7 +25,7 @@ OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* resu
     e->set_raw_encoding(false);
     e->set_type(ValueType::kNumber);
   }
-  db.Touch(key);
+  db.NoteWrite(key);
   *result = current;
   return OpStatus::kOk;
 }
@@ -44,7 +44,7 @@ OpStatus IncrByFloat(Database& db, std::string_view key, long double delta, std:
     e->set_raw_encoding(false);
     e->set_type(ValueType::kNumber);
   }
-  db.Touch(key);
+  db.NoteWrite(key);
   return OpStatus::kOk;
 }
 
@@ -62,7 +62,7 @@ OpStatus Append(Database& db, std::string_view key, std::string_view suffix, int
   }
   e->set_raw_encoding(true);
   e->set_type(ValueType::kString);
-  db.Touch(key);
+  db.NoteWrite(key);
   *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;
 }
@@ -91,7 +91,7 @@ OpStatus SetRange(Database& db, std::string_view key, int64_t offset, std::strin
   db.NoteValueChanged(e);
   e->set_raw_encoding(true);
   e->set_type(ValueType::kString);
-  db.Touch(key);
+  db.NoteWrite(key);
   *new_len = static_cast<int64_t>(e->value().size());
   return OpStatus::kOk;
 }

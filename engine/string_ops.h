@@ -1,6 +1,7 @@
 // String operations on a Database: the work behind INCR, APPEND, SETRANGE, GETRANGE and LCS,
-// separate from argument parsing and replies. Every write bumps the database's dirty count and
-// signals the key to observers. Loop thread only.
+// separate from argument parsing and replies. Each write signals the key to the observer and
+// counts one write in the keyspace's dirty counter (Database::NoteWrite); a no-op (SETRANGE of
+// nothing, an error) does neither. Loop thread only.
 #pragma once
 
 #include <cstdint>

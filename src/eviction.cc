@@ -17,14 +17,6 @@ bool RandomPolicy(EvictionPolicy p) {
   return p == EvictionPolicy::kAllKeysRandom || p == EvictionPolicy::kVolatileRandom;
 }
 
-// Deletes an entry as an eviction: the ordinary delete path, and the statistic.
-void Evict(engine::Keyspace& ks, engine::Database& db, engine::Entry* e) {
-  std::string key(e->key());
-  db.Erase(e);
-  db.Touch(key, engine::ChangeKind::kDelete);
-  ks.stats().evicted_keys++;
-}
-
 // `samples` random keys of every namespace that has any (keys with a TTL only, for the volatile
 // policies): fn(index, db, entry) for each.
 template <typename Fn>
@@ -125,7 +117,7 @@ bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples)
       engine::Entry* e =
           VolatileOnly(policy) ? db.RandomVolatile(ks.rng()) : db.RandomEntry(ks.rng());
       if (e == nullptr) continue;
-      Evict(ks, db, e);
+      db.Evict(e);
       return true;
     }
     return false;
@@ -138,7 +130,7 @@ bool Evictor::EvictOne(engine::Keyspace& ks, EvictionPolicy policy, int samples)
       engine::Database& db = ks.db(best.db);
       engine::Entry* e = db.FindRaw(best.key);
       if (e == nullptr || (VolatileOnly(policy) && !e->has_expire())) continue;  // gone
-      Evict(ks, db, e);
+      db.Evict(e);
       return true;
     }
   }

@@ -110,7 +110,8 @@ class SlowLog {
   uint64_t next_id_ = 0;
 };
 
-// WATCH bookkeeping: which sessions watch which keys. Registered as the keyspace observer.
+// WATCH bookkeeping: which sessions watch which keys. Registered as the keyspace observer: the
+// engine's write operations tell it what changed.
 class WatchRegistry : public engine::KeyspaceObserver {
  public:
   void Watch(Session* session, int db, std::string_view key, bool expired_now);
@@ -118,11 +119,16 @@ class WatchRegistry : public engine::KeyspaceObserver {
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
   // KV.DEL of a subtree: sessions watching a key under the prefix are dirty.
   void OnPrefixDeleted(int db, std::string_view prefix) override;
-  // FLUSHDB/FLUSHALL/SWAPDB: sessions watching keys that exist in the database are dirty.
-  void TouchExistingKeys(engine::Database& db, engine::Database* other);
+  // FLUSHDB/FLUSHALL/SWAPDB: sessions watching keys that exist in the database(s) are dirty
+  // (Redis: a watched key that did not exist is not touched by them).
+  void OnFlush(engine::Database& db) override { TouchExistingKeys(db, nullptr); }
+  void OnSwapDatabases(engine::Database& a, engine::Database& b) override {
+    TouchExistingKeys(a, &b);
+  }
   bool empty() const { return watchers_.empty(); }
 
  private:
+  void TouchExistingKeys(engine::Database& db, engine::Database* other);
   std::map<std::pair<int, std::string>, std::vector<Session*>, std::less<>> watchers_;
 };
 
@@ -136,6 +142,28 @@ class ObserverList : public engine::KeyspaceObserver {
   void OnPrefixDeleted(int db, std::string_view prefix) override {
     for (auto* o : observers) o->OnPrefixDeleted(db, prefix);
   }
+  void OnFlush(engine::Database& db) override {
+    for (auto* o : observers) o->OnFlush(db);
+  }
+  void OnSwapDatabases(engine::Database& a, engine::Database& b) override {
+    for (auto* o : observers) o->OnSwapDatabases(a, b);
+  }
+};
+
+class PostgresBackend;
+// Hands SWAPDB to the PostgreSQL backend (PostgresBackend::OnSwap, which is not an observer
+// method); sits in the observer list before the backend. Nothing else.
+// TODO(issue 18): once the backend implements OnSwapDatabases itself, this goes.
+class PostgresSwapRelay : public engine::KeyspaceObserver {
+ public:
+  explicit PostgresSwapRelay(PostgresBackend* const* backend) : backend_(backend) {}
+  void OnKeyChanged(int, std::string_view, engine::ChangeKind) override {}
+  void OnPrefixDeleted(int, std::string_view) override {}
+  void OnFlush(engine::Database&) override {}
+  void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
+
+ private:
+  PostgresBackend* const* backend_;
 };
 
 // Actions only the network layer can take.
@@ -189,6 +217,7 @@ struct ServerState {
   SlowLog slowlog;
   WatchRegistry watches;
   ObserverList observers;
+  PostgresSwapRelay postgres_swap{&postgres};
   ScanCursors scan_cursors;
   engine::PatternCache patterns;
   Evictor evictor;

@@ -202,9 +202,7 @@ void Snapshotter::OnChildDone(int wait_status) {
   }
   if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) {
     Log(LogLevel::kNotice, "Background saving terminated with success");
-    uint64_t dirty = state_->keyspace.dirty();
-    state_->keyspace.ResetDirty();
-    state_->keyspace.AddDirty(dirty - std::min(dirty, dirty_at_start_));
+    state_->keyspace.DirtySaved(dirty_at_start_);
     status_.last_save_s = now_ms / 1000;
     status_.last_bgsave_ok = true;
     status_.last_error.clear();

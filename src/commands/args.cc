@@ -40,16 +40,11 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
 
 engine::Entry* StoreValue(CommandContext& ctx, std::string_view key, std::string_view value,
                           int64_t when_ms, bool keep_ttl, engine::ValueType type) {
-  engine::Database& db = ctx.db();
-  ctx.keyspace().AddDirty();
-  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
-    if (db.Erase(key)) db.Touch(key, engine::ChangeKind::kDelete);
-    return nullptr;
-  }
-  engine::Entry* e = db.Upsert(key, value, keep_ttl, type);
-  if (when_ms != 0) db.SetExpire(e, when_ms);
-  db.Touch(key);
-  return e;
+  engine::StoreOptions opts;
+  opts.expire_ms = when_ms;
+  opts.keep_ttl = keep_ttl;
+  opts.type = type;
+  return ctx.db().Store(key, value, opts);
 }
 
 bool ParseScanOptions(CommandContext& ctx, Args argv, bool allow_type, ScanOptions* opts) {

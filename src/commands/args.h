@@ -72,9 +72,9 @@ bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bo
                      std::string_view command, int64_t* when_ms);
 
 // The common write of SET, SETEX, PSETEX, SETNX, GETSET, MSET, MSETEX and KV.SET: stores the
-// value (with `type`) and an absolute expiry (0: none; the old one stays when keep_ttl), signals
-// the change and counts it. An expiry already past deletes the key instead (Redis 7); then the
-// result is nullptr, otherwise the entry written.
+// value (with `type`) and an absolute expiry (0: none; the old one stays when keep_ttl) with
+// Database::Store, which signals the change and counts it. An expiry already past deletes the
+// key instead (Redis 7); then the result is nullptr, otherwise the entry written.
 engine::Entry* StoreValue(CommandContext& ctx, std::string_view key, std::string_view value,
                           int64_t when_ms, bool keep_ttl,
                           engine::ValueType type = engine::ValueType::kString);

@@ -40,9 +40,7 @@ void CmdDelEx(CommandContext& ctx, Args argv) {
   engine::Entry* e = db.Find(argv[1]);
   // A missing key is never deleted, whatever the condition.
   if (e == nullptr || !ConditionHolds(condition, e, operand, digest)) return ctx.reply.Integer(0);
-  db.Erase(e);
-  db.Touch(argv[1], engine::ChangeKind::kDelete);
-  ctx.keyspace().AddDirty();
+  db.Delete(e);
   ctx.reply.Integer(1);
 }
 
@@ -50,9 +48,7 @@ void CmdDelIfEq(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[1]);
   if (e == nullptr || e->value() != argv[2]) return ctx.reply.Integer(0);
-  db.Erase(e);
-  db.Touch(argv[1], engine::ChangeKind::kDelete);
-  ctx.keyspace().AddDirty();
+  db.Delete(e);
   ctx.reply.Integer(1);
 }
 

@@ -177,7 +177,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     when = absttl ? ttl : ctx.keyspace().now_ms() + ttl;
     if (when <= ctx.keyspace().now_ms()) {
       // Already expired: as Redis, nothing is created (an existing key is still replaced).
-      if (replace && db.Erase(argv[1])) db.Touch(argv[1], engine::ChangeKind::kDelete);
+      if (replace) db.Delete(argv[1]);
       return ctx.reply.Ok();
     }
   }

@@ -15,12 +15,8 @@ void DeleteKeys(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   int64_t deleted = 0;
   for (size_t i = 1; i < argv.size(); ++i) {
-    if (db.Find(argv[i]) != nullptr && db.Erase(argv[i])) {
-      db.Touch(argv[i], engine::ChangeKind::kDelete);
-      ++deleted;
-    }
+    if (db.Delete(argv[i])) ++deleted;
   }
-  ctx.keyspace().AddDirty(static_cast<uint64_t>(deleted));
   ctx.reply.Integer(deleted);
 }
 
@@ -49,17 +45,6 @@ bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
     return false;
   }
   return true;
-}
-
-// Copies `src` (value, metadata, expiry) into `dst_db` under `dst_key`, replacing what is there.
-// keep_identity: the same key moving (RENAME, MOVE); otherwise a new key (COPY).
-engine::Entry* CopyEntry(engine::Database& src_db, engine::Entry* src, engine::Database& dst_db,
-                         std::string_view dst_key, bool keep_identity) {
-  int64_t expire = src_db.ExpireAt(src);
-  engine::Entry* copy = dst_db.InsertCopy(dst_key, *src, src_db.Fields(src), keep_identity);
-  if (expire != 0) dst_db.SetExpire(copy, expire);
-  dst_db.Touch(dst_key);
-  return copy;
 }
 
 }  // namespace
@@ -135,11 +120,7 @@ void RenameGeneric(CommandContext& ctx, Args argv, bool nx) {
   if (argv[1] == argv[2]) return nx ? ctx.reply.Integer(0) : ctx.reply.Ok();
   engine::Entry* dst = db.Find(argv[2]);
   if (dst != nullptr && nx) return ctx.reply.Integer(0);
-  CopyEntry(db, src, db, argv[2], true);
-  db.Erase(argv[1]);
-  db.Touch(argv[1], engine::ChangeKind::kDelete);
-  db.Touch(argv[2]);
-  ctx.keyspace().AddDirty();
+  db.Rename(src, argv[2]);
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
 }
 }  // namespace
@@ -167,8 +148,7 @@ void CmdCopy(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[2]) != nullptr && !replace) return ctx.reply.Integer(0);
-  CopyEntry(src_db, src, dst_db, argv[2], false);
-  ctx.keyspace().AddDirty();
+  src_db.CopyTo(src, dst_db, argv[2]);
   ctx.reply.Integer(1);
 }
 
@@ -183,10 +163,7 @@ void CmdMove(CommandContext& ctx, Args argv) {
   engine::Entry* src = src_db.Find(argv[1]);
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
-  CopyEntry(src_db, src, dst_db, argv[1], true);
-  src_db.Erase(src);
-  src_db.Touch(argv[1], engine::ChangeKind::kDelete);
-  ctx.keyspace().AddDirty();
+  src_db.MoveTo(src, dst_db);
   ctx.reply.Integer(1);
 }
 
@@ -324,14 +301,7 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
     if ((flags & kExpGt) && (when <= current || current == -1)) return ctx.reply.Integer(0);
     if ((flags & kExpLt) && current != -1 && when >= current) return ctx.reply.Integer(0);
   }
-  if (when <= ctx.keyspace().now_ms()) {
-    db.Erase(e);
-    db.Touch(argv[1], engine::ChangeKind::kDelete);
-  } else {
-    db.SetExpire(e, when);
-    db.Touch(argv[1]);
-  }
-  ctx.keyspace().AddDirty();
+  db.Expire(e, when);  // a time already past deletes the key
   ctx.reply.Integer(1);
 }
 
@@ -366,9 +336,7 @@ void CmdPersist(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[1]);
   if (e == nullptr || !e->has_expire()) return ctx.reply.Integer(0);
-  db.SetExpire(e, 0);
-  db.Touch(argv[1]);
-  ctx.keyspace().AddDirty();
+  db.Persist(e);
   ctx.reply.Integer(1);
 }
 

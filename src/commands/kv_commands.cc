@@ -118,7 +118,6 @@ void CmdKvDel(CommandContext& ctx, Args argv) {
     // The whole subtree leaves the tree at once (atomic for every client); its memory is freed
     // in slices by the server's reaper.
     size_t n = db.DeletePrefix(pa.pattern->literal_prefix());
-    ctx.keyspace().AddDirty(n);
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   std::vector<std::string> victims;
@@ -126,11 +125,7 @@ void CmdKvDel(CommandContext& ctx, Args argv) {
     victims.emplace_back(e->key());
     return true;
   });
-  for (const std::string& key : victims) {
-    db.Erase(key);
-    db.Touch(key, engine::ChangeKind::kDelete);
-  }
-  ctx.keyspace().AddDirty(victims.size());
+  for (const std::string& key : victims) db.Delete(key);
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 

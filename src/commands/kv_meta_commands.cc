@@ -2,6 +2,7 @@
 // KV.DELMETA, KV.CAS, KV.CLEANUP, KV.EXPORT, KV.IMPORT, KV.NAMESPACES.
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "engine/metadata.h"
 #include "engine/pattern.h"
@@ -39,20 +40,20 @@ bool ContentTypeOrReply(CommandContext& ctx, std::string_view name, uint8_t* ind
   return true;
 }
 
-// Applies user fields (the reserved content_type sets the content type).
-bool ApplyFields(CommandContext& ctx, engine::Database& db, engine::Entry* e,
-                 const engine::UserFields& fields) {
-  engine::UserFields user;
+// Splits fields given to KV.SET META or KV.SETMETA into the content type (the reserved field
+// content_type, interned) and user fields. False after replying an error (too many content
+// types).
+bool SplitFields(CommandContext& ctx, const engine::UserFields& fields,
+                 std::optional<uint8_t>* content_type, engine::UserFields* user) {
   for (const auto& f : fields) {
     if (f.first == kContentTypeField) {
       uint8_t index;
       if (!ContentTypeOrReply(ctx, f.second, &index)) return false;
-      e->set_content_type(index);
+      *content_type = index;
     } else {
-      user.push_back(f);
+      user->push_back(f);
     }
   }
-  if (!user.empty()) db.SetFields(e, user);
   return true;
 }
 
@@ -162,9 +163,22 @@ void CmdKvSet(CommandContext& ctx, Args argv) {
   if (has_version && (e ? static_cast<int64_t>(e->version()) != if_version : if_version != 0)) {
     return ctx.reply.Null();
   }
-  e = StoreValue(ctx, key, value, when_ms, expiry.kind == ExpiryOption::kKeepTtl, type);
-  if (e != nullptr && !ApplyFields(ctx, db, e, fields)) return;
-  ctx.reply.Ok();
+  std::optional<uint8_t> content_type;
+  engine::UserFields user;
+  // The value is written even when the metadata is refused (too many content types); an
+  // expiry already past deletes the key, and its metadata is not looked at.
+  bool deletes = when_ms != 0 && when_ms <= ctx.keyspace().now_ms();
+  bool meta_ok = deletes || SplitFields(ctx, fields, &content_type, &user);
+  engine::StoreOptions opts;
+  opts.expire_ms = when_ms;
+  opts.keep_ttl = expiry.kind == ExpiryOption::kKeepTtl;
+  opts.type = type;
+  if (meta_ok) {
+    opts.content_type = content_type;
+    opts.fields = &user;
+  }
+  db.Store(key, value, opts);
+  if (meta_ok) ctx.reply.Ok();
 }
 
 void CmdKvGet(CommandContext& ctx, Args argv) {
@@ -197,9 +211,10 @@ void CmdKvSetMeta(CommandContext& ctx, Args argv) {
   for (size_t j = 2; j + 1 < argv.size(); j += 2) {
     fields.emplace_back(std::string(argv[j]), std::string(argv[j + 1]));
   }
-  if (!ApplyFields(ctx, db, e, fields)) return;
-  ctx.keyspace().AddDirty();
-  db.Touch(argv[1]);
+  std::optional<uint8_t> content_type;
+  engine::UserFields user;
+  if (!SplitFields(ctx, fields, &content_type, &user)) return;
+  db.SetMeta(e, content_type, user);
   ctx.reply.Integer(static_cast<int64_t>(fields.size()));
 }
 
@@ -208,21 +223,15 @@ void CmdKvDelMeta(CommandContext& ctx, Args argv) {
   engine::Entry* e = db.Find(argv[1]);
   if (e == nullptr) return ctx.reply.Integer(0);
   std::vector<std::string_view> names;
-  int64_t removed = 0;
+  bool content_type = false;
   for (size_t j = 2; j < argv.size(); ++j) {
     if (argv[j] == kContentTypeField) {
-      if (e->content_type() != 0) ++removed;
-      e->set_content_type(0);
+      content_type = true;
     } else {
       names.push_back(argv[j]);
     }
   }
-  removed += static_cast<int64_t>(db.DelFields(e, names));
-  if (removed > 0) {
-    ctx.keyspace().AddDirty();
-    db.Touch(argv[1]);
-  }
-  ctx.reply.Integer(removed);
+  ctx.reply.Integer(static_cast<int64_t>(db.DelMeta(e, content_type, names)));
 }
 
 void CmdKvCas(CommandContext& ctx, Args argv) {
@@ -244,15 +253,7 @@ void CmdKvCas(CommandContext& ctx, Args argv) {
     return ctx.reply.Error("ERR invalid value for type " +
                            std::string(engine::ValueTypeName(e->type())) + ": " + why);
   }
-  e = db.SetValue(e, argv[3]);
-  e->set_raw_encoding(false);
-  if (when_ms != 0) {
-    db.SetExpire(e, when_ms);
-  } else if (expiry.kind != ExpiryOption::kKeepTtl) {
-    db.SetExpire(e, 0);
-  }
-  db.Touch(argv[1]);
-  ctx.keyspace().AddDirty();
+  db.Replace(e, argv[3], when_ms, expiry.kind == ExpiryOption::kKeepTtl);
   ctx.reply.Integer(1);
 }
 
@@ -485,11 +486,11 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
   // Everything is checked before anything is written: the import is all or nothing.
   engine::Database& db = ctx.db();
   for (const ImportItem& item : items) {
-    engine::Entry* e = db.Upsert(item.key, item.value, false, item.type);
-    if (when_ms != 0) db.SetExpire(e, when_ms);
-    db.Touch(item.key);
+    engine::StoreOptions opts;
+    opts.expire_ms = when_ms;  // EX only: never already past
+    opts.type = item.type;
+    db.Store(item.key, item.value, opts);
   }
-  ctx.keyspace().AddDirty(items.size());
   ctx.reply.Integer(static_cast<int64_t>(items.size()));
 }
 

@@ -46,11 +46,10 @@ bool FlushModeOrReply(CommandContext& ctx, Args argv, bool* async) {
   return true;
 }
 
-void FlushDatabase(CommandContext& ctx, engine::Database& db, bool async) {
-  ctx.server.watches.TouchExistingKeys(db, nullptr);
-  if (ctx.server.postgres != nullptr) ctx.server.postgres->OnPrefixDeleted(db.index(), "");
-  ctx.keyspace().AddDirty(db.size());
-  auto contents = db.Detach();
+// Frees a flushed database's old contents: in the background for ASYNC (and enough of them),
+// else here.
+void Dispose(CommandContext& ctx, std::unique_ptr<engine::Database::Contents> contents,
+             bool async) {
   if (async && ctx.server.hooks != nullptr && contents->size() > 64) {
     ctx.server.hooks->FreeLater(std::move(contents));
   }
@@ -65,23 +64,25 @@ void CmdDbSize(CommandContext& ctx, Args) {
 void CmdFlushDb(CommandContext& ctx, Args argv) {
   bool async;
   if (!FlushModeOrReply(ctx, argv, &async)) return;
-  FlushDatabase(ctx, ctx.db(), async);
+  Dispose(ctx, ctx.db().Flush(), async);
   ctx.reply.Ok();
 }
 
 void CmdFlushAll(CommandContext& ctx, Args argv) {
   bool async;
   if (!FlushModeOrReply(ctx, argv, &async)) return;
-  for (int i = 0; i < ctx.keyspace().database_count(); ++i) {
-    FlushDatabase(ctx, ctx.keyspace().db(i), async);
-  }
-  // As Redis: a running background save is stopped, and with a schedule the (now empty)
-  // snapshot is written at once, so a restart does not bring the flushed keys back.
-  if (Snapshotter* snap = ctx.server.snapshotter) {
-    snap->KillChild();
-    if (snap->HasSchedule()) snap->Save();
-  }
-  ctx.keyspace().AddDirty();
+  ctx.keyspace().FlushAll(
+      [&](std::unique_ptr<engine::Database::Contents> contents) {
+        Dispose(ctx, std::move(contents), async);
+      },
+      [&] {
+        // As Redis: a running background save is stopped, and with a schedule the (now empty)
+        // snapshot is written at once, so a restart does not bring the flushed keys back.
+        if (Snapshotter* snap = ctx.server.snapshotter) {
+          snap->KillChild();
+          if (snap->HasSchedule()) snap->Save();
+        }
+      });
   ctx.reply.Ok();
 }
 
@@ -91,14 +92,7 @@ void CmdSwapDb(CommandContext& ctx, Args argv) {
   if (!IntOrReply(ctx.reply, argv[2], &b, "ERR invalid second DB index")) return;
   int n = ctx.keyspace().numbered_count();
   if (a < 0 || a >= n || b < 0 || b >= n) return ctx.reply.Error(errors::kDbIndexRange);
-  if (a != b) {
-    ctx.server.watches.TouchExistingKeys(ctx.keyspace().db(a), &ctx.keyspace().db(b));
-    ctx.keyspace().Swap(a, b);
-    if (ctx.server.postgres != nullptr) {
-      ctx.server.postgres->OnSwap(a, b);
-    }
-    ctx.keyspace().AddDirty();
-  }
+  ctx.keyspace().Swap(a, b);  // WATCH and the PostgreSQL backend hear of it
   ctx.reply.Ok();
 }
 

@@ -171,18 +171,10 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
   engine::Entry* e = db.FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
-  if (when_ms != 0 && when_ms <= ctx.keyspace().now_ms()) {
-    db.Erase(e);
-    db.Touch(argv[1], engine::ChangeKind::kDelete);
-    ctx.keyspace().AddDirty();
-  } else if (when_ms != 0) {
-    db.SetExpire(e, when_ms);
-    db.Touch(argv[1]);
-    ctx.keyspace().AddDirty();
+  if (when_ms != 0) {
+    db.Expire(e, when_ms);  // a time already past deletes the key
   } else if ((opts.flags & kSetPersist) && e->has_expire()) {
-    db.SetExpire(e, 0);
-    db.Touch(argv[1]);
-    ctx.keyspace().AddDirty();
+    db.Persist(e);
   }
 }
 
@@ -191,9 +183,7 @@ void CmdGetDel(CommandContext& ctx, Args argv) {
   engine::Entry* e = db.FindForRead(argv[1]);
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
-  db.Erase(e);
-  db.Touch(argv[1], engine::ChangeKind::kDelete);
-  ctx.keyspace().AddDirty();
+  db.Delete(e);
 }
 
 void CmdGetSet(CommandContext& ctx, Args argv) {
@@ -241,7 +231,6 @@ void IncrByReply(CommandContext& ctx, std::string_view key, int64_t delta) {
   int64_t result;
   engine::OpStatus status = engine::IncrBy(ctx.db(), key, delta, &result);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
-  ctx.keyspace().AddDirty();
   ctx.reply.Integer(result);
 }
 }  // namespace
@@ -268,7 +257,6 @@ void CmdIncrByFloat(CommandContext& ctx, Args argv) {
   std::string result;
   engine::OpStatus status = engine::IncrByFloat(ctx.db(), argv[1], delta, &result);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
-  ctx.keyspace().AddDirty();
   ctx.reply.Bulk(result);
 }
 
@@ -277,7 +265,6 @@ void CmdAppend(CommandContext& ctx, Args argv) {
   engine::OpStatus status =
       engine::Append(ctx.db(), argv[1], argv[2], ctx.config().proto_max_bulk_len, &len);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
-  ctx.keyspace().AddDirty();
   ctx.reply.Integer(len);
 }
 
@@ -302,7 +289,6 @@ void CmdSetRange(CommandContext& ctx, Args argv) {
   engine::OpStatus status =
       engine::SetRange(ctx.db(), argv[1], offset, argv[3], ctx.config().proto_max_bulk_len, &len);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
-  if (!argv[3].empty()) ctx.keyspace().AddDirty();
   ctx.reply.Integer(len);
 }
 

@@ -1,0 +1,224 @@
+// Write side effects, generated from the command table: every row with the write flag has at
+// least one example below, run through the real dispatcher. For each example a second client
+// WATCHes the key the command changes, and the test checks that its EXEC is aborted and that the
+// keyspace's dirty counter (INFO's rdb_changes_since_last_save) moved by the command's count.
+// A write command added to the table without an example here fails the test, so nobody has to
+// remember that WATCH, the PostgreSQL queue and the save schedule must hear of it: the engine's
+// write operations tell them, and this test proves the command goes through them.
+#include <boost/test/unit_test.hpp>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness.h"
+
+using namespace dkv::server;
+
+namespace {
+
+struct Example {
+  // Run first, by the writing client (before the WATCH).
+  std::vector<std::vector<std::string>> setup;
+  // The command. An argument "<dump:KEY>" is replaced by DUMP KEY's payload.
+  std::vector<std::string> args;
+  // The key (in database 0) the watching client WATCHes.
+  std::string watch;
+  // Writes the command counts (Redis' server.dirty): 1 per key written or deleted, as Redis.
+  uint64_t dirty;
+  // Whether the watching client's EXEC must be aborted (false only for no-op variants).
+  bool aborts = true;
+  // Milliseconds that pass between the WATCH and the command.
+  int64_t advance_ms = 0;
+};
+
+// Far in the future, for the absolute-time commands.
+const std::string kLaterS = "32503680000";
+const std::string kLaterMs = "32503680000000";
+
+// name (as in the table) -> examples. The first example of each command is its ordinary write;
+// the others pin down variants whose counts differ.
+const std::map<std::string, std::vector<Example>>& Examples() {
+  static const std::map<std::string, std::vector<Example>> examples = {
+      {"set",
+       {{{}, {"SET", "k", "v"}, "k", 1},
+        // Refused by XX: no change, nothing counted, the WATCH holds.
+        {{}, {"SET", "k", "v", "XX"}, "k", 0, false},
+        // An expiry already past deletes the key (Redis 7) and counts as the write it is.
+        {{{"SET", "k", "old"}}, {"SET", "k", "v", "PXAT", "1"}, "k", 1}}},
+      {"setnx", {{{}, {"SETNX", "k", "v"}, "k", 1}}},
+      {"setex", {{{}, {"SETEX", "k", "100", "v"}, "k", 1}}},
+      {"psetex", {{{}, {"PSETEX", "k", "100000", "v"}, "k", 1}}},
+      {"getex",
+       {{{{"SET", "k", "v"}}, {"GETEX", "k", "EX", "100"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"GETEX", "k"}, "k", 0, false},
+        {{{"SET", "k", "v", "EX", "100"}}, {"GETEX", "k", "PERSIST"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"GETEX", "k", "PXAT", "1"}, "k", 1}}},
+      {"getdel", {{{{"SET", "k", "v"}}, {"GETDEL", "k"}, "k", 1}}},
+      {"getset", {{{}, {"GETSET", "k", "v"}, "k", 1}}},
+      {"mset", {{{}, {"MSET", "k", "v", "k2", "v2"}, "k", 2}}},
+      {"msetnx", {{{}, {"MSETNX", "k", "v", "k2", "v2"}, "k", 2}}},
+      {"msetex", {{{}, {"MSETEX", "2", "k", "v", "k2", "v2", "EX", "100"}, "k2", 2}}},
+      {"incr", {{{}, {"INCR", "k"}, "k", 1}}},
+      {"decr", {{{}, {"DECR", "k"}, "k", 1}}},
+      {"incrby", {{{}, {"INCRBY", "k", "5"}, "k", 1}}},
+      {"decrby", {{{}, {"DECRBY", "k", "5"}, "k", 1}}},
+      {"incrbyfloat", {{{}, {"INCRBYFLOAT", "k", "1.5"}, "k", 1}}},
+      {"append",
+       {{{}, {"APPEND", "k", "v"}, "k", 1}, {{{"SET", "k", "v"}}, {"APPEND", "k", "w"}, "k", 1}}},
+      {"setrange",
+       {{{}, {"SETRANGE", "k", "2", "v"}, "k", 1},
+        {{{"SET", "k", "abc"}}, {"SETRANGE", "k", "1", "x"}, "k", 1},
+        // Nothing to write: a no-op.
+        {{{"SET", "k", "abc"}}, {"SETRANGE", "k", "1", ""}, "k", 0, false}}},
+      {"delex", {{{{"SET", "k", "v"}}, {"DELEX", "k"}, "k", 1}}},
+      {"delifeq", {{{{"SET", "k", "v"}}, {"DELIFEQ", "k", "v"}, "k", 1}}},
+      {"del",
+       {{{{"MSET", "k", "v", "k2", "v2"}}, {"DEL", "k", "k2", "missing"}, "k", 2},
+        {{}, {"DEL", "missing"}, "missing", 0, false}}},
+      {"unlink", {{{{"MSET", "k", "v", "k2", "v2"}}, {"UNLINK", "k", "k2"}, "k2", 2}}},
+      // One write for the move, as Redis; both names are signalled.
+      {"rename",
+       {{{{"SET", "k", "v"}}, {"RENAME", "k", "k2"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"RENAME", "k", "k2"}, "k2", 1}}},
+      {"renamenx", {{{{"SET", "k", "v"}}, {"RENAMENX", "k", "k2"}, "k2", 1}}},
+      {"restore",
+       {{{{"SET", "src", "v"}}, {"RESTORE", "k", "0", "<dump:src>"}, "k", 1},
+        // REPLACE with a TTL already past deletes the old key (Redis counts that delete too).
+        {{{"SET", "src", "v"}, {"SET", "k", "old"}},
+         {"RESTORE", "k", "1", "<dump:src>", "REPLACE", "ABSTTL"},
+         "k",
+         1}}},
+      // COPY changes only the destination.
+      {"copy", {{{{"SET", "k", "v"}}, {"COPY", "k", "k2"}, "k2", 1}}},
+      {"move", {{{{"SET", "k", "v"}}, {"MOVE", "k", "1"}, "k", 1}}},
+      {"expire",
+       {{{{"SET", "k", "v"}}, {"EXPIRE", "k", "100"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"EXPIRE", "k", "-1"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"EXPIRE", "k", "100", "XX"}, "k", 0, false}}},
+      {"pexpire", {{{{"SET", "k", "v"}}, {"PEXPIRE", "k", "100000"}, "k", 1}}},
+      {"expireat", {{{{"SET", "k", "v"}}, {"EXPIREAT", "k", kLaterS}, "k", 1}}},
+      {"pexpireat", {{{{"SET", "k", "v"}}, {"PEXPIREAT", "k", kLaterMs}, "k", 1}}},
+      {"persist",
+       {{{{"SET", "k", "v", "EX", "100"}}, {"PERSIST", "k"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"PERSIST", "k"}, "k", 0, false}}},
+      // A subtree goes at once; a pattern deletes key by key. Each key counts.
+      {"kv.del",
+       {{{{"MSET", "a.b", "1", "a.c", "2"}}, {"KV.DEL", "a.**"}, "a.b", 2},
+        {{{"MSET", "a.b", "1", "c.b", "2", "a.c", "3"}}, {"KV.DEL", "*.b"}, "c.b", 2}}},
+      {"kv.set",
+       {{{}, {"KV.SET", "a.k", "v"}, "a.k", 1},
+        {{}, {"KV.SET", "a.k", "v", "META", "owner", "me", "content_type", "text/plain"}, "a.k", 1},
+        {{}, {"KV.SET", "a.k", "v", "XX"}, "a.k", 0, false}}},
+      {"kv.setmeta", {{{{"SET", "k", "v"}}, {"KV.SETMETA", "k", "owner", "me"}, "k", 1}}},
+      {"kv.delmeta",
+       {{{{"SET", "k", "v"}, {"KV.SETMETA", "k", "owner", "me"}},
+         {"KV.DELMETA", "k", "owner"},
+         "k",
+         1},
+        {{{"SET", "k", "v"}}, {"KV.DELMETA", "k", "owner"}, "k", 0, false}}},
+      {"kv.cas", {{{{"SET", "k", "v"}}, {"KV.CAS", "k", "v", "w"}, "k", 1}}},
+      // Exception: KV.CLEANUP removes only keys whose time has come, as the active expiry cycle
+      // does, and expiry is not counted as a write (Redis' active expiry does not count it
+      // either). Watchers still see the key go.
+      {"kv.cleanup", {{{{"SET", "k", "v", "PX", "100"}}, {"KV.CLEANUP"}, "k", 0, true, 1000}}},
+      {"kv.import", {{{}, {"KV.IMPORT", "app", R"({"a":1,"b":"x"})"}, "app.a", 2}}},
+      // FLUSHDB counts the keys it deletes; FLUSHALL one more (Redis' flushall does too).
+      {"flushdb", {{{{"MSET", "k", "v", "k2", "v2"}}, {"FLUSHDB"}, "k", 2}}},
+      {"flushall",
+       {{{{"MSET", "k", "v", "k2", "v2"}}, {"FLUSHALL"}, "k", 3},
+        {{{"MSET", "k", "v", "k2", "v2"}}, {"FLUSHALL", "ASYNC"}, "k2", 3}}},
+      {"swapdb",
+       {{{{"SET", "k", "v"}}, {"SWAPDB", "0", "1"}, "k", 1},
+        {{{"SET", "k", "v"}}, {"SWAPDB", "0", "0"}, "k", 0, false}}},
+  };
+  return examples;
+}
+
+// The payload of a RESP2 bulk reply.
+std::string BulkPayload(const std::string& reply) {
+  size_t eol = reply.find("\r\n");
+  BOOST_REQUIRE(reply.size() > 0 && reply[0] == '$' && eol != std::string::npos);
+  size_t n = std::stoul(reply.substr(1, eol - 1));
+  return reply.substr(eol + 2, n);
+}
+
+void RunExample(const std::string& name, const Example& ex) {
+  CommandHarness h;
+  for (const auto& cmd : ex.setup) {
+    std::string r = h.Run(cmd);
+    BOOST_REQUIRE_MESSAGE(r.empty() || r[0] != '-', name << " setup: " << r);
+  }
+  std::vector<std::string> args = ex.args;
+  for (std::string& a : args) {
+    if (a.rfind("<dump:", 0) == 0) {
+      a = BulkPayload(h.Run({"DUMP", a.substr(6, a.size() - 7)}));
+    }
+  }
+  BOOST_REQUIRE(h.Run({"WATCH", ex.watch}, 1) == "+OK\r\n");
+  h.AdvanceMs(ex.advance_ms);
+  uint64_t before = h.state.keyspace.dirty();
+  std::string reply = h.Run(args);
+  BOOST_TEST_REQUIRE((reply.empty() || reply[0] != '-'), name << " replied " << reply);
+  BOOST_TEST(h.state.keyspace.dirty() - before == ex.dirty);
+  BOOST_TEST(h.Run({"MULTI"}, 1) == "+OK\r\n");
+  BOOST_TEST(h.Run({"EXEC"}, 1) == (ex.aborts ? "*-1\r\n" : "*0\r\n"));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(write_effects)
+
+BOOST_AUTO_TEST_CASE(every_write_command_has_an_example) {
+  std::set<std::string> writes;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.flags & kWrite) writes.emplace(spec.name);
+  }
+  for (const std::string& name : writes) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(Examples().count(name) == 1u,
+                 "write command " << name << " has no example in write_effects_test.cc");
+    }
+  }
+  // And no example for a command that is gone or no longer writes.
+  for (const auto& [name, list] : Examples()) {
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(writes.count(name) == 1u);
+      BOOST_TEST(!list.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(every_write_aborts_watch_and_counts_dirty) {
+  for (const CommandSpec& spec : CommandTable()) {
+    if (!(spec.flags & kWrite)) continue;
+    auto it = Examples().find(std::string(spec.name));
+    if (it == Examples().end()) continue;  // reported by the test above
+    for (size_t i = 0; i < it->second.size(); ++i) {
+      BOOST_TEST_CONTEXT(spec.name << " example " << i) { RunExample(it->first, it->second[i]); }
+    }
+  }
+}
+
+// The same through MULTI/EXEC and a script: they run the same handlers, so the same engine
+// operations signal and count.
+BOOST_FIXTURE_TEST_CASE(writes_inside_exec_and_scripts_signal_too, CommandHarness) {
+  BOOST_TEST(Run({"WATCH", "k"}, 1) == "+OK\r\n");
+  uint64_t before = state.keyspace.dirty();
+  BOOST_TEST(Run({"MULTI"}) == "+OK\r\n");
+  BOOST_TEST(Run({"MSET", "k", "1", "k2", "2"}) == "+QUEUED\r\n");
+  BOOST_TEST(Run({"EXEC"}) == "*1\r\n+OK\r\n");
+  BOOST_TEST(state.keyspace.dirty() - before == 2u);
+  BOOST_TEST(Run({"MULTI"}, 1) == "+OK\r\n");
+  BOOST_TEST(Run({"EXEC"}, 1) == "*-1\r\n");
+
+  BOOST_TEST(Run({"WATCH", "k"}, 1) == "+OK\r\n");
+  before = state.keyspace.dirty();
+  BOOST_TEST(Run({"EVAL", "return redis.call('DEL', KEYS[1], KEYS[2])", "2", "k", "k2"}) ==
+             ":2\r\n");
+  BOOST_TEST(state.keyspace.dirty() - before == 2u);
+  BOOST_TEST(Run({"MULTI"}, 1) == "+OK\r\n");
+  BOOST_TEST(Run({"EXEC"}, 1) == "*-1\r\n");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
