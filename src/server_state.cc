@@ -82,7 +82,6 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
   acl_error = acl.Load(config);
   keyspace.set_observer(&watches);
   observers.observers.push_back(&watches);
-  observers.observers.push_back(&postgres_swap);
   ApplyConfig();
 }
 
@@ -197,10 +196,6 @@ void WatchRegistry::TouchExistingKeys(engine::Database& db, engine::Database* ot
     if (!exists) continue;
     for (Session* s : sessions) s->watch_dirty = true;
   }
-}
-
-void PostgresSwapRelay::OnSwapDatabases(engine::Database& a, engine::Database& b) {
-  if (*backend_ != nullptr) (*backend_)->OnSwap(a.index(), b.index());
 }
 
 void ServerState::AddObserver(engine::KeyspaceObserver* observer) {

@@ -150,22 +150,6 @@ class ObserverList : public engine::KeyspaceObserver {
   }
 };
 
-class PostgresBackend;
-// Hands SWAPDB to the PostgreSQL backend (PostgresBackend::OnSwap, which is not an observer
-// method); sits in the observer list before the backend. Nothing else.
-// TODO(issue 18): once the backend implements OnSwapDatabases itself, this goes.
-class PostgresSwapRelay : public engine::KeyspaceObserver {
- public:
-  explicit PostgresSwapRelay(PostgresBackend* const* backend) : backend_(backend) {}
-  void OnKeyChanged(int, std::string_view, engine::ChangeKind) override {}
-  void OnPrefixDeleted(int, std::string_view) override {}
-  void OnFlush(engine::Database&) override {}
-  void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
-
- private:
-  PostgresBackend* const* backend_;
-};
-
 // Actions only the network layer can take.
 class ServerHooks {
  public:
@@ -217,7 +201,6 @@ struct ServerState {
   SlowLog slowlog;
   WatchRegistry watches;
   ObserverList observers;
-  PostgresSwapRelay postgres_swap{&postgres};
   ScanCursors scan_cursors;
   engine::PatternCache patterns;
   Evictor evictor;

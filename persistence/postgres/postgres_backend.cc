@@ -101,7 +101,8 @@ void PostgresBackend::OnPrefixDeleted(int db, std::string_view prefix) {
   queue_.PrefixDeleted(keyspace_->NamespaceName(db), prefix, loop_->NowMs());
 }
 
-void PostgresBackend::OnSwap(int a, int b) {
+void PostgresBackend::OnSwapDatabases(engine::Database& da, engine::Database& db) {
+  int a = da.index(), b = db.index();
   queue_.Swapped(a, b, keyspace_->NamespaceName(a), keyspace_->NamespaceName(b), loop_->NowMs());
   fetcher_.OnSwap();
 }

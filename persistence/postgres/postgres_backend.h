@@ -71,8 +71,9 @@ class PostgresBackend : public engine::KeyspaceObserver, private PgConn::Listene
   // KeyspaceObserver: a key changed; keys under a prefix were deleted.
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
   void OnPrefixDeleted(int db, std::string_view prefix) override;
-  // Two namespaces exchanged their contents (SWAPDB): their rows exchange namespaces.
-  void OnSwap(int a, int b);
+  // Two namespaces are about to exchange their contents (SWAPDB): their rows exchange
+  // namespaces.
+  void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
 
   // Called once per loop iteration: starts batches when due, sends value reads.
   void MaybeFlush();
