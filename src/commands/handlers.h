@@ -97,6 +97,7 @@ DKV_HANDLER(CmdCommandInfo);
 DKV_HANDLER(CmdCommandDocs);
 DKV_HANDLER(CmdCommandList);
 DKV_HANDLER(CmdCommandGetKeys);
+DKV_HANDLER(CmdCommandGetKeysAndFlags);
 DKV_HANDLER(CmdCommandHelp);
 DKV_HANDLER(CmdTime);
 DKV_HANDLER(CmdShutdown);
