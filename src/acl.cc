@@ -4,17 +4,14 @@
 #include <random>
 
 #include "engine/keyspace.h"
+#include "resp/text.h"
 #include "src/command.h"
 #include "src/sha1.h"
 
 namespace dkv::server {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::ToLower;
 
 // Compares in time that depends only on the lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -49,7 +46,7 @@ std::string ApplyRules(std::string_view rules, std::vector<bool>* allowed) {
     if (i >= rules.size()) break;
     size_t end = rules.find(' ', i);
     if (end == std::string_view::npos) end = rules.size();
-    std::string rule = Lower(rules.substr(i, end - i));
+    std::string rule = ToLower(rules.substr(i, end - i));
     i = end;
     if (rule.size() < 2 || (rule[0] != '+' && rule[0] != '-')) {
       return "bad command rule '" + rule + "' (use +@category, -@category, +command, -command)";
@@ -59,8 +56,7 @@ std::string ApplyRules(std::string_view rules, std::vector<bool>* allowed) {
     bool matched = false;
     if (what[0] == '@') {
       std::string_view category = what.substr(1);
-      const auto& cats = Acl::Categories();
-      if (std::find(cats.begin(), cats.end(), category) == cats.end()) {
+      if (!Acl::KnownCategory(category)) {
         return "unknown command category '" + std::string(category) + "' (ACL CAT lists them)";
       }
       for (size_t c = 0; c < table.size(); ++c) {
@@ -86,53 +82,36 @@ std::string ApplyRules(std::string_view rules, std::vector<bool>* allowed) {
 }  // namespace
 
 const std::vector<std::string_view>& Acl::Categories() {
-  static const std::vector<std::string_view> kCategories = {
-      "all",       "read", "write", "keyspace",   "string",      "kv",        "admin",
-      "dangerous", "fast", "slow",  "connection", "transaction", "scripting", "server"};
+  // "all", then every category some command is in, in the row bits' order (src/command.h).
+  static const std::vector<std::string_view> kCategories = [] {
+    uint32_t used = 0;
+    for (const CommandSpec& spec : CommandTable()) used |= spec.categories;
+    std::vector<std::string_view> names = {"all"};
+    for (const CategoryName& c : AclCategoryNames()) {
+      if (used & c.bit) names.push_back(c.name);
+    }
+    return names;
+  }();
   return kCategories;
 }
 
-bool Acl::InCategory(const CommandSpec& spec, std::string_view category) {
-  std::string_view name = spec.name;
+bool Acl::KnownCategory(std::string_view category) {
   if (category == "all") return true;
-  if (category == "read") return (spec.flags & kReadOnly) != 0;
-  if (category == "write") return (spec.flags & kWrite) != 0;
-  if (category == "keyspace") return spec.group == "generic";
-  if (category == "string") return spec.group == "string";
-  if (category == "kv") return spec.group == "kv";
-  if (category == "admin") return (spec.flags & kAdmin) != 0;
-  if (category == "fast") return (spec.flags & kFast) != 0;
-  if (category == "slow") return (spec.flags & kFast) == 0;
-  if (category == "connection") return spec.group == "connection";
-  if (category == "transaction") return spec.group == "transactions";
-  if (category == "scripting") return spec.group == "scripting";
-  if (category == "server") return spec.group == "server";
-  if (category == "dangerous") {
-    static const std::string_view kDangerous[] = {
-        "flushall", "flushdb", "keys", "swapdb", "kv.keys", "kv.del", "restore", "sort", "migrate"};
-    return (spec.flags & kAdmin) != 0 ||
-           std::find(std::begin(kDangerous), std::end(kDangerous), name) != std::end(kDangerous);
+  for (const CategoryName& c : AclCategoryNames()) {
+    if (c.name == category) return true;
   }
   return false;
 }
 
-bool Acl::ServerWide(const CommandSpec& spec) {
-  // INFO and KV.NAMESPACES are not here: they filter what a bound user sees.
-  static const std::string_view kServerWide[] = {
-      "flushall",       "swapdb",       "monitor",       "client|list", "client|kill",
-      "client|unblock", "script|flush", "script|kill",   "shutdown",    "save",
-      "bgsave",         "lastsave",     "debug",         "config",      "slowlog",
-      "latency",        "memory|stats", "memory|doctor", "kv.cleanup"};
-  if (spec.flags & kAdmin) return true;
-  std::string_view name = spec.name;
-  for (std::string_view w : kServerWide) {
-    if (name == w ||
-        (name.size() > w.size() && name.substr(0, w.size()) == w && name[w.size()] == '|')) {
-      return true;
-    }
+bool Acl::InCategory(const CommandSpec& spec, std::string_view category) {
+  if (category == "all") return true;
+  for (const CategoryName& c : AclCategoryNames()) {
+    if (c.name == category) return (spec.categories & c.bit) != 0;
   }
   return false;
 }
+
+bool Acl::ServerWide(const CommandSpec& spec) { return spec.tenancy == Tenancy::kServerWide; }
 
 std::string Acl::Load(const Config& config) {
   users_.clear();

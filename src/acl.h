@@ -56,10 +56,12 @@ class Acl {
   // ACL LIST's line for a user: "user alice on sha256:... ~ns:tenant-a readonly +@read".
   static std::string Describe(const AclUser& user);
 
-  // Categories (ACL CAT), and whether a command is in one.
+  // Categories (ACL CAT: "all" and those some command is in), whether a rule may name one (any
+  // of Redis' or dkv's), and whether a command is in one: the row's categories.
   static const std::vector<std::string_view>& Categories();
+  static bool KnownCategory(std::string_view category);
   static bool InCategory(const CommandSpec& spec, std::string_view category);
-  // Commands that reach beyond the caller's namespace or the whole server.
+  // Commands that reach beyond the caller's namespace or the whole server (the row's tenancy).
   static bool ServerWide(const CommandSpec& spec);
 
   // "sha256:<salt>:<digest>" of a password with a fresh random salt (dkv-server --hash-password).

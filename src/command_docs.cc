@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "resp/text.h"
 #include "src/acl.h"
 #include "src/command.h"
 
@@ -44,11 +45,7 @@ bool IsUpperWord(std::string_view w) {
   return letter;
 }
 
-std::string Lower(std::string_view w) {
-  std::string out(w);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::ToLower;
 
 std::string TypeOfValue(std::string_view name) {
   static const char* kKeys[] = {"key", "key1", "key2", "newkey", "source", "destination"};
@@ -149,7 +146,7 @@ class SyntaxParser {
         if (!AtEnd()) ++pos_;
         if (inner.size() == 1) {
           inner[0].token = std::string(t);
-          inner[0].name = Lower(t);
+          inner[0].name = ToLower(t);
           siblings->push_back(std::move(inner[0]));
         }
       } else if (!next.empty() && next != "[" && next != "]" && next != "(" && next != ")" &&
@@ -162,7 +159,7 @@ class SyntaxParser {
         siblings->push_back(std::move(arg));
       } else {
         DocArg arg;
-        arg.name = Lower(t);
+        arg.name = ToLower(t);
         arg.type = "pure-token";
         arg.token = std::string(t);
         siblings->push_back(std::move(arg));
@@ -208,6 +205,40 @@ class SyntaxParser {
   size_t pos_ = 0;
 };
 
+// The keys column of docs/commands.md: each key spec, its positions and flags.
+std::string KeysColumn(const CommandSpec& spec) {
+  static constexpr std::pair<uint32_t, std::string_view> kFlags[] = {
+      {kKeyRO, "RO"},
+      {kKeyRW, "RW"},
+      {kKeyOW, "OW"},
+      {kKeyRM, "RM"},
+      {kKeyAccess, "access"},
+      {kKeyUpdate, "update"},
+      {kKeyInsert, "insert"},
+      {kKeyDelete, "delete"},
+      {kKeyIncomplete, "incomplete"},
+      {kKeyVariableFlags, "variable"},
+  };
+  std::string out;
+  for (const KeySpec& s : spec.keys.all()) {
+    if (!out.empty()) out += "; ";
+    if (s.keynum) {
+      out += "numkeys at " + std::to_string(s.index + s.keynumidx);
+      if (s.keystep != 1) out += ", step " + std::to_string(s.keystep);
+    } else if (!s.keyword.empty()) {
+      out += "after " + std::string(s.keyword);
+    } else {
+      const int last = s.lastkey < 0 ? s.lastkey : s.index + s.lastkey;
+      out +=
+          std::to_string(s.index) + ", " + std::to_string(last) + ", " + std::to_string(s.keystep);
+    }
+    for (const auto& [bit, name] : kFlags) {
+      if (s.flags & bit) out += " " + std::string(name);
+    }
+  }
+  return out.empty() ? "-" : out;
+}
+
 }  // namespace
 
 std::vector<DocArg> ParseSyntax(std::string_view syntax) { return SyntaxParser(syntax).Parse(); }
@@ -218,8 +249,10 @@ std::string CommandDocsMarkdown() {
       "Generated from the command table (`src/commands/command_table.cc`) by\n"
       "`dkv-server --gen-command-docs`; do not edit by hand. Semantics, replies and error texts\n"
       "are Redis 7.2's unless [differences.md](differences.md) says otherwise. Arity: N means\n"
-      "exactly N words including the command name, -N at least N. Keys: first, last (-1 = the\n"
-      "last argument) and step.\n";
+      "exactly N words including the command name, -N at least N. Keys: the key specs, each as\n"
+      "first, last (-1 = the last argument) and step, or `numkeys at I` (a count at argument I,\n"
+      "then the keys), with Redis 7's key flags (RO, RW, OW, RM; access = the command reads the\n"
+      "value).\n";
   std::map<std::string_view, std::vector<const CommandSpec*>> groups;
   std::vector<std::string_view> order;
   for (const CommandSpec& spec : CommandTable()) {
@@ -231,10 +264,8 @@ std::string CommandDocsMarkdown() {
     md += "| command | arity | keys | since | summary | complexity |\n";
     md += "|---|---|---|---|---|---|\n";
     for (const CommandSpec* spec : groups[group]) {
-      std::string name(spec->name);
-      for (char& c : name) {
-        c = c == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      }
+      std::string name = text::ToUpper(spec->name);
+      std::replace(name.begin(), name.end(), '|', ' ');
       std::string usage = name;
       if (!spec->syntax.empty()) usage += " " + std::string(spec->syntax);
       std::string escaped;
@@ -242,10 +273,7 @@ std::string CommandDocsMarkdown() {
         if (c == '|') escaped += '\\';
         escaped += c;
       }
-      std::string keys = spec->first_key == 0 ? "-"
-                                              : std::to_string(spec->first_key) + ", " +
-                                                    std::to_string(spec->last_key) + ", " +
-                                                    std::to_string(spec->key_step);
+      std::string keys = KeysColumn(*spec);
       md += "| `" + escaped + "` | " + std::to_string(spec->arity) + " | " + keys + " | " +
             std::string(spec->since) + " | " + std::string(spec->summary) + " | " +
             std::string(spec->complexity) + " |\n";
@@ -384,39 +412,13 @@ Conditional writes are described in [conditional-writes.md](conditional-writes.m
   return md;
 }
 
-}  // namespace dkv::server
-
-namespace dkv::server {
-namespace {
-
-// How a command stays inside the caller's namespaces (docs/security-commands.md).
-std::string NamespaceCheck(const CommandSpec& spec) {
-  std::string_view n = spec.name;
-  if (Acl::ServerWide(spec)) return "server-wide: refused to users bound to namespaces";
-  if (n == "select") return "the namespace named must be one of the user's (NOPERM)";
-  if (n == "move" || n == "copy") return "a target database must be one of the user's (NOPERM)";
-  if (n == "info") return "the keyspace section lists only the user's namespaces";
-  if (n == "kv.namespaces") return "lists only the user's namespaces";
-  if (n == "eval" || n == "evalsha" || n == "eval_ro" || n == "evalsha_ro") {
-    return "every redis.call passes these same checks as the caller";
-  }
-  if (n == "exec") return "each queued command was checked when queued";
-  static const std::string_view kKeylessData[] = {"dbsize", "flushdb", "keys", "scan", "randomkey"};
-  if (spec.first_key > 0 || spec.group == "kv" ||
-      std::find(std::begin(kKeylessData), std::end(kKeylessData), n) != std::end(kKeylessData)) {
-    return "the session's namespace only (always one of the user's)";
-  }
-  return "no keyspace data";
-}
-
-}  // namespace
-
 std::string SecurityDocsMarkdown() {
   std::string md =
       "# dkv commands and their access checks\n\n"
-      "Generated from the command table and `src/acl.cc` by `dkv-server --gen-security-docs`; do\n"
-      "not edit by hand ([security.md](security.md) explains users and namespaces). Every command\n"
-      "first needs authentication (unless marked *before AUTH*), then the user's command rules\n"
+      "Generated from the command table (`src/commands/command_table.cc`: categories and tenancy\n"
+      "in each row) by `dkv-server --gen-security-docs`; do not edit by hand\n"
+      "([security.md](security.md) explains users and namespaces). Every command first needs\n"
+      "authentication (unless marked *before AUTH*), then the user's command rules\n"
       "(its categories below), then: a read-only user runs no command marked *write*, and a user\n"
       "bound to namespaces stays in them by the check in the last column. A command that names\n"
       "keys reaches them only in the session's namespace, and a session's namespace is always\n"
@@ -431,11 +433,9 @@ std::string SecurityDocsMarkdown() {
       if (!cats.empty()) cats += " ";
       cats += "@" + std::string(c);
     }
-    std::string name(spec.name);
-    for (char& c : name) {
-      c = c == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
-    std::string check = NamespaceCheck(spec);
+    std::string name = text::ToUpper(spec.name);
+    std::replace(name.begin(), name.end(), '|', ' ');
+    std::string check(TenancyText(spec.tenancy));
     if (spec.flags & kNoAuth) check += "; before AUTH";
     md += "| " + name + " | " + cats + " | " + ((spec.flags & kWrite) ? "write" : "") + " | " +
           check + " |\n";

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/numbers.h"
+#include "resp/text.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/errors.h"
@@ -17,8 +18,6 @@
 namespace dkv::server {
 namespace {
 
-constexpr Handler CmdExecForDispatch = &CmdExec;
-constexpr Handler CmdPingForDispatch = &CmdPing;
 // Eviction before one command may take this long; the cron continues where it stopped.
 constexpr int64_t kEvictionBudgetUs = 1000;
 
@@ -26,8 +25,7 @@ constexpr int64_t kEvictionBudgetUs = 1000;
 bool LowerName(std::string_view name, char* buf, size_t cap, std::string_view* out) {
   if (name.size() > cap) return false;
   for (size_t i = 0; i < name.size(); ++i) {
-    char c = name[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    buf[i] = text::AsciiLower(name[i]);
   }
   *out = std::string_view(buf, name.size());
   return true;
@@ -53,8 +51,7 @@ std::string UnknownCommandError(Args argv) {
 }
 
 std::string UnknownSubcommandError(std::string_view parent, std::string_view sub) {
-  std::string upper(parent);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string upper = text::ToUpper(parent);
   return "ERR unknown subcommand '" + std::string(CStringPrefix(sub, 128)) + "'. Try " + upper +
          " HELP.";
 }
@@ -87,7 +84,7 @@ Dispatcher::Dispatcher(ServerState* state) : state_(state) {
 
 bool Dispatcher::IsWrite(const CommandSpec& spec, const Session& session) const {
   if (spec.flags & kWrite) return true;
-  if (spec.handler != CmdExecForDispatch) return false;
+  if (!(spec.flags & kRunsQueued)) return false;
   // EXEC counts as a write when it would run one.
   for (const auto& command : session.queued) {
     std::vector<std::string_view> views(command.begin(), command.end());
@@ -126,7 +123,7 @@ const CommandSpec* Dispatcher::Resolve(Args argv) const {
   const CommandSpec* spec = it->second;
   if (!HasSubcommands(*spec) || argv.size() < 2) return spec;
   std::string full = std::string(spec->name) + "|";
-  for (char c : argv[1]) full += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char c : argv[1]) full += text::AsciiLower(c);
   auto sub = by_full_name_.find(full);
   return sub == by_full_name_.end() ? nullptr : sub->second;
 }
@@ -138,7 +135,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
   auto reject = [&](std::string_view message) {
     if (session.in_multi) session.multi_error = true;
     size_t start = session.out->size();
-    if (spec != nullptr && spec->handler == CmdExecForDispatch) {
+    if (spec != nullptr && (spec->flags & kRunsQueued)) {
       // A refused EXEC ends the transaction, and says why (Redis' execCommandAbort).
       std::string_view why = message.substr(0, 4) == "ERR " ? message.substr(4) : message;
       reply.Error("EXECABORT Transaction discarded because of: " + std::string(why));
@@ -221,7 +218,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
     return reject(errors::kShuttingDown);
   }
   if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused() &&
-      (IsWrite(*spec, session) || spec->handler == CmdPingForDispatch)) {
+      (IsWrite(*spec, session) || (spec->flags & kDeniedOnDiskError))) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kMisconf);
   }
@@ -252,40 +249,12 @@ bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
   return e != nullptr && e->cold() && !db.IsExpired(e);
 }
 
-// Commands with keys that never read the value they replace or inspect: the cache tier does not
-// read values back for them. SET needs the old value only with GET or a condition on it.
-// (OBJECT ENCODING and REFCOUNT look at the value: an integer is encoded and shared apart.
-// MEMORY USAGE reports what the key holds in memory now.)
-bool NeedsValues(const CommandSpec& spec, Args argv) {
-  static constexpr std::string_view kNoValue[] = {
-      "del",          "unlink",          "exists",     "ttl",        "pttl",       "expiretime",
-      "pexpiretime",  "expire",          "pexpire",    "expireat",   "pexpireat",  "persist",
-      "type",         "touch",           "setex",      "psetex",     "mset",       "msetex",
-      "setnx",        "msetnx",          "kv.set",     "kv.setmeta", "kv.delmeta", "strlen",
-      "memory|usage", "object|idletime", "object|freq"};
-  for (std::string_view name : kNoValue) {
-    if (spec.name == name) return false;
-  }
-  if (spec.name == "set") {
-    for (size_t i = 3; i < argv.size(); ++i) {
-      std::string_view a = argv[i];
-      if (EqualsIgnoreCase(a, "get") || EqualsIgnoreCase(a, "ifeq") ||
-          EqualsIgnoreCase(a, "ifne") || EqualsIgnoreCase(a, "ifdeq") ||
-          EqualsIgnoreCase(a, "ifdne")) {
-        return true;
-      }
-    }
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv,
                              bool only_cold, std::vector<DbKey>* out) const {
   std::set<DbKey> seen;
-  if (spec.handler == CmdExecForDispatch) {
+  if (spec.flags & kRunsQueued) {
     // The queued commands' keys, in the namespace each will run in: a queued SELECT changes it
     // for the ones after it. (A queued SWAPDB is not followed: ExecQueued checks each command
     // again before it runs.)
@@ -312,27 +281,17 @@ void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Ar
 
 void Dispatcher::KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
                         std::set<DbKey>* seen, std::vector<DbKey>* out) const {
-  const int n = static_cast<int>(argv.size());
-  int first = spec.first_key, last = spec.last_key, step = spec.key_step;
-  if (spec.group == "scripting" && (spec.flags & kMovableKeys)) {
-    // EVAL and friends: numkeys keys after numkeys.
-    int64_t numkeys;
-    if (n < 3 || !engine::ParseInt64(argv[2], &numkeys) || numkeys <= 0 || numkeys > n - 3) {
-      return;
-    }
-    first = 3;
-    last = 2 + static_cast<int>(numkeys);
-    step = 1;
-  } else if (first == 0 || !NeedsValues(spec, argv)) {
-    return;
-  } else {
-    last = last < 0 ? n + last : last;
-  }
+  // The keys whose values the command reads: key specs with ACCESS (src/command.h).
+  std::vector<KeyRef> refs;
+  KeysOf(spec, argv, &refs);
+  if (refs.empty()) return;
   engine::Database& db = state_->keyspace.db(db_index);
-  for (int i = first; i <= last && i < n; i += std::max(1, step)) {
-    engine::Entry* e = db.FindRaw(argv[static_cast<size_t>(i)]);
+  for (const KeyRef& ref : refs) {
+    if (!(ref.flags & kKeyAccess)) continue;
+    const std::string_view name = argv[static_cast<size_t>(ref.index)];
+    engine::Entry* e = db.FindRaw(name);
     if (e == nullptr || (only_cold && !ColdAndLive(db, e))) continue;
-    DbKey key(db_index, argv[static_cast<size_t>(i)]);
+    DbKey key(db_index, name);
     // Few keys (the common case): a linear look; many: the set, filled on first need.
     if (out->size() < 16) {
       if (std::find(out->begin(), out->end(), key) == out->end()) out->push_back(std::move(key));
@@ -383,7 +342,7 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
   }
   engine::ClearColdReads();
   if (keys.empty()) return false;
-  if ((spec.flags & kWrite) || spec.handler == CmdExecForDispatch) {
+  if (spec.flags & (kWrite | kRunsQueued)) {
     // Commands with keys had them read back before they ran; a write never gets here.
     Log(LogLevel::kWarning, "%s read %zu values that were not in memory",
         std::string(spec.name).c_str(), keys.size());
@@ -424,7 +383,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   const int64_t start_us = state_->clock->NowUs();
   // A command run again (its first run was discarded) was shown to MONITOR already.
   if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin)) && !session.rerun) {
-    FeedMonitors(session, argv);
+    FeedMonitors(spec, session, argv);
   }
   try {
     spec.handler(ctx, argv);
@@ -458,7 +417,8 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
       !(spec.flags & kSkipSlowlog)) {
     std::vector<std::string_view> args(argv.begin(), argv.end());
     state_->slowlog.Record(state_->clock->NowMs() / 1000, duration, args, session,
-                           cfg.slowlog_max_len);
+                           cfg.slowlog_max_len,
+                           [&](size_t i) { return SecretArgument(spec, argv, i); });
   }
 }
 
@@ -509,7 +469,7 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
   state_->in_exec = false;
 }
 
-void Dispatcher::FeedMonitors(const Session& session, Args argv) {
+void Dispatcher::FeedMonitors(const CommandSpec& spec, const Session& session, Args argv) {
   int64_t us = state_->clock->NowUs();
   char head[96];
   std::snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
@@ -519,7 +479,7 @@ void Dispatcher::FeedMonitors(const Session& session, Args argv) {
   line += ']';
   const std::vector<std::string_view> all(argv.begin(), argv.end());
   for (size_t i = 0; i < all.size(); ++i) {
-    std::string_view arg = ServerState::SecretArgument(all, i) ? "(redacted)" : all[i];
+    std::string_view arg = SecretArgument(spec, argv, i) ? "(redacted)" : all[i];
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {

@@ -73,7 +73,7 @@ class Dispatcher {
   bool HasSubcommands(const CommandSpec& spec) const {
     return parents_.find(spec.name) != parents_.end();
   }
-  void FeedMonitors(const Session& session, Args argv);
+  void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
   // Before a command runs: asks PostgreSQL for the values it needs and returns true (the
   // command runs again when they are in), or replies an error when they cannot be read.
   bool WaitForValues(const CommandSpec& spec, Session& session, const std::vector<DbKey>& keys,

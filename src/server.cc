@@ -545,7 +545,7 @@ class Server::Impl : public ServerHooks {
       }
       uint64_t changes = postgres_ != nullptr ? postgres_->change_count() : 0;
       if (!args.empty()) {
-        if (s.monitor && !IsAllowedInMonitor(args[0])) {
+        if (s.monitor && !AllowedInMonitor(args)) {
           // A MONITOR client only listens.
         } else {
           dispatcher_.Execute(s, args);
@@ -645,8 +645,10 @@ class Server::Impl : public ServerHooks {
     }
   }
 
-  static bool IsAllowedInMonitor(std::string_view name) {
-    return EqualsIgnoreCase(name, "quit") || EqualsIgnoreCase(name, "reset");
+  // QUIT and RESET (their rows' kAllowedInMonitor): a MONITOR connection sends nothing else.
+  bool AllowedInMonitor(Args args) const {
+    const CommandSpec* spec = dispatcher_.Resolve(args);
+    return spec != nullptr && (spec->flags & kAllowedInMonitor) != 0;
   }
 
   // --- writing ---

@@ -58,21 +58,6 @@ void ServerState::InitSession(Session& session) {
   session.authenticated = !acl.default_requires_auth() && BindUser(session, session.user);
 }
 
-bool ServerState::SecretArgument(const std::vector<std::string_view>& argv, size_t i) {
-  if (i == 0 || argv.empty()) return false;
-  if (EqualsIgnoreCase(argv[0], "auth")) return true;
-  if (EqualsIgnoreCase(argv[0], "hello")) {
-    // HELLO [protover] AUTH user pass ...: the password after AUTH <user>.
-    for (size_t j = 1; j < i; ++j) {
-      if (EqualsIgnoreCase(argv[j], "auth") && (i == j + 1 || i == j + 2)) return true;
-    }
-    return false;
-  }
-  return argv.size() >= 4 && EqualsIgnoreCase(argv[0], "config") &&
-         EqualsIgnoreCase(argv[1], "set") && i >= 3 && (i - 2) % 2 == 1 &&
-         EqualsIgnoreCase(argv[i - 1], "requirepass");
-}
-
 ServerState::ServerState(Config cfg, const engine::Clock* clk)
     : config(std::move(cfg)),
       clock(clk),
@@ -108,7 +93,8 @@ Evictor::Result ServerState::Evict(int64_t budget_us) {
 }
 
 void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,
-                     const Session& session, int64_t max_len) {
+                     const Session& session, int64_t max_len,
+                     const std::function<bool(size_t)>& secret) {
   SlowLogEntry entry;
   entry.id = next_id_++;
   entry.time_s = now_s;
@@ -121,7 +107,7 @@ void SlowLog::Record(int64_t now_s, int64_t duration_us, const std::vector<std::
       break;
     }
     std::string_view a = argv[i];
-    if (ServerState::SecretArgument(argv, i)) {
+    if (secret(i)) {
       entry.args.emplace_back("(redacted)");
       continue;
     }

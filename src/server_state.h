@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -99,8 +100,9 @@ struct SlowLogEntry {
 
 class SlowLog {
  public:
+  // `secret(i)`: argument i shows as "(redacted)" (the command row's secret arguments).
   void Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,
-              const Session& session, int64_t max_len);
+              const Session& session, int64_t max_len, const std::function<bool(size_t)>& secret);
   const std::deque<SlowLogEntry>& entries() const { return entries_; }
   void Reset() { entries_.clear(); }
   void Trim(int64_t max_len);
@@ -239,9 +241,6 @@ struct ServerState {
   // A new (or RESET) session: the default user, authenticated when it needs no password (and
   // its namespace can be bound).
   void InitSession(Session& session);
-  // Whether argument i of a command is a secret (AUTH's, HELLO AUTH's, CONFIG SET
-  // requirepass'): MONITOR and the slow log show "(redacted)" instead.
-  static bool SecretArgument(const std::vector<std::string_view>& argv, size_t i);
   const AclUser& UserOf(const Session& session) const {
     return session.user != nullptr ? *session.user : *acl.default_user();
   }

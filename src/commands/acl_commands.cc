@@ -31,7 +31,7 @@ void CmdAclCat(CommandContext& ctx, Args argv) {
   }
   if (argv.size() != 3) return ctx.reply.Error(errors::WrongArity("acl|cat"));
   std::string category = ToLower(argv[2]);
-  if (std::find(categories.begin(), categories.end(), category) == categories.end()) {
+  if (!Acl::KnownCategory(category)) {
     return ctx.reply.Error("ERR Unknown category '" + std::string(argv[2]) + "'");
   }
   std::vector<std::string_view> names;

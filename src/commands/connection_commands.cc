@@ -400,7 +400,7 @@ void CmdClientNoEvict(CommandContext& ctx, Args argv) {
   if (OnOffOrReply(ctx, argv[2], &ctx.session.no_evict)) ctx.reply.Ok();
 }
 
-void CmdClientNoTouch(CommandContext& ctx, Args argv) {
+void CmdClientNoTouchMode(CommandContext& ctx, Args argv) {
   if (OnOffOrReply(ctx, argv[2], &ctx.session.no_touch)) ctx.reply.Ok();
 }
 

@@ -180,7 +180,7 @@ void CmdRandomKey(CommandContext& ctx, Args) {
   ctx.reply.Null();
 }
 
-void CmdTouch(CommandContext& ctx, Args argv) {
+void CmdTouchKeys(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   int64_t count = 0;
   for (size_t i = 1; i < argv.size(); ++i) {

@@ -272,10 +272,28 @@ BOOST_FIXTURE_TEST_CASE(secrets_are_redacted_in_the_slow_log, AclFixture) {
   std::string log = As(0, {"SLOWLOG", "GET", "-1"});
   BOOST_TEST(log.find("alicepw") == std::string::npos);
   BOOST_TEST(log.find("(redacted)") != std::string::npos);
+  // The rows say which arguments are secret.
+  const CommandSpec& hello_spec = *dispatcher.Find("hello");
   std::vector<std::string_view> hello = {"HELLO", "3", "AUTH", "u", "p", "SETNAME", "n"};
-  BOOST_TEST(!ServerState::SecretArgument(hello, 2));
-  BOOST_TEST(ServerState::SecretArgument(hello, 4));
-  BOOST_TEST(!ServerState::SecretArgument(hello, 6));
+  BOOST_TEST(!SecretArgument(hello_spec, hello, 2));
+  BOOST_TEST(SecretArgument(hello_spec, hello, 3));
+  BOOST_TEST(SecretArgument(hello_spec, hello, 4));
+  BOOST_TEST(!SecretArgument(hello_spec, hello, 6));
+  const CommandSpec& set_spec = *dispatcher.Find("config|set");
+  std::vector<std::string_view> set = {"CONFIG", "SET", "maxmemory", "1", "requirepass", "pw"};
+  BOOST_TEST(!SecretArgument(set_spec, set, 3));
+  BOOST_TEST(!SecretArgument(set_spec, set, 4));
+  BOOST_TEST(SecretArgument(set_spec, set, 5));
+  std::vector<std::string_view> auth = {"AUTH", "u", "p"};
+  BOOST_TEST(!SecretArgument((*dispatcher.Find("auth")), auth, 0));
+  BOOST_TEST(SecretArgument((*dispatcher.Find("auth")), auth, 1));
+  BOOST_TEST(SecretArgument((*dispatcher.Find("auth")), auth, 2));
+  // No other row has secrets.
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.name != "auth" && spec.name != "hello" && spec.name != "config|set") {
+      BOOST_TEST(spec.secret.kind == SecretArgs::kNone, spec.name);
+    }
+  }
 }
 
 BOOST_FIXTURE_TEST_CASE(scan_cursors_belong_to_their_user_and_namespace, AclFixture) {

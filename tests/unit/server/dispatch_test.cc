@@ -22,11 +22,11 @@ BOOST_AUTO_TEST_CASE(rows_are_consistent) {
         BOOST_TEST(spec.handler != nullptr);
       }
       if (spec.handler == nullptr) BOOST_TEST(spec.arity == -2);
-      if (spec.first_key > 0) {
-        BOOST_TEST(spec.key_step > 0);
-        BOOST_TEST((spec.last_key < 0 || spec.last_key >= spec.first_key));
+      if (LegacyRange r = LegacyKeyRange(spec); r.first > 0) {
+        BOOST_TEST(r.step > 0);
+        BOOST_TEST((r.last < 0 || r.last >= r.first));
         int min_args = spec.arity > 0 ? spec.arity : -spec.arity;
-        BOOST_TEST(spec.first_key < min_args);
+        BOOST_TEST(r.first < min_args);
       }
     }
   }
