@@ -5,7 +5,7 @@
 #include <climits>
 
 #include "engine/numbers.h"
-#include "src/commands/args.h"
+#include "resp/text.h"
 
 namespace dkv::server {
 namespace {
@@ -44,11 +44,11 @@ int BeginSearch(const KeySpec& s, Args argv) {
   if (s.keyword.empty()) return s.index < n ? s.index : -1;
   if (s.startfrom >= 0) {
     for (int i = s.startfrom; i < n; ++i) {
-      if (EqualsIgnoreCase(argv[static_cast<size_t>(i)], s.keyword)) return i + 1;
+      if (text::EqualsIgnoreCase(argv[static_cast<size_t>(i)], s.keyword)) return i + 1;
     }
   } else {
     for (int i = n + s.startfrom; i > 0; --i) {
-      if (EqualsIgnoreCase(argv[static_cast<size_t>(i)], s.keyword)) return i + 1;
+      if (text::EqualsIgnoreCase(argv[static_cast<size_t>(i)], s.keyword)) return i + 1;
     }
   }
   return -1;
@@ -169,14 +169,14 @@ bool SecretArgument(const CommandSpec& spec, Args argv, size_t i) {
       return true;
     case SecretArgs::kAfterToken:
       for (size_t j = 1; j < i; ++j) {
-        if (EqualsIgnoreCase(argv[j], s.token) && i <= j + static_cast<size_t>(s.count)) {
+        if (text::EqualsIgnoreCase(argv[j], s.token) && i <= j + static_cast<size_t>(s.count)) {
           return true;
         }
       }
       return false;
     case SecretArgs::kPairValue: {
       const size_t first = static_cast<size_t>(s.first);
-      return i > first && (i - first) % 2 == 1 && EqualsIgnoreCase(argv[i - 1], s.token);
+      return i > first && (i - first) % 2 == 1 && text::EqualsIgnoreCase(argv[i - 1], s.token);
     }
   }
   return false;

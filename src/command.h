@@ -20,7 +20,7 @@
 
 #include "engine/keyspace.h"
 #include "resp/reply.h"
-#include "src/server_state.h"
+#include "src/config.h"
 #include "src/session.h"
 
 namespace dkv::server {
@@ -187,17 +187,21 @@ struct KeyRef {
 };
 
 using Args = std::span<const std::string_view>;
-class Dispatcher;
+class Services;
 
+// What a handler sees: its client's session, the keyspace of the namespace the session is in
+// (db(), looked up when asked: SELECT, AUTH and RESET move the session), the reply, and the
+// services it may use (src/services.h). Never the server's state as a whole.
 struct CommandContext {
-  ServerState& server;
   Session& session;
   resp::ReplyBuilder& reply;
-  Dispatcher& dispatcher;
+  Services& services;
 
-  engine::Keyspace& keyspace() { return server.keyspace; }
-  engine::Database& db() { return server.keyspace.db(session.db); }
-  const Config& config() const { return server.config; }
+  // (Defined in services.cc: this header stays below Services, which sees the server's state.)
+  engine::Database& db();
+  // Every namespace (commands that name another: MOVE, COPY, SWAPDB, FLUSHALL, KV.NS ...).
+  engine::Keyspace& keyspace();
+  const Config& config() const;
 };
 
 using Handler = void (*)(CommandContext&, Args);

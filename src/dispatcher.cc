@@ -11,9 +11,8 @@
 #include "src/commands/handlers.h"
 #include "src/errors.h"
 #include "src/log.h"
-#include "src/postgres_backend.h"
-#include "src/scripting.h"
-#include "src/snapshotter.h"
+#include "src/script_api.h"
+#include "src/server_state.h"
 
 namespace dkv::server {
 namespace {
@@ -70,7 +69,7 @@ std::string_view ErrorCode(std::string_view out_tail) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(ServerState* state) : state_(state) {
+Dispatcher::Dispatcher(ServerState* state) : state_(state), services_(state, this) {
   for (const CommandSpec& spec : CommandTable()) {
     by_full_name_.emplace(std::string(spec.name), &spec);
     size_t bar = spec.name.find('|');
@@ -205,31 +204,31 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("OOM command not allowed when used memory > 'maxmemory'.");
   }
-  if (state_->postgres != nullptr && state_->postgres->QueueFull() && IsWrite(*spec, session)) {
+  if (state_->backend().QueueFull() && IsWrite(*spec, session)) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject("ERR PostgreSQL write queue is full (" +
-                  std::to_string(state_->postgres->queued()) +
+                  std::to_string(state_->backend().queued()) +
                   " changes not yet committed; postgres.queue-bound): the write was refused and "
                   "nothing was changed");
   }
-  if (state_->postgres != nullptr && state_->postgres->draining() && IsWrite(*spec, session)) {
+  if (state_->backend().draining() && IsWrite(*spec, session)) {
     // An exit waits for the queue to commit: the queue must not grow (src/exit_drain.h).
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kShuttingDown);
   }
-  if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused() &&
+  if (state_->backend().SnapshotWritesRefused() &&
       (IsWrite(*spec, session) || (spec->flags & kDeniedOnDiskError))) {
     state_->stats.commands[std::string(spec->name)].rejected_calls++;
     return reject(errors::kMisconf);
   }
-  if (state_->postgres == nullptr || !state_->postgres->TierActive()) {
+  if (!state_->backend().TierActive()) {
     return Call(*spec, session, argv, reply);
   }
   std::vector<DbKey> keys;
   ValueKeysOf(*spec, session, argv, false, &keys);
   if (!keys.empty() && WaitForValues(*spec, session, keys, reject)) return;
   // Eviction inside the command (a script's writes) must not drop what it is about to read.
-  state_->postgres->PinForCommand(std::move(keys));
+  state_->backend().PinForCommand(std::move(keys));
   engine::ClearColdReads();
   const size_t out_before = session.out->size();
   std::vector<std::string_view> warm_reads;
@@ -237,7 +236,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
   Call(*spec, session, argv, reply,
        [&] { return !RetryAfterColdReads(*spec, session, out_before); });
   session.warm_reads = nullptr;
-  state_->postgres->PinForCommand({});
+  state_->backend().PinForCommand({});
   // When the command does not wait, the server releases its pins and resets its read count
   // (Server: after Execute, whatever path it took).
 }
@@ -324,9 +323,9 @@ bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session,
   }
   // The command's values already in memory stay while it waits for the others (the ones read
   // back could otherwise push them out, and the wait would never end).
-  for (const auto& [db, key] : keys) state_->postgres->Pin(session.id, db, key);
+  for (const auto& [db, key] : keys) state_->backend().Pin(session.id, db, key);
   session.value_fetch_tries++;
-  session.value_fetch = state_->postgres->RequestValues(std::move(cold), session.id);
+  session.value_fetch = state_->backend().RequestValues(std::move(cold), session.id);
   return true;
 }
 
@@ -368,21 +367,22 @@ bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, 
   // enough: later rounds find these pinned, and the values read back are pinned as they come.
   if (session.warm_reads != nullptr && session.value_fetch_tries == 0) {
     for (std::string_view key : *session.warm_reads) {
-      state_->postgres->Pin(session.id, session.db, key);
+      state_->backend().Pin(session.id, session.db, key);
     }
   }
   session.value_fetch_tries++;
-  session.value_fetch = state_->postgres->RequestValues(std::move(keys), session.id);
+  session.value_fetch = state_->backend().RequestValues(std::move(keys), session.id);
   return true;
 }
 
 void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
                       resp::ReplyBuilder& reply, const std::function<bool()>& keep) {
-  CommandContext ctx{*state_, session, reply, *this};
+  CommandContext ctx{session, reply, services_};
   const size_t out_start = session.out->size();
   const int64_t start_us = state_->clock->NowUs();
   // A command run again (its first run was discarded) was shown to MONITOR already.
-  if (!state_->monitors.empty() && !(spec.flags & (kSkipMonitor | kAdmin)) && !session.rerun) {
+  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&
+      !session.rerun) {
     FeedMonitors(spec, session, argv);
   }
   try {
@@ -443,7 +443,7 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
       reply.Error(errors::NoPermCommand(user.name, spec->name));
       continue;
     }
-    if (state_->postgres != nullptr && state_->postgres->TierActive()) {
+    if (state_->backend().TierActive()) {
       // Values were read back before EXEC; one still not in memory here (a queued SWAPDB moved
       // it) fails this command rather than let it run on an empty value.
       std::vector<DbKey> missing;
@@ -517,11 +517,11 @@ void Dispatcher::FeedMonitors(const CommandSpec& spec, const Session& session, A
     line += '"';
   }
   line += "\r\n";
-  for (Session* monitor : state_->monitors) {
+  for (Session* monitor : state_->clients.monitors()) {
     if (monitor != &session) monitor->out->append(line);
   }
   if (state_->hooks != nullptr) {
-    for (Session* monitor : state_->monitors) state_->hooks->ScheduleFlush(monitor);
+    for (Session* monitor : state_->clients.monitors()) state_->hooks->ScheduleFlush(monitor);
   }
 }
 

@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "src/command.h"
-#include "src/postgres_backend.h"
+#include "src/db_key.h"
+#include "src/services.h"
 
 namespace dkv::server {
 
@@ -83,6 +84,8 @@ class Dispatcher {
   bool RetryAfterColdReads(const CommandSpec& spec, Session& session, size_t out_before);
 
   ServerState* state_;
+  // What handlers see (CommandContext::services).
+  Services services_;
   Map top_level_;
   Map by_full_name_;
   Map parents_;  // names of commands that have subcommands

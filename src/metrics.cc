@@ -6,10 +6,8 @@
 #include <cstdio>
 
 #include "src/acl.h"
-#include "src/postgres_backend.h"
 #include "src/scripting.h"
 #include "src/server_state.h"
-#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -99,15 +97,17 @@ void Persistence(MetricsWriter& w, ServerState& st) {
   w.Family("dkv_persistence_backend", "gauge",
            "The persistence backend in use (1 for the one named by the label).");
   w.Sample("dkv_persistence_backend", {{"backend", st.config.persistence_backend}}, uint64_t{1});
-  if (const Snapshotter* snap = st.snapshotter; snap != nullptr && st.postgres == nullptr) {
-    const SnapshotStatus& p = snap->status();
+  const Backend& backend = st.backend();
+  const std::optional<PostgresFigures> pg = backend.postgres_figures();
+  if (backend.has_snapshot_file() && !pg) {
+    const SnapshotStatus& p = backend.snapshot_status();
     w.Single("dkv_snapshot_changes_since_last_save", "gauge",
              "Writes since the last successful snapshot.", st.keyspace.dirty());
     w.Single("dkv_snapshot_last_save_timestamp_seconds", "gauge",
              "Unix time of the last successful snapshot (or of the start).",
              static_cast<uint64_t>(std::max<int64_t>(p.last_save_s, 0)));
     w.Single("dkv_snapshot_in_progress", "gauge", "1 while a background save runs.",
-             uint64_t{snap->in_progress() ? 1u : 0u});
+             uint64_t{backend.SaveInProgress() ? 1u : 0u});
     w.Single("dkv_snapshot_last_save_ok", "gauge", "1 when the last background save succeeded.",
              uint64_t{p.last_bgsave_ok ? 1u : 0u});
     w.Single("dkv_snapshot_saves_total", "counter", "Successful snapshots since start.", p.saves);
@@ -115,12 +115,12 @@ void Persistence(MetricsWriter& w, ServerState& st) {
     w.Single("dkv_latest_fork_seconds", "gauge", "Duration of the latest fork.",
              Seconds(p.latest_fork_usec));
   }
-  if (const PostgresBackend* pg = st.postgres) {
-    const PostgresStatus& ps = pg->status();
+  if (pg) {
+    const PostgresFigures& ps = *pg;
     w.Single("dkv_postgres_connected", "gauge", "1 while the PostgreSQL connection is up.",
-             uint64_t{pg->connected() ? 1u : 0u});
+             uint64_t{ps.connected ? 1u : 0u});
     w.Single("dkv_postgres_queue_keys", "gauge", "Changes waiting to be committed to PostgreSQL.",
-             static_cast<uint64_t>(pg->queued()));
+             static_cast<uint64_t>(ps.queue_keys));
     w.Single("dkv_postgres_batches_committed_total", "counter",
              "Transactions committed to PostgreSQL.", ps.batches_committed);
     w.Single("dkv_postgres_keys_committed_total", "counter", "Keys written to PostgreSQL.",
@@ -134,7 +134,7 @@ void Persistence(MetricsWriter& w, ServerState& st) {
              ps.errors);
     w.Single("dkv_postgres_connections_ready", "gauge",
              "Connections of the pool that can commit batches.",
-             static_cast<uint64_t>(pg->connections_ready()));
+             static_cast<uint64_t>(ps.connections_ready));
     w.Single("dkv_postgres_cold_values", "gauge",
              "Keys whose value the cache tier dropped from memory (in PostgreSQL only).",
              static_cast<uint64_t>(engine::Database::cold_entries()));

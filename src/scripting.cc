@@ -23,9 +23,8 @@ extern "C" {
 #include "src/log.h"
 #include "src/lua_guards.h"
 #include "src/lua_sandbox.h"
-#include "src/postgres_backend.h"
+#include "src/server_state.h"
 #include "src/sha1.h"
-#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -486,10 +485,10 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   }
   if (spec->flags & kWrite) {
     if (read_only_) return fail("ERR Write commands are not allowed from read-only scripts.");
-    if (state_->snapshotter != nullptr && state_->snapshotter->WritesRefused()) {
+    if (state_->backend().SnapshotWritesRefused()) {
       return fail(errors::kMisconf);
     }
-    if (state_->postgres != nullptr && state_->postgres->draining()) {
+    if (state_->backend().draining()) {
       return fail(errors::kShuttingDown);
     }
   }
@@ -500,7 +499,7 @@ bool ScriptEngine::CallCommand(lua_State* L) {
   // The cache tier: a script cannot wait for PostgreSQL in the middle of its atomic run. Values
   // of its declared KEYS were read back before it started; a key it did not declare whose value
   // is not in memory is an error (never an empty value).
-  const bool cold = state_->postgres != nullptr && state_->postgres->TierActive();
+  const bool cold = state_->backend().TierActive();
   if (cold) {
     std::vector<DbKey> missing;
     dispatcher_->ColdKeysOf(*spec, session_, argv, &missing);

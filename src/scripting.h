@@ -17,6 +17,7 @@
 
 #include "src/command.h"
 #include "src/lua_guards.h"
+#include "src/script_api.h"
 #include "src/session.h"
 
 struct lua_State;
@@ -24,30 +25,33 @@ struct lua_Debug;
 
 namespace dkv::server {
 
-class ScriptEngine {
+class Dispatcher;
+struct ServerState;
+
+class ScriptEngine final : public Scripts {
  public:
   ScriptEngine(ServerState* state, Dispatcher* dispatcher);
-  ~ScriptEngine();
+  ~ScriptEngine() override;
   ScriptEngine(const ScriptEngine&) = delete;
   ScriptEngine& operator=(const ScriptEngine&) = delete;
 
   // EVAL/EVAL_RO (by_sha false: argv[1] is the body) and EVALSHA/EVALSHA_RO; writes the reply.
-  void Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_only);
+  void Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_only) override;
   // SCRIPT LOAD: compiles and caches. Returns false with the error reply text in *error.
-  bool Load(std::string_view body, std::string* sha, std::string* error);
-  bool Exists(std::string_view sha) const;
+  bool Load(std::string_view body, std::string* sha, std::string* error) override;
+  bool Exists(std::string_view sha) const override;
   // SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
-  void Flush();
+  void Flush() override;
   // SCRIPT KILL: "" when the running script will stop, else the error reply text.
-  std::string Kill();
+  std::string Kill() override;
   // SHUTDOWN NOSAVE while a script is busy: the script stops even if it wrote.
-  void KillForShutdown();
+  void KillForShutdown() override;
 
   bool running() const { return running_; }
   // A script has run past busy-reply-threshold: other commands get -BUSY.
-  bool busy() const { return busy_; }
-  size_t scripts() const { return scripts_.size(); }
-  size_t memory() const { return lua_memory_; }
+  bool busy() const override { return busy_; }
+  size_t scripts() const override { return scripts_.size(); }
+  size_t memory() const override { return lua_memory_; }
 
  private:
   struct Script {

@@ -23,8 +23,10 @@
 #include "src/memory.h"
 #include "src/postgres_backend.h"
 #include "src/postgres_host.h"
+#include "src/postgres_persistence.h"
 #include "src/scripting.h"
 #include "src/server_state.h"
+#include "src/snapshot_backend.h"
 #include "src/snapshotter.h"
 #include "src/uv_event_loop.h"
 #include "src/version.h"
@@ -99,7 +101,7 @@ class Server::Impl : public ServerHooks {
         scripts_(&state_, &dispatcher_),
         snapshotter_(&state_) {
     state_.hooks = this;
-    state_.snapshotter = &snapshotter_;
+    state_.set_backend(&snapshot_backend_);
     state_.scripts = &scripts_;
     loop_ = uv_default_loop();
     // The child of a background save must not keep the server's port or its clients' sockets
@@ -136,7 +138,8 @@ class Server::Impl : public ServerHooks {
       postgres_ = std::make_unique<PostgresBackend>(pg_loop_.get(), pg_host_.get(),
                                                     &state_.keyspace, MakePostgresOptions(state_));
       if (std::string err = postgres_->Start(); !err.empty()) return err;
-      state_.postgres = postgres_.get();
+      postgres_persistence_ = std::make_unique<PostgresPersistence>(&snapshotter_, postgres_.get());
+      state_.set_backend(postgres_persistence_.get());
       state_.AddObserver(postgres_.get());
       postgres_->set_on_commit([this] { ReleaseHeld(); });
       postgres_->set_on_fetch([this] { ReleaseFetched(); });
@@ -224,7 +227,8 @@ class Server::Impl : public ServerHooks {
       }
       // Its libuv handles close with the others below.
       state_.keyspace.set_observer(&state_.watches);
-      state_.postgres = nullptr;
+      state_.set_backend(&snapshot_backend_);
+      postgres_persistence_.reset();
       postgres_.reset();
     }
     // Shutdown: close every handle and let the loop finish the closes.
@@ -411,7 +415,7 @@ class Server::Impl : public ServerHooks {
   // A new client's session, its registration, and its first read.
   void Register(Connection* conn, bool tcp) {
     Session& s = conn->session;
-    s.id = state_.next_client_id++;
+    s.id = state_.clients.NextId();
     s.out = &conn->out;
     s.created_ms = s.last_interaction_ms = clock_.NowMs();
     state_.InitSession(s);
@@ -447,12 +451,12 @@ class Server::Impl : public ServerHooks {
                                     : "-ERR max number of clients reached\r\n";
       conn->session.close_after_reply = true;
       connections_.emplace(s.id, conn);
-      state_.clients.emplace(s.id, &conn->session);
+      state_.clients.Add(&conn->session);
       MarkPending(conn);
       return;
     }
     connections_.emplace(s.id, conn);
-    state_.clients.emplace(s.id, &conn->session);
+    state_.clients.Add(&conn->session);
     StartReading(conn);
   }
 
@@ -818,11 +822,7 @@ class Server::Impl : public ServerHooks {
     if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
     Session& s = conn->session;
     state_.watches.UnwatchAll(&s);
-    if (s.monitor) {
-      auto& m = state_.monitors;
-      m.erase(std::remove(m.begin(), m.end(), &s), m.end());
-    }
-    state_.clients.erase(s.id);
+    state_.clients.Remove(&s);
     connections_.erase(s.id);
     uv_close(conn->uv_handle(), [](uv_handle_t* h) {
       auto* c = static_cast<Connection*>(h->data);
@@ -942,10 +942,12 @@ class Server::Impl : public ServerHooks {
   MemoryAccountant memory_;
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
+  SnapshotBackend snapshot_backend_{&snapshotter_};
   // The PostgreSQL backend and what it runs on (declared first: destroyed after it).
   std::unique_ptr<UvEventLoop> pg_loop_;
   std::unique_ptr<PostgresHost> pg_host_;
   std::unique_ptr<PostgresBackend> postgres_;
+  std::unique_ptr<PostgresPersistence> postgres_persistence_;  // the Backend over postgres_
   std::unique_ptr<ExitDrain> exit_drain_;  // with postgres_ (kept to the end: its timer)
   std::unique_ptr<HttpServer> http_;       // when http-port is set
   std::vector<Connection*> held_;          // waiting for a PostgreSQL commit

@@ -1,20 +1,16 @@
-// ServerState: what command handlers may use besides their own Session: the configuration, the
-// keyspace, statistics, the slow log, the client registry and WATCH bookkeeping. The libuv layer
-// owns the sockets and exposes to commands only the few actions in ServerHooks (close a client,
-// shut down). Loop thread only.
+// ServerState: the server's state, as the parts it is made of: the configuration, the keyspace,
+// statistics and the slow log (src/stats.h), the client registry (src/client_registry.h), WATCH
+// bookkeeping (src/watch_registry.h), users, and the persistence Backend in use (src/backend.h).
+// It owns the parts (but the backend, the scripts and the hooks, which the server owns). The
+// network layer, the dispatcher, scripts, HTTP and /metrics use it; command handlers never do:
+// they get the narrower Services (src/services.h). Loop thread only.
 #pragma once
 
 #include <sys/socket.h>
 
 #include <cstdint>
-#include <deque>
-#include <functional>
-#include <iterator>
-#include <map>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/clock.h"
@@ -22,176 +18,23 @@
 #include "engine/pattern.h"
 #include "src/acl.h"
 #include "src/auth_throttle.h"
+#include "src/backend.h"
+#include "src/client_registry.h"
 #include "src/config.h"
 #include "src/eviction.h"
 #include "src/memory.h"
 #include "src/scan_cursors.h"
+#include "src/server_hooks.h"
 #include "src/session.h"
-
-namespace dkv::persistence::postgres {
-class PostgresBackend;
-}
+#include "src/stats.h"
+#include "src/watch_registry.h"
 
 namespace dkv::server {
-
-// Upper bounds, in microseconds, of the command latency histogram's buckets (the last bucket,
-// beyond them, is +Inf).
-inline constexpr int64_t kLatencyBucketsUs[] = {10,     25,     50,     100,    250,   500,
-                                                1000,   2500,   5000,   10000,  25000, 50000,
-                                                100000, 250000, 500000, 1000000};
-inline constexpr size_t kLatencyBuckets = std::size(kLatencyBucketsUs) + 1;
-
-struct CommandStats {
-  uint64_t calls = 0;
-  uint64_t usec = 0;
-  uint64_t rejected_calls = 0;
-  uint64_t failed_calls = 0;
-  // Calls per latency bucket (not cumulative); the index of a duration is LatencyBucket().
-  uint64_t latency[kLatencyBuckets] = {};
-};
-
-inline size_t LatencyBucket(int64_t duration_us) {
-  size_t i = 0;
-  while (i < std::size(kLatencyBucketsUs) && duration_us > kLatencyBucketsUs[i]) ++i;
-  return i;
-}
-
-struct Stats {
-  uint64_t total_connections_received = 0;
-  uint64_t total_commands_processed = 0;
-  uint64_t rejected_connections = 0;
-  uint64_t total_net_input_bytes = 0;
-  uint64_t total_net_output_bytes = 0;
-  uint64_t total_error_replies = 0;
-  uint64_t unexpected_error_replies = 0;
-  uint64_t output_limit_disconnections = 0;  // client-output-buffer-limit
-  uint64_t cross_protocol_attacks = 0;       // connections closed for POST / Host: (HTTP)
-  uint64_t acl_denied_auth = 0;              // failed AUTH / HELLO AUTH / HTTP basic auth
-  uint64_t acl_denied_cmd = 0;               // commands a user may not run
-  uint64_t acl_denied_namespace = 0;         // namespaces a user may not use
-  std::map<std::string, CommandStats, std::less<>> commands;  // by full lower-case name
-  std::map<std::string, uint64_t, std::less<>> errors;        // by error code (ERR, WRONGTYPE..)
-  // Distinct error codes tracked at most (as Redis' errorstats): scripts can invent codes
-  // (redis.error_reply), and INFO and /metrics must stay bounded. Later new codes count only in
-  // total_error_replies.
-  static constexpr size_t kMaxErrorCodes = 128;
-  void CountError(std::string_view code) {
-    auto it = errors.find(code);
-    if (it != errors.end()) {
-      ++it->second;
-    } else if (errors.size() < kMaxErrorCodes) {
-      errors.emplace(std::string(code), 1);
-    }
-  }
-  // Instantaneous ops/sec, sampled by the cron.
-  uint64_t last_sample_ms = 0;
-  uint64_t last_sample_commands = 0;
-  double instantaneous_ops_per_sec = 0;
-};
-
-struct SlowLogEntry {
-  uint64_t id;
-  int64_t time_s;
-  int64_t duration_us;
-  std::vector<std::string> args;
-  std::string addr;
-  std::string name;
-};
-
-class SlowLog {
- public:
-  // `secret(i)`: argument i shows as "(redacted)" (the command row's secret arguments).
-  void Record(int64_t now_s, int64_t duration_us, const std::vector<std::string_view>& argv,
-              const Session& session, int64_t max_len, const std::function<bool(size_t)>& secret);
-  const std::deque<SlowLogEntry>& entries() const { return entries_; }
-  void Reset() { entries_.clear(); }
-  void Trim(int64_t max_len);
-
- private:
-  std::deque<SlowLogEntry> entries_;  // newest first
-  uint64_t next_id_ = 0;
-};
-
-// WATCH bookkeeping: which sessions watch which keys. Registered as the keyspace observer: the
-// engine's write operations tell it what changed.
-class WatchRegistry : public engine::KeyspaceObserver {
- public:
-  void Watch(Session* session, int db, std::string_view key, bool expired_now);
-  void UnwatchAll(Session* session);
-  void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
-  // KV.DEL of a subtree: sessions watching a key under the prefix are dirty.
-  void OnPrefixDeleted(int db, std::string_view prefix) override;
-  // FLUSHDB/FLUSHALL/SWAPDB: sessions watching keys that exist in the database(s) are dirty
-  // (Redis: a watched key that did not exist is not touched by them).
-  void OnFlush(engine::Database& db) override { TouchExistingKeys(db, nullptr); }
-  void OnSwapDatabases(engine::Database& a, engine::Database& b) override {
-    TouchExistingKeys(a, &b);
-  }
-  bool empty() const { return watchers_.empty(); }
-
- private:
-  void TouchExistingKeys(engine::Database& db, engine::Database* other);
-  std::map<std::pair<int, std::string>, std::vector<Session*>, std::less<>> watchers_;
-};
-
-// Passes every keyspace change to several observers in turn.
-class ObserverList : public engine::KeyspaceObserver {
- public:
-  std::vector<engine::KeyspaceObserver*> observers;
-  void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override {
-    for (auto* o : observers) o->OnKeyChanged(db, key, kind);
-  }
-  void OnPrefixDeleted(int db, std::string_view prefix) override {
-    for (auto* o : observers) o->OnPrefixDeleted(db, prefix);
-  }
-  void OnFlush(engine::Database& db) override {
-    for (auto* o : observers) o->OnFlush(db);
-  }
-  void OnSwapDatabases(engine::Database& a, engine::Database& b) override {
-    for (auto* o : observers) o->OnSwapDatabases(a, b);
-  }
-};
-
-// Actions only the network layer can take.
-class ServerHooks {
- public:
-  virtual ~ServerHooks() = default;
-  // Closes the client after its pending output (CLIENT KILL); may be the caller itself.
-  virtual void KillClient(Session* session) = 0;
-  // Output was appended to another client's buffer (MONITOR): write it out soon.
-  virtual void ScheduleFlush(Session* session) = 0;
-  // Stops the server after the current command (SHUTDOWN FORCE or NOSAVE over a busy script, a
-  // failed load); an exit waiting for PostgreSQL stops waiting (what is not committed is lost).
-  virtual void RequestShutdown() = 0;
-  // SHUTDOWN without FORCE: exits once the PostgreSQL backend's queue has committed, waiting
-  // without blocking the loop (other clients are served, writes refused). `session` gets no
-  // reply meanwhile (Session::waiting_for_exit); if nothing commits for postgres.response-timeout
-  // it gets "-ERR Errors trying to SHUTDOWN. Check logs." and the server keeps running. Joins a
-  // wait under way. Without that backend, or nothing queued: RequestShutdown().
-  virtual void ShutdownAfterCommit(Session* session) = 0;
-  // An exit waits for PostgreSQL (SHUTDOWN, SIGTERM).
-  virtual bool ShutdownPending() = 0;
-  // SHUTDOWN ABORT: ends that wait; the server keeps running and the waiting SHUTDOWNs get the
-  // error. False when no exit waits.
-  virtual bool AbortShutdown() = 0;
-  // Used memory as the allocator reports it, in bytes; cheap (called before commands).
-  virtual size_t UsedMemory() = 0;
-  // Fresh figures for INFO and MEMORY STATS.
-  virtual MemoryFigures Memory() = 0;
-  // A script has run past busy-reply-threshold: reads what clients sent (accepting new ones),
-  // answers -BUSY to everything but SCRIPT KILL and SHUTDOWN NOSAVE, and writes the replies out.
-  // Called from the script's hook; never for `running`, the script's own client.
-  virtual void ProcessEventsWhileBusy(Session* running) = 0;
-  // Frees detached database contents off the loop thread.
-  virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
-};
 
 // 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses protected mode accepts.
 bool IsLoopback(const struct sockaddr_storage& addr);
 
-class Snapshotter;
-class ScriptEngine;
-using persistence::postgres::PostgresBackend;  // persistence/postgres/
+class Scripts;
 
 struct ServerState {
   ServerState(Config cfg, const engine::Clock* clock);
@@ -213,19 +56,17 @@ struct ServerState {
   void ApplyConfig();
   // Evicts while used memory is over maxmemory, for at most `budget_us`.
   Evictor::Result Evict(int64_t budget_us);
-  std::map<uint64_t, Session*> clients;  // by id
-  std::vector<Session*> monitors;
-  uint64_t next_client_id = 1;
+  // Connected clients and MONITOR.
+  ClientRegistry clients;
   int64_t start_ms;
   std::string run_id;
   ServerHooks* hooks = nullptr;
-  // The snapshot file: SAVE, BGSAVE, the schedule (owned by the server; null in tests that run
-  // without one).
-  Snapshotter* snapshotter = nullptr;
   // Lua scripts (owned by the server; null in tests that run without one).
-  ScriptEngine* scripts = nullptr;
-  // The PostgreSQL backend when persistence.backend is postgres (owned by the server), else null.
-  PostgresBackend* postgres = nullptr;
+  Scripts* scripts = nullptr;
+  // Persistence: the backend in use (owned by the server); NoBackend until one is set (tests
+  // that run without persistence).
+  Backend& backend() const { return *backend_; }
+  void set_backend(Backend* backend) { backend_ = backend != nullptr ? backend : &no_backend_; }
   // Users and their permissions; acl_error is why they could not be loaded (the start fails).
   Acl acl;
   std::string acl_error;
@@ -261,7 +102,10 @@ struct ServerState {
   int exit_code = 0;
   // EXEC is running its queued commands (BGSAVE then schedules instead of forking, as Redis).
   bool in_exec = false;
-  size_t blocked_clients = 0;
+
+ private:
+  NoBackend no_backend_;
+  Backend* backend_ = &no_backend_;
 };
 
 }  // namespace dkv::server

@@ -14,24 +14,11 @@
 #include <functional>
 #include <string>
 
+#include "src/backend.h"
+
 namespace dkv::server {
 
 struct ServerState;
-
-struct SnapshotStatus {
-  int64_t last_save_s = 0;  // LASTSAVE: the last successful save (or the start)
-  bool last_bgsave_ok = true;
-  std::string last_error;           // why the last save failed, "" after a success
-  int64_t last_bgsave_time_s = -1;  // duration of the last background save
-  int64_t bgsave_started_ms = 0;    // when the running one started
-  int64_t last_bgsave_try_s = 0;    // when the last background save was attempted
-  uint64_t saves = 0;               // successful saves since start
-  uint64_t last_load_keys_loaded = 0;
-  uint64_t last_load_keys_expired = 0;
-  int64_t last_load_ms = 0;  // how long the load at start took
-  uint64_t total_forks = 0;
-  int64_t latest_fork_usec = 0;
-};
 
 class Snapshotter {
  public:

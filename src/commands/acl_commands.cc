@@ -7,17 +7,17 @@
 namespace dkv::server {
 
 void CmdAclWhoami(CommandContext& ctx, Args) {
-  ctx.reply.Bulk(ctx.server.UserOf(ctx.session).name);
+  ctx.reply.Bulk(ctx.services.UserOf(ctx.session).name);
 }
 
 void CmdAclList(CommandContext& ctx, Args) {
-  const auto& users = ctx.server.acl.users();
+  const auto& users = ctx.services.acl().users();
   ctx.reply.ArrayHeader(users.size());
   for (const auto& u : users) ctx.reply.Bulk(Acl::Describe(*u));
 }
 
 void CmdAclUsers(CommandContext& ctx, Args) {
-  const auto& users = ctx.server.acl.users();
+  const auto& users = ctx.services.acl().users();
   ctx.reply.ArrayHeader(users.size());
   for (const auto& u : users) ctx.reply.Bulk(u->name);
 }

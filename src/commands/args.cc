@@ -9,7 +9,7 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
   std::string start;
   if (cursor != 0) {
     const std::string* resume =
-        ctx.server.scan_cursors.Find(cursor, ctx.session.db, &ctx.server.UserOf(ctx.session));
+        ctx.services.scan_cursors().Find(cursor, ctx.session.db, &ctx.services.UserOf(ctx.session));
     if (resume == nullptr) return ctx.reply.Error(errors::kInvalidCursor);
     start = *resume;
   }
@@ -29,8 +29,8 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
     if (!db.IsExpired(e) && accept(e)) keys.emplace_back(e->key());
     return true;
   });
-  uint64_t next = more ? ctx.server.scan_cursors.Save(std::move(last), ctx.session.db,
-                                                      &ctx.server.UserOf(ctx.session))
+  uint64_t next = more ? ctx.services.scan_cursors().Save(std::move(last), ctx.session.db,
+                                                          &ctx.services.UserOf(ctx.session))
                        : 0;
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(next));

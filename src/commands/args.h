@@ -15,6 +15,7 @@
 #include "resp/text.h"
 #include "src/command.h"
 #include "src/errors.h"
+#include "src/services.h"
 
 namespace dkv::server {
 

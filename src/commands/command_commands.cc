@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "engine/pattern.h"
+#include "src/acl.h"
 #include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -124,7 +125,7 @@ void ReplyKeySpec(resp::ReplyBuilder& r, const KeySpec& s) {
 
 void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
   resp::ReplyBuilder& r = ctx.reply;
-  auto subs = ctx.dispatcher.Subcommands(spec.name);
+  auto subs = ctx.services.dispatcher().Subcommands(spec.name);
   const LegacyRange range = LegacyKeyRange(spec);
   r.ArrayHeader(10);
   r.Bulk(spec.name);
@@ -181,7 +182,7 @@ void ReplyDocArg(resp::ReplyBuilder& r, const CommandSpec& spec, const DocArg& a
 
 void ReplyCommandDocs(CommandContext& ctx, const CommandSpec& spec) {
   resp::ReplyBuilder& r = ctx.reply;
-  auto subs = ctx.dispatcher.Subcommands(spec.name);
+  auto subs = ctx.services.dispatcher().Subcommands(spec.name);
   std::vector<DocArg> args = ParseSyntax(spec.syntax);
   r.Bulk(spec.name);
   r.MapHeader(4 + (spec.history.empty() ? 0 : 1) + (args.empty() ? 0 : 1) + (subs.empty() ? 0 : 1));
@@ -232,14 +233,14 @@ void CmdCommand(CommandContext& ctx, Args) {
 }
 
 void CmdCommandCount(CommandContext& ctx, Args) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.dispatcher.top_level_count()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.services.dispatcher().top_level_count()));
 }
 
 void CmdCommandInfo(CommandContext& ctx, Args argv) {
   if (argv.size() == 2) return CmdCommand(ctx, argv);
   ctx.reply.ArrayHeader(argv.size() - 2);
   for (size_t i = 2; i < argv.size(); ++i) {
-    const CommandSpec* spec = ctx.dispatcher.Find(argv[i]);
+    const CommandSpec* spec = ctx.services.dispatcher().Find(argv[i]);
     if (spec == nullptr) {
       ctx.reply.Null();
     } else {
@@ -254,7 +255,7 @@ void CmdCommandDocs(CommandContext& ctx, Args argv) {
     specs = TopLevel();
   } else {
     for (size_t i = 2; i < argv.size(); ++i) {
-      if (const CommandSpec* spec = ctx.dispatcher.Find(argv[i])) specs.push_back(spec);
+      if (const CommandSpec* spec = ctx.services.dispatcher().Find(argv[i])) specs.push_back(spec);
     }
   }
   ctx.reply.MapHeader(specs.size());
@@ -296,7 +297,7 @@ namespace {
 // COMMAND GETKEYS and GETKEYSANDFLAGS: the keys of the command in argv[2..] by its key specs,
 // or false after replying with the error.
 bool KeysOfCall(CommandContext& ctx, Args target, std::vector<KeyRef>* keys) {
-  const CommandSpec* spec = ctx.dispatcher.Resolve(target);
+  const CommandSpec* spec = ctx.services.dispatcher().Resolve(target);
   if (spec == nullptr) {
     ctx.reply.Error("ERR Invalid command specified");
     return false;

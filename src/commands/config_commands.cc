@@ -10,6 +10,7 @@
 #include <unordered_set>
 
 #include "engine/pattern.h"
+#include "src/acl.h"
 #include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -40,14 +41,14 @@ void CmdConfigGet(CommandContext& ctx, Args argv) {
   ctx.reply.MapHeader(matched.size());
   for (const ConfigParam* p : matched) {
     ctx.reply.Bulk(p->name);
-    ctx.reply.Bulk(p->get(ctx.server.config));
+    ctx.reply.Bulk(p->get(ctx.services.config()));
   }
 }
 
 void CmdConfigSet(CommandContext& ctx, Args argv) {
   if (argv.size() % 2 != 0) return ctx.reply.Error(errors::kSyntax);
   // Validate everything first: CONFIG SET of several options applies all of them or none.
-  Config candidate = ctx.server.config;
+  Config candidate = ctx.services.config();
   std::vector<const ConfigParam*> seen;
   for (size_t i = 2; i < argv.size(); i += 2) {
     const ConfigParam* p = FindConfigParam(argv[i]);
@@ -67,7 +68,7 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
                              std::string(argv[i]) + "') - can't set " +
                              (is_protected ? "protected" : "immutable") + " config");
     }
-    if (p->name == "requirepass" && !ctx.server.acl.default_user()->password_hash.empty()) {
+    if (p->name == "requirepass" && !ctx.services.acl().default_user()->password_hash.empty()) {
       return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
                              std::string(argv[i]) +
                              "') - the default user is configured under users: in the "
@@ -78,14 +79,14 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
                              std::string(argv[i]) + "') - " + err);
     }
   }
-  ctx.server.config = std::move(candidate);
-  ctx.server.slowlog.Trim(ctx.server.config.slowlog_max_len);
-  ctx.server.ApplyConfig();
+  ctx.services.config() = std::move(candidate);
+  ctx.services.slowlog().Trim(ctx.services.config().slowlog_max_len);
+  ctx.services.ApplyConfig();
   ctx.reply.Ok();
 }
 
 void CmdConfigResetStat(CommandContext& ctx, Args) {
-  Stats& s = ctx.server.stats;
+  Stats& s = ctx.services.stats();
   s.commands.clear();
   s.errors.clear();
   s.total_commands_processed = 0;
@@ -102,7 +103,7 @@ void CmdConfigRewrite(CommandContext& ctx, Args) {
   const std::string& path = ctx.config().config_file;
   if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
   // Every option and every user, in place in the file (src/config_rewrite.h).
-  if (std::string err = RewriteConfigFile(ctx.server.config, path); !err.empty()) {
+  if (std::string err = RewriteConfigFile(ctx.services.config(), path); !err.empty()) {
     return ctx.reply.Error("ERR Rewriting config file: " + err);
   }
   ctx.reply.Ok();

@@ -1,6 +1,8 @@
 // Connection family: PING, ECHO, QUIT, RESET, SELECT, AUTH, HELLO, CLIENT, READONLY, ROLE.
 #include <algorithm>
 
+#include "src/acl.h"
+#include "src/auth_throttle.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/version.h"
@@ -20,23 +22,23 @@ constexpr int kMaxAuthFailures = 20;
 // connection's count but not the address's: a known password must not buy more guesses.
 bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password) {
   Session& s = ctx.session;
-  const int64_t now = ctx.server.clock->NowMs();
+  const int64_t now = ctx.services.clock().NowMs();
   if (now < s.auth_blocked_until_ms) {
-    ctx.server.stats.acl_denied_auth++;
+    ctx.services.stats().acl_denied_auth++;
     ctx.reply.Error("ERR too many failed AUTH attempts on this connection: retry in " +
                     std::to_string(s.auth_blocked_until_ms - now) + " ms");
     return false;
   }
   // The same per source address, so that a new connection per guess gains nothing.
-  if (int64_t wait = ctx.server.auth_throttle.BlockedForMs(s.auth_source, now); wait > 0) {
-    ctx.server.stats.acl_denied_auth++;
+  if (int64_t wait = ctx.services.auth_throttle().BlockedForMs(s.auth_source, now); wait > 0) {
+    ctx.services.stats().acl_denied_auth++;
     ctx.reply.Error("ERR too many failed AUTH attempts from this address: retry in " +
                     std::to_string(wait) + " ms");
     return false;
   }
-  const AclUser* u = ctx.server.Authenticate(user, password);
+  const AclUser* u = ctx.services.Authenticate(user, password);
   if (u == nullptr) {
-    ctx.server.auth_throttle.Failure(s.auth_source, now);
+    ctx.services.auth_throttle().Failure(s.auth_source, now);
     if (++s.auth_failures >= kFreeAuthFailures) {
       s.auth_blocked_until_ms = now + AuthBackoffMs(s.auth_failures, kFreeAuthFailures);
     }
@@ -44,7 +46,7 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
-  if (!ctx.server.BindUser(s, u)) {
+  if (!ctx.services.BindUser(s, u)) {
     ctx.reply.Error("ERR user " + u->name + " cannot use its namespace '" + u->namespaces.front() +
                     "': max-namespaces (" + std::to_string(ctx.config().max_namespaces) +
                     ") reached");
@@ -83,11 +85,10 @@ void CmdReset(CommandContext& ctx, Args) {
   s.queued.clear();
   s.in_multi = false;
   s.multi_error = false;
-  ctx.server.watches.UnwatchAll(&s);
+  ctx.services.watches().UnwatchAll(&s);
   if (s.monitor) {
     s.monitor = false;
-    auto& m = ctx.server.monitors;
-    m.erase(std::remove(m.begin(), m.end(), &s), m.end());
+    ctx.services.clients().RemoveMonitor(&s);
   }
   s.db = 0;
   s.protocol = 2;
@@ -95,7 +96,7 @@ void CmdReset(CommandContext& ctx, Args) {
   s.name.clear();
   s.no_evict = false;
   s.no_touch = false;
-  ctx.server.InitSession(s);
+  ctx.services.InitSession(s);
   ctx.reply.Simple("RESET");
 }
 
@@ -104,9 +105,9 @@ void CmdSelect(CommandContext& ctx, Args argv) {
   if (!engine::ParseInt64(argv[1], &number)) {
     // The extension: SELECT <name> uses (and first creates) a named namespace.
     if (engine::Keyspace::ValidNamespaceName(argv[1])) {
-      const AclUser& user = ctx.server.UserOf(ctx.session);
+      const AclUser& user = ctx.services.UserOf(ctx.session);
       if (!Acl::CanUseNamespace(user, argv[1])) {
-        ctx.server.stats.acl_denied_namespace++;
+        ctx.services.stats().acl_denied_namespace++;
         return ctx.reply.Error(errors::NoPermNamespace(user.name, argv[1]));
       }
       int index = ctx.keyspace().FindOrCreateNamespace(argv[1], ctx.config().max_namespaces);
@@ -123,9 +124,9 @@ void CmdSelect(CommandContext& ctx, Args argv) {
   if (number < 0 || number >= ctx.keyspace().numbered_count()) {
     return ctx.reply.Error(errors::kDbIndexRange);
   }
-  if (!ctx.server.CanUseNamespace(ctx.session, static_cast<int>(number))) {
-    ctx.server.stats.acl_denied_namespace++;
-    return ctx.reply.Error(errors::NoPermNamespace(ctx.server.UserOf(ctx.session).name, argv[1]));
+  if (!ctx.services.CanUseNamespace(ctx.session, static_cast<int>(number))) {
+    ctx.services.stats().acl_denied_namespace++;
+    return ctx.reply.Error(errors::NoPermNamespace(ctx.services.UserOf(ctx.session).name, argv[1]));
   }
   ctx.session.db = static_cast<int>(number);
   ctx.reply.Ok();
@@ -133,7 +134,7 @@ void CmdSelect(CommandContext& ctx, Args argv) {
 
 void CmdAuth(CommandContext& ctx, Args argv) {
   if (argv.size() > 3) return ctx.reply.Error(errors::kSyntax);
-  if (argv.size() == 2 && !ctx.server.acl.default_requires_auth()) {
+  if (argv.size() == 2 && !ctx.services.acl().default_requires_auth()) {
     return ctx.reply.Error(
         "ERR AUTH <password> called without any password configured for the default user. Are "
         "you sure your configuration is correct?");
@@ -209,8 +210,8 @@ void CmdRole(CommandContext& ctx, Args) {
 
 // --- CLIENT ---
 
-std::string ClientInfoLine(const ServerState& server, const Session& s) {
-  int64_t now = server.clock->NowMs();
+std::string ClientInfoLine(Services& services, const Session& s) {
+  int64_t now = services.clock().NowMs();
   std::string flags;
   if (s.monitor) flags += 'O';
   if (s.in_multi) flags += 'x';
@@ -280,7 +281,7 @@ void CmdClientSetInfo(CommandContext& ctx, Args argv) {
 }
 
 void CmdClientInfo(CommandContext& ctx, Args) {
-  ctx.reply.Verbatim(ClientInfoLine(ctx.server, ctx.session) + "\n");
+  ctx.reply.Verbatim(ClientInfoLine(ctx.services, ctx.session) + "\n");
 }
 
 void CmdClientList(CommandContext& ctx, Args argv) {
@@ -306,9 +307,9 @@ void CmdClientList(CommandContext& ctx, Args argv) {
     }
   }
   std::string text;
-  for (const auto& [id, s] : ctx.server.clients) {
+  for (const auto& [id, s] : ctx.services.clients()) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
-    text += ClientInfoLine(ctx.server, *s);
+    text += ClientInfoLine(ctx.services, *s);
     text += '\n';
   }
   ctx.reply.Verbatim(text);
@@ -317,9 +318,9 @@ void CmdClientList(CommandContext& ctx, Args argv) {
 void CmdClientKill(CommandContext& ctx, Args argv) {
   // Old form: CLIENT KILL addr:port -> +OK or an error.
   if (argv.size() == 3) {
-    for (const auto& [id, s] : ctx.server.clients) {
+    for (const auto& [id, s] : ctx.services.clients()) {
       if (s->addr == argv[2]) {
-        ctx.server.hooks->KillClient(s);
+        ctx.services.hooks()->KillClient(s);
         return ctx.reply.Ok();
       }
     }
@@ -368,9 +369,9 @@ void CmdClientKill(CommandContext& ctx, Args argv) {
     any_filter = true;
   }
   (void)any_filter;
-  int64_t now = ctx.server.clock->NowMs();
+  int64_t now = ctx.services.clock().NowMs();
   std::vector<Session*> victims;
-  for (const auto& [id, s] : ctx.server.clients) {
+  for (const auto& [id, s] : ctx.services.clients()) {
     if (want_id != 0 && id != want_id) continue;
     if (!addr.empty() && s->addr != addr) continue;
     if (!laddr.empty() && s->laddr != laddr) continue;
@@ -378,7 +379,7 @@ void CmdClientKill(CommandContext& ctx, Args argv) {
     if (skip_me && s == &ctx.session) continue;
     victims.push_back(s);
   }
-  for (Session* s : victims) ctx.server.hooks->KillClient(s);
+  for (Session* s : victims) ctx.services.hooks()->KillClient(s);
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 

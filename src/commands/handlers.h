@@ -2,6 +2,7 @@
 #pragma once
 
 #include "src/command.h"
+#include "src/services.h"
 
 namespace dkv::server {
 

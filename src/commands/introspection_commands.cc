@@ -16,9 +16,7 @@
 #include "src/config_rewrite.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
-#include "src/postgres_backend.h"
 #include "src/scripting.h"
-#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -31,7 +29,7 @@ void CmdSlowlogGet(CommandContext& ctx, Args argv) {
     }
     if (count == -1) count = INT64_MAX;
   }
-  const auto& entries = ctx.server.slowlog.entries();
+  const auto& entries = ctx.services.slowlog().entries();
   size_t n = std::min<size_t>(entries.size(), static_cast<size_t>(count));
   ctx.reply.ArrayHeader(n);
   for (size_t i = 0; i < n; ++i) {
@@ -48,11 +46,11 @@ void CmdSlowlogGet(CommandContext& ctx, Args argv) {
 }
 
 void CmdSlowlogLen(CommandContext& ctx, Args) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.server.slowlog.entries().size()));
+  ctx.reply.Integer(static_cast<int64_t>(ctx.services.slowlog().entries().size()));
 }
 
 void CmdSlowlogReset(CommandContext& ctx, Args) {
-  ctx.server.slowlog.Reset();
+  ctx.services.slowlog().Reset();
   ctx.reply.Ok();
 }
 
@@ -77,7 +75,7 @@ void CmdSlowlogHelp(CommandContext& ctx, Args) {
 void CmdMonitor(CommandContext& ctx, Args) {
   if (ctx.session.monitor) return;
   ctx.session.monitor = true;
-  ctx.server.monitors.push_back(&ctx.session);
+  ctx.services.clients().AddMonitor(&ctx.session);
   ctx.reply.Ok();
 }
 
@@ -108,9 +106,9 @@ void Line(std::string& s, std::string_view name, const std::string& value) {
 }
 
 std::string InfoSection(CommandContext& ctx, std::string_view section) {
-  ServerState& st = ctx.server;
+  Services& st = ctx.services;
   std::string s;
-  int64_t now = st.clock->NowMs();
+  int64_t now = st.clock().NowMs();
   if (section == "server") {
     s += "# Server\r\n";
     Line(s, "redis_version", kRedisCompatVersion);
@@ -122,22 +120,22 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "arch_bits", std::to_string(sizeof(void*) * 8));
     Line(s, "multiplexing_api", "libuv");
     Line(s, "process_id", std::to_string(getpid()));
-    Line(s, "run_id", st.run_id);
-    Line(s, "tcp_port", std::to_string(st.config.port));
-    Line(s, "server_time_usec", std::to_string(st.clock->NowUs()));
-    Line(s, "uptime_in_seconds", std::to_string((now - st.start_ms) / 1000));
-    Line(s, "uptime_in_days", std::to_string((now - st.start_ms) / 86400000));
-    Line(s, "hz", std::to_string(st.config.hz));
+    Line(s, "run_id", st.run_id());
+    Line(s, "tcp_port", std::to_string(st.config().port));
+    Line(s, "server_time_usec", std::to_string(st.clock().NowUs()));
+    Line(s, "uptime_in_seconds", std::to_string((now - st.start_ms()) / 1000));
+    Line(s, "uptime_in_days", std::to_string((now - st.start_ms()) / 86400000));
+    Line(s, "hz", std::to_string(st.config().hz));
     Line(s, "executable", "dkv-server");
-    Line(s, "config_file", st.config.config_file);
+    Line(s, "config_file", st.config().config_file);
   } else if (section == "clients") {
     s += "# Clients\r\n";
-    Line(s, "connected_clients", std::to_string(st.clients.size()));
-    Line(s, "maxclients", std::to_string(st.config.maxclients));
+    Line(s, "connected_clients", std::to_string(st.clients().size()));
+    Line(s, "maxclients", std::to_string(st.config().maxclients));
     Line(s, "blocked_clients", "0");
     Line(s, "tracking_clients", "0");
   } else if (section == "memory") {
-    MemoryFigures m = st.hooks ? st.hooks->Memory() : MemoryFigures{};
+    MemoryFigures m = st.hooks() ? st.hooks()->Memory() : MemoryFigures{};
     s += "# Memory\r\n";
     Line(s, "used_memory", std::to_string(m.used));
     Line(s, "used_memory_human", HumanBytes(m.used));
@@ -145,15 +143,15 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "used_memory_rss_human", HumanBytes(m.rss));
     Line(s, "used_memory_peak", std::to_string(m.peak));
     Line(s, "used_memory_peak_human", HumanBytes(m.peak));
-    size_t lua = st.scripts != nullptr ? st.scripts->memory() : 0;
+    size_t lua = st.scripts() != nullptr ? st.scripts()->memory() : 0;
     Line(s, "used_memory_lua", std::to_string(lua));
     Line(s, "used_memory_vm_eval", std::to_string(lua));
     Line(s, "used_memory_lua_human", HumanBytes(lua));
     Line(s, "number_of_cached_scripts",
-         std::to_string(st.scripts != nullptr ? st.scripts->scripts() : 0));
-    Line(s, "maxmemory", std::to_string(st.config.maxmemory));
-    Line(s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(st.config.maxmemory)));
-    Line(s, "maxmemory_policy", st.config.maxmemory_policy);
+         std::to_string(st.scripts() != nullptr ? st.scripts()->scripts() : 0));
+    Line(s, "maxmemory", std::to_string(st.config().maxmemory));
+    Line(s, "maxmemory_human", HumanBytes(static_cast<uint64_t>(st.config().maxmemory)));
+    Line(s, "maxmemory_policy", st.config().maxmemory_policy);
     Line(s, "allocator_allocated", std::to_string(m.used));
     Line(s, "allocator_active", std::to_string(m.active));
     Line(s, "allocator_resident", std::to_string(m.resident));
@@ -164,17 +162,16 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "mem_allocator", MemoryAccountant::AllocatorName());
   } else if (section == "persistence") {
     s += "# Persistence\r\n";
-    SnapshotStatus none;
-    const Snapshotter* snap = st.snapshotter;
-    const SnapshotStatus& p = snap != nullptr ? snap->status() : none;
-    bool running = snap != nullptr && snap->in_progress();
-    int64_t now_ms = st.clock->NowMs();
-    Line(s, "loading", st.loading ? "1" : "0");
+    Backend& backend = st.backend();
+    const bool snap = backend.has_snapshot_file();
+    const SnapshotStatus& p = backend.snapshot_status();
+    bool running = backend.SaveInProgress();
+    int64_t now_ms = st.clock().NowMs();
+    Line(s, "loading", st.loading() ? "1" : "0");
     Line(s, "async_loading", "0");
     Line(s, "rdb_changes_since_last_save", std::to_string(ctx.keyspace().dirty()));
     Line(s, "rdb_bgsave_in_progress", running ? "1" : "0");
-    Line(s, "rdb_last_save_time",
-         std::to_string(snap != nullptr ? p.last_save_s : st.start_ms / 1000));
+    Line(s, "rdb_last_save_time", std::to_string(snap ? p.last_save_s : st.start_ms() / 1000));
     Line(s, "rdb_last_bgsave_status", p.last_bgsave_ok ? "ok" : "err");
     Line(s, "rdb_last_bgsave_time_sec", std::to_string(p.last_bgsave_time_s));
     Line(s, "rdb_current_bgsave_time_sec",
@@ -182,16 +179,16 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "rdb_saves", std::to_string(p.saves));
     Line(s, "rdb_last_load_keys_expired", std::to_string(p.last_load_keys_expired));
     Line(s, "rdb_last_load_keys_loaded", std::to_string(p.last_load_keys_loaded));
-    Line(s, "snapshot_file", snap != nullptr ? snap->path() : "");
+    Line(s, "snapshot_file", backend.snapshot_path());
     Line(s, "snapshot_last_error", p.last_error);
     Line(s, "aof_enabled", "0");
     Line(s, "aof_rewrite_in_progress", "0");
-    Line(s, "persistence_backend", st.config.persistence_backend);
-    if (const PostgresBackend* pg = st.postgres) {
-      const PostgresStatus& ps = pg->status();
-      Line(s, "pg_connected", pg->connected() ? "1" : "0");
-      Line(s, "pg_durability", st.config.postgres_durability);
-      Line(s, "pg_queue_keys", std::to_string(pg->queued()));
+    Line(s, "persistence_backend", st.config().persistence_backend);
+    if (const std::optional<PostgresFigures> pg = backend.postgres_figures()) {
+      const PostgresFigures& ps = *pg;
+      Line(s, "pg_connected", ps.connected ? "1" : "0");
+      Line(s, "pg_durability", st.config().postgres_durability);
+      Line(s, "pg_queue_keys", std::to_string(ps.queue_keys));
       Line(s, "pg_batches_committed", std::to_string(ps.batches_committed));
       Line(s, "pg_keys_committed", std::to_string(ps.keys_committed));
       Line(s, "pg_last_commit_time", std::to_string(ps.last_commit_ms / 1000));
@@ -199,18 +196,18 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
       Line(s, "pg_errors", std::to_string(ps.errors));
       Line(s, "pg_last_error", ps.last_error);
       Line(s, "pg_keys_loaded", std::to_string(ps.keys_loaded));
-      Line(s, "pg_pool_size", std::to_string(st.config.postgres_pool_size));
-      Line(s, "pg_connections_ready", std::to_string(pg->connections_ready()));
-      Line(s, "pg_stalled_backends", std::to_string(pg->stalled_backends()));
-      Line(s, "pg_cache_tier", pg->cache_tier() ? "1" : "0");
+      Line(s, "pg_pool_size", std::to_string(st.config().postgres_pool_size));
+      Line(s, "pg_connections_ready", std::to_string(ps.connections_ready));
+      Line(s, "pg_stalled_backends", std::to_string(ps.stalled_backends));
+      Line(s, "pg_cache_tier", ps.cache_tier ? "1" : "0");
       Line(s, "pg_cold_values", std::to_string(engine::Database::cold_entries()));
-      Line(s, "pg_values_dropped", std::to_string(st.keyspace.stats().dropped_values));
+      Line(s, "pg_values_dropped", std::to_string(st.keyspace().stats().dropped_values));
       Line(s, "pg_value_reads", std::to_string(ps.fetches));
       Line(s, "pg_values_read", std::to_string(ps.values_fetched));
       Line(s, "pg_value_read_errors", std::to_string(ps.fetch_errors));
     }
   } else if (section == "stats") {
-    const Stats& t = st.stats;
+    const Stats& t = st.stats();
     const engine::KeyspaceStats& k = ctx.keyspace().stats();
     char ops[32];
     std::snprintf(ops, sizeof(ops), "%.0f", t.instantaneous_ops_per_sec);
@@ -225,9 +222,9 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
          std::to_string(t.output_limit_disconnections));
     Line(s, "cross_protocol_attacks", std::to_string(t.cross_protocol_attacks));
     Line(s, "expired_keys", std::to_string(k.expired_keys));
-    if (st.snapshotter != nullptr) {
-      Line(s, "total_forks", std::to_string(st.snapshotter->status().total_forks));
-      Line(s, "latest_fork_usec", std::to_string(st.snapshotter->status().latest_fork_usec));
+    if (st.backend().has_snapshot_file()) {
+      Line(s, "total_forks", std::to_string(st.backend().snapshot_status().total_forks));
+      Line(s, "latest_fork_usec", std::to_string(st.backend().snapshot_status().latest_fork_usec));
     }
     char stale[32];
     std::snprintf(stale, sizeof(stale), "%.2f", ctx.keyspace().StalePercent(1000000));
@@ -262,7 +259,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "used_cpu_user", user);
   } else if (section == "commandstats") {
     s += "# Commandstats\r\n";
-    for (const auto& [name, cs] : st.stats.commands) {
+    for (const auto& [name, cs] : st.stats().commands) {
       if (cs.calls == 0 && cs.rejected_calls == 0 && cs.failed_calls == 0) continue;
       char buf[256];
       std::snprintf(buf, sizeof(buf),
@@ -276,7 +273,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     }
   } else if (section == "errorstats") {
     s += "# Errorstats\r\n";
-    for (const auto& [code, n] : st.stats.errors) {
+    for (const auto& [code, n] : st.stats().errors) {
       Line(s, "errorstat_" + code, "count=" + std::to_string(n));
     }
   } else if (section == "keyspace") {
@@ -357,7 +354,7 @@ void CmdMemoryUsage(CommandContext& ctx, Args argv) {
 }
 
 void CmdMemoryStats(CommandContext& ctx, Args) {
-  MemoryFigures m = ctx.server.hooks ? ctx.server.hooks->Memory() : MemoryFigures{};
+  MemoryFigures m = ctx.services.hooks() ? ctx.services.hooks()->Memory() : MemoryFigures{};
   size_t keys = ctx.keyspace().TotalKeys();
   ctx.reply.MapHeader(8);
   ctx.reply.Bulk("peak.allocated");
@@ -379,7 +376,7 @@ void CmdMemoryStats(CommandContext& ctx, Args) {
 }
 
 void CmdMemoryDoctor(CommandContext& ctx, Args) {
-  MemoryFigures m = ctx.server.hooks ? ctx.server.hooks->Memory() : MemoryFigures{};
+  MemoryFigures m = ctx.services.hooks() ? ctx.services.hooks()->Memory() : MemoryFigures{};
   const Config& c = ctx.config();
   std::string text;
   if (m.used < 5 * 1024 * 1024) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "engine/pattern.h"
+#include "src/acl.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 
@@ -39,9 +40,9 @@ bool DbIndexOrReply(CommandContext& ctx, std::string_view arg, int* db) {
     ctx.reply.Error(errors::kDbIndexRange);
     return false;
   }
-  if (!ctx.server.CanUseNamespace(ctx.session, *db)) {
-    ctx.server.stats.acl_denied_namespace++;
-    ctx.reply.Error(errors::NoPermNamespace(ctx.server.UserOf(ctx.session).name, arg));
+  if (!ctx.services.CanUseNamespace(ctx.session, *db)) {
+    ctx.services.stats().acl_denied_namespace++;
+    ctx.reply.Error(errors::NoPermNamespace(ctx.services.UserOf(ctx.session).name, arg));
     return false;
   }
   return true;
@@ -69,7 +70,7 @@ void CmdType(CommandContext& ctx, Args argv) {
 void CmdKeys(CommandContext& ctx, Args argv) {
   std::string error;
   auto pattern =
-      ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, argv[1], 0, false, &error);
+      ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, argv[1], 0, false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   engine::Database& db = ctx.db();
   size_t handle = ctx.reply.BeginDeferred();
@@ -100,8 +101,8 @@ void CmdScan(CommandContext& ctx, Args argv) {
   std::shared_ptr<const engine::Pattern> pattern;
   if (opts.has_match && opts.match != "*") {
     std::string error;
-    pattern =
-        ctx.server.patterns.Get(engine::PatternCache::Syntax::kRedis, opts.match, 0, false, &error);
+    pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, opts.match, 0,
+                                          false, &error);
     if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   }
   static const auto kEverything = engine::Pattern::CompileRedisGlob("*", nullptr);

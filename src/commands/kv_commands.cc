@@ -38,8 +38,8 @@ bool ParsePatternArgs(CommandContext& ctx, Args argv, bool allow_limit, PatternA
     }
   }
   std::string error;
-  out->pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, argv[1],
-                                         Separator(ctx), out->nocase, &error);
+  out->pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kHierarchical, argv[1],
+                                             Separator(ctx), out->nocase, &error);
   if (out->pattern == nullptr) {
     ctx.reply.Error("ERR invalid pattern: " + error);
     return false;
@@ -139,8 +139,8 @@ void CmdKvScan(CommandContext& ctx, Args argv) {
   if (!ParseScanOptions(ctx, argv, false, &opts)) return;
   std::string_view match = opts.has_match ? opts.match : "**";
   std::string error;
-  auto pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, match,
-                                         Separator(ctx), false, &error);
+  auto pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kHierarchical, match,
+                                             Separator(ctx), false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   ReplyScanSlice(ctx, cursor, *pattern, static_cast<size_t>(opts.count),
                  [&](engine::Entry* e) { return pattern->Matches(e->key()); });

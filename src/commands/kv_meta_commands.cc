@@ -272,7 +272,7 @@ void CmdKvNamespaces(CommandContext& ctx, Args) {
   std::vector<int> shown;
   for (int i = 0; i < ks.database_count(); ++i) {
     if ((i >= ks.numbered_count() || ks.db(i).size() > 0) &&
-        ctx.server.CanUseNamespace(ctx.session, i)) {
+        ctx.services.CanUseNamespace(ctx.session, i)) {
       shown.push_back(i);
     }
   }
@@ -423,8 +423,8 @@ std::string Flatten(const json& doc, const std::string& path, char sep, ImportBu
 
 void CmdKvExport(CommandContext& ctx, Args argv) {
   std::string error;
-  auto pattern = ctx.server.patterns.Get(engine::PatternCache::Syntax::kHierarchical, argv[1],
-                                         Sep(ctx), false, &error);
+  auto pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kHierarchical, argv[1],
+                                             Sep(ctx), false, &error);
   if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
   engine::Database& db = ctx.db();
   json root = json::object();

@@ -3,36 +3,36 @@
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/errors.h"
-#include "src/scripting.h"
+#include "src/script_api.h"
 
 namespace dkv::server {
 namespace {
 
-ScriptEngine* EngineOrReply(CommandContext& ctx) {
-  if (ctx.server.scripts == nullptr) ctx.reply.Error("ERR scripting is not available");
-  return ctx.server.scripts;
+Scripts* EngineOrReply(CommandContext& ctx) {
+  if (ctx.services.scripts() == nullptr) ctx.reply.Error("ERR scripting is not available");
+  return ctx.services.scripts();
 }
 
 }  // namespace
 
 void CmdEval(CommandContext& ctx, Args argv) {
-  if (ScriptEngine* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, false);
+  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, false);
 }
 
 void CmdEvalSha(CommandContext& ctx, Args argv) {
-  if (ScriptEngine* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, false);
+  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, false);
 }
 
 void CmdEvalRo(CommandContext& ctx, Args argv) {
-  if (ScriptEngine* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, true);
+  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, true);
 }
 
 void CmdEvalShaRo(CommandContext& ctx, Args argv) {
-  if (ScriptEngine* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, true);
+  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, true);
 }
 
 void CmdScriptLoad(CommandContext& ctx, Args argv) {
-  ScriptEngine* e = EngineOrReply(ctx);
+  Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
   std::string sha, error;
   if (!e->Load(argv[2], &sha, &error)) return ctx.reply.Error(error);
@@ -40,14 +40,14 @@ void CmdScriptLoad(CommandContext& ctx, Args argv) {
 }
 
 void CmdScriptExists(CommandContext& ctx, Args argv) {
-  ScriptEngine* e = EngineOrReply(ctx);
+  Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
   ctx.reply.ArrayHeader(argv.size() - 2);
   for (size_t i = 2; i < argv.size(); ++i) ctx.reply.Integer(e->Exists(argv[i]) ? 1 : 0);
 }
 
 void CmdScriptFlush(CommandContext& ctx, Args argv) {
-  ScriptEngine* e = EngineOrReply(ctx);
+  Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
   if (argv.size() > 3 || (argv.size() == 3 && !EqualsIgnoreCase(argv[2], "async") &&
                           !EqualsIgnoreCase(argv[2], "sync"))) {
@@ -58,7 +58,7 @@ void CmdScriptFlush(CommandContext& ctx, Args argv) {
 }
 
 void CmdScriptKill(CommandContext& ctx, Args) {
-  ScriptEngine* e = EngineOrReply(ctx);
+  Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
   if (std::string err = e->Kill(); !err.empty()) return ctx.reply.Error(err);
   ctx.reply.Ok();

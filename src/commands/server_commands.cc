@@ -18,9 +18,7 @@
 #include "src/config_rewrite.h"
 #include "src/dispatcher.h"
 #include "src/log.h"
-#include "src/postgres_backend.h"
 #include "src/scripting.h"
-#include "src/snapshotter.h"
 #include "src/version.h"
 
 namespace dkv::server {
@@ -50,8 +48,8 @@ bool FlushModeOrReply(CommandContext& ctx, Args argv, bool* async) {
 // else here.
 void Dispose(CommandContext& ctx, std::unique_ptr<engine::Database::Contents> contents,
              bool async) {
-  if (async && ctx.server.hooks != nullptr && contents->size() > 64) {
-    ctx.server.hooks->FreeLater(std::move(contents));
+  if (async && ctx.services.hooks() != nullptr && contents->size() > 64) {
+    ctx.services.hooks()->FreeLater(std::move(contents));
   }
 }
 
@@ -78,9 +76,9 @@ void CmdFlushAll(CommandContext& ctx, Args argv) {
       [&] {
         // As Redis: a running background save is stopped, and with a schedule the (now empty)
         // snapshot is written at once, so a restart does not bring the flushed keys back.
-        if (Snapshotter* snap = ctx.server.snapshotter) {
-          snap->KillChild();
-          if (snap->HasSchedule()) snap->Save();
+        if (Backend& backend = ctx.services.backend(); backend.has_snapshot_file()) {
+          backend.StopBackgroundSave();
+          if (backend.HasSaveSchedule()) backend.Save();
         }
       });
   ctx.reply.Ok();
@@ -99,7 +97,7 @@ void CmdSwapDb(CommandContext& ctx, Args argv) {
 // --- misc ---
 
 void CmdTime(CommandContext& ctx, Args) {
-  int64_t us = ctx.server.clock->NowUs();
+  int64_t us = ctx.services.clock().NowUs();
   ctx.reply.ArrayHeader(2);
   ctx.reply.Bulk(std::to_string(us / 1000000));
   ctx.reply.Bulk(std::to_string(us % 1000000));
@@ -128,26 +126,27 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
   if ((nosave && save) || (abort && argv.size() > 2)) return ctx.reply.Error(errors::kSyntax);
   if (abort) {
     // Ends an exit's wait for PostgreSQL; the SHUTDOWNs that waited get the error.
-    if (!ctx.server.hooks->AbortShutdown()) return ctx.reply.Error("ERR No shutdown in progress.");
+    if (!ctx.services.hooks()->AbortShutdown())
+      return ctx.reply.Error("ERR No shutdown in progress.");
     return ctx.reply.Ok();
   }
-  if (ctx.server.scripts != nullptr && ctx.server.scripts->busy()) {
+  if (ctx.services.scripts() != nullptr && ctx.services.scripts()->busy()) {
     // Only SHUTDOWN NOSAVE gets past a busy script: it stops the script, saves nothing.
     if (!nosave) return ctx.reply.Error(errors::kBusy);
-    ctx.server.scripts->KillForShutdown();
-    return ctx.server.hooks->RequestShutdown();
+    ctx.services.scripts()->KillForShutdown();
+    return ctx.services.hooks()->RequestShutdown();
   }
-  if (ctx.server.hooks->ShutdownPending()) {
+  if (ctx.services.hooks()->ShutdownPending()) {
     // An exit already waits for PostgreSQL: this SHUTDOWN joins it (as Redis 7's), or with
     // FORCE exits now without waiting further.
-    if (force) return ctx.server.hooks->RequestShutdown();
-    return ctx.server.hooks->ShutdownAfterCommit(&ctx.session);
+    if (force) return ctx.services.hooks()->RequestShutdown();
+    return ctx.services.hooks()->ShutdownAfterCommit(&ctx.session);
   }
-  if (Snapshotter* snap = ctx.server.snapshotter) {
-    snap->KillChild();
-    if (save || (!nosave && snap->FinalSaveWanted())) {
+  if (Backend& backend = ctx.services.backend(); backend.has_snapshot_file()) {
+    backend.StopBackgroundSave();
+    if (save || (!nosave && backend.FinalSaveWanted())) {
       Log(LogLevel::kNotice, "Saving the final snapshot before exiting.");
-      if (!snap->Save().empty()) {
+      if (!backend.Save().empty()) {
         if (!force) {
           Log(LogLevel::kWarning, "Error trying to save the DB, can't exit.");
           return ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
@@ -158,8 +157,8 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
   }
   // The PostgreSQL backend's queue is committed first, while other clients are served; this
   // client's reply waits for the outcome (FORCE: it exits, committing what it can on the way out).
-  if (force) return ctx.server.hooks->RequestShutdown();
-  ctx.server.hooks->ShutdownAfterCommit(&ctx.session);
+  if (force) return ctx.services.hooks()->RequestShutdown();
+  ctx.services.hooks()->ShutdownAfterCommit(&ctx.session);
 }
 
 // --- SAVE, BGSAVE, LASTSAVE ---
@@ -169,10 +168,10 @@ void CmdSave(CommandContext& ctx, Args) {
     ctx.session.multi_error = true;
     return ctx.reply.Error("ERR Command not allowed inside a transaction");
   }
-  Snapshotter* snap = ctx.server.snapshotter;
-  if (snap == nullptr) return ctx.reply.Error("ERR no snapshot file is configured");
-  if (snap->in_progress()) return ctx.reply.Error("ERR Background save already in progress");
-  if (std::string err = snap->Save(); !err.empty()) return ctx.reply.Error("ERR " + err);
+  Backend& backend = ctx.services.backend();
+  if (!backend.has_snapshot_file()) return ctx.reply.Error("ERR no snapshot file is configured");
+  if (backend.SaveInProgress()) return ctx.reply.Error("ERR Background save already in progress");
+  if (std::string err = backend.Save(); !err.empty()) return ctx.reply.Error("ERR " + err);
   ctx.reply.Ok();
 }
 
@@ -184,24 +183,25 @@ void CmdBgSave(CommandContext& ctx, Args argv) {
     }
     schedule = true;
   }
-  Snapshotter* snap = ctx.server.snapshotter;
-  if (snap == nullptr) return ctx.reply.Error("ERR no snapshot file is configured");
-  if (snap->in_progress()) return ctx.reply.Error("ERR Background save already in progress");
-  if (ctx.server.in_exec) {
+  Backend& backend = ctx.services.backend();
+  if (!backend.has_snapshot_file()) return ctx.reply.Error("ERR no snapshot file is configured");
+  if (backend.SaveInProgress()) return ctx.reply.Error("ERR Background save already in progress");
+  if (ctx.services.in_exec()) {
     // Not inside a transaction's atomic run: the save starts from the cron right after it.
-    snap->ScheduleBackgroundSave();
+    backend.ScheduleBackgroundSave();
     return ctx.reply.Simple("Background saving scheduled");
   }
   (void)schedule;  // with no other kind of child process, SCHEDULE changes nothing else
-  if (std::string err = snap->StartBackgroundSave(); !err.empty()) {
+  if (std::string err = backend.StartBackgroundSave(); !err.empty()) {
     return ctx.reply.Error("ERR " + err);
   }
   ctx.reply.Simple("Background saving started");
 }
 
 void CmdLastSave(CommandContext& ctx, Args) {
-  Snapshotter* snap = ctx.server.snapshotter;
-  ctx.reply.Integer(snap != nullptr ? snap->status().last_save_s : ctx.server.start_ms / 1000);
+  Backend& backend = ctx.services.backend();
+  ctx.reply.Integer(backend.has_snapshot_file() ? backend.snapshot_status().last_save_s
+                                                : ctx.services.start_ms() / 1000);
 }
 
 }  // namespace dkv::server

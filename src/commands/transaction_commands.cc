@@ -9,7 +9,7 @@ void DiscardTransaction(CommandContext& ctx) {
   ctx.session.queued.clear();
   ctx.session.in_multi = false;
   ctx.session.multi_error = false;
-  ctx.server.watches.UnwatchAll(&ctx.session);
+  ctx.services.watches().UnwatchAll(&ctx.session);
 }
 
 // A watched key that was live at WATCH time and is logically expired now counts as changed.
@@ -45,8 +45,8 @@ void CmdExec(CommandContext& ctx, Args) {
     DiscardTransaction(ctx);
     return;
   }
-  ctx.server.watches.UnwatchAll(&s);
-  ctx.dispatcher.ExecQueued(s, ctx.reply);
+  ctx.services.watches().UnwatchAll(&s);
+  ctx.services.dispatcher().ExecQueued(s, ctx.reply);
   s.multi_error = false;
 }
 
@@ -64,14 +64,14 @@ void CmdWatch(CommandContext& ctx, Args argv) {
     for (size_t i = 1; i < argv.size(); ++i) {
       engine::Entry* e = db.FindRaw(argv[i]);
       bool expired = e != nullptr && db.IsExpired(e);
-      ctx.server.watches.Watch(&ctx.session, ctx.session.db, argv[i], expired);
+      ctx.services.watches().Watch(&ctx.session, ctx.session.db, argv[i], expired);
     }
   }
   ctx.reply.Ok();
 }
 
 void CmdUnwatch(CommandContext& ctx, Args) {
-  ctx.server.watches.UnwatchAll(&ctx.session);
+  ctx.services.watches().UnwatchAll(&ctx.session);
   ctx.reply.Ok();
 }
 

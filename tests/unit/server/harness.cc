@@ -13,11 +13,11 @@ CommandHarness::CommandHarness(Config config)
 Session& CommandHarness::session(int client) {
   while (static_cast<int>(clients_.size()) <= client) {
     auto c = std::make_unique<Client>();
-    c->session.id = state.next_client_id++;
+    c->session.id = state.clients.NextId();
     c->session.out = &c->out;
     c->session.addr = "127.0.0.1:" + std::to_string(40000 + clients_.size());
     state.InitSession(c->session);
-    state.clients.emplace(c->session.id, &c->session);
+    state.clients.Add(&c->session);
     clients_.push_back(std::move(c));
   }
   return clients_[static_cast<size_t>(client)]->session;
