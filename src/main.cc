@@ -9,12 +9,12 @@
 #include <iostream>
 #include <string>
 
-#include "src/acl.h"
-#include "src/command_docs.h"
-#include "src/config.h"
-#include "src/log.h"
-#include "src/server.h"
-#include "src/version.h"
+#include "src/config/config.h"
+#include "src/core/command_docs.h"
+#include "src/core/log.h"
+#include "src/core/version.h"
+#include "src/net/server.h"
+#include "src/security/acl.h"
 
 int main(int argc, char** argv) {
   using namespace dkv::server;

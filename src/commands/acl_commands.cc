@@ -1,8 +1,9 @@
-// ACL family, read-only views of the users configured in conf/dkv.yaml (src/acl.h): WHOAMI,
-// LIST, USERS, CAT, HELP. Users are not changed at run time (no ACL SETUSER, DELUSER, SAVE, LOAD).
-#include "src/acl.h"
+// ACL family, read-only views of the users configured in conf/dkv.yaml (src/security/acl.h):
+// WHOAMI, LIST, USERS, CAT, HELP. Users are not changed at run time (no ACL SETUSER, DELUSER, SAVE,
+// LOAD).
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/security/acl.h"
 
 namespace dkv::server {
 

@@ -13,9 +13,9 @@
 #include "engine/pattern.h"
 #include "resp/reply.h"
 #include "resp/text.h"
-#include "src/command.h"
-#include "src/errors.h"
-#include "src/services.h"
+#include "src/core/command.h"
+#include "src/core/errors.h"
+#include "src/core/services.h"
 
 namespace dkv::server {
 

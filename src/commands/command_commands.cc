@@ -4,11 +4,11 @@
 #include <memory>
 
 #include "engine/pattern.h"
-#include "src/acl.h"
-#include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/dispatcher.h"
+#include "src/core/command_docs.h"
+#include "src/core/dispatcher.h"
+#include "src/security/acl.h"
 
 namespace dkv::server {
 

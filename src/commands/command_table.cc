@@ -1,5 +1,5 @@
 // The command table: one row per command, and every fact about a command is in its row
-// (src/command.h describes the fields; docs/adding-a-command.md how to choose them). Dispatch,
+// (src/core/command.h describes the fields; docs/adding-a-command.md how to choose them). Dispatch,
 // ACL, redaction, the cache tier's value fetch, COMMAND INFO / DOCS / GETKEYS / GETKEYSANDFLAGS,
 // docs/commands.md and docs/security-commands.md all come from here.
 //

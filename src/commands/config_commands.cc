@@ -1,4 +1,4 @@
-// CONFIG GET, SET, RESETSTAT, REWRITE, HELP: the configuration at run time (src/config.h).
+// CONFIG GET, SET, RESETSTAT, REWRITE, HELP: the configuration at run time (src/config/config.h).
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -10,17 +10,17 @@
 #include <unordered_set>
 
 #include "engine/pattern.h"
-#include "src/acl.h"
-#include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/config_rewrite.h"
-#include "src/dispatcher.h"
-#include "src/log.h"
-#include "src/postgres_backend.h"
-#include "src/scripting.h"
-#include "src/snapshotter.h"
-#include "src/version.h"
+#include "src/config/config_rewrite.h"
+#include "src/core/command_docs.h"
+#include "src/core/dispatcher.h"
+#include "src/core/log.h"
+#include "src/core/postgres_backend.h"
+#include "src/core/snapshotter.h"
+#include "src/core/version.h"
+#include "src/scripting/scripting.h"
+#include "src/security/acl.h"
 
 namespace dkv::server {
 
@@ -102,7 +102,7 @@ void CmdConfigResetStat(CommandContext& ctx, Args) {
 void CmdConfigRewrite(CommandContext& ctx, Args) {
   const std::string& path = ctx.config().config_file;
   if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
-  // Every option and every user, in place in the file (src/config_rewrite.h).
+  // Every option and every user, in place in the file (src/config/config_rewrite.h).
   if (std::string err = RewriteConfigFile(ctx.services.config(), path); !err.empty()) {
     return ctx.reply.Error("ERR Rewriting config file: " + err);
   }

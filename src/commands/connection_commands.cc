@@ -1,11 +1,11 @@
 // Connection family: PING, ECHO, QUIT, RESET, SELECT, AUTH, HELLO, CLIENT, READONLY, ROLE.
 #include <algorithm>
 
-#include "src/acl.h"
-#include "src/auth_throttle.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/version.h"
+#include "src/core/version.h"
+#include "src/security/acl.h"
+#include "src/security/auth_throttle.h"
 
 namespace dkv::server {
 namespace {

@@ -5,7 +5,7 @@
 // endian) and a CRC-64 of everything before it (8 bytes, little endian; Jones polynomial,
 // reflected, as Redis). dkv values are strings (RDB type 0), written as Redis writes them: an
 // integer that fits 32 bits in its integer encoding, anything else as a length-prefixed string.
-// RESTORE decodes with the RDB reader of src/rdb_file.h: strings in every encoding (LZF
+// RESTORE decodes with the RDB reader of src/tools/rdb_file.h: strings in every encoding (LZF
 // included), and Redis lists, sets and sorted sets, stored as JSON arrays as dkv-migrate maps
 // them.
 // Payloads carry RDB version 10, which Redis 7.0 and later accept; RESTORE accepts versions up to
@@ -15,8 +15,8 @@
 #include "engine/numbers.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/errors.h"
-#include "src/rdb_file.h"
+#include "src/core/errors.h"
+#include "src/tools/rdb_file.h"
 
 namespace dkv::server {
 namespace {

@@ -1,8 +1,8 @@
 // Declarations of every command handler; the table in command_table.cc refers to them.
 #pragma once
 
-#include "src/command.h"
-#include "src/services.h"
+#include "src/core/command.h"
+#include "src/core/services.h"
 
 namespace dkv::server {
 

@@ -5,9 +5,9 @@
 #include <cstdlib>
 
 #include "engine/pattern.h"
-#include "src/acl.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/security/acl.h"
 
 namespace dkv::server {
 namespace {

@@ -1,9 +1,9 @@
 // Scripting family: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT LOAD|EXISTS|FLUSH|KILL|HELP. The
-// interpreter is src/scripting.h.
+// interpreter is src/scripting/scripting.h.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/errors.h"
-#include "src/script_api.h"
+#include "src/core/errors.h"
+#include "src/scripting/script_api.h"
 
 namespace dkv::server {
 namespace {

@@ -12,14 +12,14 @@
 #include <unordered_set>
 
 #include "engine/pattern.h"
-#include "src/command_docs.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
-#include "src/config_rewrite.h"
-#include "src/dispatcher.h"
-#include "src/log.h"
-#include "src/scripting.h"
-#include "src/version.h"
+#include "src/config/config_rewrite.h"
+#include "src/core/command_docs.h"
+#include "src/core/dispatcher.h"
+#include "src/core/log.h"
+#include "src/core/version.h"
+#include "src/scripting/scripting.h"
 
 namespace dkv::server {
 namespace {

@@ -1,7 +1,7 @@
 // Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 #include "src/commands/handlers.h"
-#include "src/dispatcher.h"
-#include "src/errors.h"
+#include "src/core/dispatcher.h"
+#include "src/core/errors.h"
 
 namespace dkv::server {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <string_view>
 
-#include "src/acl.h"
-#include "src/config.h"
-#include "src/config_rewrite.h"
+#include "src/config/config.h"
+#include "src/config/config_rewrite.h"
+#include "src/security/acl.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace dkv::server;

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "src/rdb_file.h"
+#include "src/tools/rdb_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

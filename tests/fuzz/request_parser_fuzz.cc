@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "resp/parser.h"
-#include "src/input_buffer.h"
+#include "src/net/input_buffer.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;

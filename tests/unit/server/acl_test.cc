@@ -1,6 +1,6 @@
 // Users, rules and protected mode without sockets: password hashes, rule evaluation, the
 // dispatcher's NOPERM checks, namespace binding, AUTH backoff and the loopback decision.
-#include "src/acl.h"
+#include "src/security/acl.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "harness.h"
-#include "src/sha1.h"
+#include "src/security/sha1.h"
 
 using namespace dkv::server;
 

@@ -1,7 +1,7 @@
-// Failed logins per source address (src/auth_throttle.h): the table's bounded size, decay,
+// Failed logins per source address (src/security/auth_throttle.h): the table's bounded size, decay,
 // replacement, source keys, and AUTH and HTTP basic auth through it (new connections from one
 // address gain nothing; other addresses are not locked out).
-#include "src/auth_throttle.h"
+#include "src/security/auth_throttle.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "harness.h"
-#include "src/http_server.h"
+#include "src/http/http_server.h"
 
 using namespace dkv::server;
 

@@ -1,9 +1,9 @@
-#include "src/command_docs.h"
+#include "src/core/command_docs.h"
 
 #include <boost/test/unit_test.hpp>
 #include <functional>
 
-#include "src/command.h"
+#include "src/core/command.h"
 
 using namespace dkv::server;
 

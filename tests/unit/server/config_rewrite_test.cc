@@ -1,13 +1,13 @@
-// CONFIG REWRITE's text (src/config_rewrite.h): every option and every user read back exactly,
-// whatever bytes the values hold, with the file's comments kept.
-#include "src/config_rewrite.h"
+// CONFIG REWRITE's text (src/config/config_rewrite.h): every option and every user read back
+// exactly, whatever bytes the values hold, with the file's comments kept.
+#include "src/config/config_rewrite.h"
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <iterator>
 #include <string>
 
-#include "src/config.h"
+#include "src/config/config.h"
 
 using namespace dkv::server;
 

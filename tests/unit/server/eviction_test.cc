@@ -1,4 +1,4 @@
-#include "src/eviction.h"
+#include "src/core/eviction.h"
 
 #include <boost/test/unit_test.hpp>
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "engine/clock.h"
-#include "src/dispatcher.h"
-#include "src/scripting.h"
-#include "src/server_state.h"
+#include "src/core/dispatcher.h"
+#include "src/core/server_state.h"
+#include "src/scripting/scripting.h"
 
 namespace dkv::server {
 

@@ -1,13 +1,13 @@
-// The Lua guards (src/lua_guards.h) in process: scripts that crash or hold Debian's unpatched
-// Lua 5.1 (unpack ranges, string.rep, table.insert, malformed long strings, collections during a
-// compile) answer errors and leave the server serving; settings one script changes (cjson,
+// The Lua guards (src/scripting/lua_guards.h) in process: scripts that crash or hold Debian's
+// unpatched Lua 5.1 (unpack ranges, string.rep, table.insert, malformed long strings, collections
+// during a compile) answer errors and leave the server serving; settings one script changes (cjson,
 // math.randomseed, the collector) do not reach the next script, of another client or tenant.
 #include <boost/test/unit_test.hpp>
 #include <string>
 
 #include "harness.h"
-#include "src/acl.h"
-#include "src/sha1.h"
+#include "src/security/acl.h"
+#include "src/security/sha1.h"
 
 using namespace dkv::server;
 

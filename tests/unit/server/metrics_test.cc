@@ -3,7 +3,7 @@
 // HELP, a TYPE or a sample; a family's HELP and TYPE come once, before its samples, and its samples
 // are contiguous; names and label names follow the grammar; label values are escaped UTF-8;
 // counters end in _total; histogram buckets are cumulative, end in +Inf and match _count.
-#include "src/metrics.h"
+#include "src/http/metrics.h"
 
 #include <uv.h>
 
@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "harness.h"
-#include "src/http_server.h"
+#include "src/http/http_server.h"
 
 using namespace dkv::server;
 

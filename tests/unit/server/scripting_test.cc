@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "harness.h"
-#include "src/sha1.h"
+#include "src/security/sha1.h"
 
 using namespace dkv::server;
 

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "harness.h"
-#include "src/config.h"
-#include "src/rdb_file.h"
+#include "src/config/config.h"
+#include "src/tools/rdb_file.h"
 
 using namespace dkv::server;
 

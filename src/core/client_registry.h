@@ -1,0 +1,55 @@
+// ClientRegistry: the connected clients by id (CLIENT LIST/KILL, INFO clients, /metrics), the
+// MONITOR clients, and the next client id. The network layer (src/net/server.cc; the command
+// harness in tests) adds and removes sessions; it owns them, the registry only points at them.
+// Owned by ServerState, reached by handlers through Services. Loop thread only.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "src/core/session.h"
+
+namespace dkv::server {
+
+class ClientRegistry {
+ public:
+  // A fresh id for a new connection (ids are never reused).
+  uint64_t NextId() { return next_id_++; }
+  // Registers a session under its id.
+  void Add(Session* session) { clients_.emplace(session->id, session); }
+  // Unregisters a session (and stops it monitoring).
+  void Remove(Session* session) {
+    RemoveMonitor(session);
+    clients_.erase(session->id);
+  }
+  Session* Find(uint64_t id) const {
+    auto it = clients_.find(id);
+    return it == clients_.end() ? nullptr : it->second;
+  }
+  // Every client, in id order.
+  const std::map<uint64_t, Session*>& all() const { return clients_; }
+  std::map<uint64_t, Session*>::const_iterator begin() const { return clients_.begin(); }
+  std::map<uint64_t, Session*>::const_iterator end() const { return clients_.end(); }
+  size_t size() const { return clients_.size(); }
+
+  // MONITOR: the clients that see every command, in the order they started.
+  void AddMonitor(Session* session) { monitors_.push_back(session); }
+  void RemoveMonitor(Session* session) {
+    monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), session), monitors_.end());
+  }
+  const std::vector<Session*>& monitors() const { return monitors_; }
+
+  // Clients blocked in a command (none today: no blocking commands; INFO says 0).
+  size_t blocked() const { return blocked_; }
+
+ private:
+  std::map<uint64_t, Session*> clients_;
+  std::vector<Session*> monitors_;
+  uint64_t next_id_ = 1;
+  size_t blocked_ = 0;
+};
+
+}  // namespace dkv::server

@@ -1,0 +1,528 @@
+#include "src/core/dispatcher.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "engine/numbers.h"
+#include "resp/text.h"
+#include "src/commands/args.h"
+#include "src/commands/handlers.h"
+#include "src/core/errors.h"
+#include "src/core/log.h"
+#include "src/core/server_state.h"
+#include "src/scripting/script_api.h"
+
+namespace dkv::server {
+namespace {
+
+// Eviction before one command may take this long; the cron continues where it stopped.
+constexpr int64_t kEvictionBudgetUs = 1000;
+
+// Lower-cases a command name into `buf`; names longer than the buffer cannot be commands.
+bool LowerName(std::string_view name, char* buf, size_t cap, std::string_view* out) {
+  if (name.size() > cap) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = text::AsciiLower(name[i]);
+  }
+  *out = std::string_view(buf, name.size());
+  return true;
+}
+
+std::string_view CStringPrefix(std::string_view s, size_t max) {
+  // Redis formats these with %.128s: the text stops at a NUL byte.
+  size_t nul = s.find('\0');
+  if (nul != std::string_view::npos) s = s.substr(0, nul);
+  return s.substr(0, max);
+}
+
+std::string UnknownCommandError(Args argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    size_t room = 128 - args.size();
+    args += '\'';
+    args += CStringPrefix(argv[i], room);
+    args += "' ";
+  }
+  return "ERR unknown command '" + std::string(CStringPrefix(argv[0], 128)) +
+         "', with args beginning with: " + args;
+}
+
+std::string UnknownSubcommandError(std::string_view parent, std::string_view sub) {
+  std::string upper = text::ToUpper(parent);
+  return "ERR unknown subcommand '" + std::string(CStringPrefix(sub, 128)) + "'. Try " + upper +
+         " HELP.";
+}
+
+bool ArityOk(const CommandSpec& spec, size_t argc) {
+  int n = static_cast<int>(argc);
+  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
+}
+
+std::string_view ErrorCode(std::string_view out_tail) {
+  // out_tail starts with '-': the code is the first word.
+  std::string_view s = out_tail.substr(1);
+  size_t end = s.find_first_of(" \r");
+  return s.substr(0, end);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(ServerState* state) : state_(state), services_(state, this) {
+  for (const CommandSpec& spec : CommandTable()) {
+    by_full_name_.emplace(std::string(spec.name), &spec);
+    size_t bar = spec.name.find('|');
+    if (bar == std::string_view::npos) {
+      top_level_.emplace(std::string(spec.name), &spec);
+    } else {
+      parents_.emplace(std::string(spec.name.substr(0, bar)), nullptr);
+    }
+  }
+}
+
+bool Dispatcher::IsWrite(const CommandSpec& spec, const Session& session) const {
+  if (spec.flags & kWrite) return true;
+  if (!(spec.flags & kRunsQueued)) return false;
+  // EXEC counts as a write when it would run one.
+  for (const auto& command : session.queued) {
+    std::vector<std::string_view> views(command.begin(), command.end());
+    const CommandSpec* queued = Resolve(views);
+    if (queued != nullptr && (queued->flags & kWrite)) return true;
+  }
+  return false;
+}
+
+const CommandSpec* Dispatcher::Find(std::string_view full_name) const {
+  char buf[64];
+  std::string_view lower;
+  if (!LowerName(full_name, buf, sizeof(buf), &lower)) return nullptr;
+  auto it = by_full_name_.find(lower);
+  return it == by_full_name_.end() ? nullptr : it->second;
+}
+
+std::vector<const CommandSpec*> Dispatcher::Subcommands(std::string_view parent) const {
+  std::vector<const CommandSpec*> subs;
+  for (const CommandSpec& spec : CommandTable()) {
+    if (spec.name.size() > parent.size() && spec.name.substr(0, parent.size()) == parent &&
+        spec.name[parent.size()] == '|') {
+      subs.push_back(&spec);
+    }
+  }
+  return subs;
+}
+
+const CommandSpec* Dispatcher::Resolve(Args argv) const {
+  if (argv.empty()) return nullptr;
+  char buf[64];
+  std::string_view lower;
+  if (!LowerName(argv[0], buf, sizeof(buf), &lower)) return nullptr;
+  auto it = top_level_.find(lower);
+  if (it == top_level_.end()) return nullptr;
+  const CommandSpec* spec = it->second;
+  if (!HasSubcommands(*spec) || argv.size() < 2) return spec;
+  std::string full = std::string(spec->name) + "|";
+  for (char c : argv[1]) full += text::AsciiLower(c);
+  auto sub = by_full_name_.find(full);
+  return sub == by_full_name_.end() ? nullptr : sub->second;
+}
+
+void Dispatcher::Execute(Session& session, Args argv) {
+  if (argv.empty()) return;
+  resp::ReplyBuilder reply(session.out, session.protocol);
+  const CommandSpec* spec = nullptr;
+  auto reject = [&](std::string_view message) {
+    if (session.in_multi) session.multi_error = true;
+    size_t start = session.out->size();
+    if (spec != nullptr && (spec->flags & kRunsQueued)) {
+      // A refused EXEC ends the transaction, and says why (Redis' execCommandAbort).
+      std::string_view why = message.substr(0, 4) == "ERR " ? message.substr(4) : message;
+      reply.Error("EXECABORT Transaction discarded because of: " + std::string(why));
+      session.in_multi = false;
+      session.multi_error = false;
+      session.queued.clear();
+      state_->watches.UnwatchAll(&session);
+    } else {
+      reply.Error(message);
+    }
+    state_->stats.total_error_replies++;
+    state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(start)));
+  };
+
+  char buf[64] = {};
+  std::string_view lower;
+  if (LowerName(argv[0], buf, sizeof(buf), &lower)) {
+    auto it = top_level_.find(lower);
+    if (it != top_level_.end()) spec = it->second;
+  }
+  if (spec == nullptr) return reject(UnknownCommandError(argv));
+  if (HasSubcommands(*spec) && (spec->handler == nullptr || argv.size() >= 2)) {
+    if (argv.size() < 2) {
+      state_->stats.commands[std::string(spec->name)].rejected_calls++;
+      return reject(errors::WrongArity(spec->name));
+    }
+    const CommandSpec* sub = Resolve(argv);
+    if (sub == nullptr) return reject(UnknownSubcommandError(spec->name, argv[1]));
+    spec = sub;
+  }
+  if (!ArityOk(*spec, argv.size())) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::WrongArity(spec->name));
+  }
+  if (!session.authenticated && !(spec->flags & kNoAuth)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kNoAuth);
+  }
+  if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
+    // Checked before queueing, as Redis: a refused command inside MULTI aborts the EXEC.
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    state_->stats.acl_denied_cmd++;
+    return reject(errors::NoPermCommand(user.name, spec->name));
+  }
+  if (state_->scripts != nullptr && state_->scripts->busy()) {
+    if (!(spec->flags & kAllowBusy)) {
+      state_->stats.commands[std::string(spec->name)].rejected_calls++;
+      return reject(errors::kBusy);
+    }
+    // SCRIPT KILL, SHUTDOWN, AUTH, HELLO while a script runs: neither the clock nor eviction
+    // may change the data under the script.
+    return Call(*spec, session, argv, reply);
+  }
+  if (state_->loading && !(spec->flags & kLoading)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("LOADING Redis is loading the dataset in memory");
+  }
+  if (session.in_multi && !(spec->flags & kNoMulti)) {
+    std::vector<std::string> copy(argv.begin(), argv.end());
+    session.queued.push_back(std::move(copy));
+    reply.Simple("QUEUED");
+    return;
+  }
+  state_->keyspace.RefreshTime();
+  if (state_->config.maxmemory > 0 && state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail &&
+      (spec->flags & kDenyOom)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("OOM command not allowed when used memory > 'maxmemory'.");
+  }
+  if (state_->backend().QueueFull() && IsWrite(*spec, session)) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject("ERR PostgreSQL write queue is full (" +
+                  std::to_string(state_->backend().queued()) +
+                  " changes not yet committed; postgres.queue-bound): the write was refused and "
+                  "nothing was changed");
+  }
+  if (state_->backend().draining() && IsWrite(*spec, session)) {
+    // An exit waits for the queue to commit: the queue must not grow (src/net/exit_drain.h).
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kShuttingDown);
+  }
+  if (state_->backend().SnapshotWritesRefused() &&
+      (IsWrite(*spec, session) || (spec->flags & kDeniedOnDiskError))) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    return reject(errors::kMisconf);
+  }
+  if (!state_->backend().TierActive()) {
+    return Call(*spec, session, argv, reply);
+  }
+  std::vector<DbKey> keys;
+  ValueKeysOf(*spec, session, argv, false, &keys);
+  if (!keys.empty() && WaitForValues(*spec, session, keys, reject)) return;
+  // Eviction inside the command (a script's writes) must not drop what it is about to read.
+  state_->backend().PinForCommand(std::move(keys));
+  engine::ClearColdReads();
+  const size_t out_before = session.out->size();
+  std::vector<std::string_view> warm_reads;
+  session.warm_reads = &warm_reads;
+  Call(*spec, session, argv, reply,
+       [&] { return !RetryAfterColdReads(*spec, session, out_before); });
+  session.warm_reads = nullptr;
+  state_->backend().PinForCommand({});
+  // When the command does not wait, the server releases its pins and resets its read count
+  // (Server: after Execute, whatever path it took).
+}
+
+namespace {
+
+// The entry is there, not expired, and its value is in PostgreSQL only.
+bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
+  return e != nullptr && e->cold() && !db.IsExpired(e);
+}
+
+}  // namespace
+
+void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv,
+                             bool only_cold, std::vector<DbKey>* out) const {
+  std::set<DbKey> seen;
+  if (spec.flags & kRunsQueued) {
+    // The queued commands' keys, in the namespace each will run in: a queued SELECT changes it
+    // for the ones after it. (A queued SWAPDB is not followed: ExecQueued checks each command
+    // again before it runs.)
+    int db = session.db;
+    std::vector<std::string_view> views;
+    for (const auto& command : session.queued) {
+      views.assign(command.begin(), command.end());
+      const CommandSpec* queued = Resolve(views);
+      if (queued == nullptr) continue;
+      if (queued->name == "select" && views.size() == 2) {
+        int64_t index;
+        if (engine::ParseInt64(views[1], &index) && index >= 0 &&
+            index < state_->keyspace.numbered_count()) {
+          db = static_cast<int>(index);
+        }
+        continue;
+      }
+      KeysIn(*queued, db, views, only_cold, &seen, out);
+    }
+    return;
+  }
+  KeysIn(spec, session.db, argv, only_cold, &seen, out);
+}
+
+void Dispatcher::KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
+                        std::set<DbKey>* seen, std::vector<DbKey>* out) const {
+  // The keys whose values the command reads: key specs with ACCESS (src/core/command.h).
+  std::vector<KeyRef> refs;
+  KeysOf(spec, argv, &refs);
+  if (refs.empty()) return;
+  engine::Database& db = state_->keyspace.db(db_index);
+  for (const KeyRef& ref : refs) {
+    if (!(ref.flags & kKeyAccess)) continue;
+    const std::string_view name = argv[static_cast<size_t>(ref.index)];
+    engine::Entry* e = db.FindRaw(name);
+    if (e == nullptr || (only_cold && !ColdAndLive(db, e))) continue;
+    DbKey key(db_index, name);
+    // Few keys (the common case): a linear look; many: the set, filled on first need.
+    if (out->size() < 16) {
+      if (std::find(out->begin(), out->end(), key) == out->end()) out->push_back(std::move(key));
+      continue;
+    }
+    if (seen->empty()) seen->insert(out->begin(), out->end());
+    if (seen->insert(key).second) out->push_back(std::move(key));
+  }
+}
+
+bool Dispatcher::WaitForValues(const CommandSpec& spec, Session& session,
+                               const std::vector<DbKey>& keys,
+                               const std::function<void(std::string_view)>& reject) {
+  std::vector<DbKey> cold;
+  for (const DbKey& key : keys) {
+    engine::Database& db = state_->keyspace.db(key.first);
+    engine::Entry* e = db.FindRaw(key.second);
+    if (ColdAndLive(db, e)) cold.push_back(key);
+  }
+  if (cold.empty()) return false;
+  // A read that failed, or values dropped again before the command could run, three times:
+  // the client gets an error rather than waiting without end.
+  if (!session.value_fetch_error.empty() || session.value_fetch_tries >= 3) {
+    std::string why = session.value_fetch_error.empty()
+                          ? "memory pressure dropped it again before the command could run"
+                          : session.value_fetch_error;
+    state_->stats.commands[std::string(spec.name)].rejected_calls++;
+    reject(std::string(kValueNotRead) + why);
+    return true;
+  }
+  // The command's values already in memory stay while it waits for the others (the ones read
+  // back could otherwise push them out, and the wait would never end).
+  for (const auto& [db, key] : keys) state_->backend().Pin(session.id, db, key);
+  session.value_fetch_tries++;
+  session.value_fetch = state_->backend().RequestValues(std::move(cold), session.id);
+  return true;
+}
+
+bool Dispatcher::RetryAfterColdReads(const CommandSpec& spec, Session& session, size_t out_before) {
+  const std::vector<std::string>& reads = engine::ColdReads();
+  if (reads.empty()) return false;
+  engine::Database& db = state_->keyspace.db(session.db);
+  std::vector<DbKey> keys;
+  std::unordered_set<std::string_view> seen;
+  for (const std::string& key : reads) {
+    engine::Entry* e = db.FindRaw(key);
+    if (e != nullptr && e->cold() && seen.insert(key).second) keys.emplace_back(session.db, key);
+  }
+  engine::ClearColdReads();
+  if (keys.empty()) return false;
+  if (spec.flags & (kWrite | kRunsQueued)) {
+    // Commands with keys had them read back before they ran; a write never gets here.
+    Log(LogLevel::kWarning, "%s read %zu values that were not in memory",
+        std::string(spec.name).c_str(), keys.size());
+    return false;
+  }
+  // A read-only command (KV.MGET, KV.EXPORT by pattern): its reply is taken back and it runs
+  // again once the values are in. Nothing changed, so running it twice is invisible.
+  session.out->resize(out_before);
+  resp::ReplyBuilder reply(session.out, session.protocol);
+  if (!session.value_fetch_error.empty()) {
+    reply.Error(std::string(kValueNotRead) + session.value_fetch_error);
+    return false;
+  }
+  if (session.value_fetch_tries >= 64) {
+    // More than 64 rounds of up to 16,384 values (64 MB): the reply would not be worth the wait.
+    reply.Error(
+        "ERR this command reads too many values that are stored in PostgreSQL only; narrow the "
+        "pattern");
+    return false;
+  }
+  // The values it read warm stay until it has run again: eviction while it waits (the server's
+  // cron, other clients' writes) would otherwise drop them and send it back for them. Once is
+  // enough: later rounds find these pinned, and the values read back are pinned as they come.
+  if (session.warm_reads != nullptr && session.value_fetch_tries == 0) {
+    for (std::string_view key : *session.warm_reads) {
+      state_->backend().Pin(session.id, session.db, key);
+    }
+  }
+  session.value_fetch_tries++;
+  session.value_fetch = state_->backend().RequestValues(std::move(keys), session.id);
+  return true;
+}
+
+void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
+                      resp::ReplyBuilder& reply, const std::function<bool()>& keep) {
+  CommandContext ctx{session, reply, services_};
+  const size_t out_start = session.out->size();
+  const int64_t start_us = state_->clock->NowUs();
+  // A command run again (its first run was discarded) was shown to MONITOR already.
+  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&
+      !session.rerun) {
+    FeedMonitors(spec, session, argv);
+  }
+  try {
+    spec.handler(ctx, argv);
+  } catch (const std::length_error&) {
+    // The engine refuses a value longer than an entry can hold (4 GiB) before changing
+    // anything; commands bound what they write by proto-max-bulk-len, but a script can build a
+    // longer string and SET it. An error, not an abort of the whole server.
+    session.out->resize(out_start);
+    reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+  const int64_t duration = state_->clock->NowUs() - start_us;
+  if (keep && !keep()) {
+    session.rerun = true;
+    return;
+  }
+
+  CommandStats& cs = state_->stats.commands[std::string(spec.name)];
+  cs.calls++;
+  cs.usec += static_cast<uint64_t>(std::max<int64_t>(duration, 0));
+  cs.latency[LatencyBucket(duration)]++;
+  state_->stats.total_commands_processed++;
+  session.last_command = std::string(spec.name);
+  // A reply that is an error counts as a failed call (Redis' failed_calls and errorstats).
+  if (session.out->size() > out_start && (*session.out)[out_start] == '-') {
+    cs.failed_calls++;
+    state_->stats.total_error_replies++;
+    state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(out_start)));
+  }
+  const Config& cfg = state_->config;
+  if (cfg.slowlog_log_slower_than >= 0 && duration >= cfg.slowlog_log_slower_than &&
+      !(spec.flags & kSkipSlowlog)) {
+    std::vector<std::string_view> args(argv.begin(), argv.end());
+    state_->slowlog.Record(state_->clock->NowMs() / 1000, duration, args, session,
+                           cfg.slowlog_max_len,
+                           [&](size_t i) { return SecretArgument(spec, argv, i); });
+  }
+}
+
+void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
+  std::vector<std::vector<std::string>> queued = std::move(session.queued);
+  session.queued.clear();
+  session.in_multi = false;
+  reply.ArrayHeader(queued.size());
+  state_->in_exec = true;
+  std::vector<std::string_view> views;
+  for (const auto& command : queued) {
+    views.assign(command.begin(), command.end());
+    const CommandSpec* spec = Resolve(views);
+    // Queueing checked name and arity; the spec is there.
+    if (spec == nullptr) {
+      reply.Error(UnknownCommandError(views));
+      continue;
+    }
+    // Permissions again at EXEC, as Redis: an AUTH queued earlier may have changed the user.
+    if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
+      state_->stats.acl_denied_cmd++;
+      reply.Error(errors::NoPermCommand(user.name, spec->name));
+      continue;
+    }
+    if (state_->backend().TierActive()) {
+      // Values were read back before EXEC; one still not in memory here (a queued SWAPDB moved
+      // it) fails this command rather than let it run on an empty value.
+      std::vector<DbKey> missing;
+      ColdKeysOf(*spec, session, views, &missing);
+      if (!missing.empty()) {
+        reply.Error(kValueNotInMemory);
+        continue;
+      }
+    }
+    engine::ClearColdReads();
+    const size_t out_before = session.out->size();
+    Call(*spec, session, views, reply);
+    if (!engine::ColdReads().empty() && !(spec->flags & kWrite)) {
+      // A pattern read inside the transaction met values not in memory: it cannot wait for
+      // them within EXEC's atomic run, so it fails rather than answer without them.
+      engine::ClearColdReads();
+      session.out->resize(out_before);
+      reply.Error(kValueNotInMemory);
+    }
+    // The reply protocol may have changed (HELLO inside MULTI).
+    reply.set_protocol(session.protocol);
+  }
+  state_->in_exec = false;
+}
+
+void Dispatcher::FeedMonitors(const CommandSpec& spec, const Session& session, Args argv) {
+  int64_t us = state_->clock->NowUs();
+  char head[96];
+  std::snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
+                static_cast<long long>(us % 1000000), session.db);
+  std::string line(head);
+  line += session.addr;
+  line += ']';
+  const std::vector<std::string_view> all(argv.begin(), argv.end());
+  for (size_t i = 0; i < all.size(); ++i) {
+    std::string_view arg = SecretArgument(spec, argv, i) ? "(redacted)" : all[i];
+    line += " \"";
+    for (unsigned char c : arg) {
+      switch (c) {
+        case '\\':
+          line += "\\\\";
+          break;
+        case '"':
+          line += "\\\"";
+          break;
+        case '\n':
+          line += "\\n";
+          break;
+        case '\r':
+          line += "\\r";
+          break;
+        case '\t':
+          line += "\\t";
+          break;
+        case '\a':
+          line += "\\a";
+          break;
+        case '\b':
+          line += "\\b";
+          break;
+        default:
+          if (c >= 32 && c < 127) {
+            line += static_cast<char>(c);
+          } else {
+            char hex[8];
+            std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+            line += hex;
+          }
+      }
+    }
+    line += '"';
+  }
+  line += "\r\n";
+  for (Session* monitor : state_->clients.monitors()) {
+    if (monitor != &session) monitor->out->append(line);
+  }
+  if (state_->hooks != nullptr) {
+    for (Session* monitor : state_->clients.monitors()) state_->hooks->ScheduleFlush(monitor);
+  }
+}
+
+}  // namespace dkv::server

@@ -1,0 +1,94 @@
+// Dispatcher: turns one argument vector into one reply. Looks the command up (case-insensitive,
+// subcommands too), checks arity, authentication and transaction state in a fixed order, queues
+// inside MULTI, runs the handler, and keeps per-command statistics, the slow log and MONITOR.
+// Loop thread only.
+#pragma once
+
+#include <functional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "src/core/command.h"
+#include "src/core/db_key.h"
+#include "src/core/services.h"
+
+namespace dkv::server {
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(ServerState* state);
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Runs one request from `session`; the reply is appended to *session.out.
+  void Execute(Session& session, Args argv);
+  // Runs the commands queued by MULTI (EXEC). Replies with the array of their replies.
+  void ExecQueued(Session& session, resp::ReplyBuilder& reply);
+
+  // The row for a top-level command or "parent|sub" full name, or nullptr.
+  const CommandSpec* Find(std::string_view full_name) const;
+  // Resolves argv to the row that would run (the subcommand's row for a container).
+  const CommandSpec* Resolve(Args argv) const;
+  // Subcommand rows of a parent, in table order.
+  std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
+  size_t top_level_count() const { return top_level_.size(); }
+  // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
+  // Scripts call commands through it. `keep`, if given, is asked after the handler: false
+  // discards the run (it runs again later), which then counts in no statistics.
+  void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply,
+            const std::function<bool()>& keep = nullptr);
+  // The cache tier over PostgreSQL: the keys named by argv (EXEC: by the queued commands) in the
+  // session's namespace whose values are not in memory and that the command needs; commands
+  // that never read the old value (DEL, EXISTS, TTL, a plain SET, ...) need none.
+  void ColdKeysOf(const CommandSpec& spec, const Session& session, Args argv,
+                  std::vector<DbKey>* out) const {
+    ValueKeysOf(spec, session, argv, true, out);
+  }
+  // The same keys whether cold or not (only_cold false): the ones a command about to run pins,
+  // so that eviction cannot drop their values under it.
+  void ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv, bool only_cold,
+                   std::vector<DbKey>* out) const;
+  // The keys of one command that runs in namespace db_index, not yet in *seen.
+  void KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
+              std::set<DbKey>* seen, std::vector<DbKey>* out) const;
+  // The start of the error for a value PostgreSQL could not give back; the reason follows.
+  static constexpr std::string_view kValueNotRead =
+      "ERR a value this command needs is stored in PostgreSQL and could not be read: ";
+  static constexpr const char* kValueNotInMemory =
+      "ERR a value this command needs is stored in PostgreSQL only (the cache tier dropped it); "
+      "name the key in the script's KEYS, or run the command outside MULTI, to have it read back";
+
+ private:
+  // Whether the command writes (-MISCONF refuses it); EXEC writes when a queued command does.
+  bool IsWrite(const CommandSpec& spec, const Session& session) const;
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, const CommandSpec*, Hash, std::equal_to<>>;
+
+  bool HasSubcommands(const CommandSpec& spec) const {
+    return parents_.find(spec.name) != parents_.end();
+  }
+  void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
+  // Before a command runs: asks PostgreSQL for the values it needs and returns true (the
+  // command runs again when they are in), or replies an error when they cannot be read.
+  bool WaitForValues(const CommandSpec& spec, Session& session, const std::vector<DbKey>& keys,
+                     const std::function<void(std::string_view)>& reject);
+  // After a command ran: a read-only command that read values not in memory (pattern reads)
+  // has its reply taken back and waits for them. Returns true when it waits.
+  bool RetryAfterColdReads(const CommandSpec& spec, Session& session, size_t out_before);
+
+  ServerState* state_;
+  // What handlers see (CommandContext::services).
+  Services services_;
+  Map top_level_;
+  Map by_full_name_;
+  Map parents_;  // names of commands that have subcommands
+};
+
+}  // namespace dkv::server

@@ -1,0 +1,76 @@
+// Session: the state of one client that commands see and change (selected database, protocol
+// version, name, transaction queue, watched keys, flags). It knows nothing of sockets, so the
+// in-process command harness of the unit tests drives it without a network. Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dkv::server {
+
+struct AclUser;
+
+struct WatchedKey {
+  int db;
+  std::string key;
+  // The key was already logically expired when WATCH ran: its later deletion is not a change.
+  bool expired_at_watch;
+};
+
+struct Session {
+  uint64_t id = 0;
+  int db = 0;
+  int protocol = 2;
+  bool authenticated = true;
+  // The user commands run as (src/security/acl.h); never null once the session is registered.
+  const AclUser* user = nullptr;
+  // Failed AUTH attempts on this connection, and until when further ones are refused.
+  int auth_failures = 0;
+  int64_t auth_blocked_until_ms = 0;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  std::string addr;   // peer "ip:port" (or "path:0" for unix sockets)
+  std::string laddr;  // local "ip:port"
+  // Where failed logins are counted (src/security/auth_throttle.h): the peer's address, or "unix".
+  std::string auth_source;
+  int fd = -1;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command = "NULL";  // lower-case full name, for CLIENT LIST's cmd=
+
+  // MULTI: commands queued verbatim, and whether one of them was refused while queueing.
+  bool in_multi = false;
+  bool multi_error = false;
+  std::vector<std::vector<std::string>> queued;
+  // WATCH: the keys, and whether one of them changed since.
+  std::vector<WatchedKey> watched;
+  bool watch_dirty = false;
+
+  bool monitor = false;
+  bool no_evict = false;
+  bool no_touch = false;
+  // The cache tier over PostgreSQL: the number of the value read the current command waits for
+  // (0: none), how often it waited for this command, and why the last read failed ("" if not).
+  uint64_t value_fetch = 0;
+  int value_fetch_tries = 0;
+  std::string value_fetch_error;
+  // A run of the current command was discarded to run again once values are in (a pattern
+  // read that met cold values): MONITOR saw it once, and only the last run counts in statistics.
+  bool rerun = false;
+  // While a command runs under the cache tier: where a pattern read notes the keys whose values
+  // it found in memory (NotePatternRead), null otherwise. The views are into the entries, which
+  // a read-only command neither moves nor deletes; they are used before the command returns.
+  std::vector<std::string_view>* warm_reads = nullptr;
+  // SHUTDOWN waits for the PostgreSQL queue to commit (ExitDrain): no reply and no further
+  // command until the wait ends.
+  bool waiting_for_exit = false;
+  // Close the connection once the pending output is written (QUIT, protocol error, CLIENT KILL).
+  bool close_after_reply = false;
+  // Replies go here; the connection writes it out.
+  std::string* out = nullptr;
+};
+
+}  // namespace dkv::server
