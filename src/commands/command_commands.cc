@@ -52,27 +52,6 @@ std::vector<std::string> AclCategories(const CommandSpec& spec) {
   return cats;
 }
 
-std::vector<std::string_view> KeyFlagNames(uint32_t flags) {
-  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
-      {kKeyRO, "RO"},
-      {kKeyRW, "RW"},
-      {kKeyOW, "OW"},
-      {kKeyRM, "RM"},
-      {kKeyAccess, "access"},
-      {kKeyUpdate, "update"},
-      {kKeyInsert, "insert"},
-      {kKeyDelete, "delete"},
-      {kKeyNotKey, "not_key"},
-      {kKeyIncomplete, "incomplete"},
-      {kKeyVariableFlags, "variable_flags"},
-  };
-  std::vector<std::string_view> names;
-  for (const auto& [bit, name] : kNames) {
-    if (flags & bit) names.push_back(name);
-  }
-  return names;
-}
-
 void ReplyKeySpec(resp::ReplyBuilder& r, const KeySpec& s) {
   r.MapHeader(3);
   r.Bulk("flags");

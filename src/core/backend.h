@@ -5,7 +5,7 @@
 // persistence at all (the command harness of the unit tests). SAVE, BGSAVE, LASTSAVE, FLUSHALL,
 // SWAPDB, SHUTDOWN, INFO persistence, /metrics, the dispatcher's write checks and the cache tier's
 // value reads go through it. The server owns the backend objects and the persistence machinery
-// under them (src/net/server.cc); ServerState points at the one in use. Loop thread only.
+// under them (src/net/server_loop.cc); ServerState points at the one in use. Loop thread only.
 #pragma once
 
 #include <cstddef>

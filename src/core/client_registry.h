@@ -1,5 +1,5 @@
 // ClientRegistry: the connected clients by id (CLIENT LIST/KILL, INFO clients, /metrics), the
-// MONITOR clients, and the next client id. The network layer (src/net/server.cc; the command
+// MONITOR clients, and the next client id. The network layer (src/net/server_loop.cc; the command
 // harness in tests) adds and removes sessions; it owns them, the registry only points at them.
 // Owned by ServerState, reached by handlers through Services. Loop thread only.
 #pragma once

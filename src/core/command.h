@@ -252,6 +252,9 @@ LegacyRange LegacyKeyRange(const CommandSpec& spec);
 bool KeysOf(const CommandSpec& spec, Args argv, std::vector<KeyRef>* out);
 
 // Whether argument `i` of a call of `spec` is secret (redacted in MONITOR and the slow log).
+// A key spec's flags by Redis' names (RO, RW, OW, RM, access, ..., variable_flags), in Redis'
+// order: COMMAND INFO, COMMAND GETKEYSANDFLAGS and docs/commands.md.
+std::vector<std::string_view> KeyFlagNames(uint32_t flags);
 bool SecretArgument(const CommandSpec& spec, Args argv, size_t i);
 
 }  // namespace dkv::server

@@ -207,18 +207,6 @@ class SyntaxParser {
 
 // The keys column of docs/commands.md: each key spec, its positions and flags.
 std::string KeysColumn(const CommandSpec& spec) {
-  static constexpr std::pair<uint32_t, std::string_view> kFlags[] = {
-      {kKeyRO, "RO"},
-      {kKeyRW, "RW"},
-      {kKeyOW, "OW"},
-      {kKeyRM, "RM"},
-      {kKeyAccess, "access"},
-      {kKeyUpdate, "update"},
-      {kKeyInsert, "insert"},
-      {kKeyDelete, "delete"},
-      {kKeyIncomplete, "incomplete"},
-      {kKeyVariableFlags, "variable"},
-  };
   std::string out;
   for (const KeySpec& s : spec.keys.all()) {
     if (!out.empty()) out += "; ";
@@ -232,9 +220,7 @@ std::string KeysColumn(const CommandSpec& spec) {
       out +=
           std::to_string(s.index) + ", " + std::to_string(last) + ", " + std::to_string(s.keystep);
     }
-    for (const auto& [bit, name] : kFlags) {
-      if (s.flags & bit) out += " " + std::string(name);
-    }
+    for (std::string_view name : KeyFlagNames(s.flags)) out += " " + std::string(name);
   }
   return out.empty() ? "-" : out;
 }

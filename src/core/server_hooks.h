@@ -1,5 +1,5 @@
-// ServerHooks: the few actions only the network layer (src/net/server.cc; the command harness in
-// tests) can take, offered to commands and the dispatcher: close a client, flush another's
+// ServerHooks: the few actions only the network layer (src/net/server_loop.cc; the command harness
+// in tests) can take, offered to commands and the dispatcher: close a client, flush another's
 // output, shut down, memory figures. Implemented by the owner of the sockets. Loop thread only.
 #pragma once
 

@@ -1,6 +1,6 @@
 // Server::Impl, the network layer's one object (src/net/server.h is its face): the libuv loop,
 // the listeners and every connection, the cron, signals and the exit; it owns ServerState, the
-// dispatcher, scripts and persistence. Internal to src/net/: server.cc defines the start, the
+// dispatcher, scripts and persistence. Internal to src/net/: server_loop.cc defines the start, the
 // loop, the hooks, the cron and the exit; connections.cc accepting, reading, writing and closing.
 // Loop thread only.
 #pragma once
