@@ -178,6 +178,7 @@ constexpr CommandSpec kTable[] = {
   {"command|getkeysandflags", "command [arg [arg ...]]", -3, L|S, cSlow|cConnection|cServer, Keys(), NONE, CmdCommandGetKeysAndFlags, "server", "7.0.0", "Extracts the key names and access flags for an arbitrary command.", "O(N) where N is the number of arguments to the command"},
   {"command|help", "", 2, L|S, cSlow|cConnection|cServer, Keys(), NONE, CmdCommandHelp, "server", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
   {"time", "", 1, F|L|S, cFast|cServer, Keys(), NONE, CmdTime, "server", "2.6.0", "Returns the server time.", "O(1)"},
+  {"lolwut", "[VERSION version]", -1, R|F, cRead|cFast, Keys(), NONE, CmdLolwut, "server", "5.0.0", "Displays computer art and the Redis version.", ""},
   // --- scripting ---
   {"eval", "script numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEval, "scripting", "2.6.0", "Executes a server-side Lua script.", "Depends on the script that is executed."},
   {"evalsha", "sha1 numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEvalSha, "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.", "Depends on the script that is executed."},

@@ -101,6 +101,7 @@ DKV_HANDLER(CmdCommandGetKeys);
 DKV_HANDLER(CmdCommandGetKeysAndFlags);
 DKV_HANDLER(CmdCommandHelp);
 DKV_HANDLER(CmdTime);
+DKV_HANDLER(CmdLolwut);
 DKV_HANDLER(CmdShutdown);
 // DUMP / RESTORE
 DKV_HANDLER(CmdDump);

@@ -103,6 +103,22 @@ void CmdTime(CommandContext& ctx, Args) {
   ctx.reply.Bulk(std::to_string(us % 1000000));
 }
 
+// LOLWUT [VERSION version [...]]: Redis draws a piece of computer art and its version; dkv draws
+// what it is about, a key path, and ends with the same line as Redis ("Redis ver. 7.2.4"), which
+// clients look for. VERSION must be an integer, as in Redis; further arguments are ignored.
+void CmdLolwut(CommandContext& ctx, Args argv) {
+  if (argv.size() >= 3 && EqualsIgnoreCase(argv[1], "version")) {
+    int64_t version;
+    if (!Int64OrReply(ctx.reply, argv[2], &version)) return;
+  }
+  std::string art = "dkv\n `-- kv\n      `-- ver\n           `-- ";
+  art += kDkvVersion;
+  art += "\nRedis ver. ";
+  art += kRedisCompatVersion;
+  art += '\n';
+  ctx.reply.Verbatim(art);
+}
+
 void CmdShutdown(CommandContext& ctx, Args argv) {
   if (ctx.session.in_multi) {
     // As Redis 7 (no_multi): its reply may wait for PostgreSQL, which EXEC's cannot.

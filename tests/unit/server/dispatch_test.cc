@@ -2,6 +2,7 @@
 #include <set>
 
 #include "harness.h"
+#include "src/core/version.h"
 
 using namespace dkv::server;
 
@@ -133,6 +134,26 @@ BOOST_AUTO_TEST_CASE(flushall_and_swapdb) {
   BOOST_TEST(Run({"GET", "a"}) == "$1\r\n1\r\n");
   BOOST_TEST(Run({"FLUSHALL"}) == "+OK\r\n");
   BOOST_TEST(Run({"DBSIZE"}) == ":0\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(lolwut_draws_and_ends_with_the_redis_version_line) {
+  const std::string art = std::string("dkv\n `-- kv\n      `-- ver\n           `-- ") +
+                          kDkvVersion + "\nRedis ver. " + kRedisCompatVersion + "\n";
+  // RESP2: a bulk string; clients look for "Redis ver." in it.
+  BOOST_TEST(Run({"LOLWUT"}) == "$" + std::to_string(art.size()) + "\r\n" + art + "\r\n");
+  BOOST_TEST(Run({"lolwut", "VERSION", "5", "1", "2"}) ==
+             "$" + std::to_string(art.size()) + "\r\n" + art + "\r\n");
+  // VERSION must be an integer, as in Redis; other words are ignored.
+  BOOST_TEST(Run({"LOLWUT", "VERSION", "five"}) ==
+             "-ERR value is not an integer or out of range\r\n");
+  BOOST_TEST(Run({"LOLWUT", "whatever"}).rfind("$", 0) == 0u);
+  // RESP3: a verbatim string of format txt.
+  Run({"HELLO", "3"});
+  BOOST_TEST(Run({"LOLWUT"}) == "=" + std::to_string(art.size() + 4) + "\r\ntxt:" + art + "\r\n");
+  // The row: readonly, fast, no keys; so it runs in MULTI and is allowed to read-only users.
+  BOOST_TEST(Run({"COMMAND", "INFO", "lolwut"}).find("readonly") != std::string::npos);
+  BOOST_TEST(Run({"COMMAND", "GETKEYS", "LOLWUT", "VERSION", "5"}) ==
+             "-ERR The command has no key arguments\r\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
