@@ -362,13 +362,7 @@ class Resp:
     def close(self):
         self.sock.close()
 
-    @staticmethod
-    def encode(*args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        return b"".join(out)
+    encode = staticmethod(dkv_fixture.encode_command)
 
     def _fill(self):
         chunk = self.sock.recv(1 << 20)

@@ -53,7 +53,8 @@ def port_answers(port, timeout=0.5):
         return False
 
 
-def _command(*args):
+def encode_command(*args):
+    """One RESP2 request (an array of bulk strings) from str/int/bytes arguments."""
     out = [b"*%d\r\n" % len(args)]
     for a in args:
         a = a if isinstance(a, bytes) else str(a).encode()
@@ -66,8 +67,9 @@ def ping(port, password=None, username=None, timeout=0.5):
     password is given), else (False, why)."""
     request = b""
     if password is not None:
-        request += _command("AUTH", username, password) if username else _command("AUTH", password)
-    request += _command("PING")
+        request += (encode_command("AUTH", username, password) if username
+                    else encode_command("AUTH", password))
+    request += encode_command("PING")
     want = 2 if password is not None else 1
     try:
         with socket.create_connection((LOOPBACK, port), timeout=timeout) as s:
