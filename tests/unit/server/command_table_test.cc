@@ -130,6 +130,11 @@ BOOST_AUTO_TEST_CASE(getkeysandflags) {
   BOOST_TEST(Run({"COMMAND", "GETKEYSANDFLAGS", "EVAL", "s", "5", "k"}) == "*0\r\n");
   BOOST_TEST(Run({"COMMAND", "GETKEYSANDFLAGS", "PING", "x"}) ==
              "-ERR The command has no key arguments\r\n");
+  // A command alone is not enough (arity -4, as Redis): COMMAND GETKEYS needs an argument too.
+  BOOST_TEST(Run({"COMMAND", "GETKEYS", "PING"}) ==
+             "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+  BOOST_TEST(Run({"COMMAND", "GETKEYSANDFLAGS", "GET"}) ==
+             "-ERR wrong number of arguments for 'command|getkeysandflags' command\r\n");
   BOOST_TEST(Run({"COMMAND", "GETKEYS", "MSETEX", "2", "a", "1", "b", "2", "EX", "5"}) ==
              "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   BOOST_TEST(Run({"COMMAND", "GETKEYS", "MSETEX", "3", "a", "1"}) ==
