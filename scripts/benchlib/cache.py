@@ -41,14 +41,8 @@ def mass_expiry(port, nkeys, value):
     import threading
     c = Resp(port)
     deadline_ms = int(time.time() * 1000) + 6000
-    batch = []
-    for i in range(nkeys):
-        batch.append(("SET", f"session:{i}", value, "PXAT", deadline_ms))
-        if len(batch) == 5000:
-            c.pipeline(batch)
-            batch = []
-    if batch:
-        c.pipeline(batch)
+    c.pipeline_batched((("SET", f"session:{i}", value, "PXAT", deadline_ms) for i in range(nkeys)),
+                       size=5000)
     loaded = c.call("DBSIZE")
     probe = Resp(port)
     worst, stop = [0.0], threading.Event()

@@ -408,6 +408,17 @@ class Resp:
         self.sock.sendall(b"".join(self.encode(*c) for c in commands))
         return [self.reply() for _ in commands]
 
+    def pipeline_batched(self, commands, size=2000):
+        """Sends an iterable of commands `size` at a time (replies read, not kept)."""
+        batch = []
+        for command in commands:
+            batch.append(command)
+            if len(batch) == size:
+                self.pipeline(batch)
+                batch = []
+        if batch:
+            self.pipeline(batch)
+
 
 def used_memory(client):
     info = client.call("INFO", "memory").decode()
@@ -418,15 +429,8 @@ def used_memory(client):
 
 
 def load_hierarchy(client, tenants, users, value, prefix="app"):
-    batch = []
-    for u in range(users):
-        for t in range(tenants):
-            batch.append(("SET", f"{prefix}.tenant{t}.user{u}.profile", value))
-            if len(batch) == 2000:
-                client.pipeline(batch)
-                batch = []
-    if batch:
-        client.pipeline(batch)
+    client.pipeline_batched(("SET", f"{prefix}.tenant{t}.user{u}.profile", value)
+                            for u in range(users) for t in range(tenants))
 
 
 def info_field(client, section, name):

@@ -59,14 +59,7 @@ def delete_latency_probe(port, subtree_keys, value):
     in a loop: returns (KV.DEL reply ms, worst ping round trip ms, pings, keys deleted)."""
     import threading
     c = Resp(port)
-    batch = []
-    for i in range(subtree_keys):
-        batch.append(("SET", f"big.node{i % 1000}.leaf{i}", value))
-        if len(batch) == 2000:
-            c.pipeline(batch)
-            batch = []
-    if batch:
-        c.pipeline(batch)
+    c.pipeline_batched(("SET", f"big.node{i % 1000}.leaf{i}", value) for i in range(subtree_keys))
     probe = Resp(port)
     worst, pings, stop = [0.0], [0], threading.Event()
 

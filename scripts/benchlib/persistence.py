@@ -22,17 +22,8 @@ def persistence_keys(tenants, users):
 def load_keys(port, keys, values, ttl_every=10):
     """SET every key (every ttl_every-th with EX 86400), pipelined."""
     c = Resp(port)
-    batch = []
-    for i, k in enumerate(keys):
-        if ttl_every and i % ttl_every == 0:
-            batch.append(("SET", k, values[i], "EX", 86400))
-        else:
-            batch.append(("SET", k, values[i]))
-        if len(batch) == 2000:
-            c.pipeline(batch)
-            batch = []
-    if batch:
-        c.pipeline(batch)
+    c.pipeline_batched(("SET", k, values[i], "EX", 86400) if ttl_every and i % ttl_every == 0
+                       else ("SET", k, values[i]) for i, k in enumerate(keys))
     c.close()
 
 
