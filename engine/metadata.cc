@@ -84,16 +84,8 @@ bool ParseChecksumHex(std::string_view hex, uint64_t* out) {
   if (hex.size() != 16) return false;
   uint64_t v = 0;
   for (char c : hex) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      d = c - 'A' + 10;
-    } else {
-      return false;
-    }
+    int d = text::HexValue(c);
+    if (d < 0) return false;
     v = (v << 4) | static_cast<uint64_t>(d);
   }
   *out = v;

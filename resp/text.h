@@ -1,5 +1,6 @@
 // ASCII text primitives every layer shares (resp/, engine/, persistence/, src/): Redis' integer
-// syntax (string2ll) and ASCII case folding. Header-only, no state; owned by nobody.
+// syntax (string2ll), hexadecimal digits and ASCII case folding. Header-only, no state; owned by
+// nobody.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,14 @@ inline bool ParseInt64(std::string_view s, int64_t* out) {
     *out = static_cast<int64_t>(v);
   }
   return true;
+}
+
+// The value of a hexadecimal digit (either case), or -1.
+inline int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
 }
 
 inline char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }

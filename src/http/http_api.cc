@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/metadata.h"
+#include "resp/text.h"
 #include "src/core/command.h"
 #include "src/core/postgres_backend.h"
 #include "src/core/server_state.h"
@@ -29,20 +30,14 @@ constexpr std::string_view kKeysHidden =
     "key names are hidden: no password is set (requirepass); CONFIG SET http-show-keys yes to "
     "show them";
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Percent-decoding of a query component ('+' is a space).
 std::string PercentDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+    if (s[i] == '%' && i + 2 < s.size() && text::HexValue(s[i + 1]) >= 0 &&
+        text::HexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(text::HexValue(s[i + 1]) * 16 + text::HexValue(s[i + 2]));
       i += 2;
     } else if (s[i] == '+') {
       out += ' ';

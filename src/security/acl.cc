@@ -31,8 +31,7 @@ bool IsHex(std::string_view s) {
 std::string HexDecode(std::string_view hex) {
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    auto v = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-    out += static_cast<char>(v(hex[i]) * 16 + v(hex[i + 1]));
+    out += static_cast<char>(text::HexValue(hex[i]) * 16 + text::HexValue(hex[i + 1]));
   }
   return out;
 }
