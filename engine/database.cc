@@ -287,8 +287,7 @@ Entry* Database::Rename(Entry* src, std::string_view dst_key) {
   std::string src_key(src->key());
   Entry* moved = CopyInto(src, *this, dst_key, true);
   Erase(src_key);
-  Touch(src_key, ChangeKind::kDelete);
-  keyspace_->AddDirty();
+  NoteWrite(src_key, ChangeKind::kDelete);
   return moved;
 }
 
@@ -296,8 +295,7 @@ Entry* Database::MoveTo(Entry* src, Database& dst) {
   std::string key(src->key());
   Entry* moved = CopyInto(src, dst, key, true);
   Erase(src);
-  Touch(key, ChangeKind::kDelete);
-  keyspace_->AddDirty();
+  NoteWrite(key, ChangeKind::kDelete);
   return moved;
 }
 
