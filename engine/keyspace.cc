@@ -57,6 +57,10 @@ size_t Keyspace::TotalKeys() const {
 }
 
 size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* more_out) {
+  if (!active_expire_) {
+    if (more_out != nullptr) *more_out = false;
+    return 0;
+  }
   const int64_t start = clock_->NowUs();
   RefreshTime();
   const int64_t now = now_ms_;

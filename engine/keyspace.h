@@ -98,11 +98,15 @@ class Keyspace {
   // deleted or the time budget is spent. Returns the number deleted; *more says whether due
   // keys remain (the caller runs another slice soon instead of a longer one now).
   size_t ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* more = nullptr);
+  // DEBUG SET-ACTIVE-EXPIRE: while off, the cycle deletes nothing (keys still expire on access).
+  void set_active_expire(bool on) { active_expire_ = on; }
+  bool active_expire() const { return active_expire_; }
   // Frees up to `budget` entries of deleted subtrees across databases. Returns true when no
   // garbage is left.
   bool ReapGarbage(size_t budget);
 
  private:
+  bool active_expire_ = true;
   friend class Database;
   void AddDirty(uint64_t n = 1) { dirty_ += n; }
 

@@ -1,6 +1,7 @@
 #include "src/commands/args.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace dkv::server {
 
@@ -130,6 +131,21 @@ bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view va
       return entry == nullptr || engine::Checksum(entry->value()) != digest;
   }
   return true;
+}
+
+std::string HumanBytes(uint64_t n) {
+  char buf[32];
+  double d = static_cast<double>(n);
+  if (n < 1024) {
+    std::snprintf(buf, sizeof(buf), "%lluB", static_cast<unsigned long long>(n));
+  } else if (n < 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  } else if (n < 1024ULL * 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.2fM", d / (1024 * 1024));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2fG", d / (1024.0 * 1024 * 1024));
+  }
+  return buf;
 }
 
 }  // namespace dkv::server

@@ -109,4 +109,7 @@ enum class Condition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
 bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
                     uint64_t digest);
 
+// Redis' human-readable byte counts (INFO's *_human, MEMORY DOCTOR): "512B", "1.50K", "2.00M".
+std::string HumanBytes(uint64_t n);
+
 }  // namespace dkv::server

@@ -264,7 +264,7 @@ void CmdCommandList(CommandContext& ctx, Args argv) {
     if (!group.empty()) {
       if (!Acl::InCategory(spec, ToLower(group))) continue;
     }
-    if (pattern == nullptr && spec.name.find('|') != std::string_view::npos) continue;
+    // As Redis: subcommands are listed too ("config|get"), with or without a filter.
     names.push_back(spec.name);
   }
   ctx.reply.ArrayHeader(names.size());

@@ -27,56 +27,92 @@ namespace dkv::server {
 // --- CONFIG ---
 
 void CmdConfigGet(CommandContext& ctx, Args argv) {
-  std::vector<const ConfigParam*> matched;
+  // As Redis 7: a name without glob characters is looked up exactly (a hidden option too);
+  // a pattern lists every option it matches (aliases included, hidden ones not). Each option
+  // once, however many arguments name it.
+  // Replied under the name asked for when it was exact (Redis answers `MAXMEMORY` as given).
+  std::vector<std::pair<std::string_view, const ConfigParam*>> matched;
+  auto add = [&](std::string_view shown, const ConfigParam* p) {
+    for (const auto& m : matched) {
+      if (m.second == p) return;
+    }
+    matched.emplace_back(shown, p);
+  };
   for (size_t i = 2; i < argv.size(); ++i) {
     std::string lower = ToLower(argv[i]);
+    if (lower.find_first_of("*?[\\") == std::string::npos) {
+      if (const ConfigParam* p = FindConfigParam(lower)) add(argv[i], p);
+      continue;
+    }
     auto pattern = engine::Pattern::CompileRedisGlob(lower, nullptr);
+    if (pattern == nullptr) continue;
     for (const ConfigParam& p : ConfigParams()) {
-      if (pattern != nullptr && pattern->Matches(p.name) &&
-          std::find(matched.begin(), matched.end(), &p) == matched.end()) {
-        matched.push_back(&p);
-      }
+      if (!p.hidden && pattern->Matches(p.name)) add(p.name, &p);
     }
   }
   ctx.reply.MapHeader(matched.size());
-  for (const ConfigParam* p : matched) {
-    ctx.reply.Bulk(p->name);
+  for (const auto& [shown, p] : matched) {
+    ctx.reply.Bulk(shown);
     ctx.reply.Bulk(p->get(ctx.services.config()));
   }
 }
 
+namespace {
+
+std::string SetFailed(std::string_view arg, std::string_view why) {
+  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(arg) + "') - " +
+         std::string(why);
+}
+
+}  // namespace
+
 void CmdConfigSet(CommandContext& ctx, Args argv) {
   if (argv.size() % 2 != 0) return ctx.reply.Error(errors::kSyntax);
-  // Validate everything first: CONFIG SET of several options applies all of them or none.
-  Config candidate = ctx.services.config();
-  std::vector<const ConfigParam*> seen;
+  // Every name is checked before any value (Redis' order of errors), then every value is
+  // parsed into a copy; the copy replaces the configuration only when all of them passed, so
+  // CONFIG SET of several options applies all or none. Applying cannot fail in dkv (options
+  // that would need a new listener, like port, are not changed at run time).
+  std::vector<const ConfigParam*> params;
+  std::string_view unknown;
   for (size_t i = 2; i < argv.size(); i += 2) {
     const ConfigParam* p = FindConfigParam(argv[i]);
-    if (p == nullptr) {
-      return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                             std::string(argv[i]) + "'");
-    }
-    if (std::find(seen.begin(), seen.end(), p) != seen.end()) {
-      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             std::string(argv[i]) + "') - duplicate parameter");
-    }
-    seen.push_back(p);
+    params.push_back(p);
+    if (p == nullptr && unknown.empty()) unknown = argv[i];
+    if (p == nullptr || !unknown.empty()) continue;
     if (!p->mutable_at_runtime) {
       // Redis calls the paths "protected" (the classic attack writes files through them).
       bool is_protected = p->name == "dir" || p->name == "dbfilename";
-      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             std::string(argv[i]) + "') - can't set " +
-                             (is_protected ? "protected" : "immutable") + " config");
+      // An option dkv fixes at start but Redis can change accepts its current value.
+      bool same = false;
+      if (!is_protected && !p->redis_immutable) {
+        Config scratch = ctx.services.config();
+        same = p->set(scratch, argv[i + 1]).empty() &&
+               p->get(scratch) == p->get(ctx.services.config());
+      }
+      if (!same) {
+        return ctx.reply.Error(SetFailed(
+            argv[i], is_protected ? "can't set protected config" : "can't set immutable config"));
+      }
     }
+    if (std::find(params.begin(), params.end() - 1, p) != params.end() - 1) {
+      return ctx.reply.Error(SetFailed(argv[i], "duplicate parameter"));
+    }
+  }
+  if (!unknown.empty()) {
+    return ctx.reply.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                           std::string(unknown) + "'");
+  }
+  Config candidate = ctx.services.config();
+  for (size_t i = 2, k = 0; i < argv.size(); i += 2, ++k) {
+    const ConfigParam* p = params[k];
+    if (!p->mutable_at_runtime) continue;
     if (p->name == "requirepass" && !ctx.services.acl().default_user()->password_hash.empty()) {
-      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             std::string(argv[i]) +
-                             "') - the default user is configured under users: in the "
-                             "configuration file, and its password is set there");
+      return ctx.reply.Error(SetFailed(argv[i],
+                                       "the default user is configured under users: in the "
+                                       "configuration file, and its password is set there"));
     }
     if (std::string err = p->set(candidate, argv[i + 1]); !err.empty()) {
-      return ctx.reply.Error("ERR CONFIG SET failed (possibly related to argument '" +
-                             std::string(argv[i]) + "') - " + err);
+      return ctx.reply.Error(SetFailed(argv[i], err));
     }
   }
   ctx.services.config() = std::move(candidate);
@@ -86,6 +122,9 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
 }
 
 void CmdConfigResetStat(CommandContext& ctx, Args) {
+  // What Redis' CONFIG RESETSTAT resets: the counters of INFO stats, commandstats (with the
+  // latency histograms) and errorstats; not the slow log nor LATENCY's events. (Redis also
+  // resets used_memory_peak; dkv's peak is kept by the allocator's accountant and stays.)
   Stats& s = ctx.services.stats();
   s.commands.clear();
   s.errors.clear();
@@ -95,6 +134,12 @@ void CmdConfigResetStat(CommandContext& ctx, Args) {
   s.total_net_input_bytes = 0;
   s.total_net_output_bytes = 0;
   s.total_error_replies = 0;
+  s.unexpected_error_replies = 0;
+  s.output_limit_disconnections = 0;
+  s.cross_protocol_attacks = 0;
+  s.acl_denied_auth = 0;
+  s.acl_denied_cmd = 0;
+  s.acl_denied_namespace = 0;
   ctx.keyspace().stats() = engine::KeyspaceStats{};
   ctx.reply.Ok();
 }

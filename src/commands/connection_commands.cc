@@ -199,8 +199,6 @@ void CmdHello(CommandContext& ctx, Args argv) {
   ctx.reply.ArrayHeader(0);
 }
 
-void CmdReadOnly(CommandContext& ctx, Args) { ctx.reply.Ok(); }
-
 void CmdRole(CommandContext& ctx, Args) {
   ctx.reply.ArrayHeader(3);
   ctx.reply.Bulk("master");

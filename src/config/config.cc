@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -320,6 +321,7 @@ std::vector<ConfigParam> BuildParams() {
        [](Config&, std::string_view v) -> std::string {
          std::string lower = ToLower(v);
          if (lower == "no") return "";
+         if (lower != "yes") return "argument must be 'yes' or 'no'";
          return "dkv has no append-only file; persistence is the snapshot file";
        },
        [](const Config&) { return std::string("no"); }},
@@ -341,6 +343,52 @@ std::vector<ConfigParam> BuildParams() {
       {"metrics-max-subtrees", true,
        "Most top-level subtrees per namespace listed in /metrics (the largest by key count).",
        IntSetter(&Config::metrics_max_subtrees, 0, 10000), Getter(&Config::metrics_max_subtrees)},
+      {"latency-monitor-threshold", true,
+       "LATENCY: record an event (command, fast-command, expire-cycle) that takes at least this "
+       "many milliseconds; 0 off.",
+       Int64Setter(&Config::latency_monitor_threshold, 0, kMax),
+       Getter(&Config::latency_monitor_threshold)},
+      {"latency-tracking", true,
+       "Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats).",
+       BoolSetter(&Config::latency_tracking), Getter(&Config::latency_tracking)},
+      {"latency-tracking-info-percentiles", true,
+       "Percentiles INFO latencystats shows, separated by spaces (0 to 100).",
+       [](Config& c, std::string_view v) -> std::string {
+         std::vector<double> out;
+         size_t i = 0;
+         while (i < v.size()) {
+           size_t end = v.find(' ', i);
+           if (end == std::string_view::npos) end = v.size();
+           if (end > i) {
+             double d;
+             if (!engine::ParseDouble(v.substr(i, end - i), &d)) {
+               return "Invalid latency-tracking-info-percentiles parameters";
+             }
+             if (d < 0 || d > 100) {
+               return "latency-tracking-info-percentiles parameters should sit between "
+                      "[0.0,100.0]";
+             }
+             out.push_back(d);
+           }
+           i = end + 1;
+         }
+         c.latency_tracking_percentiles = std::move(out);
+         return "";
+       },
+       [](const Config& c) {
+         std::string s;
+         for (double d : c.latency_tracking_percentiles) {
+           char buf[32];
+           std::snprintf(buf, sizeof(buf), "%g", d);
+           if (!s.empty()) s += ' ';
+           s += buf;
+         }
+         return s;
+       }},
+      {"enable-debug-command", false,
+       "DEBUG: 'no' (refused), 'yes', or 'local' (only from loopback or the unix socket).",
+       EnumSetter(&Config::enable_debug_command, {"no", "yes", "local"}),
+       Getter(&Config::enable_debug_command)},
   };
 }
 
@@ -404,7 +452,18 @@ bool ParseMemory(std::string_view s, int64_t* out) {
 }
 
 const std::vector<ConfigParam>& ConfigParams() {
-  static const std::vector<ConfigParam> params = BuildParams();
+  static const std::vector<ConfigParam> params = [] {
+    std::vector<ConfigParam> v = BuildParams();
+    for (ConfigParam& p : v) {
+      // Redis' hidden test knob; options Redis cannot change at run time either.
+      p.hidden = p.name == "rdb-key-save-delay";
+      p.redis_immutable = p.name == "databases" || p.name == "unixsocket" ||
+                          p.name == "unixsocketperm" || p.name == "logfile" ||
+                          p.name == "enable-debug-command";
+    }
+    AddCompatParams(&v);
+    return v;
+  }();
   return params;
 }
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,16 @@ struct Config {
   bool http_show_keys = false;  // key names over HTTP without a password
   int http_max_connections = 64;
   int metrics_max_subtrees = 50;
+  // The latency monitor (LATENCY): record an event when one takes at least this many ms; 0 off.
+  int64_t latency_monitor_threshold = 0;
+  // Per-command latency histograms (LATENCY HISTOGRAM, INFO latencystats) and their percentiles.
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_percentiles = {50.0, 99.0, 99.9};
+  // DEBUG: "no", "yes", or "local" (only from loopback or unix socket). Fixed at start.
+  std::string enable_debug_command = "no";
+  // Redis options dkv accepts and shows but that change nothing in dkv (src/config/
+  // config_compat.cc lists them with Redis' defaults): name -> value, only those set.
+  std::map<std::string, std::string, std::less<>> compat;
   std::string config_file;  // absolute path of the file loaded, if any
 };
 
@@ -94,7 +105,20 @@ struct ConfigParam {
   std::function<std::string(const Config&)> get;
   // For an older name kept for Redis' sake (lua-time-limit): the option it stands for.
   std::string_view alias_of = {};
+  // Not listed by CONFIG GET patterns, only by its exact name (Redis' hidden test options).
+  bool hidden = false;
+  // A Redis option kept for clients' sake that changes nothing in dkv (config_compat.cc); its
+  // Redis default, which CONFIG REWRITE leaves out of the file.
+  bool compat = false;
+  std::string_view compat_default = {};
+  // Immutable in Redis too: CONFIG SET refuses it even to its current value. Other options
+  // that dkv cannot change at run time accept their current value (a no-op), as clients and
+  // Redis' own tests set every option to what CONFIG GET said.
+  bool redis_immutable = false;
 };
+
+// Adds the Redis options of config_compat.cc to `params`.
+void AddCompatParams(std::vector<ConfigParam>* params);
 
 const std::vector<ConfigParam>& ConfigParams();
 const ConfigParam* FindConfigParam(std::string_view name);

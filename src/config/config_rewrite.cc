@@ -151,6 +151,8 @@ std::string Splice(const Config& config, std::string_view old_text) {
     out += text;
   };
   for (const ConfigParam& p : ConfigParams()) {
+    // Redis-only options at their default stay out of the file.
+    if (p.compat && p.get(config) == p.compat_default) continue;
     if (p.alias_of.empty() && !was_written(std::string(p.name))) append(OptionLine(p, config));
   }
   if (!was_written("users")) append(UsersBlock(config));

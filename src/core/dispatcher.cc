@@ -413,6 +413,12 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
     state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(out_start)));
   }
   const Config& cfg = state_->config;
+  if (cfg.latency_tracking) cs.histogram.Record(duration);
+  // The latency monitor records commands as Redis does: "fast-command" for the fast ones.
+  if (cfg.latency_monitor_threshold > 0 && duration / 1000 >= cfg.latency_monitor_threshold) {
+    state_->stats.latency_monitor.Add((spec.flags & kFast) ? "fast-command" : "command",
+                                      state_->clock->NowMs() / 1000, duration / 1000);
+  }
   if (cfg.slowlog_log_slower_than >= 0 && duration >= cfg.slowlog_log_slower_than &&
       !(spec.flags & kSkipSlowlog)) {
     std::vector<std::string_view> args(argv.begin(), argv.end());

@@ -46,6 +46,24 @@ MemoryAccountant::MemoryAccountant() {
   Refresh();
 }
 
+std::string AllocatorStatsText() {
+  std::string out;
+#if defined(DKV_WITH_JEMALLOC)
+  malloc_stats_print(
+      [](void* text, const char* part) { static_cast<std::string*>(text)->append(part); }, &out,
+      nullptr);
+#endif
+  return out;
+}
+
+void PurgeAllocator() {
+#if defined(DKV_WITH_JEMALLOC)
+  char name[64];
+  std::snprintf(name, sizeof(name), "arena.%u.purge", MALLCTL_ARENAS_ALL);
+  mallctl(name, nullptr, nullptr, nullptr, 0);
+#endif
+}
+
 const char* MemoryAccountant::AllocatorName() {
 #if defined(DKV_WITH_JEMALLOC)
   return "jemalloc";

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace dkv::server {
 
@@ -33,11 +34,17 @@ class MemoryAccountant {
 
  private:
   size_t base_used_ = 0;
-  uint64_t base_allocated_ = 0;
-  uint64_t base_deallocated_ = 0;
-  uint64_t* thread_allocated_ = nullptr;
-  uint64_t* thread_deallocated_ = nullptr;
+  // Read in jemalloc builds only.
+  [[maybe_unused]] uint64_t base_allocated_ = 0;
+  [[maybe_unused]] uint64_t base_deallocated_ = 0;
+  [[maybe_unused]] uint64_t* thread_allocated_ = nullptr;
+  [[maybe_unused]] uint64_t* thread_deallocated_ = nullptr;
   MemoryFigures figures_;
 };
+
+// MEMORY MALLOC-STATS: jemalloc's statistics text, or "" for another allocator.
+std::string AllocatorStatsText();
+// MEMORY PURGE: asks jemalloc to return dirty pages to the system (nothing otherwise).
+void PurgeAllocator();
 
 }  // namespace dkv::server

@@ -1,7 +1,7 @@
 // Stats and SlowLog: the server's counters (connections, commands per name with their latency
-// histogram, errors per code, ACL refusals) and the slow log. The dispatcher and the network
-// layer count into them; INFO, SLOWLOG, /metrics and the HTTP API read them. Owned by ServerState,
-// reached by handlers through Services. Loop thread only.
+// histogram, errors per code, ACL refusals, the latency monitor) and the slow log. The dispatcher
+// and the network layer count into them; INFO, SLOWLOG, /metrics and the HTTP API read them. Owned
+// by ServerState, reached by handlers through Services. Loop thread only.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "src/core/latency.h"
 #include "src/core/session.h"
 
 namespace dkv::server {
@@ -32,6 +33,8 @@ struct CommandStats {
   uint64_t failed_calls = 0;
   // Calls per latency bucket (not cumulative); the index of a duration is LatencyBucket().
   uint64_t latency[kLatencyBuckets] = {};
+  // Finer, for INFO latencystats' percentiles and LATENCY HISTOGRAM (when latency-tracking).
+  LatencyHistogram histogram;
 };
 
 inline size_t LatencyBucket(int64_t duration_us) {
@@ -67,6 +70,8 @@ struct Stats {
       errors.emplace(std::string(code), 1);
     }
   }
+  // LATENCY's event log (latency-monitor-threshold).
+  LatencyMonitor latency_monitor;
   // Instantaneous ops/sec, sampled by the cron.
   uint64_t last_sample_ms = 0;
   uint64_t last_sample_commands = 0;

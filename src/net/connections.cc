@@ -88,6 +88,7 @@ void Server::Impl::Register(Connection* conn, bool tcp) {
     s.auth_source = kUnixAuthSource;
   }
   state_.stats.total_connections_received++;
+  s.local = loopback;
   const bool protected_refusal = state_.RefusedByProtectedMode(loopback);
   if (protected_refusal || static_cast<int>(connections_.size()) >= state_.config.maxclients) {
     state_.stats.rejected_connections++;

@@ -225,7 +225,12 @@ void Server::Impl::Cron() {
   int64_t period_us = 1000000 / std::max(1, c.hz);
   memory_.Refresh();
   // Active expiry: one slice now; a backlog continues in the background slices.
+  const int64_t expire_start_us = clock_.NowUs();
   state_.keyspace.ActiveExpireCycle(SIZE_MAX, std::min(period_us / 4, kSliceUs), &expire_backlog_);
+  if (const int64_t ms = (clock_.NowUs() - expire_start_us) / 1000;
+      c.latency_monitor_threshold > 0 && ms >= c.latency_monitor_threshold) {
+    state_.stats.latency_monitor.Add("expire-cycle", clock_.NowMs() / 1000, ms);
+  }
   if (state_.config.maxmemory > 0) {
     evict_backlog_ = state_.Evict(kSliceUs) == Evictor::Result::kRunning;
   }

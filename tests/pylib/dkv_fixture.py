@@ -142,6 +142,8 @@ class Server:
     def argv(self):
         args = [self.binary] + ([self.conf] if self.conf else [])
         args += ["--port", str(self.port), "--bind", LOOPBACK, "--dir", self.dir]
+        # DEBUG (SLEEP, OBJECT, ...) is refused unless enabled at start, in both servers.
+        args += ["--enable-debug-command", "local"]
         if is_redis(self.binary):
             args += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
         else:

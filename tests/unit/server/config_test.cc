@@ -58,6 +58,8 @@ BOOST_AUTO_TEST_CASE(shipped_config_loads_and_documents_every_option) {
   std::ifstream f(path);
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   for (const ConfigParam& p : ConfigParams()) {
+    // Redis options that change nothing in dkv are listed in docs/configuration.md instead.
+    if (p.compat) continue;
     BOOST_TEST_CONTEXT(p.name) {
       // An alias is documented beside the option it stands for.
       std::string name(p.alias_of.empty() ? p.name : p.alias_of);
