@@ -380,6 +380,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   CommandContext ctx{session, reply, services_};
   const size_t out_start = session.out->size();
   const int64_t start_us = state_->clock->NowUs();
+  const uint64_t errors_before = state_->stats.total_error_replies;
   // A command run again (its first run was discarded) was shown to MONITOR already.
   if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&
       !session.rerun) {
@@ -406,11 +407,15 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   cs.latency[LatencyBucket(duration)]++;
   state_->stats.total_commands_processed++;
   session.last_command = std::string(spec.name);
-  // A reply that is an error counts as a failed call (Redis' failed_calls and errorstats).
+  // A reply that is an error counts as a failed call (Redis' failed_calls and errorstats). An
+  // error already counted while the command ran (a script's redis.call or redis.pcall that
+  // failed, whose error the script passes on) is not counted twice, as Redis.
   if (session.out->size() > out_start && (*session.out)[out_start] == '-') {
     cs.failed_calls++;
-    state_->stats.total_error_replies++;
-    state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(out_start)));
+    if (state_->stats.total_error_replies == errors_before) {
+      state_->stats.total_error_replies++;
+      state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(out_start)));
+    }
   }
   const Config& cfg = state_->config;
   if (cfg.latency_tracking) cs.histogram.Record(duration);

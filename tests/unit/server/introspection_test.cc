@@ -142,6 +142,18 @@ BOOST_AUTO_TEST_CASE(debug_is_refused_unless_enabled) {
   Run({"DEBUG", "SET-ACTIVE-EXPIRE", "1"});
 }
 
+BOOST_AUTO_TEST_CASE(errors_of_scripts_count_once) {
+  Run({"SET", "x", "abc"});
+  Run({"CONFIG", "RESETSTAT"});
+  BOOST_TEST(Run({"EVAL", "return redis.call('incr','x')", "0"}).rfind("-ERR value is not", 0) ==
+             0);
+  BOOST_TEST(Run({"INFO", "stats"}).find("total_error_replies:1\r\n") != std::string::npos);
+  BOOST_TEST(Run({"INFO", "errorstats"}).find("errorstat_ERR:count=1\r\n") != std::string::npos);
+  std::string cmd = Run({"INFO", "commandstats"});
+  BOOST_TEST(cmd.find("cmdstat_incr:calls=1,") != std::string::npos);
+  BOOST_TEST(cmd.find("rejected_calls=0,failed_calls=1\r\ncmdstat_incr") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(readonly_readwrite_without_cluster) {
   BOOST_TEST(Run({"READONLY"}) == "-ERR This instance has cluster support disabled\r\n");
   BOOST_TEST(Run({"READWRITE"}) == "-ERR This instance has cluster support disabled\r\n");
