@@ -6,8 +6,8 @@
 // Categories and key specs are Redis 7's for the commands Redis has, with these deviations
 // where dkv differs: ACCESS marks a key whose value the command reads (the cache tier reads
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
-// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it; @kv and @server are dkv's own
-// categories.
+// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it; @kv and @server are dkv's
+// own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 

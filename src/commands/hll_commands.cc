@@ -82,7 +82,7 @@ void CmdPfDebug(CommandContext& ctx, Args argv) {
     if (!hll::IsSparse(e->value())) return ctx.reply.Error("ERR HLL encoding is not sparse");
     auto text = hll::DecodeSparse(e->value());
     if (!text) return ctx.reply.Error(kCorrupt);
-    ctx.reply.Simple(*text);
+    ctx.reply.Bulk(*text);
   } else if (EqualsIgnoreCase(sub, "encoding")) {
     ctx.reply.Simple(hll::IsSparse(e->value()) ? "sparse" : "dense");
   } else if (EqualsIgnoreCase(sub, "todense")) {
