@@ -6,8 +6,8 @@
 // Categories and key specs are Redis 7's for the commands Redis has, with these deviations
 // where dkv differs: ACCESS marks a key whose value the command reads (the cache tier reads
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
-// APPEND, SETRANGE, OBJECT ENCODING and OBJECT REFCOUNT have it; @kv and @server are dkv's own
-// categories.
+// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it; @kv and @server are dkv's
+// own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 
@@ -23,6 +23,7 @@ constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrit
                    cDangerous = kCatDangerous, cConnection = kCatConnection,
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
+constexpr uint32_t cHll = kCatHyperLogLog;
 // Key spec flags.
 constexpr uint32_t RO = kKeyRO, RW = kKeyRW, OW = kKeyOW, RM = kKeyRM, AC = kKeyAccess,
                    UP = kKeyUpdate, IN = kKeyInsert, DE = kKeyDelete, VAR = kKeyVariableFlags;
@@ -104,6 +105,12 @@ constexpr CommandSpec kTable[] = {
   {"delex", "key [IFEQ ifeq-value | IFNE ifne-value | IFDEQ ifdeq-digest | IFDNE ifdne-digest]", -2, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelEx, "string", "8.4.0", "Conditionally removes a key based on its value or the digest of its value.", "O(1) for IFEQ/IFNE, O(N) for IFDEQ/IFDNE where N is the length of the value"},
   {"delifeq", "key value", 3, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelIfEq, "string", "9.0.0", "Removes a key if its value equals the given one (Valkey's DELIFEQ).", "O(1)"},
   {"msetex", "numkeys key value [key value ...] [NX | XX] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]", -4, W|D, cWrite|cString|cSlow, Keys(KeyNum(OW|UP, 1, 0, 1, 2)), SESS, CmdMSetEx, "string", "8.4.0", "Atomically sets several string keys with one optional shared expiration.", "O(N) where N is the number of keys to set"},
+  // --- hyperloglog (engine/hyperloglog.h) ---
+  {"pfadd", "key [element [element ...]]", -2, W|D|F, cWrite|cHll|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdPfAdd, "hyperloglog", "2.8.9", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "O(1) to add every element."},
+  {"pfcount", "key [key ...]", -2, R, cRead|cHll|cSlow, Keys(Range(RW|AC, 1, -1)), SESS, CmdPfCount, "hyperloglog", "2.8.9", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."},
+  {"pfmerge", "destkey [sourcekey [sourcekey ...]]", -2, W|D, cWrite|cHll|cSlow, Keys(Range(RW|AC|IN, 1), Range(RO|AC, 2, -1)), SESS, CmdPfMerge, "hyperloglog", "2.8.9", "Merges one or more HyperLogLog values into a single key.", "O(N) to merge N HyperLogLogs, but with high constant times."},
+  {"pfdebug", "subcommand key", 3, W|D|A, cWrite|cHll|cAdmin|cSlow|cDangerous, Keys(Range(RW|AC, 2)), SRV, CmdPfDebug, "hyperloglog", "2.8.9", "Internal commands for debugging HyperLogLog values.", "N/A"},
+  {"pfselftest", "", 1, A, cHll|cAdmin|cSlow|cDangerous, Keys(), SRV, CmdPfSelfTest, "hyperloglog", "2.8.9", "An internal command for testing HyperLogLog values.", "N/A"},
   // --- keys ---
   {"del", "key [key ...]", -2, W, cKeyspace|cWrite|cSlow, Keys(Range(RM|DE, 1, -1)), SESS, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
   {"unlink", "key [key ...]", -2, W|F, cKeyspace|cWrite|cFast, Keys(Range(RM|DE, 1, -1)), SESS, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},

@@ -48,6 +48,12 @@ DKV_HANDLER(CmdStrLen);
 DKV_HANDLER(CmdGetRange);
 DKV_HANDLER(CmdSetRange);
 DKV_HANDLER(CmdLcs);
+// hyperloglog
+DKV_HANDLER(CmdPfAdd);
+DKV_HANDLER(CmdPfCount);
+DKV_HANDLER(CmdPfMerge);
+DKV_HANDLER(CmdPfDebug);
+DKV_HANDLER(CmdPfSelfTest);
 // keys and expiry
 DKV_HANDLER(CmdDel);
 DKV_HANDLER(CmdUnlink);

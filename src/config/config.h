@@ -51,6 +51,7 @@ struct Config {
   std::string loglevel = "notice";
   std::string logfile;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this becomes dense
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

@@ -64,6 +64,15 @@ const std::map<std::string, std::vector<Example>>& Examples() {
       {"incrby", {{{}, {"INCRBY", "k", "5"}, "k", 1}}},
       {"decrby", {{{}, {"DECRBY", "k", "5"}, "k", 1}}},
       {"incrbyfloat", {{{}, {"INCRBYFLOAT", "k", "1.5"}, "k", 1}}},
+      // PFADD counts the creation and each element that raised a register, as Redis.
+      {"pfadd",
+       {{{}, {"PFADD", "k", "a", "b"}, "k", 3},
+        {{{"PFADD", "k", "a"}}, {"PFADD", "k", "a"}, "k", 0, false}}},
+      {"pfmerge", {{{{"PFADD", "s", "a"}}, {"PFMERGE", "k", "s"}, "k", 1}}},
+      // Redis counts the conversion without signalling the key; dkv's write operation does both.
+      {"pfdebug",
+       {{{{"PFADD", "k", "a"}}, {"PFDEBUG", "TODENSE", "k"}, "k", 1},
+        {{{"PFADD", "k", "a"}}, {"PFDEBUG", "ENCODING", "k"}, "k", 0, false}}},
       {"append",
        {{{}, {"APPEND", "k", "v"}, "k", 1}, {{{"SET", "k", "v"}}, {"APPEND", "k", "w"}, "k", 1}}},
       {"setrange",
