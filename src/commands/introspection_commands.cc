@@ -136,7 +136,7 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     s += "# Clients\r\n";
     Line(s, "connected_clients", std::to_string(st.clients().size()));
     Line(s, "maxclients", std::to_string(st.config().maxclients));
-    Line(s, "blocked_clients", "0");
+    Line(s, "blocked_clients", std::to_string(st.clients().blocked()));
     Line(s, "tracking_clients", "0");
   } else if (section == "memory") {
     MemoryFigures m = st.hooks() ? st.hooks()->Memory() : MemoryFigures{};

@@ -43,9 +43,14 @@ class ClientRegistry {
   }
   const std::vector<Session*>& monitors() const { return monitors_; }
 
-  // Clients blocked in a command (none today: no blocking commands; INFO says 0). CLIENT
-  // UNBLOCK asks Unblock, which has nothing to unblock until a blocking command exists.
-  size_t blocked() const { return blocked_; }
+  // Clients blocked in a command (INFO's blocked_clients): those whose command CLIENT PAUSE
+  // holds, as Redis counts them (there are no blocking commands yet). CLIENT UNBLOCK asks
+  // Unblock, which has nothing to unblock until a blocking command exists.
+  size_t blocked() const {
+    size_t n = blocked_;
+    for (const auto& [id, s] : clients_) n += s->postponed ? 1 : 0;
+    return n;
+  }
   // A blocking command would register how to end its wait here; with none, no client is
   // blocked and CLIENT UNBLOCK answers 0.
   bool Unblock(uint64_t /*id*/, bool /*with_error*/) { return false; }
