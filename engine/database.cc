@@ -153,6 +153,7 @@ bool Database::IsExpired(const Entry* entry) const {
 Entry* Database::Find(std::string_view key) {
   Entry* e = tree_.Find(key);
   if (e != nullptr && IsExpired(e)) {
+    if (keyspace_->expiry_paused()) return nullptr;  // gone for readers, deleted later
     keyspace_->stats().expired_keys++;
     std::string copy(key);  // `key` may point into the entry
     Erase(e);

@@ -64,6 +64,13 @@ class Keyspace {
   void RefreshTime() { now_ms_ = clock_->NowMs(); }
   const Clock& clock() const { return *clock_; }
 
+  // While set (a read-only command during CLIENT PAUSE), keys whose TTL has passed are not
+  // deleted when found: Database::Find answers as if they were gone, and they are deleted once
+  // the pause is over (Redis pauses expiry during a client pause; the server also skips the
+  // active cycle then). Never set while a command that writes runs.
+  void set_expiry_paused(bool paused) { expiry_paused_ = paused; }
+  bool expiry_paused() const { return expiry_paused_; }
+
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
 
@@ -122,6 +129,7 @@ class Keyspace {
   AccessPolicy access_policy_;
   uint64_t dirty_ = 0;
   size_t expire_cursor_ = 0;
+  bool expiry_paused_ = false;
 };
 
 }  // namespace dkv::engine

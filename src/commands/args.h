@@ -42,6 +42,15 @@ inline bool IntOrReply(resp::ReplyBuilder& reply, std::string_view arg, int* out
   return true;
 }
 
+// A client name or library attribute (CLIENT SETNAME, SETINFO, HELLO SETNAME): printable ASCII
+// without spaces, so that CLIENT LIST's fields split on spaces. Empty is valid (it clears).
+inline bool ValidClientAttr(std::string_view value) {
+  for (unsigned char c : value) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
 // A HELP reply: one status line per element, as Redis' addReplyHelp writes them.
 template <size_t N>
 void ReplyHelp(resp::ReplyBuilder& reply, const std::string_view (&lines)[N]) {

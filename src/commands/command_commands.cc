@@ -31,6 +31,7 @@ std::vector<std::string_view> FlagNames(const CommandSpec& spec) {
       {kFast, "fast"},
       {kNoAuth, "no_auth"},
       {kNoMandatoryKeys, "no_mandatory_keys"},
+      {kNoAsyncLoading, "no_async_loading"},
       {kNoMulti, "no_multi"},
   };
   std::vector<std::string_view> names;

@@ -50,24 +50,28 @@ uint32_t SetKeyFlags(const KeySpec&, Args argv) {
   return kKeyOW | kKeyUpdate;
 }
 
+constexpr HistoryEntry kPauseHistory[] = {
+    {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."},
+};
+
 // clang-format off
 constexpr CommandSpec kTable[] = {
   // name, syntax (arguments after the name, Redis docs notation), arity, flags, ACL categories,
   // key specs, tenancy, handler, group, since, summary, complexity[, secret arguments,
   // variable key flags, history]
   // --- connection ---
-  {"ping", "[message]", -1, F|S|kDeniedOnDiskError, cFast|cConnection, Keys(), NONE, CmdPing, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"},
+  {"ping", "[message]", -1, F|kDeniedOnDiskError, cFast|cConnection, Keys(), NONE, CmdPing, "connection", "1.0.0", "Returns the server's liveliness response.", "O(1)"},
   {"echo", "message", 2, F|L|S, cFast|cConnection, Keys(), NONE, CmdEcho, "connection", "1.0.0", "Returns the given string.", "O(1)"},
-  {"quit", "", -1, F|L|S|NA|NM|NS|kAllowedInMonitor, cFast|cConnection, Keys(), NONE, CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"},
-  {"reset", "", 1, F|L|S|NA|NM|NS|kAllowedInMonitor, cFast|cConnection, Keys(), NONE, CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"},
+  {"quit", "", -1, F|L|S|NA|NS|kAllowBusy|kNotQueued|kAllowedInMonitor, cFast|cConnection, Keys(), NONE, CmdQuit, "connection", "1.0.0", "Closes the connection.", "O(1)"},
+  {"reset", "", 1, F|L|S|NA|NS|kAllowBusy|kNotQueued|kAllowedInMonitor, cFast|cConnection, Keys(), NONE, CmdReset, "connection", "6.2.0", "Resets the connection.", "O(1)"},
   {"select", "index", 2, F|L|S, cFast|cConnection, Keys(), NAMES, CmdSelect, "connection", "1.0.0", "Changes the selected database.", "O(1)"},
   {"auth", "[username] password", -2, F|L|S|NA|NS|kAllowBusy, cFast|cConnection, Keys(), NONE, CmdAuth, "connection", "1.0.0", "Authenticates the connection.", "O(N) where N is the number of passwords defined for the user", kSecretAll},
   {"hello", "[protover [AUTH username password] [SETNAME clientname]]", -1, F|L|S|NA|NS|kAllowBusy, cFast|cConnection, Keys(), NONE, CmdHello, "connection", "6.0.0", "Handshakes with the server.", "O(1)", kSecretHelloAuth},
   {"readonly", "", 1, F|L|S, cFast|cConnection, Keys(), NONE, CmdCluster, "cluster", "3.0.0", "Cluster replicas only; dkv runs standalone, so it answers that cluster support is disabled, as Redis without cluster-enabled.", "O(1)"},
   {"readwrite", "", 1, F|L|S, cFast|cConnection, Keys(), NONE, CmdCluster, "cluster", "3.0.0", "Cluster replicas only; dkv runs standalone, so it answers that cluster support is disabled, as Redis without cluster-enabled.", "O(1)"},
-  {"cluster", "subcommand [argument ...]", -2, S, cSlow, Keys(), NONE, CmdCluster, "cluster", "3.0.0", "Cluster commands; dkv runs standalone, so each answers that cluster support is disabled.", "O(1)"},
+  {"cluster", "subcommand [argument ...]", -2, 0, cSlow, Keys(), NONE, CmdCluster, "cluster", "3.0.0", "Cluster commands; dkv runs standalone, so each answers that cluster support is disabled.", "O(1)"},
   {"role", "", 1, F|L|S|NS, cAdmin|cFast|cDangerous|cServer, Keys(), NONE, CmdRole, "server", "2.8.12", "Returns the replication role.", "O(1)"},
-  {"client", "", -2, S, cSlow, Keys(), NONE, nullptr, "connection", "2.4.0", "A container for client connection commands.", "Depends on subcommand."},
+  {"client", "", -2, 0, cSlow, Keys(), NONE, nullptr, "connection", "2.4.0", "A container for client connection commands.", "Depends on subcommand."},
   {"client|id", "", 2, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientId, "connection", "5.0.0", "Returns the unique client ID of the connection.", "O(1)"},
   {"client|setname", "connection-name", 3, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientSetName, "connection", "2.6.9", "Sets the connection name.", "O(1)"},
   {"client|getname", "", 2, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientGetName, "connection", "2.6.9", "Returns the name of the connection.", "O(1)"},
@@ -77,6 +81,11 @@ constexpr CommandSpec kTable[] = {
   {"client|kill", "[ID client-id] [TYPE (NORMAL | MASTER | SLAVE | REPLICA | PUBSUB)] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME (YES | NO)] [MAXAGE maxage]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientKill, "connection", "2.4.0", "Terminates open connections.", "O(N) where N is the number of client connections"},
   {"client|no-evict", "(ON | OFF)", 3, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientNoEvict, "connection", "7.0.0", "Sets the client eviction mode of the connection.", "O(1)"},
   {"client|no-touch", "(ON | OFF)", 3, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientNoTouchMode, "connection", "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "O(1)"},
+  {"client|reply", "(ON | OFF | SKIP)", 3, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientReply, "connection", "3.2.0", "Instructs the server whether to reply to commands.", "O(1)"},
+  {"client|pause", "timeout [WRITE | ALL]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientPause, "connection", "3.0.0", "Suspends commands processing.", "O(1)", {}, nullptr, kPauseHistory},
+  {"client|unpause", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientUnpause, "connection", "6.2.0", "Resumes processing commands from paused clients.", "O(N) Where N is the number of paused clients"},
+  {"client|unblock", "client-id [TIMEOUT | ERROR]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientUnblock, "connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", "O(log N) where N is the number of client connections"},
+  {"client|getredir", "", 2, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientGetRedir, "connection", "6.0.0", "Returns the client ID to which the connection's tracking notifications are redirected.", "O(1)"},
   {"client|help", "", 2, L|S, cSlow|cConnection, Keys(), NONE, CmdClientHelp, "connection", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
   // --- strings ---
   {"get", "key", 2, R|F, cRead|cString|cFast, Keys(Range(RO|AC, 1)), SESS, CmdGet, "string", "1.0.0", "Returns the string value of a key.", "O(1)"},
@@ -160,11 +169,11 @@ constexpr CommandSpec kTable[] = {
   {"kv.import", "prefix json [EX seconds]", -3, W|D, cWrite|cSlow|cKv, Keys(), SESS, CmdKvImport, "kv", "0.1.0", "Imports a JSON object as dotted keys under a prefix, all or nothing.", "O(N) for N leaves of the document"},
   {"kv.namespaces", "", 1, R, cRead|cSlow|cKv, Keys(), OWN, CmdKvNamespaces, "kv", "0.1.0", "Lists the namespaces with their key counts.", "O(namespaces)"},
   // --- transactions ---
-  {"multi", "", 1, F|L|S|NM|NS, cFast|cTransaction, Keys(), NONE, CmdMulti, "transactions", "1.2.0", "Starts a transaction.", "O(1)"},
-  {"exec", "", 1, L|S|NM|NS|kSkipSlowlog|kRunsQueued, cSlow|cTransaction, Keys(), QUEUED, CmdExec, "transactions", "1.2.0", "Executes all commands in a transaction.", "Depends on commands in the transaction"},
-  {"discard", "", 1, F|L|S|NM|NS, cFast|cTransaction, Keys(), NONE, CmdDiscard, "transactions", "2.0.0", "Discards a transaction.", "O(N), when N is the number of queued commands"},
-  {"watch", "key [key ...]", -2, F|L|S|NM|NS, cFast|cTransaction, Keys(Range(RO, 1, -1)), SESS, CmdWatch, "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", "O(1) for every key."},
-  {"unwatch", "", 1, F|L|S|NS, cFast|cTransaction, Keys(), NONE, CmdUnwatch, "transactions", "2.2.0", "Forgets about watched keys of a transaction.", "O(1)"},
+  {"multi", "", 1, F|L|S|NS|kAllowBusy|kNotQueued, cFast|cTransaction, Keys(), NONE, CmdMulti, "transactions", "1.2.0", "Starts a transaction.", "O(1)"},
+  {"exec", "", 1, L|S|NS|kSkipSlowlog|kRunsQueued|kNotQueued, cSlow|cTransaction, Keys(), QUEUED, CmdExec, "transactions", "1.2.0", "Executes all commands in a transaction.", "Depends on commands in the transaction"},
+  {"discard", "", 1, F|L|S|NS|kAllowBusy|kNotQueued, cFast|cTransaction, Keys(), NONE, CmdDiscard, "transactions", "2.0.0", "Discards a transaction.", "O(N), when N is the number of queued commands"},
+  {"watch", "key [key ...]", -2, F|L|S|NS|kAllowBusy|kNotQueued, cFast|cTransaction, Keys(Range(RO, 1, -1)), SESS, CmdWatch, "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", "O(1) for every key."},
+  {"unwatch", "", 1, F|L|S|NS|kAllowBusy, cFast|cTransaction, Keys(), NONE, CmdUnwatch, "transactions", "2.2.0", "Forgets about watched keys of a transaction.", "O(1)"},
   // --- server ---
   {"dbsize", "", 1, R|F, cKeyspace|cRead|cFast|cServer, Keys(), SESS, CmdDbSize, "server", "1.0.0", "Returns the number of keys in the database.", "O(1)"},
   {"flushdb", "[ASYNC | SYNC]", -1, W, cKeyspace|cWrite|cSlow|cDangerous|cServer, Keys(), SESS, CmdFlushDb, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"},
@@ -187,18 +196,18 @@ constexpr CommandSpec kTable[] = {
   {"time", "", 1, F|L|S, cFast|cServer, Keys(), NONE, CmdTime, "server", "2.6.0", "Returns the server time.", "O(1)"},
   {"lolwut", "[VERSION version]", -1, R|F, cRead|cFast, Keys(), NONE, CmdLolwut, "server", "5.0.0", "Displays computer art and the Redis version.", ""},
   // --- scripting ---
-  {"eval", "script numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEval, "scripting", "2.6.0", "Executes a server-side Lua script.", "Depends on the script that is executed."},
-  {"evalsha", "sha1 numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEvalSha, "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.", "Depends on the script that is executed."},
-  {"eval_ro", "script numkeys [key [key ...]] [arg [arg ...]]", -3, R|S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RO|AC, 2, 0, 1, 1)), SCRIPT, CmdEvalRo, "scripting", "7.0.0", "Executes a read-only server-side Lua script.", "Depends on the script that is executed."},
-  {"evalsha_ro", "sha1 numkeys [key [key ...]] [arg [arg ...]]", -3, R|S|NS|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RO|AC, 2, 0, 1, 1)), SCRIPT, CmdEvalShaRo, "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.", "Depends on the script that is executed."},
-  {"script", "", -2, S, cSlow, Keys(), NONE, nullptr, "scripting", "2.6.0", "A container for Lua scripts management commands.", "Depends on subcommand."},
+  {"eval", "script numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kSkipMonitor|kNoMandatoryKeys|kMayReplicate, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEval, "scripting", "2.6.0", "Executes a server-side Lua script.", "Depends on the script that is executed."},
+  {"evalsha", "sha1 numkeys [key [key ...]] [arg [arg ...]]", -3, S|NS|kSkipMonitor|kNoMandatoryKeys|kMayReplicate, cSlow|cScripting, Keys(KeyNum(RW|AC|UP, 2, 0, 1, 1)), SCRIPT, CmdEvalSha, "scripting", "2.6.0", "Executes a server-side Lua script by SHA1 digest.", "Depends on the script that is executed."},
+  {"eval_ro", "script numkeys [key [key ...]] [arg [arg ...]]", -3, R|S|NS|kSkipMonitor|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RO|AC, 2, 0, 1, 1)), SCRIPT, CmdEvalRo, "scripting", "7.0.0", "Executes a read-only server-side Lua script.", "Depends on the script that is executed."},
+  {"evalsha_ro", "sha1 numkeys [key [key ...]] [arg [arg ...]]", -3, R|S|NS|kSkipMonitor|kNoMandatoryKeys, cSlow|cScripting, Keys(KeyNum(RO|AC, 2, 0, 1, 1)), SCRIPT, CmdEvalShaRo, "scripting", "7.0.0", "Executes a read-only server-side Lua script by SHA1 digest.", "Depends on the script that is executed."},
+  {"script", "", -2, 0, cSlow, Keys(), NONE, nullptr, "scripting", "2.6.0", "A container for Lua scripts management commands.", "Depends on subcommand."},
   {"script|exists", "sha1 [sha1 ...]", -3, NS, cSlow|cScripting, Keys(), NONE, CmdScriptExists, "scripting", "2.6.0", "Determines whether server-side Lua scripts exist in the script cache.", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation)."},
   {"script|flush", "[ASYNC | SYNC]", -2, NS, cSlow|cScripting, Keys(), SRV, CmdScriptFlush, "scripting", "2.6.0", "Removes all server-side Lua scripts from the script cache.", "O(N) with N being the number of scripts in cache"},
   {"script|help", "", 2, L|S, cSlow|cScripting, Keys(), NONE, CmdScriptHelp, "scripting", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
   {"script|kill", "", 2, NS|kAllowBusy, cSlow|cScripting, Keys(), SRV, CmdScriptKill, "scripting", "2.6.0", "Terminates a server-side Lua script during execution.", "O(1)"},
   {"script|load", "script", 3, NS|S, cSlow|cScripting, Keys(), NONE, CmdScriptLoad, "scripting", "2.6.0", "Loads a server-side Lua script to the script cache.", "O(N) with N being the length in bytes of the script body."},
-  {"save", "", 1, A|NM|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "O(N) where N is the total number of keys in all databases"},
-  {"bgsave", "[SCHEDULE]", -1, A|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdBgSave, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"},
+  {"save", "", 1, A|NM|NS|kNoAsyncLoading, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "O(N) where N is the total number of keys in all databases"},
+  {"bgsave", "[SCHEDULE]", -1, A|NS|kNoAsyncLoading, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdBgSave, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"},
   {"lastsave", "", 1, F|L|S, cAdmin|cFast|cDangerous|cServer, Keys(), SRV, CmdLastSave, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "O(1)"},
   {"shutdown", "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", -1, A|L|S|NM|NS|kAllowBusy, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
   {"acl", "", -2, 0, cSlow|cServer, Keys(), NONE, nullptr, "server", "6.0.0", "A container for Access List Control commands.", "Depends on subcommand."},

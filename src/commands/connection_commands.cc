@@ -1,4 +1,5 @@
-// Connection family: PING, ECHO, QUIT, RESET, SELECT, AUTH, HELLO, CLIENT, READONLY, ROLE.
+// Connection family: PING, ECHO, QUIT, RESET, SELECT, AUTH, HELLO, READONLY, ROLE (CLIENT is in
+// client_commands.cc).
 #include <algorithm>
 
 #include "src/commands/args.h"
@@ -58,13 +59,6 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
   return true;
 }
 
-bool ValidClientName(std::string_view name) {
-  for (unsigned char c : name) {
-    if (c < '!' || c > '~') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void CmdPing(CommandContext& ctx, Args argv) {
@@ -93,9 +87,11 @@ void CmdReset(CommandContext& ctx, Args) {
   s.db = 0;
   s.protocol = 2;
   ctx.reply.set_protocol(2);
-  s.name.clear();
+  s.name.clear();  // lib-name and lib-ver stay: they describe the library, not the session
   s.no_evict = false;
   s.no_touch = false;
+  s.reply_off = false;
+  s.reply_skip_next = false;
   ctx.services.InitSession(s);
   ctx.reply.Simple("RESET");
 }
@@ -165,7 +161,7 @@ void CmdHello(CommandContext& ctx, Args argv) {
     } else if (EqualsIgnoreCase(argv[j], "setname") && left >= 1) {
       setname = argv[++j];
       has_setname = true;
-      if (!ValidClientName(setname)) {
+      if (!ValidClientAttr(setname)) {
         return ctx.reply.Error(
             "ERR Client names cannot contain spaces, newlines or special characters.");
       }
@@ -204,232 +200,6 @@ void CmdRole(CommandContext& ctx, Args) {
   ctx.reply.Bulk("master");
   ctx.reply.Integer(0);
   ctx.reply.ArrayHeader(0);
-}
-
-// --- CLIENT ---
-
-std::string ClientInfoLine(Services& services, const Session& s) {
-  int64_t now = services.clock().NowMs();
-  std::string flags;
-  if (s.monitor) flags += 'O';
-  if (s.in_multi) flags += 'x';
-  if (s.no_evict) flags += 'e';
-  if (s.no_touch) flags += 'T';
-  if (s.close_after_reply) flags += 'c';
-  if (flags.empty()) flags = "N";
-  std::string line;
-  line.reserve(256);
-  line += "id=" + std::to_string(s.id);
-  line += " addr=" + s.addr;
-  line += " laddr=" + s.laddr;
-  line += " fd=" + std::to_string(s.fd);
-  line += " name=" + s.name;
-  line += " age=" + std::to_string((now - s.created_ms) / 1000);
-  line += " idle=" + std::to_string((now - s.last_interaction_ms) / 1000);
-  line += " flags=" + flags;
-  line += " db=" + std::to_string(s.db);
-  line += " sub=0 psub=0 ssub=0";
-  line += " multi=" + std::to_string(s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1);
-  line += " qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0";
-  line += " obl=0 oll=0 omem=" + std::to_string(s.out ? s.out->size() : 0);
-  line += " tot-mem=0 events=r";
-  line += " cmd=" + s.last_command;
-  line += " user=default redir=-1";
-  line += " resp=" + std::to_string(s.protocol);
-  line += " lib-name=" + s.lib_name;
-  line += " lib-ver=" + s.lib_ver;
-  return line;
-}
-
-void CmdClientId(CommandContext& ctx, Args) {
-  ctx.reply.Integer(static_cast<int64_t>(ctx.session.id));
-}
-
-void CmdClientSetName(CommandContext& ctx, Args argv) {
-  if (!ValidClientName(argv[2])) {
-    return ctx.reply.Error(
-        "ERR Client names cannot contain spaces, newlines or special characters.");
-  }
-  ctx.session.name = std::string(argv[2]);
-  ctx.reply.Ok();
-}
-
-void CmdClientGetName(CommandContext& ctx, Args) {
-  if (ctx.session.name.empty()) return ctx.reply.Null();
-  ctx.reply.Bulk(ctx.session.name);
-}
-
-void CmdClientSetInfo(CommandContext& ctx, Args argv) {
-  std::string_view attr = argv[2];
-  std::string_view value = argv[3];
-  for (unsigned char c : value) {
-    if (c < '!' || c > '~') {
-      return ctx.reply.Error("ERR " + ToUpper(attr) +
-                             " cannot contain spaces, newlines or special characters.");
-    }
-  }
-  if (EqualsIgnoreCase(attr, "lib-name")) {
-    ctx.session.lib_name = std::string(value);
-  } else if (EqualsIgnoreCase(attr, "lib-ver")) {
-    ctx.session.lib_ver = std::string(value);
-  } else {
-    return ctx.reply.Error("ERR Unrecognized option '" + std::string(attr) + "'");
-  }
-  ctx.reply.Ok();
-}
-
-void CmdClientInfo(CommandContext& ctx, Args) {
-  ctx.reply.Verbatim(ClientInfoLine(ctx.services, ctx.session) + "\n");
-}
-
-void CmdClientList(CommandContext& ctx, Args argv) {
-  std::vector<uint64_t> ids;
-  for (size_t j = 2; j < argv.size(); ++j) {
-    if (EqualsIgnoreCase(argv[j], "type") && j + 1 < argv.size()) {
-      std::string_view type = argv[++j];
-      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
-          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "pubsub")) {
-        return ctx.reply.Error("ERR Unknown client type '" + std::string(type) + "'");
-      }
-      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("");
-    } else if (EqualsIgnoreCase(argv[j], "id") && j + 1 < argv.size()) {
-      for (++j; j < argv.size(); ++j) {
-        int64_t id;
-        if (!engine::ParseInt64(argv[j], &id) || id <= 0) {
-          return ctx.reply.Error("ERR Invalid client ID");
-        }
-        ids.push_back(static_cast<uint64_t>(id));
-      }
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-  }
-  std::string text;
-  for (const auto& [id, s] : ctx.services.clients()) {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
-    text += ClientInfoLine(ctx.services, *s);
-    text += '\n';
-  }
-  ctx.reply.Verbatim(text);
-}
-
-void CmdClientKill(CommandContext& ctx, Args argv) {
-  // Old form: CLIENT KILL addr:port -> +OK or an error.
-  if (argv.size() == 3) {
-    for (const auto& [id, s] : ctx.services.clients()) {
-      if (s->addr == argv[2]) {
-        ctx.services.hooks()->KillClient(s);
-        return ctx.reply.Ok();
-      }
-    }
-    return ctx.reply.Error("ERR No such client");
-  }
-  uint64_t want_id = 0;
-  std::string_view addr, laddr;
-  bool skip_me = true;
-  int64_t max_age = 0;
-  bool any_filter = false;
-  for (size_t j = 2; j < argv.size(); j += 2) {
-    if (j + 1 >= argv.size()) return ctx.reply.Error(errors::kSyntax);
-    std::string_view opt = argv[j], val = argv[j + 1];
-    if (EqualsIgnoreCase(opt, "id")) {
-      int64_t id;
-      if (!engine::ParseInt64(val, &id) || id <= 0) {
-        return ctx.reply.Error("ERR client-id should be greater than 0");
-      }
-      want_id = static_cast<uint64_t>(id);
-    } else if (EqualsIgnoreCase(opt, "addr")) {
-      addr = val;
-    } else if (EqualsIgnoreCase(opt, "laddr")) {
-      laddr = val;
-    } else if (EqualsIgnoreCase(opt, "skipme")) {
-      if (EqualsIgnoreCase(val, "yes")) {
-        skip_me = true;
-      } else if (EqualsIgnoreCase(val, "no")) {
-        skip_me = false;
-      } else {
-        return ctx.reply.Error(errors::kSyntax);
-      }
-    } else if (EqualsIgnoreCase(opt, "maxage")) {
-      if (!engine::ParseInt64(val, &max_age)) return ctx.reply.Error(errors::kSyntax);
-    } else if (EqualsIgnoreCase(opt, "type")) {
-      if (!EqualsIgnoreCase(val, "normal") && !EqualsIgnoreCase(val, "master") &&
-          !EqualsIgnoreCase(val, "replica") && !EqualsIgnoreCase(val, "pubsub") &&
-          !EqualsIgnoreCase(val, "slave")) {
-        return ctx.reply.Error("ERR Unknown client type '" + std::string(val) + "'");
-      }
-      if (!EqualsIgnoreCase(val, "normal")) return ctx.reply.Integer(0);
-    } else if (EqualsIgnoreCase(opt, "user")) {
-      if (val != "default") return ctx.reply.Error("ERR No such user '" + std::string(val) + "'");
-    } else {
-      return ctx.reply.Error(errors::kSyntax);
-    }
-    any_filter = true;
-  }
-  (void)any_filter;
-  int64_t now = ctx.services.clock().NowMs();
-  std::vector<Session*> victims;
-  for (const auto& [id, s] : ctx.services.clients()) {
-    if (want_id != 0 && id != want_id) continue;
-    if (!addr.empty() && s->addr != addr) continue;
-    if (!laddr.empty() && s->laddr != laddr) continue;
-    if (max_age > 0 && (now - s->created_ms) / 1000 < max_age) continue;
-    if (skip_me && s == &ctx.session) continue;
-    victims.push_back(s);
-  }
-  for (Session* s : victims) ctx.services.hooks()->KillClient(s);
-  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
-}
-
-namespace {
-bool OnOffOrReply(CommandContext& ctx, std::string_view arg, bool* out) {
-  if (EqualsIgnoreCase(arg, "on")) {
-    *out = true;
-  } else if (EqualsIgnoreCase(arg, "off")) {
-    *out = false;
-  } else {
-    ctx.reply.Error(errors::kSyntax);
-    return false;
-  }
-  return true;
-}
-}  // namespace
-
-void CmdClientNoEvict(CommandContext& ctx, Args argv) {
-  if (OnOffOrReply(ctx, argv[2], &ctx.session.no_evict)) ctx.reply.Ok();
-}
-
-void CmdClientNoTouchMode(CommandContext& ctx, Args argv) {
-  if (OnOffOrReply(ctx, argv[2], &ctx.session.no_touch)) ctx.reply.Ok();
-}
-
-void CmdClientHelp(CommandContext& ctx, Args) {
-  static constexpr std::string_view kLines[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME",
-      "    Return the name of the current connection.",
-      "ID",
-      "    Return the ID of the current connection.",
-      "INFO",
-      "    Return information about the current client connection.",
-      "KILL <ip:port>",
-      "    Kill connection made from <ip:port>.",
-      "KILL <option> <value> [<option> <value> [...]]",
-      "    Kill connections. Options are: ID, ADDR, LADDR, SKIPME, MAXAGE, TYPE, USER.",
-      "LIST [options ...]",
-      "    Return information about client connections.",
-      "NO-EVICT (ON|OFF)",
-      "    Protect current client connection from eviction.",
-      "NO-TOUCH (ON|OFF)",
-      "    Will not touch LRU/LFU stats when this mode is on.",
-      "SETINFO <option> <value>",
-      "    Set client meta attr. Options are: LIB-NAME, LIB-VER.",
-      "SETNAME <name>",
-      "    Assign the name <name> to the current connection.",
-      "HELP",
-      "    Print this help.",
-  };
-  ReplyHelp(ctx.reply, kLines);
 }
 
 }  // namespace dkv::server

@@ -16,6 +16,7 @@ DKV_HANDLER(CmdSelect);
 DKV_HANDLER(CmdAuth);
 DKV_HANDLER(CmdHello);
 DKV_HANDLER(CmdRole);
+// client
 DKV_HANDLER(CmdClientId);
 DKV_HANDLER(CmdClientSetName);
 DKV_HANDLER(CmdClientGetName);
@@ -25,6 +26,11 @@ DKV_HANDLER(CmdClientList);
 DKV_HANDLER(CmdClientKill);
 DKV_HANDLER(CmdClientNoEvict);
 DKV_HANDLER(CmdClientNoTouchMode);
+DKV_HANDLER(CmdClientReply);
+DKV_HANDLER(CmdClientPause);
+DKV_HANDLER(CmdClientUnpause);
+DKV_HANDLER(CmdClientUnblock);
+DKV_HANDLER(CmdClientGetRedir);
 DKV_HANDLER(CmdClientHelp);
 // strings
 DKV_HANDLER(CmdGet);

@@ -132,7 +132,7 @@ void ClientsSection(CommandContext& ctx, Section& s) {
   s.Line("maxclients", st.config().maxclients);
   s.Line("client_recent_max_input_buffer", "0");
   s.Line("client_recent_max_output_buffer", "0");
-  s.Line("blocked_clients", "0");
+  s.Line("blocked_clients", std::to_string(st.clients().blocked()));
   s.Line("tracking_clients", "0");
   s.Line("pubsub_clients", "0");
   s.Line("clients_in_timeout_table", "0");

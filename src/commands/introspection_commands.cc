@@ -74,6 +74,10 @@ void CmdSlowlogHelp(CommandContext& ctx, Args) {
 }
 
 void CmdMonitor(CommandContext& ctx, Args) {
+  // Inside EXEC a reply per command is owed: MONITOR's stream cannot start there (Redis).
+  if (ctx.services.in_exec()) {
+    return ctx.reply.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
+  }
   if (ctx.session.monitor) return;
   ctx.session.monitor = true;
   ctx.services.clients().AddMonitor(&ctx.session);

@@ -2,37 +2,49 @@
 // interpreter is src/scripting/scripting.h.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/core/dispatcher.h"
 #include "src/core/errors.h"
 #include "src/scripting/script_api.h"
 
 namespace dkv::server {
 namespace {
 
-Scripts* EngineOrReply(CommandContext& ctx) {
+Scripts* ScriptEngineOrReply(CommandContext& ctx) {
   if (ctx.services.scripts() == nullptr) ctx.reply.Error("ERR scripting is not available");
   return ctx.services.scripts();
+}
+
+// EVAL and EVALSHA are shown to MONITOR before their script runs, as Redis, so that the script's
+// commands ("[db lua]") come after them; their rows are kSkipMonitor, so the dispatcher does not
+// show them again. A run that is repeated (the cache tier's read back) was shown the first time.
+Scripts* EvalEngineOrReply(CommandContext& ctx, Args argv) {
+  if (!ctx.services.clients().monitors().empty() && !ctx.session.rerun) {
+    Dispatcher& d = ctx.services.dispatcher();
+    if (const CommandSpec* spec = d.Resolve(argv)) d.FeedMonitors(*spec, ctx.session, argv);
+  }
+  return ScriptEngineOrReply(ctx);
 }
 
 }  // namespace
 
 void CmdEval(CommandContext& ctx, Args argv) {
-  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, false);
+  if (Scripts* e = EvalEngineOrReply(ctx, argv)) e->Eval(ctx, argv, false, false);
 }
 
 void CmdEvalSha(CommandContext& ctx, Args argv) {
-  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, false);
+  if (Scripts* e = EvalEngineOrReply(ctx, argv)) e->Eval(ctx, argv, true, false);
 }
 
 void CmdEvalRo(CommandContext& ctx, Args argv) {
-  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, false, true);
+  if (Scripts* e = EvalEngineOrReply(ctx, argv)) e->Eval(ctx, argv, false, true);
 }
 
 void CmdEvalShaRo(CommandContext& ctx, Args argv) {
-  if (Scripts* e = EngineOrReply(ctx)) e->Eval(ctx, argv, true, true);
+  if (Scripts* e = EvalEngineOrReply(ctx, argv)) e->Eval(ctx, argv, true, true);
 }
 
 void CmdScriptLoad(CommandContext& ctx, Args argv) {
-  Scripts* e = EngineOrReply(ctx);
+  Scripts* e = ScriptEngineOrReply(ctx);
   if (e == nullptr) return;
   std::string sha, error;
   if (!e->Load(argv[2], &sha, &error)) return ctx.reply.Error(error);
@@ -40,14 +52,14 @@ void CmdScriptLoad(CommandContext& ctx, Args argv) {
 }
 
 void CmdScriptExists(CommandContext& ctx, Args argv) {
-  Scripts* e = EngineOrReply(ctx);
+  Scripts* e = ScriptEngineOrReply(ctx);
   if (e == nullptr) return;
   ctx.reply.ArrayHeader(argv.size() - 2);
   for (size_t i = 2; i < argv.size(); ++i) ctx.reply.Integer(e->Exists(argv[i]) ? 1 : 0);
 }
 
 void CmdScriptFlush(CommandContext& ctx, Args argv) {
-  Scripts* e = EngineOrReply(ctx);
+  Scripts* e = ScriptEngineOrReply(ctx);
   if (e == nullptr) return;
   if (argv.size() > 3 || (argv.size() == 3 && !EqualsIgnoreCase(argv[2], "async") &&
                           !EqualsIgnoreCase(argv[2], "sync"))) {
@@ -58,7 +70,7 @@ void CmdScriptFlush(CommandContext& ctx, Args argv) {
 }
 
 void CmdScriptKill(CommandContext& ctx, Args) {
-  Scripts* e = EngineOrReply(ctx);
+  Scripts* e = ScriptEngineOrReply(ctx);
   if (e == nullptr) return;
   if (std::string err = e->Kill(); !err.empty()) return ctx.reply.Error(err);
   ctx.reply.Ok();

@@ -120,11 +120,8 @@ void CmdLolwut(CommandContext& ctx, Args argv) {
 }
 
 void CmdShutdown(CommandContext& ctx, Args argv) {
-  if (ctx.session.in_multi) {
-    // As Redis 7 (no_multi): its reply may wait for PostgreSQL, which EXEC's cannot.
-    ctx.session.multi_error = true;
-    return ctx.reply.Error("ERR Command not allowed inside a transaction");
-  }
+  // (Refused inside MULTI by its row's no_multi flag: its reply may wait for PostgreSQL, which
+  // EXEC's cannot.)
   bool nosave = false, save = false, force = false, abort = false;
   for (size_t j = 1; j < argv.size(); ++j) {
     if (EqualsIgnoreCase(argv[j], "nosave")) {
@@ -180,10 +177,6 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
 // --- SAVE, BGSAVE, LASTSAVE ---
 
 void CmdSave(CommandContext& ctx, Args) {
-  if (ctx.session.in_multi) {
-    ctx.session.multi_error = true;
-    return ctx.reply.Error("ERR Command not allowed inside a transaction");
-  }
   Backend& backend = ctx.services.backend();
   if (!backend.has_snapshot_file()) return ctx.reply.Error("ERR no snapshot file is configured");
   if (backend.SaveInProgress()) return ctx.reply.Error("ERR Background save already in progress");

@@ -1,7 +1,8 @@
 // ClientRegistry: the connected clients by id (CLIENT LIST/KILL, INFO clients, /metrics), the
-// MONITOR clients, and the next client id. The network layer (src/net/server_loop.cc; the command
-// harness in tests) adds and removes sessions; it owns them, the registry only points at them.
-// Owned by ServerState, reached by handlers through Services. Loop thread only.
+// MONITOR clients, the next client id, and CLIENT PAUSE's state (which commands wait, until when).
+// The network layer (src/net/server_loop.cc; the command harness in tests) adds and removes
+// sessions; it owns them, the registry only points at them. Owned by ServerState, reached by
+// handlers through Services. Loop thread only.
 #pragma once
 
 #include <algorithm>
@@ -42,14 +43,42 @@ class ClientRegistry {
   }
   const std::vector<Session*>& monitors() const { return monitors_; }
 
-  // Clients blocked in a command (none today: no blocking commands; INFO says 0).
-  size_t blocked() const { return blocked_; }
+  // Clients blocked in a command (INFO's blocked_clients): those whose command CLIENT PAUSE
+  // holds, as Redis counts them (there are no blocking commands yet). CLIENT UNBLOCK asks
+  // Unblock, which has nothing to unblock until a blocking command exists.
+  size_t blocked() const {
+    size_t n = blocked_;
+    for (const auto& [id, s] : clients_) n += s->postponed ? 1 : 0;
+    return n;
+  }
+  // A blocking command would register how to end its wait here; with none, no client is
+  // blocked and CLIENT UNBLOCK answers 0.
+  bool Unblock(uint64_t /*id*/, bool /*with_error*/) { return false; }
+
+  // CLIENT PAUSE: until `end_ms` (the server clock), every command waits (all) or only those
+  // that may change data (writes, EVAL, EXEC with writes). A second pause keeps the later end
+  // and the stricter mode, as Redis.
+  void Pause(int64_t now_ms, int64_t end_ms, bool all) {
+    if (!paused(now_ms)) Unpause();
+    pause_all_ = all || pause_all_;
+    pause_end_ms_ = std::max(pause_end_ms_, end_ms);
+  }
+  void Unpause() {
+    pause_end_ms_ = 0;
+    pause_all_ = false;
+  }
+  // Whether a pause is in force at `now_ms`, and for which commands.
+  bool paused(int64_t now_ms) const { return pause_end_ms_ > now_ms; }
+  bool pause_all() const { return pause_all_; }
+  int64_t pause_end_ms() const { return pause_end_ms_; }
 
  private:
   std::map<uint64_t, Session*> clients_;
   std::vector<Session*> monitors_;
   uint64_t next_id_ = 1;
   size_t blocked_ = 0;
+  int64_t pause_end_ms_ = 0;  // 0: not paused
+  bool pause_all_ = false;
 };
 
 }  // namespace dkv::server

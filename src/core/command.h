@@ -39,15 +39,22 @@ enum CommandFlag : uint32_t {
   kSkipMonitor = 1u << 8,
   kSkipSlowlog = 1u << 9,
   kNoScript = 1u << 10,
-  kNoMulti = 1u << 11,  // runs at once inside MULTI instead of being queued
+  kNoMulti = 1u << 11,  // refused inside MULTI ("Command not allowed inside a transaction")
   kAllowBusy = 1u << 12,
   kPubSub = 1u << 13,
   kBlocking = 1u << 14,
   kNoMandatoryKeys = 1u << 15,  // COMMAND GETKEYS answers [] rather than an error without keys
+  kNoAsyncLoading = 1u << 16,   // refused during an asynchronous load (printed only)
+  // May change data without being a write (EVAL, EVALSHA): CLIENT PAUSE WRITE holds it like a
+  // write. COMMAND INFO does not print it, as Redis.
+  kMayReplicate = 1u << 17,
   // --- dkv's own ---
   kRunsQueued = 1u << 24,         // EXEC: runs the queued commands (a write if one of them is)
   kDeniedOnDiskError = 1u << 25,  // refused while snapshots fail (MISCONF), though not a write
   kAllowedInMonitor = 1u << 26,   // a MONITOR connection may still send it
+  // Runs at once inside MULTI instead of being queued: MULTI, EXEC, DISCARD, WATCH, QUIT, RESET
+  // (Redis names these in processCommand; here the row says it).
+  kNotQueued = 1u << 27,
 };
 
 // ACL categories: Redis 7's, in Redis' order (COMMAND INFO lists them in this order), then dkv's

@@ -81,16 +81,17 @@ Dispatcher::Dispatcher(ServerState* state) : state_(state), services_(state, thi
   }
 }
 
-bool Dispatcher::IsWrite(const CommandSpec& spec, const Session& session) const {
-  if (spec.flags & kWrite) return true;
-  if (!(spec.flags & kRunsQueued)) return false;
-  // EXEC counts as a write when it would run one.
+uint32_t Dispatcher::EffectiveFlags(const CommandSpec& spec, const Session& session) const {
+  uint32_t flags = spec.flags;
+  if (!(spec.flags & kRunsQueued)) return flags;
+  // EXEC is a write (denyoom, may change data) when one of the commands it would run is.
+  std::vector<std::string_view> views;
   for (const auto& command : session.queued) {
-    std::vector<std::string_view> views(command.begin(), command.end());
+    views.assign(command.begin(), command.end());
     const CommandSpec* queued = Resolve(views);
-    if (queued != nullptr && (queued->flags & kWrite)) return true;
+    if (queued != nullptr) flags |= queued->flags & (kWrite | kDenyOom | kMayReplicate);
   }
-  return false;
+  return flags;
 }
 
 const CommandSpec* Dispatcher::Find(std::string_view full_name) const {
@@ -129,6 +130,29 @@ const CommandSpec* Dispatcher::Resolve(Args argv) const {
 
 void Dispatcher::Execute(Session& session, Args argv) {
   if (argv.empty()) return;
+  const size_t out_before = session.out->size();
+  size_t argv_mem = 0;
+  for (std::string_view a : argv) argv_mem += a.size();
+  session.argv_mem = argv_mem;
+  Check(session, argv);
+  session.argv_mem = 0;
+  state_->keyspace.set_expiry_paused(false);
+  // A command that waits (for a pause to end, for values from PostgreSQL) runs again later:
+  // its reply, if any, comes then.
+  if (session.postponed || session.value_fetch != 0) return;
+  // CLIENT REPLY OFF or SKIP: the command ran, its reply is dropped (CLIENT REPLY ON's own OK
+  // is kept: it clears the flags before replying).
+  if (session.reply_off || session.reply_skip) session.out->resize(out_before);
+  session.reply_skip = session.reply_skip_next;
+  session.reply_skip_next = false;
+}
+
+bool Dispatcher::HeldByPause(const CommandSpec& spec, const Session& session) const {
+  const ClientRegistry& clients = state_->clients;
+  return clients.pause_all() || (EffectiveFlags(spec, session) & (kWrite | kMayReplicate));
+}
+
+void Dispatcher::Check(Session& session, Args argv) {
   resp::ReplyBuilder reply(session.out, session.protocol);
   const CommandSpec* spec = nullptr;
   auto reject = [&](std::string_view message) {
@@ -148,82 +172,87 @@ void Dispatcher::Execute(Session& session, Args argv) {
     state_->stats.total_error_replies++;
     state_->stats.CountError(ErrorCode(std::string_view(*session.out).substr(start)));
   };
+  auto refuse = [&](std::string_view message) {
+    state_->stats.commands[std::string(spec->name)].rejected_calls++;
+    reject(message);
+  };
 
   char buf[64] = {};
   std::string_view lower;
+  const CommandSpec* top = nullptr;
   if (LowerName(argv[0], buf, sizeof(buf), &lower)) {
     auto it = top_level_.find(lower);
-    if (it != top_level_.end()) spec = it->second;
+    if (it != top_level_.end()) top = it->second;
   }
-  if (spec == nullptr) return reject(UnknownCommandError(argv));
-  if (HasSubcommands(*spec) && (spec->handler == nullptr || argv.size() >= 2)) {
-    if (argv.size() < 2) {
-      state_->stats.commands[std::string(spec->name)].rejected_calls++;
-      return reject(errors::WrongArity(spec->name));
-    }
-    const CommandSpec* sub = Resolve(argv);
-    if (sub == nullptr) return reject(UnknownSubcommandError(spec->name, argv[1]));
-    spec = sub;
+  spec = top;
+  if (top != nullptr && HasSubcommands(*top) && argv.size() >= 2) spec = Resolve(argv);
+  // CLIENT LIST's cmd=: the command found, whether it runs or is refused.
+  session.last_command = spec != nullptr ? std::string(spec->name) : "NULL";
+  if (top == nullptr) return reject(UnknownCommandError(argv));
+  if (spec == nullptr) return reject(UnknownSubcommandError(top->name, argv[1]));
+  // A container named alone (CONFIG): the arity error of the container.
+  if (HasSubcommands(*spec) && spec->handler == nullptr) {
+    return refuse(errors::WrongArity(spec->name));
   }
-  if (!ArityOk(*spec, argv.size())) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject(errors::WrongArity(spec->name));
-  }
-  if (!session.authenticated && !(spec->flags & kNoAuth)) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject(errors::kNoAuth);
+  if (!ArityOk(*spec, argv.size())) return refuse(errors::WrongArity(spec->name));
+  if (!session.authenticated && !(spec->flags & kNoAuth)) return refuse(errors::kNoAuth);
+  if (session.in_multi && (spec->flags & kNoMulti)) {
+    return refuse("ERR Command not allowed inside a transaction");
   }
   if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
     // Checked before queueing, as Redis: a refused command inside MULTI aborts the EXEC.
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
     state_->stats.acl_denied_cmd++;
-    return reject(errors::NoPermCommand(user.name, spec->name));
+    return refuse(errors::NoPermCommand(user.name, spec->name));
   }
-  if (state_->scripts != nullptr && state_->scripts->busy()) {
-    if (!(spec->flags & kAllowBusy)) {
-      state_->stats.commands[std::string(spec->name)].rejected_calls++;
-      return reject(errors::kBusy);
+  // While a script runs past busy-reply-threshold only SCRIPT KILL, SHUTDOWN, AUTH, HELLO and
+  // the transaction commands get through, and neither the clock nor eviction may change the
+  // data under the script.
+  const bool busy = state_->scripts != nullptr && state_->scripts->busy();
+  if (busy && !(spec->flags & kAllowBusy)) return refuse(errors::kBusy);
+  if (!busy) {
+    state_->keyspace.RefreshTime();
+    // Inside MULTI, every command that would be queued is refused when memory is full:
+    // queueing would grow without bound (Redis' rule); EXEC when a queued command is denyoom.
+    const bool oom_refuses = (EffectiveFlags(*spec, session) & kDenyOom) ||
+                             (session.in_multi && !(spec->flags & kNotQueued));
+    if (state_->config.maxmemory > 0 &&
+        state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail && oom_refuses) {
+      return refuse("OOM command not allowed when used memory > 'maxmemory'.");
     }
-    // SCRIPT KILL, SHUTDOWN, AUTH, HELLO while a script runs: neither the clock nor eviction
-    // may change the data under the script.
-    return Call(*spec, session, argv, reply);
   }
-  if (state_->loading && !(spec->flags & kLoading)) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject("LOADING Redis is loading the dataset in memory");
+  if ((EffectiveFlags(*spec, session) & kWrite)) {
+    if (state_->backend().QueueFull()) {
+      return refuse("ERR PostgreSQL write queue is full (" +
+                    std::to_string(state_->backend().queued()) +
+                    " changes not yet committed; postgres.queue-bound): the write was refused "
+                    "and nothing was changed");
+    }
+    // An exit waits for the queue to commit: the queue must not grow (src/net/exit_drain.h).
+    if (state_->backend().draining()) return refuse(errors::kShuttingDown);
   }
-  if (session.in_multi && !(spec->flags & kNoMulti)) {
+  if (state_->backend().SnapshotWritesRefused() &&
+      ((EffectiveFlags(*spec, session) & kWrite) || (spec->flags & kDeniedOnDiskError))) {
+    return refuse(errors::kMisconf);
+  }
+  if (!busy && state_->loading && !(spec->flags & kLoading)) {
+    return refuse("LOADING Redis is loading the dataset in memory");
+  }
+  if (!busy && state_->clients.paused(state_->clock->NowMs())) {
+    // CLIENT PAUSE: a command it covers waits, unanswered, and runs when the pause ends.
+    if (HeldByPause(*spec, session)) {
+      session.postponed = true;
+      return;
+    }
+    // One it lets run reads only: keys past their TTL look gone but stay until the end.
+    if (!(EffectiveFlags(*spec, session) & kWrite)) state_->keyspace.set_expiry_paused(true);
+  }
+  if (session.in_multi && !(spec->flags & kNotQueued)) {
     std::vector<std::string> copy(argv.begin(), argv.end());
     session.queued.push_back(std::move(copy));
     reply.Simple("QUEUED");
     return;
   }
-  state_->keyspace.RefreshTime();
-  if (state_->config.maxmemory > 0 && state_->Evict(kEvictionBudgetUs) == Evictor::Result::kFail &&
-      (spec->flags & kDenyOom)) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject("OOM command not allowed when used memory > 'maxmemory'.");
-  }
-  if (state_->backend().QueueFull() && IsWrite(*spec, session)) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject("ERR PostgreSQL write queue is full (" +
-                  std::to_string(state_->backend().queued()) +
-                  " changes not yet committed; postgres.queue-bound): the write was refused and "
-                  "nothing was changed");
-  }
-  if (state_->backend().draining() && IsWrite(*spec, session)) {
-    // An exit waits for the queue to commit: the queue must not grow (src/net/exit_drain.h).
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject(errors::kShuttingDown);
-  }
-  if (state_->backend().SnapshotWritesRefused() &&
-      (IsWrite(*spec, session) || (spec->flags & kDeniedOnDiskError))) {
-    state_->stats.commands[std::string(spec->name)].rejected_calls++;
-    return reject(errors::kMisconf);
-  }
-  if (!state_->backend().TierActive()) {
-    return Call(*spec, session, argv, reply);
-  }
+  if (busy || !state_->backend().TierActive()) return Call(*spec, session, argv, reply);
   std::vector<DbKey> keys;
   ValueKeysOf(*spec, session, argv, false, &keys);
   if (!keys.empty() && WaitForValues(*spec, session, keys, reject)) return;
@@ -381,11 +410,6 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   const size_t out_start = session.out->size();
   const int64_t start_us = state_->clock->NowUs();
   const uint64_t errors_before = state_->stats.total_error_replies;
-  // A command run again (its first run was discarded) was shown to MONITOR already.
-  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&
-      !session.rerun) {
-    FeedMonitors(spec, session, argv);
-  }
   try {
     spec.handler(ctx, argv);
   } catch (const std::length_error&) {
@@ -399,6 +423,10 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   if (keep && !keep()) {
     session.rerun = true;
     return;
+  }
+  // After the run that counts, as Redis 7: EXEC's line follows the commands it ran.
+  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin))) {
+    FeedMonitors(spec, session, argv);
   }
 
   CommandStats& cs = state_->stats.commands[std::string(spec.name)];
@@ -486,7 +514,14 @@ void Dispatcher::FeedMonitors(const CommandSpec& spec, const Session& session, A
   std::snprintf(head, sizeof(head), "+%lld.%06lld [%d ", static_cast<long long>(us / 1000000),
                 static_cast<long long>(us % 1000000), session.db);
   std::string line(head);
-  line += session.addr;
+  // A script's commands show "lua" (the script session's address); a unix socket client
+  // "unix:<path>".
+  if (session.unix_socket) {
+    line += "unix:";
+    line += state_->config.unixsocket;
+  } else {
+    line += session.addr;
+  }
   line += ']';
   const std::vector<std::string_view> all(argv.begin(), argv.end());
   for (size_t i = 0; i < all.size(); ++i) {

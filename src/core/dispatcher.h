@@ -24,7 +24,9 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Runs one request from `session`; the reply is appended to *session.out.
+  // Runs one request from `session`; the reply is appended to *session.out (and dropped under
+  // CLIENT REPLY OFF / SKIP). A command held by CLIENT PAUSE sets session.postponed and is not
+  // run: the caller runs it again once the pause is over.
   void Execute(Session& session, Args argv);
   // Runs the commands queued by MULTI (EXEC). Replies with the array of their replies.
   void ExecQueued(Session& session, resp::ReplyBuilder& reply);
@@ -36,6 +38,10 @@ class Dispatcher {
   // Subcommand rows of a parent, in table order.
   std::vector<const CommandSpec*> Subcommands(std::string_view parent) const;
   size_t top_level_count() const { return top_level_.size(); }
+  // Shows a command to the MONITOR clients: Call does it after the handler ran (so EXEC follows
+  // the commands it ran); EVAL and EVALSHA (kSkipMonitor) do it themselves before the script,
+  // so that the script's commands, shown as "[db lua]", come after it.
+  void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
   // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
   // Scripts call commands through it. `keep`, if given, is asked after the handler: false
   // discards the run (it runs again later), which then counts in no statistics.
@@ -63,8 +69,14 @@ class Dispatcher {
       "name the key in the script's KEYS, or run the command outside MULTI, to have it read back";
 
  private:
-  // Whether the command writes (-MISCONF refuses it); EXEC writes when a queued command does.
-  bool IsWrite(const CommandSpec& spec, const Session& session) const;
+  // Execute's checks, in their order (docs/architecture.md), then the queueing or the run.
+  void Check(Session& session, Args argv);
+  // The row's flags; for EXEC with kWrite, kDenyOom and kMayReplicate added when a queued
+  // command has them (EXEC is then a write: -MISCONF, -OOM and CLIENT PAUSE WRITE hold it).
+  uint32_t EffectiveFlags(const CommandSpec& spec, const Session& session) const;
+  // While CLIENT PAUSE is in force: whether it holds this command (ALL: every one; WRITE: those
+  // that may change data).
+  bool HeldByPause(const CommandSpec& spec, const Session& session) const;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -74,7 +86,6 @@ class Dispatcher {
   bool HasSubcommands(const CommandSpec& spec) const {
     return parents_.find(spec.name) != parents_.end();
   }
-  void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
   // Before a command runs: asks PostgreSQL for the values it needs and returns true (the
   // command runs again when they are in), or replies an error when they cannot be read.
   bool WaitForValues(const CommandSpec& spec, Session& session, const std::vector<DbKey>& keys,

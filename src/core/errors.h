@@ -67,6 +67,16 @@ inline constexpr std::string_view kExecAbort =
 inline std::string WrongArity(std::string_view full_name) {
   return "ERR wrong number of arguments for '" + std::string(full_name) + "' command";
 }
+// A subcommand given the wrong number of arguments that its row's arity allows (CLIENT PAUSE with
+// five words): Redis' addReplySubcommandSyntaxError.
+inline std::string SubcommandSyntax(std::string_view parent, std::string_view sub) {
+  std::string upper(parent);
+  for (char& c : upper) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return "ERR unknown subcommand or wrong number of arguments for '" +
+         std::string(sub.substr(0, 128)) + "'. Try " + upper + " HELP.";
+}
 inline std::string InvalidExpire(std::string_view command) {
   return "ERR invalid expire time in '" + std::string(command) + "' command";
 }

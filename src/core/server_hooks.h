@@ -12,6 +12,24 @@
 
 namespace dkv::server {
 
+// A client's buffers as CLIENT LIST shows them (Redis' fields): the query buffer (qbuf: bytes
+// received and not yet consumed, the current command's included; qbuf-free: its spare room), the
+// reply buffer (rbs: its capacity, rbp: its peak since the last time it shrank, obl: the bytes in
+// its first 16 KiB), the replies beyond that (oll: blocks, omem: bytes), the memory all of them
+// hold, and whether the connection is read (events r) or has a write under way (w).
+struct ClientBuffers {
+  size_t qbuf = 0;
+  size_t qbuf_free = 0;
+  size_t rbs = 0;
+  size_t rbp = 0;
+  size_t obl = 0;
+  size_t oll = 0;
+  size_t omem = 0;
+  size_t memory = 0;
+  bool reading = false;
+  bool writing = false;
+};
+
 // Actions only the network layer can take.
 class ServerHooks {
  public:
@@ -44,6 +62,12 @@ class ServerHooks {
   virtual void ProcessEventsWhileBusy(Session* running) = 0;
   // Frees detached database contents off the loop thread.
   virtual void FreeLater(std::unique_ptr<engine::Database::Contents> contents) = 0;
+  // CLIENT PAUSE or UNPAUSE changed the pause (ClientRegistry): the commands it holds
+  // (Session::postponed) run when it ends, in the order they waited; after UNPAUSE, once the
+  // current command is over. Without a network layer nothing waits.
+  virtual void PauseChanged() {}
+  // The buffers of a client, for CLIENT LIST and CLIENT INFO (zeros without a network layer).
+  virtual ClientBuffers BuffersOf(const Session&) { return {}; }
 };
 
 }  // namespace dkv::server

@@ -85,6 +85,8 @@ void ServerState::ApplyConfig() {
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {
   if (config.maxmemory <= 0 || hooks == nullptr) return Evictor::Result::kOk;
+  // No eviction during CLIENT PAUSE, as Redis: nothing is refused for memory then either.
+  if (clients.paused(clock->NowMs())) return Evictor::Result::kOk;
   Evictor::Result result = evictor.Run(
       keyspace, eviction_policy, static_cast<size_t>(config.maxmemory), config.maxmemory_samples,
       [this] { return hooks->UsedMemory(); }, budget_us);

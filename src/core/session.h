@@ -32,15 +32,21 @@ struct Session {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
-  std::string addr;    // peer "ip:port" (or "path:0" for unix sockets)
-  std::string laddr;   // local "ip:port"
-  bool local = false;  // connected over loopback or the unix socket (enable-debug-command local)
+  std::string addr;          // peer "ip:port" (or "path:0" for unix sockets)
+  std::string laddr;         // local "ip:port"
+  bool local = false;        // connected over loopback or the unix socket (enable-debug-command local)
+  bool unix_socket = false;  // connected through the unix socket (CLIENT LIST's U, MONITOR)
   // Where failed logins are counted (src/security/auth_throttle.h): the peer's address, or "unix".
   std::string auth_source;
   int fd = -1;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command = "NULL";  // lower-case full name, for CLIENT LIST's cmd=
+  // The command being run, or else the last one sent (found in the table, whether it ran or was
+  // refused; "NULL" after an unknown one): its lower-case full name, CLIENT LIST's cmd=.
+  std::string last_command = "NULL";
+  // The bytes of the arguments of the command being run (CLIENT LIST's argv-mem); 0 between
+  // commands.
+  size_t argv_mem = 0;
 
   // MULTI: commands queued verbatim, and whether one of them was refused while queueing.
   bool in_multi = false;
@@ -53,6 +59,14 @@ struct Session {
   bool monitor = false;
   bool no_evict = false;
   bool no_touch = false;
+  // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's (skip_next becomes skip
+  // once the CLIENT REPLY SKIP command itself is over).
+  bool reply_off = false;
+  bool reply_skip = false;
+  bool reply_skip_next = false;
+  // CLIENT PAUSE holds this client's current command: it was not run and its bytes stay in the
+  // input; the network layer runs it again once the pause ends (in the order clients waited).
+  bool postponed = false;
   // The cache tier over PostgreSQL: the number of the value read the current command waits for
   // (0: none), how often it waited for this command, and why the last read failed ("" if not).
   uint64_t value_fetch = 0;

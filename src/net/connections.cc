@@ -85,6 +85,7 @@ void Server::Impl::Register(Connection* conn, bool tcp) {
   } else {
     s.addr = state_.config.unixsocket + ":0";
     s.laddr = s.addr;
+    s.unix_socket = true;
     s.auth_source = kUnixAuthSource;
   }
   state_.stats.total_connections_received++;
@@ -165,7 +166,7 @@ void Server::Impl::ProcessInput(Connection* conn) {
   Session& s = conn->session;
   conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
   while (!conn->in.empty() && !s.close_after_reply && !conn->closing && conn->held_for_batch == 0 &&
-         s.value_fetch == 0 && !s.waiting_for_exit) {
+         s.value_fetch == 0 && !s.waiting_for_exit && !s.postponed) {
     if (conn->PendingOutput() > kOutputHighWater) {
       // Backpressure: the client does not read its replies; stop parsing until it does.
       StopReading(conn);
@@ -196,6 +197,12 @@ void Server::Impl::ProcessInput(Connection* conn) {
       } else {
         dispatcher_.Execute(s, args);
       }
+    }
+    if (s.postponed) {
+      // CLIENT PAUSE holds the command: it stays in the input, unconsumed, and runs when the
+      // pause ends (OnPauseTimer); this client's later commands wait behind it.
+      postponed_.push_back(conn);
+      break;
     }
     if (s.value_fetch != 0) {
       // The command needs values the cache tier dropped: it runs again once PostgreSQL has
@@ -355,6 +362,55 @@ void Server::Impl::ReleaseFetched() {
   }
 }
 
+void Server::Impl::PauseChanged() {
+  // UNPAUSE (or a pause already over): the timer fires at once, after the current command.
+  const int64_t now = clock_.NowMs();
+  const ClientRegistry& clients = state_.clients;
+  uint64_t wait = clients.paused(now) ? static_cast<uint64_t>(clients.pause_end_ms() - now) : 0;
+  uv_timer_start(&pause_timer_, OnPauseTimer, wait, 0);
+}
+
+void Server::Impl::OnPauseTimer(uv_timer_t* timer) {
+  auto* self = static_cast<Impl*>(timer->data);
+  ClientRegistry& clients = self->state_.clients;
+  const int64_t now = self->clock_.NowMs();
+  if (clients.paused(now)) {
+    uv_timer_start(timer, OnPauseTimer, static_cast<uint64_t>(clients.pause_end_ms() - now), 0);
+    return;
+  }
+  clients.Unpause();
+  std::vector<Connection*> held;
+  held.swap(self->postponed_);
+  for (Connection* conn : held) {
+    conn->session.postponed = false;
+    if (conn->closing) continue;
+    // A client paused again meanwhile goes back on the list, still in its turn.
+    self->ProcessInput(conn);
+  }
+}
+
+ClientBuffers Server::Impl::BuffersOf(const Session& session) {
+  ClientBuffers b;
+  auto it = connections_.find(session.id);
+  if (it == connections_.end()) return b;
+  const Connection* conn = it->second;
+  // One reply buffer: its first 16 KiB count as Redis' fixed buffer (obl), the rest and a write
+  // under way as reply blocks (oll, omem).
+  constexpr size_t kFixedBuffer = 16 * 1024;
+  b.qbuf = conn->in.unparsed_size();
+  b.qbuf_free = conn->in.capacity() > b.qbuf ? conn->in.capacity() - b.qbuf : 0;
+  b.rbs = conn->out.capacity();
+  b.rbp = std::max(conn->out_peak, conn->out.size());
+  b.obl = std::min(conn->out.size(), kFixedBuffer);
+  b.oll = (conn->out.size() > kFixedBuffer ? 1 : 0) + (conn->writing.empty() ? 0 : 1);
+  b.omem = conn->out.size() - b.obl + conn->writing.size();
+  b.memory =
+      sizeof(Connection) + conn->in.capacity() + conn->out.capacity() + conn->writing.capacity();
+  b.reading = conn->reading;
+  b.writing = conn->write_in_flight;
+  return b;
+}
+
 void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   auto* self = static_cast<Impl*>(handle->data);
   self->MaybeStartBackground();
@@ -379,9 +435,13 @@ void Server::Impl::FlushNow(Connection* conn) {
       return;
     }
     state_.stats.total_net_output_bytes += static_cast<uint64_t>(written);
+    conn->out_peak = std::max(conn->out_peak, conn->out.size());
     if (static_cast<size_t>(written) == conn->out.size()) {
       conn->out.clear();
-      if (conn->out.capacity() > kIdleBufferKeep) conn->out.shrink_to_fit();
+      if (conn->out.capacity() > kIdleBufferKeep) {
+        conn->out.shrink_to_fit();
+        conn->out_peak = 0;
+      }
     } else {
       conn->out.erase(0, static_cast<size_t>(written));
       conn->writing.swap(conn->out);
@@ -433,6 +493,9 @@ void Server::Impl::Close(Connection* conn) {
     held_.erase(std::remove(held_.begin(), held_.end(), conn), held_.end());
   if (conn->session.value_fetch != 0) {
     fetching_.erase(std::remove(fetching_.begin(), fetching_.end(), conn), fetching_.end());
+  }
+  if (conn->session.postponed) {
+    postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), conn), postponed_.end());
   }
   if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
   Session& s = conn->session;

@@ -97,6 +97,7 @@ class Server::Impl : public ServerHooks {
     // change up to this number has committed; 0 when not waiting.
     uint64_t held_for_batch = 0;
     int64_t soft_limit_since_ms = 0;  // unsent output above the soft limit since then
+    size_t out_peak = 0;              // the largest the reply buffer got since it last shrank
 
     uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&handle); }
     uv_handle_t* uv_handle() { return reinterpret_cast<uv_handle_t*>(&handle); }
@@ -157,6 +158,10 @@ class Server::Impl : public ServerHooks {
   MemoryFigures Memory() override { return memory_.Figures(); }
 
   void FreeLater(std::unique_ptr<engine::Database::Contents> contents) override;
+
+  void PauseChanged() override;
+
+  ClientBuffers BuffersOf(const Session& session) override;
 
  private:
   // --- the exit's wait for PostgreSQL ---
@@ -248,6 +253,10 @@ class Server::Impl : public ServerHooks {
   // Values read back from PostgreSQL: the commands that waited for them run again.
   void ReleaseFetched();
 
+  // CLIENT PAUSE's end (its timer, or CLIENT UNPAUSE): the clients whose commands it held run
+  // them, in the order they were held; a pause still in force re-arms the timer instead.
+  static void OnPauseTimer(uv_timer_t* timer);
+
   static void OnBeforePoll(uv_prepare_t* handle);
 
   void FlushNow(Connection* conn);
@@ -296,6 +305,8 @@ class Server::Impl : public ServerHooks {
   std::unique_ptr<HttpServer> http_;       // when http-port is set
   std::vector<Connection*> held_;          // waiting for a PostgreSQL commit
   std::vector<Connection*> fetching_;      // waiting for values read back from PostgreSQL
+  std::vector<Connection*> postponed_;     // held by CLIENT PAUSE, in the order they came
+  uv_timer_t pause_timer_;
   bool signal_shutdown_failed_ = false;
   bool exit_uncommitted_ = false;   // a second signal: exit without waiting for PostgreSQL
   int64_t last_attack_log_ms_ = 0;  // the cross-protocol warning is logged once a minute

@@ -69,6 +69,8 @@ std::string Server::Impl::Start() {
   background_.data = this;
   uv_timer_init(loop_, &cron_timer_);
   cron_timer_.data = this;
+  uv_timer_init(loop_, &pause_timer_);
+  pause_timer_.data = this;
   uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
   uv_timer_start(&cron_timer_, OnCron, period, period);
   for (auto* sig : {&sigint_, &sigterm_}) {
@@ -224,12 +226,18 @@ void Server::Impl::Cron() {
   const Config& c = state_.config;
   int64_t period_us = 1000000 / std::max(1, c.hz);
   memory_.Refresh();
-  // Active expiry: one slice now; a backlog continues in the background slices.
-  const int64_t expire_start_us = clock_.NowUs();
-  state_.keyspace.ActiveExpireCycle(SIZE_MAX, std::min(period_us / 4, kSliceUs), &expire_backlog_);
-  if (const int64_t ms = (clock_.NowUs() - expire_start_us) / 1000;
-      c.latency_monitor_threshold > 0 && ms >= c.latency_monitor_threshold) {
-    state_.stats.latency_monitor.Add("expire-cycle", clock_.NowMs() / 1000, ms);
+  // Active expiry: one slice now; a backlog continues in the background slices. None during
+  // CLIENT PAUSE, as Redis (the keys go when it ends).
+  if (!state_.clients.paused(clock_.NowMs())) {
+    const int64_t expire_start_us = clock_.NowUs();
+    state_.keyspace.ActiveExpireCycle(SIZE_MAX, std::min(period_us / 4, kSliceUs),
+                                      &expire_backlog_);
+    if (const int64_t ms = (clock_.NowUs() - expire_start_us) / 1000;
+        c.latency_monitor_threshold > 0 && ms >= c.latency_monitor_threshold) {
+      state_.stats.latency_monitor.Add("expire-cycle", clock_.NowMs() / 1000, ms);
+    }
+  } else {
+    expire_backlog_ = false;
   }
   if (state_.config.maxmemory > 0) {
     evict_backlog_ = state_.Evict(kSliceUs) == Evictor::Result::kRunning;
