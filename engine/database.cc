@@ -198,9 +198,9 @@ void Database::Touch(std::string_view key, ChangeKind kind) {
   if (KeyspaceObserver* observer = keyspace_->observer()) observer->OnKeyChanged(index_, key, kind);
 }
 
-void Database::NoteWrite(std::string_view key, ChangeKind kind) {
+void Database::NoteWrite(std::string_view key, ChangeKind kind, uint64_t writes) {
   Touch(key, kind);
-  keyspace_->AddDirty();
+  keyspace_->AddDirty(writes);
 }
 
 // --- writes: each notifies the observer and counts in dirty ---

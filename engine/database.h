@@ -252,9 +252,10 @@ class Database {
   // background for ASYNC).
   class Contents;
   std::unique_ptr<Contents> Flush();
-  // The engine's own write operations (engine/string_ops.cc) end with it: observers hear of
-  // `key` and one write is counted. Commands never call it.
-  void NoteWrite(std::string_view key, ChangeKind kind = ChangeKind::kWrite);
+  // The engine's own write operations (engine/string_ops.cc, bit_ops.cc) end with it: observers
+  // hear of `key` and `writes` writes are counted (BITFIELD counts one per field it changed, as
+  // Redis). Commands never call it.
+  void NoteWrite(std::string_view key, ChangeKind kind = ChangeKind::kWrite, uint64_t writes = 1);
 
   // --- Deletions that are not writes: observers hear of them, dirty does not count them (as
   // Redis). Lazy expiry (Find) and the active cycle (ExpireDue) are the others. ---

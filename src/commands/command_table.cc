@@ -19,8 +19,8 @@ constexpr uint32_t R = kReadOnly, W = kWrite, F = kFast, D = kDenyOom, A = kAdmi
                    S = kStale, NA = kNoAuth, NM = kNoMulti, NS = kNoScript;
 // ACL categories.
 constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrite,
-                   cString = kCatString, cAdmin = kCatAdmin, cFast = kCatFast, cSlow = kCatSlow,
-                   cDangerous = kCatDangerous, cConnection = kCatConnection,
+                   cString = kCatString, cBitmap = kCatBitmap, cAdmin = kCatAdmin, cFast = kCatFast,
+                   cSlow = kCatSlow, cDangerous = kCatDangerous, cConnection = kCatConnection,
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
 // Key spec flags.
@@ -48,6 +48,24 @@ uint32_t SetKeyFlags(const KeySpec&, Args argv) {
   }
   return kKeyOW | kKeyUpdate;
 }
+
+// BITFIELD only reads with GET (and OVERFLOW) alone; a SET, INCRBY or anything unparsable makes
+// it a write, as Redis' bitfieldGetKeys decides.
+uint32_t BitfieldKeyFlags(const KeySpec&, Args argv) {
+  for (size_t i = 2; i < argv.size(); ++i) {
+    size_t more = argv.size() - i - 1;
+    if (EqualsIgnoreCase(argv[i], "get") && more >= 2) {
+      i += 2;
+    } else if (EqualsIgnoreCase(argv[i], "overflow") && more >= 1) {
+      i += 1;
+    } else {
+      return kKeyRW | kKeyAccess | kKeyUpdate;
+    }
+  }
+  return kKeyRO | kKeyAccess;
+}
+
+constexpr HistoryEntry kBitRangeHistory[] = {{"7.0.0", "Added the `BYTE|BIT` option."}};
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -104,6 +122,14 @@ constexpr CommandSpec kTable[] = {
   {"delex", "key [IFEQ ifeq-value | IFNE ifne-value | IFDEQ ifdeq-digest | IFDNE ifdne-digest]", -2, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelEx, "string", "8.4.0", "Conditionally removes a key based on its value or the digest of its value.", "O(1) for IFEQ/IFNE, O(N) for IFDEQ/IFDNE where N is the length of the value"},
   {"delifeq", "key value", 3, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelIfEq, "string", "9.0.0", "Removes a key if its value equals the given one (Valkey's DELIFEQ).", "O(1)"},
   {"msetex", "numkeys key value [key value ...] [NX | XX] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]", -4, W|D, cWrite|cString|cSlow, Keys(KeyNum(OW|UP, 1, 0, 1, 2)), SESS, CmdMSetEx, "string", "8.4.0", "Atomically sets several string keys with one optional shared expiration.", "O(N) where N is the number of keys to set"},
+  // --- bitmaps ---
+  {"setbit", "key offset value", 4, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP, 1)), SESS, CmdSetBit, "bitmap", "2.2.0", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "O(1)"},
+  {"getbit", "key offset", 3, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdGetBit, "bitmap", "2.2.0", "Returns a bit value by offset.", "O(1)"},
+  {"bitcount", "key [start end [BYTE | BIT]]", -2, R, cRead|cBitmap|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdBitCount, "bitmap", "2.6.0", "Counts the number of set bits (population counting) in a string.", "O(N)", {}, nullptr, kBitRangeHistory},
+  {"bitpos", "key bit [start [end [BYTE | BIT]]]", -3, R, cRead|cBitmap|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdBitPos, "bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.", "O(N)", {}, nullptr, kBitRangeHistory},
+  {"bitop", "(AND | OR | XOR | NOT) destkey key [key ...]", -4, W|D, cWrite|cBitmap|cSlow, Keys(Range(OW|UP, 2), Range(RO|AC, 3, -1)), SESS, CmdBitOp, "bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"},
+  {"bitfield", "key [(GET encoding offset | [OVERFLOW (WRAP | SAT | FAIL)] (SET encoding offset value | INCRBY encoding offset increment)) ...]", -2, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP|VAR, 1)), SESS, CmdBitField, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", "O(1) for each subcommand specified", {}, BitfieldKeyFlags},
+  {"bitfield_ro", "key [GET encoding offset [GET encoding offset ...]]", -2, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdBitFieldRo, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", "O(1) for each subcommand specified"},
   // --- keys ---
   {"del", "key [key ...]", -2, W, cKeyspace|cWrite|cSlow, Keys(Range(RM|DE, 1, -1)), SESS, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
   {"unlink", "key [key ...]", -2, W|F, cKeyspace|cWrite|cFast, Keys(Range(RM|DE, 1, -1)), SESS, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},

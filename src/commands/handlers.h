@@ -49,6 +49,14 @@ DKV_HANDLER(CmdStrLen);
 DKV_HANDLER(CmdGetRange);
 DKV_HANDLER(CmdSetRange);
 DKV_HANDLER(CmdLcs);
+// bitmaps
+DKV_HANDLER(CmdSetBit);
+DKV_HANDLER(CmdGetBit);
+DKV_HANDLER(CmdBitCount);
+DKV_HANDLER(CmdBitPos);
+DKV_HANDLER(CmdBitOp);
+DKV_HANDLER(CmdBitField);
+DKV_HANDLER(CmdBitFieldRo);
 // keys and expiry
 DKV_HANDLER(CmdDel);
 DKV_HANDLER(CmdUnlink);

@@ -48,7 +48,8 @@ bool IsUpperWord(std::string_view w) {
 using text::ToLower;
 
 std::string TypeOfValue(std::string_view name) {
-  static const char* kKeys[] = {"key", "key1", "key2", "newkey", "source", "destination"};
+  static const char* kKeys[] = {"key",    "key1",        "key2",   "newkey",
+                                "source", "destination", "destkey"};
   static const char* kInts[] = {"seconds",        "milliseconds",  "increment", "decrement",
                                 "count",          "start",         "end",       "offset",
                                 "index",          "index1",        "index2",    "db",
