@@ -141,7 +141,7 @@ std::string CombineBits(BitOpKind op, std::span<const std::string_view> sources)
     return out;
   }
   // Start from the first source (zero padded), then fold in the others.
-  std::memcpy(o, sources[0].data(), sources[0].size());
+  if (!sources[0].empty()) std::memcpy(o, sources[0].data(), sources[0].size());
   for (size_t k = 1; k < sources.size(); ++k) {
     const unsigned char* s = Bytes(sources[k]);
     const size_t n = sources[k].size();

@@ -94,6 +94,9 @@ BOOST_AUTO_TEST_CASE(combine_pads_shorter_sources) {
   BOOST_TEST(CombineBits(BitOpKind::kXor, two) == "\xf0\xff");
   std::string_view one[] = {std::string_view("\x0f\x00", 2)};
   BOOST_TEST(CombineBits(BitOpKind::kNot, one) == "\xf0\xff");
+  std::string_view first_missing[] = {"", "\x0f"};
+  BOOST_TEST(CombineBits(BitOpKind::kOr, first_missing) == "\x0f");
+  BOOST_TEST(CombineBits(BitOpKind::kAnd, first_missing) == std::string(1, '\0'));
   std::string_view none[] = {"", ""};
   BOOST_TEST(CombineBits(BitOpKind::kOr, none).empty());
 }
