@@ -82,7 +82,8 @@ class __attribute__((packed)) Entry {
   uint8_t content_type() const { return content_type_; }
   void set_content_type(uint8_t index) { content_type_ = index; }
   bool has_fields() const { return flags_ & kHasFields; }
-  // The value was built by APPEND/SETRANGE (Redis reports encoding "raw" for it).
+  // The value was built by APPEND, SETRANGE or the bit commands (Redis reports encoding "raw"
+  // for it).
   bool raw_encoding() const { return flags_ & kRaw; }
   void set_raw_encoding(bool raw) {
     flags_ = static_cast<uint8_t>(raw ? (flags_ | kRaw) : (flags_ & ~kRaw));
