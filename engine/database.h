@@ -82,7 +82,8 @@ class __attribute__((packed)) Entry {
   uint8_t content_type() const { return content_type_; }
   void set_content_type(uint8_t index) { content_type_ = index; }
   bool has_fields() const { return flags_ & kHasFields; }
-  // The value was built by APPEND/SETRANGE (Redis reports encoding "raw" for it).
+  // The value was built by APPEND, SETRANGE or the bit commands (Redis reports encoding "raw"
+  // for it).
   bool raw_encoding() const { return flags_ & kRaw; }
   void set_raw_encoding(bool raw) {
     flags_ = static_cast<uint8_t>(raw ? (flags_ | kRaw) : (flags_ & ~kRaw));
@@ -252,9 +253,9 @@ class Database {
   // background for ASYNC).
   class Contents;
   std::unique_ptr<Contents> Flush();
-  // The engine's own write operations (engine/string_ops.cc) end with it: observers hear of
-  // `key` and `writes` writes are counted (Redis counts PFADD once per element that changed a
-  // register). Commands never call it.
+  // The engine's own write operations (engine/string_ops.cc, bit_ops.cc, hyperloglog.cc) end with
+  // it: observers hear of `key` and `writes` writes are counted (Redis counts PFADD once per
+  // element that changed a register, BITFIELD once per field it changed). Commands never call it.
   void NoteWrite(std::string_view key, ChangeKind kind = ChangeKind::kWrite, uint64_t writes = 1);
 
   // --- Deletions that are not writes: observers hear of them, dirty does not count them (as

@@ -19,8 +19,8 @@ constexpr uint32_t R = kReadOnly, W = kWrite, F = kFast, D = kDenyOom, A = kAdmi
                    S = kStale, NA = kNoAuth, NM = kNoMulti, NS = kNoScript;
 // ACL categories.
 constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrite,
-                   cString = kCatString, cAdmin = kCatAdmin, cFast = kCatFast, cSlow = kCatSlow,
-                   cDangerous = kCatDangerous, cConnection = kCatConnection,
+                   cString = kCatString, cBitmap = kCatBitmap, cAdmin = kCatAdmin, cFast = kCatFast,
+                   cSlow = kCatSlow, cDangerous = kCatDangerous, cConnection = kCatConnection,
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
 constexpr uint32_t cHll = kCatHyperLogLog;
@@ -53,6 +53,23 @@ uint32_t SetKeyFlags(const KeySpec&, Args argv) {
 constexpr HistoryEntry kPauseHistory[] = {
     {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."},
 };
+// BITFIELD only reads with GET (and OVERFLOW) alone; a SET, INCRBY or anything unparsable makes
+// it a write, as Redis' bitfieldGetKeys decides.
+uint32_t BitfieldKeyFlags(const KeySpec&, Args argv) {
+  for (size_t i = 2; i < argv.size(); ++i) {
+    size_t more = argv.size() - i - 1;
+    if (EqualsIgnoreCase(argv[i], "get") && more >= 2) {
+      i += 2;
+    } else if (EqualsIgnoreCase(argv[i], "overflow") && more >= 1) {
+      i += 1;
+    } else {
+      return kKeyRW | kKeyAccess | kKeyUpdate;
+    }
+  }
+  return kKeyRO | kKeyAccess;
+}
+
+constexpr HistoryEntry kBitRangeHistory[] = {{"7.0.0", "Added the `BYTE|BIT` option."}};
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -120,6 +137,14 @@ constexpr CommandSpec kTable[] = {
   {"pfmerge", "destkey [sourcekey [sourcekey ...]]", -2, W|D, cWrite|cHll|cSlow, Keys(Range(RW|AC|IN, 1), Range(RO|AC, 2, -1)), SESS, CmdPfMerge, "hyperloglog", "2.8.9", "Merges one or more HyperLogLog values into a single key.", "O(N) to merge N HyperLogLogs, but with high constant times."},
   {"pfdebug", "subcommand key", 3, W|D|A, cWrite|cHll|cAdmin|cSlow|cDangerous, Keys(Range(RW|AC, 2)), SRV, CmdPfDebug, "hyperloglog", "2.8.9", "Internal commands for debugging HyperLogLog values.", "N/A"},
   {"pfselftest", "", 1, A, cHll|cAdmin|cSlow|cDangerous, Keys(), SRV, CmdPfSelfTest, "hyperloglog", "2.8.9", "An internal command for testing HyperLogLog values.", "N/A"},
+  // --- bitmaps ---
+  {"setbit", "key offset value", 4, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP, 1)), SESS, CmdSetBit, "bitmap", "2.2.0", "Sets or clears the bit at offset of the string value. Creates the key if it doesn't exist.", "O(1)"},
+  {"getbit", "key offset", 3, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdGetBit, "bitmap", "2.2.0", "Returns a bit value by offset.", "O(1)"},
+  {"bitcount", "key [start end [BYTE | BIT]]", -2, R, cRead|cBitmap|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdBitCount, "bitmap", "2.6.0", "Counts the number of set bits (population counting) in a string.", "O(N)", {}, nullptr, kBitRangeHistory},
+  {"bitpos", "key bit [start [end [BYTE | BIT]]]", -3, R, cRead|cBitmap|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdBitPos, "bitmap", "2.8.7", "Finds the first set (1) or clear (0) bit in a string.", "O(N)", {}, nullptr, kBitRangeHistory},
+  {"bitop", "(AND | OR | XOR | NOT) destkey key [key ...]", -4, W|D, cWrite|cBitmap|cSlow, Keys(Range(OW|UP, 2), Range(RO|AC, 3, -1)), SESS, CmdBitOp, "bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"},
+  {"bitfield", "key [(GET encoding offset | [OVERFLOW (WRAP | SAT | FAIL)] (SET encoding offset value | INCRBY encoding offset increment)) ...]", -2, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP|VAR, 1)), SESS, CmdBitField, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", "O(1) for each subcommand specified", {}, BitfieldKeyFlags},
+  {"bitfield_ro", "key [GET encoding offset [GET encoding offset ...]]", -2, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdBitFieldRo, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", "O(1) for each subcommand specified"},
   // --- keys ---
   {"del", "key [key ...]", -2, W, cKeyspace|cWrite|cSlow, Keys(Range(RM|DE, 1, -1)), SESS, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
   {"unlink", "key [key ...]", -2, W|F, cKeyspace|cWrite|cFast, Keys(Range(RM|DE, 1, -1)), SESS, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},

@@ -60,6 +60,14 @@ DKV_HANDLER(CmdPfCount);
 DKV_HANDLER(CmdPfMerge);
 DKV_HANDLER(CmdPfDebug);
 DKV_HANDLER(CmdPfSelfTest);
+// bitmaps
+DKV_HANDLER(CmdSetBit);
+DKV_HANDLER(CmdGetBit);
+DKV_HANDLER(CmdBitCount);
+DKV_HANDLER(CmdBitPos);
+DKV_HANDLER(CmdBitOp);
+DKV_HANDLER(CmdBitField);
+DKV_HANDLER(CmdBitFieldRo);
 // keys and expiry
 DKV_HANDLER(CmdDel);
 DKV_HANDLER(CmdUnlink);

@@ -81,6 +81,20 @@ const std::map<std::string, std::vector<Example>>& Examples() {
         // Nothing to write: a no-op.
         {{{"SET", "k", "abc"}}, {"SETRANGE", "k", "1", ""}, "k", 0, false}}},
       {"delex", {{{{"SET", "k", "v"}}, {"DELEX", "k"}, "k", 1}}},
+      {"setbit",
+       {{{}, {"SETBIT", "k", "7", "1"}, "k", 1},
+        // The bit is already set and the value does not grow: nothing changes (Redis 7.2).
+        {{{"SET", "k", "a"}}, {"SETBIT", "k", "7", "1"}, "k", 0, false}}},
+      {"bitop",
+       {{{{"SET", "a", "x"}}, {"BITOP", "NOT", "k", "a"}, "k", 1},
+        // An empty result deletes the destination.
+        {{{"SET", "k", "v"}}, {"BITOP", "AND", "k", "missing"}, "k", 1},
+        {{}, {"BITOP", "OR", "k", "missing"}, "k", 0, false}}},
+      {"bitfield",
+       {{{}, {"BITFIELD", "k", "SET", "u8", "0", "255"}, "k", 1},
+        // One write per field changed, as Redis counts.
+        {{}, {"BITFIELD", "k", "SET", "u8", "0", "1", "INCRBY", "i4", "#3", "2"}, "k", 2},
+        {{{"SET", "k", "a"}}, {"BITFIELD", "k", "GET", "u8", "0"}, "k", 0, false}}},
       {"delifeq", {{{{"SET", "k", "v"}}, {"DELIFEQ", "k", "v"}, "k", 1}}},
       {"del",
        {{{{"MSET", "k", "v", "k2", "v2"}}, {"DEL", "k", "k2", "missing"}, "k", 2},
