@@ -32,9 +32,9 @@ struct Session {
   std::string name;
   std::string lib_name;
   std::string lib_ver;
-  std::string addr;          // peer "ip:port" (or "path:0" for unix sockets)
-  std::string laddr;         // local "ip:port"
-  bool local = false;        // connected over loopback or the unix socket (enable-debug-command local)
+  std::string addr;    // peer "ip:port" (or "path:0" for unix sockets)
+  std::string laddr;   // local "ip:port"
+  bool local = false;  // connected over loopback or the unix socket (enable-debug-command local)
   bool unix_socket = false;  // connected through the unix socket (CLIENT LIST's U, MONITOR)
   // Where failed logins are counted (src/security/auth_throttle.h): the peer's address, or "unix".
   std::string auth_source;
