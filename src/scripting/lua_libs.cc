@@ -135,6 +135,19 @@ void ReadSettings(lua_State* L, Estimate* e) {
   lua_pop(L, 3);
 }
 
+// Calls the original (upvalue 1) with this function's arguments; its errors read as if the
+// script had called the original (named as the caller names this function, '?' through pcall).
+int CallOriginal(lua_State* L) {
+  lua_Debug ar;
+  const char* name = "?";
+  if (lua_getstack(L, 0, &ar) != 0 && lua_getinfo(L, "n", &ar) != 0 && ar.name != nullptr) {
+    name = ar.name;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  return LuaGuards::CallAs(L, name);
+}
+
 int GuardedEncode(lua_State* L) {
   if (lua_gettop(L) >= 1) {
     Estimate e{0, 0, false, 1000, 0, 2, 10};
@@ -143,27 +156,21 @@ int GuardedEncode(lua_State* L) {
     EstimateValue(L, &e, 0);
     if (e.bytes >= kCjsonLimit) return luaL_error(L, "Cannot serialise: result too large");
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  return LuaGuards::CallAs(L, "encode");
+  return CallOriginal(L);
 }
 
 int GuardedDecode(lua_State* L) {
   if (lua_type(L, 1) == LUA_TSTRING && lua_objlen(L, 1) >= kCjsonLimit) {
     return luaL_error(L, "Cannot parse: input too large");
   }
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  return LuaGuards::CallAs(L, "decode");
+  return CallOriginal(L);
 }
 
 // Replaces encode and decode in the cjson table at the top of the stack by the guarded ones.
 void GuardCjsonTable(lua_State* L);
 
 int GuardedNew(lua_State* L) {
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  int results = LuaGuards::CallAs(L, "new");
+  int results = CallOriginal(L);
   if (results >= 1 && lua_type(L, -results) == LUA_TTABLE) {
     lua_settop(L, lua_gettop(L) - results + 1);
     GuardCjsonTable(L);
