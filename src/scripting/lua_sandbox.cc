@@ -167,6 +167,31 @@ int SafeRawGet(lua_State* L) {
   return 1;
 }
 
+// next that walks the table behind a read-only proxy (the proxy itself is empty). Only keys and
+// values come back, never the table behind the proxy.
+int SafeNext(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  PushProxied(L, 1);
+  if (lua_istable(L, -1)) {
+    lua_replace(L, 1);
+  } else {
+    lua_pop(L, 1);
+  }
+  if (lua_next(L, 1) != 0) return 2;
+  lua_pushnil(L);
+  return 1;
+}
+
+// pairs(t): SafeNext (upvalue 1), t, nil.
+int SafePairs(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
 // pcall as Redis 7 has it: an error raised by redis.call ({err = "..."}) reaches the script as
 // its message string.
 int SafePcall(lua_State* L) {

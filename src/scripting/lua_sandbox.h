@@ -36,6 +36,10 @@ int SafeLoad(lua_State* L);
 // rawget/rawset that see through (rawset: refuse) the read-only proxies.
 int SafeRawGet(lua_State* L);
 int SafeRawSet(lua_State* L);
+// next and pairs that walk the table behind a read-only proxy (pairs(cjson) lists cjson's
+// functions, as in Redis 7, whose libraries are read-only in place). pairs' upvalue 1: SafeNext.
+int SafeNext(lua_State* L);
+int SafePairs(lua_State* L);
 // pcall as Redis 7 has it.
 int SafePcall(lua_State* L);
 // Replaces the table at `real_index` by a read-only proxy reading through to it.

@@ -2,7 +2,6 @@
 
 extern "C" {
 #include <lauxlib.h>
-#include <lua-cjson.h>
 #include <lua.h>
 #include <lualib.h>
 }
@@ -24,6 +23,7 @@ extern "C" {
 #include "src/core/server_state.h"
 #include "src/core/version.h"
 #include "src/scripting/lua_guards.h"
+#include "src/scripting/lua_libs.h"
 #include "src/scripting/lua_sandbox.h"
 #include "src/security/sha1.h"
 
@@ -76,7 +76,8 @@ void ScriptEngine::Open() {
   lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, kProxiesKey);
-  // Redis' libraries: base (and coroutine), table, string, math; cjson. No io, os, package, debug.
+  // Redis' libraries: base (and coroutine), table, string, math; cjson, cmsgpack, struct, bit.
+  // No io, os, package, debug.
   using Opener = std::pair<const char*, lua_CFunction>;
   for (auto [name, open] :
        {Opener{"", luaopen_base}, Opener{LUA_TABLIBNAME, luaopen_table},
@@ -85,9 +86,7 @@ void ScriptEngine::Open() {
     lua_pushstring(L, name);
     lua_call(L, 1, 0);
   }
-  lua_pushcfunction(L, luaopen_cjson);
-  lua_call(L, 0, 1);
-  lua_setglobal(L, "cjson");
+  OpenRedisLibraries(L, &state_->config.proto_max_bulk_len);  // cjson, cmsgpack, struct, bit
   for (const char* name : {"dofile", "loadfile", "print", "getfenv", "setfenv", "newproxy"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
@@ -98,6 +97,11 @@ void ScriptEngine::Open() {
   lua_setglobal(L, "pcall");
   lua_pushcfunction(L, SafeRawGet);
   lua_setglobal(L, "rawget");
+  lua_pushcfunction(L, SafeNext);
+  lua_pushvalue(L, -1);
+  lua_setglobal(L, "next");
+  lua_pushcclosure(L, SafePairs, 1);
+  lua_setglobal(L, "pairs");
   lua_pushcfunction(L, SafeLoadString);
   lua_setglobal(L, "loadstring");
   lua_pushcfunction(L, SafeLoad);
@@ -146,8 +150,8 @@ void ScriptEngine::Open() {
 
   // Read-only libraries: each global table is replaced by a read-only proxy (strings reach
   // their methods through the proxy too).
-  for (const char* name :
-       {"redis", "cjson", LUA_TABLIBNAME, LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_COLIBNAME}) {
+  for (const char* name : {"redis", "cjson", "cmsgpack", "struct", "bit", LUA_TABLIBNAME,
+                           LUA_STRLIBNAME, LUA_MATHLIBNAME, LUA_COLIBNAME}) {
     lua_getglobal(L, name);
     PushReadOnlyProxy(L, -1, false);
     if (std::strcmp(name, LUA_STRLIBNAME) == 0) {
