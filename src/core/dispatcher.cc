@@ -182,7 +182,7 @@ void Dispatcher::Execute(Session& session, Args argv) {
   if (state_->scripts != nullptr && state_->scripts->busy()) {
     if (!(spec->flags & kAllowBusy)) {
       state_->stats.commands[std::string(spec->name)].rejected_calls++;
-      return reject(errors::kBusy);
+      return reject(state_->scripts->busy_error());
     }
     // SCRIPT KILL, SHUTDOWN, AUTH, HELLO while a script runs: neither the clock nor eviction
     // may change the data under the script.
