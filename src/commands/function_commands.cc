@@ -56,7 +56,7 @@ void CmdFunctionDelete(CommandContext& ctx, Args argv) {
 void CmdFunctionFlush(CommandContext& ctx, Args argv) {
   Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
-  if (argv.size() > 3) return SubcommandSyntaxError(ctx, "flush");
+  if (argv.size() > 3) return SubcommandSyntaxError(ctx, argv[1]);
   if (argv.size() == 3 && !EqualsIgnoreCase(argv[2], "async") &&
       !EqualsIgnoreCase(argv[2], "sync")) {
     return ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
@@ -94,7 +94,7 @@ void CmdFunctionDump(CommandContext& ctx, Args) {
 void CmdFunctionRestore(CommandContext& ctx, Args argv) {
   Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
-  if (argv.size() > 4) return SubcommandSyntaxError(ctx, "restore");
+  if (argv.size() > 4) return SubcommandSyntaxError(ctx, argv[1]);
   auto policy = FunctionLibraries::RestorePolicy::kAppend;
   if (argv.size() == 4) {
     if (EqualsIgnoreCase(argv[3], "append")) {

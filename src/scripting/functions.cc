@@ -289,7 +289,9 @@ bool FunctionLibraries::Register(lua_State* L) {
     if (!lua_isfunction(L, 2)) {
       return fail("second argument to redis.register_function must be a function");
     }
-    def.name = lua_tostring(L, 1);
+    size_t len;
+    const char* s = lua_tolstring(L, 1, &len);
+    def.name.assign(s, len);  // a NUL inside is kept (and makes the name invalid)
     lua_pushvalue(L, 2);
   } else {
     if (!lua_istable(L, 1)) {
@@ -311,7 +313,9 @@ bool FunctionLibraries::Register(lua_State* L) {
         if (!lua_isstring(L, -1)) {
           return fail("function_name argument given to redis.register_function must be a string");
         }
-        def.name = lua_tostring(L, -1);
+        size_t len;
+        const char* s = lua_tolstring(L, -1, &len);
+        def.name.assign(s, len);
         named = true;
       } else if (key == "description") {
         if (!lua_isstring(L, -1)) {
@@ -359,9 +363,9 @@ bool FunctionLibraries::Register(lua_State* L) {
     lua_pushvalue(L, 2);
   }
   if (!ValidName(def.name)) return fail(std::string(kBadName).c_str());
-  std::string lower = text::ToLower(def.name);
+  // Case matters within a library (FCALL's lookup ignores it; the first registered wins).
   for (const FunctionDef& f : loading_->functions) {
-    if (text::ToLower(f.name) == lower) return fail("Function already exists in the library");
+    if (f.name == def.name) return fail("Function already exists in the library");
   }
   def.ref = luaL_ref(L, LUA_REGISTRYINDEX);  // the callback on top
   loading_->functions.push_back(std::move(def));
