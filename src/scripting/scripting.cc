@@ -58,7 +58,7 @@ ScriptEngine::ScriptEngine(ServerState* state, Dispatcher* dispatcher)
   session_.name = "lua";
   Open();
   int unused;
-  flua_ = NewInterpreter(&fguards_, &unused);
+  flua_ = NewInterpreter(&fguards_, &unused, &functions_memory_);
   functions_.Attach(flua_);
 }
 
@@ -68,24 +68,24 @@ ScriptEngine::~ScriptEngine() {
 }
 
 void* ScriptEngine::LuaAlloc(void* ud, void* ptr, size_t old_size, size_t new_size) {
-  auto* engine = static_cast<ScriptEngine*>(ud);
+  auto* used = static_cast<size_t*>(ud);  // the interpreter's counter
   if (new_size == 0) {
-    if (ptr != nullptr) engine->lua_memory_ -= old_size;
+    if (ptr != nullptr) *used -= old_size;
     std::free(ptr);
     return nullptr;
   }
   void* p = std::realloc(ptr, new_size);
-  if (p != nullptr) engine->lua_memory_ += new_size - (ptr != nullptr ? old_size : 0);
+  if (p != nullptr) *used += new_size - (ptr != nullptr ? old_size : 0);
   return p;
 }
 
 void ScriptEngine::Open() {
-  lua_ = NewInterpreter(&guards_, &globals_ref_);
+  lua_ = NewInterpreter(&guards_, &globals_ref_, &lua_memory_);
   cur_ = lua_;
 }
 
-lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref) {
-  lua_State* L = lua_newstate(LuaAlloc, this);
+lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref, size_t* used) {
+  lua_State* L = lua_newstate(LuaAlloc, used);
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
   lua_newtable(L);

@@ -79,8 +79,9 @@ class ScriptEngine final : public Scripts {
     std::string_view name;  // the SHA-1 or the function name, for errors
   };
 
-  // Opens an interpreter with the sandbox; *globals_ref gets the real globals table.
-  lua_State* NewInterpreter(LuaGuards* guards, int* globals_ref);
+  // Opens an interpreter with the sandbox; *globals_ref gets the real globals table, *used
+  // counts its memory.
+  lua_State* NewInterpreter(LuaGuards* guards, int* globals_ref, size_t* used);
   void Open();
   void Close();
   void Execute(CommandContext& ctx, Args argv, size_t numkeys, const Run& run);
@@ -110,10 +111,11 @@ class ScriptEngine final : public Scripts {
 
   ServerState* state_;
   Dispatcher* dispatcher_;
-  lua_State* lua_ = nullptr;   // EVAL scripts
-  lua_State* flua_ = nullptr;  // function libraries
-  lua_State* cur_ = nullptr;   // the one running now (lua_ when none runs)
-  size_t lua_memory_ = 0;
+  lua_State* lua_ = nullptr;     // EVAL scripts
+  lua_State* flua_ = nullptr;    // function libraries
+  lua_State* cur_ = nullptr;     // the one running now (lua_ when none runs)
+  size_t lua_memory_ = 0;        // EVAL's interpreter (INFO's used_memory_lua)
+  size_t functions_memory_ = 0;  // the functions interpreter
   LuaGuards guards_;
   LuaGuards fguards_;
   FunctionLibraries functions_;
