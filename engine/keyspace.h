@@ -87,6 +87,9 @@ class Keyspace {
   // A save that began when dirty() was `at_start` succeeded: the writes made since it began
   // stay counted.
   void DirtySaved(uint64_t at_start) { dirty_ -= std::min(dirty_, at_start); }
+  // A change the snapshot holds outside the keys (the function libraries: FUNCTION LOAD,
+  // DELETE, FLUSH, RESTORE) counts as one write, as Redis' server.dirty++ for them.
+  void NoteNonKeyChange() { AddDirty(1); }
 
   // SWAPDB: exchanges two databases' contents. Observers hear OnSwapDatabases first; one write
   // (none when a == b).

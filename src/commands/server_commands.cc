@@ -145,7 +145,7 @@ void CmdShutdown(CommandContext& ctx, Args argv) {
   }
   if (ctx.services.scripts() != nullptr && ctx.services.scripts()->busy()) {
     // Only SHUTDOWN NOSAVE gets past a busy script: it stops the script, saves nothing.
-    if (!nosave) return ctx.reply.Error(errors::kBusy);
+    if (!nosave) return ctx.reply.Error(ctx.services.scripts()->busy_error());
     ctx.services.scripts()->KillForShutdown();
     return ctx.services.hooks()->RequestShutdown();
   }

@@ -208,7 +208,7 @@ void Dispatcher::Check(Session& session, Args argv) {
   // the transaction commands get through, and neither the clock nor eviction may change the
   // data under the script.
   const bool busy = state_->scripts != nullptr && state_->scripts->busy();
-  if (busy && !(spec->flags & kAllowBusy)) return refuse(errors::kBusy);
+  if (busy && !(spec->flags & kAllowBusy)) return refuse(state_->scripts->busy_error());
   if (!busy) {
     state_->keyspace.RefreshTime();
     // Inside MULTI, every command that would be queued is refused when memory is full:

@@ -15,6 +15,8 @@
 #include "src/core/log.h"
 #include "src/core/server_state.h"
 #include "src/core/version.h"
+#include "src/scripting/functions.h"
+#include "src/scripting/script_api.h"
 
 namespace dkv::server {
 namespace {
@@ -25,10 +27,18 @@ constexpr int64_t kRetryDelayS = 5;
 // The niceness of a background save's child.
 constexpr int kChildNice = 10;
 
-persistence::SaveOptions OptionsFrom(const Config& c) {
+// The header entry holding the function libraries: FUNCTION DUMP's payload (versioned and
+// checksummed on its own; docs/snapshot-format.md).
+constexpr char kFunctionsAux[] = "dkv-functions";
+
+persistence::SaveOptions OptionsFrom(const ServerState& state) {
+  const Config& c = state.config;
   persistence::SaveOptions o;
   o.server_version = kDkvVersion;
   o.aux = {{"redis-ver", kRedisCompatVersion}};
+  if (state.scripts != nullptr && state.scripts->functions().library_count() > 0) {
+    o.aux.emplace_back(kFunctionsAux, state.scripts->functions().Dump());
+  }
   o.compress = c.rdbcompression;
   o.key_save_delay_us = c.rdb_key_save_delay;
   return o;
@@ -91,6 +101,19 @@ std::string Snapshotter::LoadAtStart() {
     Log(LogLevel::kWarning, "%s. snapshot-load-partial is set: started with what came before it",
         r.damage.c_str());
   }
+  for (const auto& [name, value] : r.header.aux) {
+    if (name != kFunctionsAux || state_->scripts == nullptr) continue;
+    std::string err;
+    uint64_t dirty = state_->keyspace.dirty();
+    if (!state_->scripts->functions().Restore(value, FunctionLibraries::RestorePolicy::kFlush,
+                                              &err)) {
+      return "snapshot " + file + ": the function libraries cannot be restored: " + err +
+             ". Refusing to start on a damaged snapshot: move the file away";
+    }
+    if (dirty == 0) state_->keyspace.ResetDirty();  // loading is not a change
+    Log(LogLevel::kNotice, "Loaded %zu function libraries from the snapshot",
+        state_->scripts->functions().library_count());
+  }
   status_.last_load_keys_loaded = stats.keys_loaded;
   status_.last_load_keys_expired = stats.keys_expired;
   status_.last_load_ms = (state_->clock->NowUs() - start_us) / 1000;
@@ -111,7 +134,7 @@ std::string Snapshotter::Save() {
   int64_t start_us = state_->clock->NowUs();
   persistence::SaveStats stats;
   std::string err =
-      persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(state_->config), &stats);
+      persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
   if (!err.empty()) {
     Log(LogLevel::kWarning, "Failed saving the snapshot: %s", err.c_str());
     status_.last_error = err;
@@ -159,8 +182,8 @@ std::string Snapshotter::StartBackgroundSave() {
     ::setpriority(PRIO_PROCESS, 0, kChildNice);
     if (child_setup_) child_setup_();
     persistence::SaveStats stats;
-    std::string err = persistence::SaveSnapshotFile(state_->keyspace, path(),
-                                                    OptionsFrom(state_->config), &stats);
+    std::string err =
+        persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
     if (!err.empty()) {
       Log(LogLevel::kWarning, "Write error saving DB on disk: %s", err.c_str());
       ::_exit(1);

@@ -11,6 +11,8 @@
 
 namespace dkv::server {
 
+class FunctionLibraries;
+
 class Scripts {
  public:
   virtual ~Scripts() = default;
@@ -21,8 +23,17 @@ class Scripts {
   virtual bool Exists(std::string_view sha) const = 0;
   // SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
   virtual void Flush() = 0;
-  // SCRIPT KILL: "" when the running script will stop, else the error reply text.
-  virtual std::string Kill() = 0;
+  // SCRIPT KILL (function false) and FUNCTION KILL (true): "" when the running script will stop,
+  // else the error reply text.
+  virtual std::string Kill(bool function = false) = 0;
+  // FCALL/FCALL_RO; writes the reply.
+  virtual void FunctionCall(CommandContext& ctx, Args argv, bool read_only) = 0;
+  // The function libraries (FUNCTION LOAD, LIST, ...; src/scripting/functions.h).
+  virtual FunctionLibraries& functions() = 0;
+  // FUNCTION STATS' running_script: a map of the script running now, or a null.
+  virtual void ReplyRunningScript(resp::ReplyBuilder& reply) const = 0;
+  // The -BUSY reply while busy(): it names SCRIPT KILL or FUNCTION KILL, whichever applies.
+  virtual std::string_view busy_error() const = 0;
   // SHUTDOWN NOSAVE while a script is busy: the script stops even if it wrote.
   virtual void KillForShutdown() = 0;
   // A script has run past busy-reply-threshold: other commands get -BUSY.

@@ -47,31 +47,45 @@ ScriptEngine* EngineOf(lua_State* L) {
 }  // namespace
 
 ScriptEngine::ScriptEngine(ServerState* state, Dispatcher* dispatcher)
-    : state_(state), dispatcher_(dispatcher), guards_(&state->config.proto_max_bulk_len) {
+    : state_(state),
+      dispatcher_(dispatcher),
+      guards_(&state->config.proto_max_bulk_len),
+      fguards_(&state->config.proto_max_bulk_len),
+      functions_(state) {
   session_.authenticated = true;
   session_.out = &out_;
   session_.addr = "lua";
   session_.name = "lua";
   Open();
+  int unused;
+  flua_ = NewInterpreter(&fguards_, &unused, &functions_memory_);
+  functions_.Attach(flua_);
 }
 
-ScriptEngine::~ScriptEngine() { Close(); }
+ScriptEngine::~ScriptEngine() {
+  Close();
+  lua_close(flua_);  // the libraries' callbacks go with it
+}
 
 void* ScriptEngine::LuaAlloc(void* ud, void* ptr, size_t old_size, size_t new_size) {
-  auto* engine = static_cast<ScriptEngine*>(ud);
+  auto* used = static_cast<size_t*>(ud);  // the interpreter's counter
   if (new_size == 0) {
-    if (ptr != nullptr) engine->lua_memory_ -= old_size;
+    if (ptr != nullptr) *used -= old_size;
     std::free(ptr);
     return nullptr;
   }
   void* p = std::realloc(ptr, new_size);
-  if (p != nullptr) engine->lua_memory_ += new_size - (ptr != nullptr ? old_size : 0);
+  if (p != nullptr) *used += new_size - (ptr != nullptr ? old_size : 0);
   return p;
 }
 
 void ScriptEngine::Open() {
-  lua_State* L = lua_newstate(LuaAlloc, this);
-  lua_ = L;
+  lua_ = NewInterpreter(&guards_, &globals_ref_, &lua_memory_);
+  cur_ = lua_;
+}
+
+lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref, size_t* used) {
+  lua_State* L = lua_newstate(LuaAlloc, used);
   lua_pushlightuserdata(L, this);
   lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
   lua_newtable(L);
@@ -109,7 +123,7 @@ void ScriptEngine::Open() {
   lua_getglobal(L, "setmetatable");
   lua_pushcclosure(L, SafeSetMetatable, 1);
   lua_setglobal(L, "setmetatable");
-  guards_.Install(L);  // unpack, string.rep, table.insert, math.random, the cjson setters
+  guards->Install(L);  // unpack, string.rep, table.insert, math.random, the cjson setters
 
   // The redis table.
   lua_newtable(L);
@@ -172,18 +186,20 @@ void ScriptEngine::Open() {
   // errors on unknown ones. It becomes the environment of every function compiled from now on.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushvalue(L, -1);
-  globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);  // the real table, for KEYS and ARGV
+  *globals_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // the real table, for KEYS and ARGV
   PushReadOnlyProxy(L, -1, true);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "_G");  // _G is the read-only view too
   lua_replace(L, LUA_GLOBALSINDEX);
   lua_pop(L, 1);
   lua_sethook(L, LuaHook, LUA_MASKCOUNT, kHookInstructions);
+  return L;
 }
 
 void ScriptEngine::Close() {
   if (lua_ != nullptr) lua_close(lua_);
   lua_ = nullptr;
+  cur_ = nullptr;
   scripts_.clear();
 }
 
@@ -223,15 +239,67 @@ void ScriptEngine::Flush() {
   Open();
 }
 
-std::string ScriptEngine::Kill() {
+std::string ScriptEngine::Kill(bool function) {
   if (!running_) return "NOTBUSY No scripts in execution right now.";
   if (wrote_) {
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. "
            "You can either wait the script termination or kill the server in a hard way using "
            "the SHUTDOWN NOSAVE command.";
   }
+  // SCRIPT KILL stops scripts, FUNCTION KILL functions; the other gets the -BUSY of the one
+  // running.
+  if (function != run_function_) return std::string(busy_error());
   kill_requested_ = true;
   return "";
+}
+
+std::string_view ScriptEngine::busy_error() const {
+  return run_function_ ? errors::kBusyFunction : errors::kBusy;
+}
+
+void ScriptEngine::ReplyRunningScript(resp::ReplyBuilder& reply) const {
+  if (!running_) return reply.Null();
+  reply.MapHeader(3);
+  reply.Bulk("name");
+  reply.Bulk(run_name_);
+  reply.Bulk("command");
+  reply.ArrayHeader(busy_argv_.size());
+  for (const std::string& a : busy_argv_) reply.Bulk(a);
+  reply.Bulk("duration_ms");
+  reply.Integer(state_->clock->NowMs() - start_ms_);
+}
+
+void ScriptEngine::FunctionCall(CommandContext& ctx, Args argv, bool read_only) {
+  const FunctionDef* fn = functions_.Find(argv[1]);
+  if (fn == nullptr) return ctx.reply.Error("ERR Function not found");
+  int64_t numkeys;
+  if (!engine::ParseInt64(argv[2], &numkeys)) {
+    return ctx.reply.Error("ERR Bad number of keys provided");
+  }
+  if (numkeys > static_cast<int64_t>(argv.size()) - 3) {
+    return ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+  }
+  if (numkeys < 0) return ctx.reply.Error("ERR Number of keys can't be negative");
+  const bool no_writes = fn->flags & kFnNoWrites;
+  const bool allow_oom = fn->flags & kFnAllowOom;
+  if (!no_writes) {
+    // A function that may write is refused where a write would be.
+    if (!allow_oom && state_->config.maxmemory > 0 &&
+        state_->Evict(1000) == Evictor::Result::kFail) {
+      return ctx.reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    }
+    if (state_->backend().SnapshotWritesRefused()) {
+      return ctx.reply.Error(
+          "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+          "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
+          "scripts. AOF error: ");
+    }
+    if (read_only) {
+      return ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
+    }
+  }
+  Execute(ctx, argv, static_cast<size_t>(numkeys),
+          Run{flua_, &fguards_, fn->ref, true, read_only || no_writes, allow_oom, fn->name});
 }
 
 void ScriptEngine::KillForShutdown() {
@@ -263,10 +331,17 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
     if (script == nullptr) return ctx.reply.Error(error);
   }
   sha[40] = '\0';
-  lua_State* L = lua_;
-  // KEYS and ARGV are globals of this run.
-  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
-  size_t first_arg = 3 + static_cast<size_t>(numkeys);
+  Execute(ctx, argv, static_cast<size_t>(numkeys),
+          Run{lua_, &guards_, script->ref, false, read_only || script->no_writes, false,
+              std::string_view(sha, 40)});
+}
+
+void ScriptEngine::Execute(CommandContext& ctx, Args argv, size_t numkeys, const Run& run) {
+  lua_State* L = run.L;
+  lua_settop(L, 0);
+  // KEYS and ARGV: globals of an EVAL run, the arguments of a function.
+  if (!run.function) lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
+  size_t first_arg = 3 + numkeys;
   for (auto [name, from, to] :
        {std::tuple{"KEYS", size_t{3}, first_arg}, std::tuple{"ARGV", first_arg, argv.size()}}) {
     lua_createtable(L, static_cast<int>(to - from), 0);
@@ -274,15 +349,21 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
       lua_pushlstring(L, argv[i].data(), argv[i].size());
       lua_rawseti(L, -2, static_cast<int>(i - from + 1));
     }
-    lua_setfield(L, -2, name);
+    if (!run.function) lua_setfield(L, -2, name);
   }
-  lua_pop(L, 1);
+  if (!run.function) lua_pop(L, 1);
+  int nargs = run.function ? 2 : 0;
 
+  cur_ = L;
   running_ = true;
   busy_ = false;
   kill_requested_ = false;
   wrote_ = false;
-  read_only_ = read_only || script->no_writes;
+  read_only_ = run.read_only;
+  allow_oom_ = run.allow_oom;
+  run_function_ = run.function;
+  run_name_ = run.name;
+  run_argv_ = argv;
   start_ms_ = state_->clock->NowMs();
   caller_ = &ctx.session;
   session_.db = ctx.session.db;
@@ -294,17 +375,18 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
     lua_sethook(L, LuaHook, LUA_MASKCOUNT, kHookInstructions);  // after a kill
   }
   lua_pushcfunction(L, LuaErrorHandler);
-  int handler = lua_gettop(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script->ref);
-  guards_.BeforeScript();
-  int rc = lua_pcall(L, 0, 1, handler);
+  lua_insert(L, 1);  // below the arguments
+  lua_rawgeti(L, LUA_REGISTRYINDEX, run.ref);
+  lua_insert(L, 2);
+  run.guards->BeforeScript();
+  int rc = lua_pcall(L, nargs, 1, 1);
   if (rc == 0) {
     ReplyFromLua(ctx.reply, -1, 0);
   } else {
-    ReplyError(ctx.reply, sha);
+    ReplyError(ctx.reply, run.name);
   }
   lua_settop(L, 0);
-  guards_.AfterScript(L);  // the next script starts from the defaults
+  run.guards->AfterScript(L);  // the next script starts from the defaults
   if (busy_) {
     Log(LogLevel::kWarning, "Slow script finished after %lld milliseconds",
         static_cast<long long>(state_->clock->NowMs() - start_ms_));
@@ -312,13 +394,17 @@ void ScriptEngine::Eval(CommandContext& ctx, Args argv, bool by_sha, bool read_o
   running_ = false;
   busy_ = false;
   kill_requested_ = false;
+  run_function_ = false;
+  busy_argv_.clear();
+  run_argv_ = {};
+  cur_ = lua_;
   caller_ = nullptr;
   out_.clear();
   if (out_.capacity() > 64 * 1024) out_.shrink_to_fit();
 }
 
 void ScriptEngine::ReplyError(resp::ReplyBuilder& reply, std::string_view sha) {
-  lua_State* L = lua_;
+  lua_State* L = cur_;
   std::string message;
   if (lua_istable(L, -1)) {
     RawField(L, -1, "err");
@@ -343,7 +429,7 @@ void ScriptEngine::ReplyError(resp::ReplyBuilder& reply, std::string_view sha) {
 }
 
 void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth) {
-  lua_State* L = lua_;
+  lua_State* L = cur_;
   index = index < 0 ? lua_gettop(L) + index + 1 : index;
   const int protocol = caller_->protocol;
   switch (lua_type(L, index)) {
@@ -445,10 +531,10 @@ void ScriptEngine::ReplyFromLua(resp::ReplyBuilder& reply, int index, int depth)
 void ScriptEngine::PushReplyAsLua(std::string_view reply) {
   const char* p = reply.data();
   const char* end = p + reply.size();
-  int top = lua_gettop(lua_);
-  if (!PushResp(lua_, p, end, 0)) {
-    lua_settop(lua_, top);
-    PushSingleField(lua_, "err", "ERR reply could not be converted to Lua");
+  int top = lua_gettop(cur_);
+  if (!PushResp(cur_, p, end, 0)) {
+    lua_settop(cur_, top);
+    PushSingleField(cur_, "err", "ERR reply could not be converted to Lua");
   }
 }
 
@@ -496,7 +582,7 @@ bool ScriptEngine::CallCommand(lua_State* L) {
       return fail(errors::kShuttingDown);
     }
   }
-  if ((spec->flags & kDenyOom) && state_->config.maxmemory > 0 &&
+  if ((spec->flags & kDenyOom) && !allow_oom_ && state_->config.maxmemory > 0 &&
       state_->Evict(1000) == Evictor::Result::kFail) {
     return fail("OOM command not allowed when used memory > 'maxmemory'.");
   }
@@ -627,6 +713,7 @@ void ScriptEngine::OnHook(lua_State* L) {
   int64_t elapsed = state_->clock->NowMs() - start_ms_;
   if (!busy_ && elapsed >= state_->config.busy_reply_threshold) {
     busy_ = true;
+    busy_argv_.assign(run_argv_.begin(), run_argv_.end());  // for FUNCTION STATS
     Log(LogLevel::kWarning,
         "Slow script detected: still in execution after %lld milliseconds. You can try killing "
         "the script using the SCRIPT KILL command.",
@@ -637,7 +724,7 @@ void ScriptEngine::OnHook(lua_State* L) {
     // Keep raising on every instruction, in this thread and in the main one: neither a pcall
     // nor a coroutine can swallow the kill.
     lua_sethook(L, LuaHook, LUA_MASKCOUNT, 1);
-    if (L != lua_) lua_sethook(lua_, LuaHook, LUA_MASKCOUNT, 1);
+    if (L != cur_) lua_sethook(cur_, LuaHook, LUA_MASKCOUNT, 1);
     PushSingleField(L, "err", "ERR Script killed by user with SCRIPT KILL...");
     lua_error(L);
   }

@@ -1,6 +1,9 @@
-// ScriptEngine: Lua scripts as Redis runs them (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT).
+// ScriptEngine: Lua scripts as Redis runs them (EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT) and
+// Redis 7 functions (FCALL, FCALL_RO; the libraries are src/scripting/functions.h).
 //
-// One Lua 5.1 interpreter on the loop thread; a script runs atomically, like any command.
+// Two Lua 5.1 interpreters on the loop thread, built alike: one for EVAL scripts, one for function
+// libraries (so neither sees the other's globals); a script or function runs atomically, like any
+// command.
 // Scripts reach every command through redis.call/redis.pcall, which run the command through the
 // dispatcher on a session of the script's own and convert its reply to Lua values by Redis'
 // rules (and the script's return value back to RESP). The sandbox is Redis': no io/os/loadfile/
@@ -14,9 +17,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "src/core/command.h"
 #include "src/core/session.h"
+#include "src/scripting/functions.h"
 #include "src/scripting/lua_guards.h"
 #include "src/scripting/script_api.h"
 
@@ -42,8 +47,12 @@ class ScriptEngine final : public Scripts {
   bool Exists(std::string_view sha) const override;
   // SCRIPT FLUSH: forgets every script and starts a fresh interpreter.
   void Flush() override;
-  // SCRIPT KILL: "" when the running script will stop, else the error reply text.
-  std::string Kill() override;
+  // SCRIPT KILL / FUNCTION KILL: "" when the running script will stop, else the error reply text.
+  std::string Kill(bool function) override;
+  void FunctionCall(CommandContext& ctx, Args argv, bool read_only) override;
+  FunctionLibraries& functions() override { return functions_; }
+  void ReplyRunningScript(resp::ReplyBuilder& reply) const override;
+  std::string_view busy_error() const override;
   // SHUTDOWN NOSAVE while a script is busy: the script stops even if it wrote.
   void KillForShutdown() override;
 
@@ -59,8 +68,23 @@ class ScriptEngine final : public Scripts {
     bool no_writes;  // shebang flags=no-writes
   };
 
+  // What one run needs: the interpreter, its guards, the compiled function, how it is called.
+  struct Run {
+    lua_State* L;
+    LuaGuards* guards;
+    int ref;
+    bool function;   // FCALL: KEYS and ARGV are its arguments, errors name the function
+    bool read_only;  // *_RO or no-writes
+    bool allow_oom;
+    std::string_view name;  // the SHA-1 or the function name, for errors
+  };
+
+  // Opens an interpreter with the sandbox; *globals_ref gets the real globals table, *used
+  // counts its memory.
+  lua_State* NewInterpreter(LuaGuards* guards, int* globals_ref, size_t* used);
   void Open();
   void Close();
+  void Execute(CommandContext& ctx, Args argv, size_t numkeys, const Run& run);
   // Compiles `body` (shebang handled) into the cache under `sha`. Returns nullptr with
   // *error set when it does not compile.
   const Script* Compile(std::string_view body, const std::string& sha, std::string* error);
@@ -87,9 +111,14 @@ class ScriptEngine final : public Scripts {
 
   ServerState* state_;
   Dispatcher* dispatcher_;
-  lua_State* lua_ = nullptr;
-  size_t lua_memory_ = 0;
+  lua_State* lua_ = nullptr;     // EVAL scripts
+  lua_State* flua_ = nullptr;    // function libraries
+  lua_State* cur_ = nullptr;     // the one running now (lua_ when none runs)
+  size_t lua_memory_ = 0;        // EVAL's interpreter (INFO's used_memory_lua)
+  size_t functions_memory_ = 0;  // the functions interpreter
   LuaGuards guards_;
+  LuaGuards fguards_;
+  FunctionLibraries functions_;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -104,6 +133,11 @@ class ScriptEngine final : public Scripts {
   bool kill_requested_ = false;
   bool wrote_ = false;
   bool read_only_ = false;
+  bool allow_oom_ = false;
+  bool run_function_ = false;
+  std::string_view run_name_;
+  Args run_argv_;
+  std::vector<std::string> busy_argv_;  // the running command, copied once it is busy
   int64_t start_ms_ = 0;
   Session* caller_ = nullptr;
   Session session_;  // the session commands called by scripts run on

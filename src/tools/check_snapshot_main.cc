@@ -34,7 +34,14 @@ class Summary : public RecordSink {
   std::string OnHeader(const SnapshotHeader& h) override {
     std::printf("format version %u, written %s by dkv %s\n", h.format_version,
                 IsoTime(h.created_ms).c_str(), h.server_version.c_str());
-    for (const auto& [k, v] : h.aux) std::printf("aux %s = %s\n", k.c_str(), v.c_str());
+    for (const auto& [k, v] : h.aux) {
+      if (k == "dkv-functions") {
+        // FUNCTION DUMP's payload (binary): its size only.
+        std::printf("aux %s = function libraries, %zu bytes\n", k.c_str(), v.size());
+      } else {
+        std::printf("aux %s = %s\n", k.c_str(), v.c_str());
+      }
+    }
     for (const auto& ns : h.namespaces) {
       std::printf("namespace '%s': %llu keys\n", ns.name.c_str(),
                   static_cast<unsigned long long>(ns.keys));

@@ -20,7 +20,8 @@ namespace {
 struct Example {
   // Run first, by the writing client (before the WATCH).
   std::vector<std::vector<std::string>> setup;
-  // The command. An argument "<dump:KEY>" is replaced by DUMP KEY's payload.
+  // The command. An argument "<dump:KEY>" is replaced by DUMP KEY's payload, "<function-dump>"
+  // by FUNCTION DUMP's.
   std::vector<std::string> args;
   // The key (in database 0) the watching client WATCHes.
   std::string watch;
@@ -31,6 +32,10 @@ struct Example {
   // Milliseconds that pass between the WATCH and the command.
   int64_t advance_ms = 0;
 };
+
+// A function library, for the FUNCTION examples.
+const std::string kLibrary =
+    "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
 
 // Far in the future, for the absolute-time commands.
 const std::string kLaterS = "32503680000";
@@ -154,6 +159,25 @@ const std::map<std::string, std::vector<Example>>& Examples() {
       {"swapdb",
        {{{{"SET", "k", "v"}}, {"SWAPDB", "0", "1"}, "k", 1},
         {{{"SET", "k", "v"}}, {"SWAPDB", "0", "0"}, "k", 0, false}}},
+      // Function libraries are no keys: no WATCH breaks, and each change counts once, as
+      // Redis' server.dirty++ (so the save schedule persists them).
+      {"function|load",
+       {{{}, {"FUNCTION", "LOAD", kLibrary}, "k", 1, false},
+        {{{"FUNCTION", "LOAD", kLibrary}},
+         {"FUNCTION", "LOAD", "REPLACE", kLibrary},
+         "k",
+         1,
+         false}}},
+      {"function|delete",
+       {{{{"FUNCTION", "LOAD", kLibrary}}, {"FUNCTION", "DELETE", "lib"}, "k", 1, false}}},
+      {"function|flush",
+       {{{{"FUNCTION", "LOAD", kLibrary}}, {"FUNCTION", "FLUSH"}, "k", 1, false}}},
+      {"function|restore",
+       {{{{"FUNCTION", "LOAD", kLibrary}},
+         {"FUNCTION", "RESTORE", "<function-dump>", "REPLACE"},
+         "k",
+         1,
+         false}}},
   };
   return examples;
 }
@@ -174,6 +198,7 @@ void RunExample(const std::string& name, const Example& ex) {
   }
   std::vector<std::string> args = ex.args;
   for (std::string& a : args) {
+    if (a == "<function-dump>") a = BulkPayload(h.Run({"FUNCTION", "DUMP"}));
     if (a.rfind("<dump:", 0) == 0) {
       a = BulkPayload(h.Run({"DUMP", a.substr(6, a.size() - 7)}));
     }
