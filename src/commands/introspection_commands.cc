@@ -238,8 +238,8 @@ std::string InfoSection(CommandContext& ctx, std::string_view section) {
     Line(s, "total_error_replies", std::to_string(t.total_error_replies));
     Line(s, "acl_access_denied_auth", std::to_string(t.acl_denied_auth));
     Line(s, "acl_access_denied_cmd", std::to_string(t.acl_denied_cmd));
-    Line(s, "acl_access_denied_key", "0");
-    Line(s, "acl_access_denied_channel", "0");
+    Line(s, "acl_access_denied_key", std::to_string(t.acl_denied_key));
+    Line(s, "acl_access_denied_channel", std::to_string(t.acl_denied_channel));
     Line(s, "acl_access_denied_namespace", std::to_string(t.acl_denied_namespace));
   } else if (section == "replication") {
     s += "# Replication\r\n";

@@ -106,8 +106,9 @@ class ScriptEngine final : public Scripts {
   bool read_only_ = false;
   int64_t start_ms_ = 0;
   Session* caller_ = nullptr;
-  Session session_;  // the session commands called by scripts run on
-  std::string out_;  // their replies
+  std::string caller_command_;  // the caller's command (eval, evalsha ...), for ACL LOG
+  Session session_;             // the session commands called by scripts run on
+  std::string out_;             // their replies
 };
 
 }  // namespace dkv::server
