@@ -226,8 +226,15 @@ std::string Acl::Load(const Config& config) {
     } else if (std::string err = LegacyUserRules(uc, &rules); !err.empty()) {
       return err;
     }
+    std::vector<std::string_view> words(rules.begin(), rules.end());
+    std::vector<std::string> merged;
+    std::string unmatched;
+    if (!MergeSelectorArgs(words, &merged, &unmatched)) {
+      return "users: '" + uc.name + "': unmatched parenthesis in acl selector starting at '" +
+             unmatched + "'";
+    }
     AclUser u = NewUser(uc.name);
-    for (const std::string& r : rules) {
+    for (const std::string& r : merged) {
       if (std::string err = ApplyUserRule(&u, r); !err.empty()) {
         return "users: '" + uc.name + "': rule '" + r + "': " + err;
       }

@@ -254,7 +254,7 @@ BOOST_AUTO_TEST_CASE(users_export_for_config_rewrite) {
   CommandHarness h(c);
   BOOST_TEST(h.state.acl.ExportUsers("adminpw").empty());  // default as requirepass makes it
   h.Run({"AUTH", "adminpw"});
-  h.Run({"ACL", "SETUSER", "u", "on", ">p", "~k*", "+get", "namespaces=tenant-a"});
+  h.Run({"ACL", "SETUSER", "u", "on", ">p", "~k*", "+get", "namespaces=tenant-a", "(~s* +set)"});
   h.Run({"ACL", "SETUSER", "default", "-flushdb"});
   std::vector<UserConfig> users = h.state.acl.ExportUsers("adminpw");
   BOOST_TEST(users.size() == 2u);
