@@ -70,6 +70,19 @@ uint32_t BitfieldKeyFlags(const KeySpec&, Args argv) {
 }
 
 constexpr HistoryEntry kBitRangeHistory[] = {{"7.0.0", "Added the `BYTE|BIT` option."}};
+constexpr HistoryEntry kAclGetuserHistory[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0",
+     "Added selectors and changed the format of key and channel patterns from a list to "
+     "their rule representation."},
+};
+constexpr HistoryEntry kAclLogHistory[] = {
+    {"7.2.0", "Added entry ID, timestamp created, and timestamp last updated."},
+};
+constexpr HistoryEntry kAclSetuserHistory[] = {
+    {"6.2.0", "Added Pub/Sub channel patterns."},
+    {"7.0.0", "Added selectors and key based permissions."},
+};
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -249,8 +262,16 @@ constexpr CommandSpec kTable[] = {
   {"shutdown", "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", -1, A|L|S|NM|NS|kAllowBusy, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
   {"acl", "", -2, 0, cSlow|cServer, Keys(), NONE, nullptr, "server", "6.0.0", "A container for Access List Control commands.", "Depends on subcommand."},
   {"acl|cat", "[category]", -2, L|S|NS, cSlow|cServer, Keys(), NONE, CmdAclCat, "server", "6.0.0", "Lists the ACL categories, or the commands inside a category.", "O(1) since the categories and commands are a fixed set."},
+  {"acl|deluser", "username [username ...]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclDeluser, "server", "6.0.0", "Deletes ACL users, and terminates their connections.", "O(1) amortized time considering the typical user."},
+  {"acl|dryrun", "username command [arg [arg ...]]", -4, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclDryrun, "server", "7.0.0", "Simulates the execution of a command by a user, without executing the command.", "O(1)."},
+  {"acl|genpass", "[bits]", -2, L|S|NS, cSlow|cServer, Keys(), NONE, CmdAclGenpass, "server", "6.0.0", "Generates a pseudorandom, secure password that can be used to identify ACL users.", "O(1)"},
+  {"acl|getuser", "username", 3, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclGetuser, "server", "6.0.0", "Lists the ACL rules of a user.", "O(N). Where N is the number of password, command and pattern rules that the user has.", {}, nullptr, kAclGetuserHistory},
   {"acl|help", "", 2, L|S, cSlow|cServer, Keys(), NONE, CmdAclHelp, "server", "6.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
   {"acl|list", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclList, "server", "6.0.0", "Dumps the effective rules in ACL file format.", "O(N). Where N is the number of configured users."},
+  {"acl|load", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclLoad, "server", "6.0.0", "Reloads the rules from the configured ACL file.", "O(N). Where N is the number of configured users."},
+  {"acl|log", "[count | RESET]", -2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclLog, "server", "6.0.0", "Lists recent security events generated due to ACL rules.", "O(N) with N being the number of entries shown.", {}, nullptr, kAclLogHistory},
+  {"acl|save", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclSave, "server", "6.0.0", "Saves the effective ACL rules in the configured ACL file.", "O(N). Where N is the number of configured users."},
+  {"acl|setuser", "username [rule [rule ...]]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclSetuser, "server", "6.0.0", "Creates and modifies an ACL user and its rules.", "O(N). Where N is the number of rules provided.", kSecretAll, nullptr, kAclSetuserHistory},
   {"acl|users", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdAclUsers, "server", "6.0.0", "Lists all ACL users.", "O(N). Where N is the number of configured users."},
   {"acl|whoami", "", 2, L|S|NS, cSlow|cServer, Keys(), NONE, CmdAclWhoami, "server", "6.0.0", "Returns the authenticated username of the current connection.", "O(1)"},
   {"slowlog", "", -2, 0, cSlow|cServer, Keys(), SRV, nullptr, "server", "2.2.12", "A container for slow log commands.", "Depends on subcommand."},

@@ -106,11 +106,6 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
   for (size_t i = 2, k = 0; i < argv.size(); i += 2, ++k) {
     const ConfigParam* p = params[k];
     if (!p->mutable_at_runtime) continue;
-    if (p->name == "requirepass" && !ctx.services.acl().default_user()->password_hash.empty()) {
-      return ctx.reply.Error(SetFailed(argv[i],
-                                       "the default user is configured under users: in the "
-                                       "configuration file, and its password is set there"));
-    }
     if (std::string err = p->set(candidate, argv[i + 1]); !err.empty()) {
       return ctx.reply.Error(SetFailed(argv[i], err));
     }
@@ -147,8 +142,12 @@ void CmdConfigResetStat(CommandContext& ctx, Args) {
 void CmdConfigRewrite(CommandContext& ctx, Args) {
   const std::string& path = ctx.config().config_file;
   if (path.empty()) return ctx.reply.Error("ERR The server is running without a config file");
-  // Every option and every user, in place in the file (src/config/config_rewrite.h).
-  if (std::string err = RewriteConfigFile(ctx.services.config(), path); !err.empty()) {
+  // Every option and every user, in place in the file (src/config/config_rewrite.h). Users go
+  // under users: as their rules (as Redis writes "user" lines), unless an aclfile holds them
+  // (ACL SAVE writes that, as Redis).
+  Config& config = ctx.services.config();
+  if (config.aclfile.empty()) config.users = ctx.services.acl().ExportUsers(config.requirepass);
+  if (std::string err = RewriteConfigFile(config, path); !err.empty()) {
     return ctx.reply.Error("ERR Rewriting config file: " + err);
   }
   ctx.reply.Ok();

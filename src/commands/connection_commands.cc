@@ -4,6 +4,7 @@
 
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/core/dispatcher.h"
 #include "src/core/version.h"
 #include "src/security/acl.h"
 #include "src/security/auth_throttle.h"
@@ -21,7 +22,8 @@ constexpr int kMaxAuthFailures = 20;
 // without looking at the password, so one connection cannot try passwords quickly; the source
 // address's count (AuthThrottle) does the same across connections. A success resets the
 // connection's count but not the address's: a known password must not buy more guesses.
-bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password) {
+bool LogIn(CommandContext& ctx, std::string_view command, std::string_view user,
+           std::string_view password) {
   Session& s = ctx.session;
   const int64_t now = ctx.services.clock().NowMs();
   if (now < s.auth_blocked_until_ms) {
@@ -44,6 +46,9 @@ bool LogIn(CommandContext& ctx, std::string_view user, std::string_view password
       s.auth_blocked_until_ms = now + AuthBackoffMs(s.auth_failures, kFreeAuthFailures);
     }
     if (s.auth_failures >= kMaxAuthFailures) s.close_after_reply = true;
+    // ACL LOG, as Redis: reason "auth", object "AUTH", the user name tried.
+    ctx.services.dispatcher().LogAclDenial(
+        s, command, "auth", ctx.services.in_exec() ? "multi" : "toplevel", "AUTH", user);
     ctx.reply.Error(errors::kWrongPass);
     return false;
   }
@@ -136,7 +141,7 @@ void CmdAuth(CommandContext& ctx, Args argv) {
         "you sure your configuration is correct?");
   }
   std::string_view user = argv.size() == 3 ? argv[1] : "default";
-  if (LogIn(ctx, user, argv.back())) ctx.reply.Ok();
+  if (LogIn(ctx, "auth", user, argv.back())) ctx.reply.Ok();
 }
 
 void CmdHello(CommandContext& ctx, Args argv) {
@@ -156,7 +161,7 @@ void CmdHello(CommandContext& ctx, Args argv) {
   for (; j < argv.size(); ++j) {
     size_t left = argv.size() - j - 1;
     if (EqualsIgnoreCase(argv[j], "auth") && left >= 2) {
-      if (!LogIn(ctx, argv[j + 1], argv[j + 2])) return;
+      if (!LogIn(ctx, "hello", argv[j + 1], argv[j + 2])) return;
       j += 2;
     } else if (EqualsIgnoreCase(argv[j], "setname") && left >= 1) {
       setname = argv[++j];

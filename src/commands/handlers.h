@@ -7,6 +7,8 @@
 namespace dkv::server {
 
 #define DKV_HANDLER(name) void name(CommandContext& ctx, Args argv)
+// CLIENT LIST's line for a session (connection_commands.cc); ACL LOG keeps one per entry.
+std::string ClientInfoLine(Services& services, const Session& s);
 // connection
 DKV_HANDLER(CmdPing);
 DKV_HANDLER(CmdEcho);
@@ -150,8 +152,16 @@ DKV_HANDLER(CmdSave);
 DKV_HANDLER(CmdBgSave);
 DKV_HANDLER(CmdLastSave);
 DKV_HANDLER(CmdAclCat);
+DKV_HANDLER(CmdAclDeluser);
+DKV_HANDLER(CmdAclDryrun);
+DKV_HANDLER(CmdAclGenpass);
+DKV_HANDLER(CmdAclGetuser);
 DKV_HANDLER(CmdAclHelp);
 DKV_HANDLER(CmdAclList);
+DKV_HANDLER(CmdAclLoad);
+DKV_HANDLER(CmdAclLog);
+DKV_HANDLER(CmdAclSave);
+DKV_HANDLER(CmdAclSetuser);
 DKV_HANDLER(CmdAclUsers);
 DKV_HANDLER(CmdAclWhoami);
 DKV_HANDLER(CmdSlowlogGet);

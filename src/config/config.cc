@@ -160,6 +160,12 @@ std::vector<ConfigParam> BuildParams() {
        IntSetter(&Config::tcp_keepalive, 0, INT32_MAX), Getter(&Config::tcp_keepalive)},
       {"requirepass", true, "Password of the default user; empty: no password.",
        StringSetter(&Config::requirepass), Getter(&Config::requirepass)},
+      {"aclfile", false,
+       "File of users in Redis' format (\"user <name> <rules>\" lines; ACL LOAD / ACL SAVE); "
+       "empty: users come from users: below. Not both.",
+       StringSetter(&Config::aclfile), Getter(&Config::aclfile)},
+      {"acllog-max-len", true, "Most entries ACL LOG keeps.",
+       Int64Setter(&Config::acllog_max_len, 0, INT32_MAX), Getter(&Config::acllog_max_len)},
       {"protected-mode", true,
        "With no password for the default user, accept clients only from loopback addresses.",
        BoolSetter(&Config::protected_mode), Getter(&Config::protected_mode)},
@@ -493,7 +499,8 @@ std::string ScalarText(const YAML::Node& node) {
   return node.as<std::string>();
 }
 
-// `users:`: a list of maps (name, password, nopass, enabled, namespaces, read-only, commands).
+// `users:`: a list of maps (name, rules; or the older password, nopass, enabled, namespaces,
+// read-only, commands).
 std::string LoadUsers(const YAML::Node& node, Config* config) {
   if (node.IsNull()) return "";
   if (!node.IsSequence()) return "must be a list of users";
@@ -528,6 +535,8 @@ std::string LoadUsers(const YAML::Node& node, Config* config) {
         err = boolean(&uc.read_only);
       } else if (key == "commands") {
         uc.commands = ScalarText(v);
+      } else if (key == "rules") {
+        uc.rules = ScalarText(v);
       } else if (key == "namespaces") {
         if (v.IsSequence()) {
           for (const auto& ns : v) uc.namespaces.push_back(ScalarText(ns));

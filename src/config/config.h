@@ -23,6 +23,10 @@ struct UserConfig {
   std::vector<std::string> namespaces;  // empty or "*": all
   bool read_only = false;
   std::string commands;  // rules, "+@all" when empty
+  // Redis' ACL rules as ACL LIST prints them after the name ("on #<sha256> ~k* +@read"); when
+  // given, the fields above stay at their defaults (src/security/acl.h). CONFIG REWRITE writes
+  // users this way.
+  std::string rules;
 };
 
 // Limits of a client's unsent output (client-output-buffer-limit normal <hard> <soft> <secs>).
@@ -46,6 +50,8 @@ struct Config {
   int tcp_keepalive = 300;
   std::string requirepass;
   std::vector<UserConfig> users;
+  std::string aclfile;  // Redis' ACL file; users come from it instead of `users:`
+  int64_t acllog_max_len = 128;
   bool protected_mode = true;
   OutputBufferLimit output_limit;
   std::string loglevel = "notice";

@@ -73,6 +73,7 @@ std::string UsersBlock(const Config& config) {
     }
     if (u.read_only) s += "    read-only: yes\n";
     if (!u.commands.empty()) s += "    commands: " + Scalar(u.commands) + "\n";
+    if (!u.rules.empty()) s += "    rules: " + Scalar(u.rules) + "\n";
   }
   return s;
 }
@@ -189,7 +190,7 @@ bool SameConfig(const Config& a, const Config& b, std::string* difference) {
     const UserConfig& y = b.users[i];
     if (x.name != y.name || x.password != y.password || x.nopass != y.nopass ||
         x.enabled != y.enabled || x.namespaces != y.namespaces || x.read_only != y.read_only ||
-        x.commands != y.commands) {
+        x.commands != y.commands || x.rules != y.rules) {
       *difference = "users";
       return false;
     }

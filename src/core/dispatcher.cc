@@ -199,10 +199,11 @@ void Dispatcher::Check(Session& session, Args argv) {
   if (session.in_multi && (spec->flags & kNoMulti)) {
     return refuse("ERR Command not allowed inside a transaction");
   }
-  if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
+  if (std::string denied = CheckAcl(*spec, state_->UserOf(session), argv, session, spec->name,
+                                    session.in_multi ? "multi" : "toplevel");
+      !denied.empty()) {
     // Checked before queueing, as Redis: a refused command inside MULTI aborts the EXEC.
-    state_->stats.acl_denied_cmd++;
-    return refuse(errors::NoPermCommand(user.name, spec->name));
+    return refuse("NOPERM " + denied);
   }
   // While a script runs past busy-reply-threshold only SCRIPT KILL, SHUTDOWN, AUTH, HELLO and
   // the transaction commands get through, and neither the clock nor eviction may change the
@@ -461,6 +462,46 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   }
 }
 
+std::string Dispatcher::CheckAcl(const CommandSpec& spec, const AclUser& user, Args argv,
+                                 Session& client, std::string_view client_command,
+                                 std::string_view context) {
+  size_t index = 0;
+  AclDenial denial = Acl::Check(user, spec, argv, &index);
+  if (denial == AclDenial::kNone) return "";
+  std::string_view reason = "command";
+  std::string_view object = spec.name;
+  if (denial == AclDenial::kKey) {
+    state_->stats.acl_denied_key++;
+    reason = "key";
+    object = argv[index];
+  } else if (denial == AclDenial::kChannel) {
+    state_->stats.acl_denied_channel++;
+    reason = "channel";
+    object = argv[index];
+  } else {
+    state_->stats.acl_denied_cmd++;
+  }
+  LogAclDenial(client, client_command, reason, context, object, user.name);
+  return Acl::DenialMessage(denial, user, spec, object, false);
+}
+
+void Dispatcher::LogAclDenial(Session& client, std::string_view client_command,
+                              std::string_view reason, std::string_view context,
+                              std::string_view object, std::string_view username) {
+  AclLogEntry e;
+  e.reason = std::string(reason);
+  e.context = std::string(context);
+  e.object = std::string(object);
+  e.username = std::string(username);
+  // CLIENT LIST's line as Redis shows it there: cmd= is the command being refused.
+  std::string saved = std::move(client.last_command);
+  client.last_command = std::string(client_command);
+  e.client_info = ClientInfoLine(services_, client);
+  client.last_command = std::move(saved);
+  state_->acl.log().Add(std::move(e), state_->clock->NowMs(),
+                        static_cast<size_t>(state_->config.acllog_max_len));
+}
+
 void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
   std::vector<std::vector<std::string>> queued = std::move(session.queued);
   session.queued.clear();
@@ -477,9 +518,10 @@ void Dispatcher::ExecQueued(Session& session, resp::ReplyBuilder& reply) {
       continue;
     }
     // Permissions again at EXEC, as Redis: an AUTH queued earlier may have changed the user.
-    if (const AclUser& user = state_->UserOf(session); !Acl::CanRun(user, *spec)) {
-      state_->stats.acl_denied_cmd++;
-      reply.Error(errors::NoPermCommand(user.name, spec->name));
+    if (std::string denied =
+            CheckAcl(*spec, state_->UserOf(session), views, session, "exec", "multi");
+        !denied.empty()) {
+      reply.Error("NOPERM " + denied);
       continue;
     }
     if (state_->backend().TierActive()) {

@@ -42,6 +42,14 @@ class Dispatcher {
   // the commands it ran); EVAL and EVALSHA (kSkipMonitor) do it themselves before the script,
   // so that the script's commands, shown as "[db lua]", come after it.
   void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
+  // The ACL check of one call as `user` (src/security/acl.h): "" when allowed; else counts the
+  // refusal, adds it to ACL LOG (context "toplevel", "multi" or "lua", with `client`'s CLIENT
+  // LIST line as it runs `client_command`) and returns the NOPERM text without "NOPERM ".
+  std::string CheckAcl(const CommandSpec& spec, const AclUser& user, Args argv, Session& client,
+                       std::string_view client_command, std::string_view context);
+  // Adds a refusal to ACL LOG (also failed AUTH: reason "auth", object "AUTH").
+  void LogAclDenial(Session& client, std::string_view client_command, std::string_view reason,
+                    std::string_view context, std::string_view object, std::string_view username);
   // Runs a resolved command (after every check): the handler, statistics, slow log, MONITOR.
   // Scripts call commands through it. `keep`, if given, is asked after the handler: false
   // discards the run (it runs again later), which then counts in no statistics.

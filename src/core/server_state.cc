@@ -67,13 +67,20 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
       start_ms(clk->NowMs()),
       run_id(RandomRunId()) {
   acl_error = acl.Load(config);
+  applied_requirepass = config.requirepass;
   keyspace.set_observer(&watches);
   observers.observers.push_back(&watches);
   ApplyConfig();
 }
 
 void ServerState::ApplyConfig() {
-  acl.SetDefaultPassword(config.requirepass);
+  // CONFIG SET requirepass sets the default user's password (as Redis); other options leave the
+  // user as ACL SETUSER or the configuration made it.
+  if (config.requirepass != applied_requirepass) {
+    acl.SetDefaultPassword(config.requirepass);
+    applied_requirepass = config.requirepass;
+  }
+  acl.log().Trim(static_cast<size_t>(config.acllog_max_len));
   eviction_policy = ParseEvictionPolicy(config.maxmemory_policy);
   engine::AccessPolicy access;
   access.lfu = eviction_policy == EvictionPolicy::kAllKeysLfu ||

@@ -70,6 +70,7 @@ struct ServerState {
   // Users and their permissions; acl_error is why they could not be loaded (the start fails).
   Acl acl;
   std::string acl_error;
+  std::string applied_requirepass;  // the requirepass the default user last took
   // Failed logins per source address, over RESP and HTTP (src/security/auth_throttle.h).
   AuthThrottle auth_throttle;
   // The user `name` if `password` is right (AUTH, HELLO AUTH, HTTP basic auth), else nullptr

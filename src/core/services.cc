@@ -23,6 +23,21 @@ Backend& Services::backend() { return state_.backend(); }
 Scripts* Services::scripts() { return state_.scripts; }
 ServerHooks* Services::hooks() { return state_.hooks; }
 const Acl& Services::acl() const { return state_.acl; }
+Acl& Services::acl() { return state_.acl; }
+void Services::DisconnectDeletedUsers() {
+  std::vector<const AclUser*> live;
+  for (const auto& [id, s] : clients_) {
+    live.push_back(s->user);
+    if (s->user != nullptr && s->user->deleted) {
+      if (state_.hooks != nullptr) {
+        state_.hooks->KillClient(s);
+      } else {
+        s->close_after_reply = true;
+      }
+    }
+  }
+  state_.acl.ForgetDeleted(live);
+}
 AuthThrottle& Services::auth_throttle() { return state_.auth_throttle; }
 
 const AclUser* Services::Authenticate(std::string_view name, std::string_view password) {

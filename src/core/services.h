@@ -70,6 +70,10 @@ class Services {
   ScanCursors& scan_cursors() { return scan_cursors_; }
 
   const Acl& acl() const;
+  Acl& acl();
+  // Closes (after their pending replies) the clients logged in as a user that ACL DELUSER or
+  // ACL LOAD removed, and frees such users no client points at any more.
+  void DisconnectDeletedUsers();
   AuthThrottle& auth_throttle();
   // The user `name` if `password` is right, else nullptr (counted in acl_denied_auth).
   const AclUser* Authenticate(std::string_view name, std::string_view password);

@@ -55,6 +55,8 @@ struct Stats {
   uint64_t cross_protocol_attacks = 0;       // connections closed for POST / Host: (HTTP)
   uint64_t acl_denied_auth = 0;              // failed AUTH / HELLO AUTH / HTTP basic auth
   uint64_t acl_denied_cmd = 0;               // commands a user may not run
+  uint64_t acl_denied_key = 0;               // keys a user may not touch (key patterns)
+  uint64_t acl_denied_channel = 0;           // channels a user may not use
   uint64_t acl_denied_namespace = 0;         // namespaces a user may not use
   std::map<std::string, CommandStats, std::less<>> commands;  // by full lower-case name
   std::map<std::string, uint64_t, std::less<>> errors;        // by error code (ERR, WRONGTYPE..)

@@ -366,6 +366,7 @@ void ScriptEngine::Execute(CommandContext& ctx, Args argv, size_t numkeys, const
   run_argv_ = argv;
   start_ms_ = state_->clock->NowMs();
   caller_ = &ctx.session;
+  caller_command_ = text::ToLower(argv[0]);
   session_.db = ctx.session.db;
   session_.user = ctx.session.user;  // redis.call runs with the caller's permissions
   session_.protocol = 2;
@@ -569,9 +570,10 @@ bool ScriptEngine::CallCommand(lua_State* L) {
     return fail("ERR Wrong number of args calling Redis command from script");
   }
   if (spec->flags & kNoScript) return fail("ERR This Redis command is not allowed from script");
-  if (const AclUser& user = state_->UserOf(session_); !Acl::CanRun(user, *spec)) {
-    state_->stats.acl_denied_cmd++;
-    return fail(errors::NoPermCommand(user.name, spec->name));
+  if (std::string denied = dispatcher_->CheckAcl(*spec, state_->UserOf(session_), argv, *caller_,
+                                                 caller_command_, "lua");
+      !denied.empty()) {
+    return fail("ERR ACL failure in script: " + denied);
   }
   if (spec->flags & kWrite) {
     if (read_only_) return fail("ERR Write commands are not allowed from read-only scripts.");

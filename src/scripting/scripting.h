@@ -140,8 +140,9 @@ class ScriptEngine final : public Scripts {
   std::vector<std::string> busy_argv_;  // the running command, copied once it is busy
   int64_t start_ms_ = 0;
   Session* caller_ = nullptr;
-  Session session_;  // the session commands called by scripts run on
-  std::string out_;  // their replies
+  std::string caller_command_;  // the caller's command (eval, evalsha ...), for ACL LOG
+  Session session_;             // the session commands called by scripts run on
+  std::string out_;             // their replies
 };
 
 }  // namespace dkv::server

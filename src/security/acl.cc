@@ -1,9 +1,15 @@
 #include "src/security/acl.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <random>
 
-#include "engine/keyspace.h"
+#include "engine/pattern.h"
 #include "resp/text.h"
 #include "src/core/command.h"
 #include "src/security/sha1.h"
@@ -36,49 +42,115 @@ std::string HexDecode(std::string_view hex) {
   return out;
 }
 
-// Applies rules ("+@read -@admin +get -config|set") to `allowed`, left to right.
-std::string ApplyRules(std::string_view rules, std::vector<bool>* allowed) {
-  std::span<const CommandSpec> table = CommandTable();
+// A line of the aclfile split into words; "double" and 'single' quotes group words.
+bool SplitWords(std::string_view line, std::vector<std::string>* out) {
   size_t i = 0;
-  while (i < rules.size()) {
-    while (i < rules.size() && rules[i] == ' ') ++i;
-    if (i >= rules.size()) break;
-    size_t end = rules.find(' ', i);
-    if (end == std::string_view::npos) end = rules.size();
-    std::string rule = ToLower(rules.substr(i, end - i));
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i >= line.size()) break;
+    std::string word;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+      char q = line[i];
+      if (q == '"' || q == '\'') {
+        size_t close = line.find(q, i + 1);
+        if (close == std::string_view::npos) return false;
+        word += line.substr(i + 1, close - i - 1);
+        i = close + 1;
+      } else {
+        word += q;
+        ++i;
+      }
+    }
+    out->push_back(std::move(word));
+  }
+  return true;
+}
+
+// The rules of a user of `users:` written with the older fields (password, nopass, enabled,
+// namespaces, read-only, commands): all keys and channels, "+@all" unless commands say.
+std::string LegacyUserRules(const UserConfig& uc, std::vector<std::string>* rules) {
+  if (!uc.nopass && uc.password.empty()) {
+    return "users: '" + uc.name + "' needs a password (sha256:... from dkv-server " +
+           "--hash-password) or nopass: yes";
+  }
+  rules->push_back(uc.enabled ? "on" : "off");
+  if (uc.nopass) {
+    rules->push_back("nopass");
+  } else {
+    std::string_view h = uc.password;
+    size_t colon = h.rfind(':');
+    if (h.rfind("sha256:", 0) != 0 || colon < 7 || (colon - 7) % 2 != 0 ||
+        !IsHex(h.substr(7, colon - 7)) || h.substr(colon + 1).size() != 64 ||
+        !IsHex(h.substr(colon + 1))) {
+      return "users: '" + uc.name + "': password must be a hash 'sha256:<hex salt>:<64 hex " +
+             "digits>' (dkv-server --hash-password prints one)";
+    }
+    rules->push_back("#" + uc.password);
+  }
+  if (!uc.namespaces.empty()) {
+    std::string ns = "namespaces=";
+    for (size_t i = 0; i < uc.namespaces.size(); ++i) ns += (i ? "," : "") + uc.namespaces[i];
+    rules->push_back(ns);
+  }
+  if (uc.read_only) rules->push_back("readonly");
+  rules->push_back("~*");
+  rules->push_back("&*");
+  const std::string commands = uc.commands.empty() ? std::string("+@all") : uc.commands;
+  for (size_t i = 0; i < commands.size();) {
+    while (i < commands.size() && commands[i] == ' ') ++i;
+    if (i >= commands.size()) break;
+    size_t end = commands.find(' ', i);
+    if (end == std::string_view::npos) end = commands.size();
+    rules->emplace_back(commands.substr(i, end - i));
     i = end;
-    if (rule.size() < 2 || (rule[0] != '+' && rule[0] != '-')) {
-      return "bad command rule '" + rule + "' (use +@category, -@category, +command, -command)";
-    }
-    const bool allow = rule[0] == '+';
-    std::string_view what = std::string_view(rule).substr(1);
-    bool matched = false;
-    if (what[0] == '@') {
-      std::string_view category = what.substr(1);
-      if (!Acl::KnownCategory(category)) {
-        return "unknown command category '" + std::string(category) + "' (ACL CAT lists them)";
-      }
-      for (size_t c = 0; c < table.size(); ++c) {
-        if (Acl::InCategory(table[c], category)) (*allowed)[c] = allow;
-      }
-      matched = true;
-    } else {
-      // A command: "get" also covers its subcommands ("config" covers "config|get").
-      for (size_t c = 0; c < table.size(); ++c) {
-        std::string_view name = table[c].name;
-        if (name == what || (name.size() > what.size() && name.substr(0, what.size()) == what &&
-                             name[what.size()] == '|')) {
-          (*allowed)[c] = allow;
-          matched = true;
-        }
-      }
-    }
-    if (!matched) return "unknown command '" + std::string(what) + "' in rule '" + rule + "'";
   }
   return "";
 }
 
+// The checks of one selector (Redis' order: the command, then each key).
+AclDenial CheckSelector(const AclSelector& s, const CommandSpec& spec, size_t row,
+                        std::span<const std::string_view> argv, size_t* index) {
+  if (!(spec.flags & kNoAuth) && !s.allowed[row]) {
+    auto it = s.first_args.find(row);
+    if (argv.size() < 2 || it == s.first_args.end()) return AclDenial::kCommand;
+    std::string first = ToLower(argv[1]);
+    if (std::find(it->second.begin(), it->second.end(), first) == it->second.end()) {
+      return AclDenial::kCommand;
+    }
+  }
+  if (!s.all_keys && spec.keys.count > 0) {
+    std::vector<KeyRef> keys;
+    KeysOf(spec, argv, &keys);
+    for (const KeyRef& k : keys) {
+      uint8_t need = 0;
+      if (k.flags & kKeyAccess) need |= kAclRead;
+      if (k.flags & (kKeyInsert | kKeyDelete | kKeyUpdate)) need |= kAclWrite;
+      bool ok = false;
+      for (const AclKeyPattern& p : s.keys) {
+        if ((p.perms & need) == need && engine::RedisGlobMatch(p.pattern, argv[k.index])) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        *index = static_cast<size_t>(k.index);
+        return AclDenial::kKey;
+      }
+    }
+  }
+  return AclDenial::kNone;
+}
+
 }  // namespace
+
+Acl::Acl() {
+  users_.push_back(std::make_unique<AclUser>(NewUser("default")));
+  AclUser& d = *users_.front();
+  d.enabled = true;
+  d.nopass = true;
+  for (std::string_view r : {"~*", "&*", "+@all"}) ApplySelectorRule(&d.selectors[0], r);
+  Refresh(&d);
+}
 
 const std::vector<std::string_view>& Acl::Categories() {
   // "all", then every category some command is in, in the row bits' order (src/core/command.h).
@@ -112,83 +184,76 @@ bool Acl::InCategory(const CommandSpec& spec, std::string_view category) {
 
 bool Acl::ServerWide(const CommandSpec& spec) { return spec.tenancy == Tenancy::kServerWide; }
 
+void Acl::Refresh(AclUser* u) {
+  const AclSelector& root = u->selectors[0];
+  u->unrestricted = u->selectors.size() == 1 && root.all_keys && root.all_channels &&
+                    root.first_args.empty() && u->all_namespaces && !u->read_only &&
+                    std::all_of(root.allowed.begin(), root.allowed.end(), [](bool b) { return b; });
+}
+
 std::string Acl::Load(const Config& config) {
-  users_.clear();
-  const std::span<const CommandSpec> table = CommandTable();
-  auto def = std::make_unique<AclUser>();
-  def->name = "default";
-  def->rules = "+@all";
-  def->allowed.assign(table.size(), true);
-  users_.push_back(std::move(def));
+  databases_ = config.databases;
+  users_.resize(1);
+  *users_.front() = *Acl().users_.front();
   SetDefaultPassword(config.requirepass);
+  if (!config.aclfile.empty()) {
+    if (!config.users.empty()) {
+      return "users: and aclfile cannot both be set: configure users in one place (Redis "
+             "refuses user lines together with an aclfile too)";
+    }
+    if (std::string err = LoadFile(config.aclfile); !err.empty()) return "aclfile: " + err;
+    return "";
+  }
+  std::vector<std::string> seen;
   for (const UserConfig& uc : config.users) {
     if (uc.name.empty()) return "users: a user without a name";
     for (char c : uc.name) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
-        return "users: name '" + uc.name + "' must be letters, digits, '_', '-' or '.'";
+      if (c == ' ' || c == '\0') return "users: '" + uc.name + "': names cannot contain spaces";
+    }
+    if (std::find(seen.begin(), seen.end(), uc.name) != seen.end()) {
+      return "users: '" + uc.name + "' is defined twice";
+    }
+    seen.push_back(uc.name);
+    std::vector<std::string> rules;
+    const bool legacy = !uc.password.empty() || uc.nopass || !uc.enabled ||
+                        !uc.namespaces.empty() || uc.read_only || !uc.commands.empty();
+    if (!uc.rules.empty()) {
+      if (legacy) {
+        return "users: '" + uc.name + "': give either rules: or the other fields " +
+               "(password, nopass, enabled, namespaces, read-only, commands), not both";
+      }
+      if (!SplitWords(uc.rules, &rules)) return "users: '" + uc.name + "': unbalanced quotes";
+    } else if (std::string err = LegacyUserRules(uc, &rules); !err.empty()) {
+      return err;
+    }
+    std::vector<std::string_view> words(rules.begin(), rules.end());
+    std::vector<std::string> merged;
+    std::string unmatched;
+    if (!MergeSelectorArgs(words, &merged, &unmatched)) {
+      return "users: '" + uc.name + "': unmatched parenthesis in acl selector starting at '" +
+             unmatched + "'";
+    }
+    AclUser u = NewUser(uc.name);
+    for (const std::string& r : merged) {
+      if (std::string err = ApplyUserRule(&u, r); !err.empty()) {
+        return "users: '" + uc.name + "': rule '" + r + "': " + err;
       }
     }
-    AclUser* u;
+    Refresh(&u);
     if (uc.name == "default") {
-      u = users_.front().get();  // configures the default user instead of requirepass
+      *users_.front() = std::move(u);
     } else {
-      if (Find(uc.name) != nullptr) return "users: '" + uc.name + "' is defined twice";
-      users_.push_back(std::make_unique<AclUser>());
-      u = users_.back().get();
-      u->name = uc.name;
+      users_.push_back(std::make_unique<AclUser>(std::move(u)));
     }
-    u->enabled = uc.enabled;
-    u->nopass = uc.nopass;
-    u->plain_password.clear();
-    u->password_hash = uc.password;
-    if (!uc.nopass) {
-      if (uc.password.empty()) {
-        return "users: '" + uc.name + "' needs a password (sha256:... from dkv-server " +
-               "--hash-password) or nopass: yes";
-      }
-      // sha256:<hex salt>:<64 hex digits>; never a plain password in the file.
-      std::string_view h = uc.password;
-      size_t colon = h.rfind(':');
-      if (h.rfind("sha256:", 0) != 0 || colon < 7 || (colon - 7) % 2 != 0 ||
-          !IsHex(h.substr(7, colon - 7)) || h.substr(colon + 1).size() != 64 ||
-          !IsHex(h.substr(colon + 1))) {
-        return "users: '" + uc.name + "': password must be a hash 'sha256:<hex salt>:<64 hex " +
-               "digits>' (dkv-server --hash-password prints one)";
-      }
-    }
-    for (const std::string& ns : uc.namespaces) {
-      bool number = !ns.empty() && ns.size() < 6 &&
-                    std::all_of(ns.begin(), ns.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (number && ns.size() > 1 && ns[0] == '0') number = false;  // "07" is not database 7
-      if (ns != "*" && !(number && std::stoi(ns) < config.databases) &&
-          (number || !engine::Keyspace::ValidNamespaceName(ns))) {
-        return "users: '" + uc.name + "': '" + ns + "' is not a namespace (0-" +
-               std::to_string(config.databases - 1) + " or a name of letters, digits, _-:.)";
-      }
-    }
-    u->all_namespaces =
-        uc.namespaces.empty() ||
-        std::find(uc.namespaces.begin(), uc.namespaces.end(), "*") != uc.namespaces.end();
-    u->namespaces = u->all_namespaces ? std::vector<std::string>{} : uc.namespaces;
-    u->read_only = uc.read_only;
-    u->rules = uc.commands.empty() ? "+@all" : uc.commands;
-    u->allowed.assign(table.size(), false);
-    if (std::string err = ApplyRules(u->rules, &u->allowed); !err.empty()) {
-      return "users: '" + uc.name + "': " + err;
-    }
-  }
-  for (auto& u : users_) {
-    bool all_commands = std::all_of(u->allowed.begin(), u->allowed.end(), [](bool b) { return b; });
-    u->unrestricted = all_commands && u->all_namespaces && !u->read_only;
   }
   return "";
 }
 
 void Acl::SetDefaultPassword(const std::string& requirepass) {
   AclUser& d = *users_.front();
-  if (!d.password_hash.empty()) return;  // configured under users:, not by requirepass
-  d.plain_password = requirepass;
+  d.passwords.clear();
   d.nopass = requirepass.empty();
+  if (!requirepass.empty()) d.passwords.push_back(Sha256Hex(requirepass));
 }
 
 const AclUser* Acl::Find(std::string_view name) const {
@@ -196,6 +261,14 @@ const AclUser* Acl::Find(std::string_view name) const {
     if (u->name == name) return u.get();
   }
   return nullptr;
+}
+
+std::vector<const AclUser*> Acl::Sorted() const {
+  std::vector<const AclUser*> out;
+  for (const auto& u : users_) out.push_back(u.get());
+  std::sort(out.begin(), out.end(),
+            [](const AclUser* a, const AclUser* b) { return a->name < b->name; });
+  return out;
 }
 
 const AclUser* Acl::Authenticate(std::string_view name, std::string_view password) const {
@@ -206,8 +279,16 @@ const AclUser* Acl::Authenticate(std::string_view name, std::string_view passwor
     return nullptr;
   }
   if (u->nopass) return u;
-  if (!u->password_hash.empty()) return VerifyHash(u->password_hash, password) ? u : nullptr;
-  return ConstantTimeEquals(password, u->plain_password) ? u : nullptr;
+  const std::string plain_hash = Sha256Hex(password);
+  bool ok = false;
+  for (const std::string& p : u->passwords) {
+    if (p.size() == 64) {
+      ok |= ConstantTimeEquals(plain_hash, p);
+    } else {
+      ok |= VerifyHash(p, password);
+    }
+  }
+  return ok ? u : nullptr;
 }
 
 bool Acl::default_requires_auth() const {
@@ -215,15 +296,200 @@ bool Acl::default_requires_auth() const {
   return !d.enabled || !d.nopass;
 }
 
+std::string Acl::SetUser(std::string_view name, std::span<const std::string_view> rules) {
+  if (name.find(' ') != std::string_view::npos || name.find('\0') != std::string_view::npos) {
+    return "ERR Usernames can't contain spaces or null characters";
+  }
+  std::vector<std::string> ops;
+  std::string unmatched;
+  if (!MergeSelectorArgs(rules, &ops, &unmatched)) {
+    return "ERR Unmatched parenthesis in acl selector starting at '" + unmatched + "'.";
+  }
+  AclUser* existing = nullptr;
+  for (auto& u : users_) {
+    if (u->name == name) existing = u.get();
+  }
+  AclUser copy = existing != nullptr ? *existing : NewUser(name);
+  for (const std::string& op : ops) {
+    if (std::string err = ApplyUserRule(&copy, op); !err.empty()) {
+      return "ERR Error in ACL SETUSER modifier '" + op + "': " + err;
+    }
+  }
+  Refresh(&copy);
+  if (existing != nullptr) {
+    *existing = std::move(copy);
+  } else {
+    users_.push_back(std::make_unique<AclUser>(std::move(copy)));
+  }
+  return "";
+}
+
+bool Acl::DeleteUser(std::string_view name) {
+  for (size_t i = 1; i < users_.size(); ++i) {
+    if (users_[i]->name != name) continue;
+    std::unique_ptr<AclUser> u = std::move(users_[i]);
+    users_.erase(users_.begin() + static_cast<std::ptrdiff_t>(i));
+    // A session still pointing at it (closed after its reply) may do nothing more.
+    std::string keep = u->name;
+    *u = NewUser(keep);
+    u->deleted = true;
+    deleted_.push_back(std::move(u));
+    return true;
+  }
+  return false;
+}
+
+void Acl::ForgetDeleted(std::span<const AclUser* const> live) {
+  std::erase_if(deleted_, [&](const std::unique_ptr<AclUser>& u) {
+    return std::find(live.begin(), live.end(), u.get()) == live.end();
+  });
+}
+
+std::string Acl::LoadText(std::string_view text, const std::string& path) {
+  std::vector<AclUser> loaded;
+  std::string errors;
+  size_t line_no = 0;
+  for (size_t i = 0; i <= text.size();) {
+    size_t end = text.find('\n', i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(i, end - i);
+    i = end + 1;
+    ++line_no;
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+    size_t first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;  // blank
+    std::string where = path + ":" + std::to_string(line_no) + ": ";
+    std::vector<std::string> words;
+    if (!SplitWords(line, &words)) {
+      errors += where + "unbalanced quotes in acl line. ";
+      continue;
+    }
+    if (words[0] != "user" || words.size() < 2) {
+      errors += where + "should start with user keyword. ";
+      continue;
+    }
+    const std::string& name = words[1];
+    if (std::any_of(loaded.begin(), loaded.end(),
+                    [&](const AclUser& u) { return u.name == name; })) {
+      errors += where + "Duplicate user '" + name + "' found. ";
+      continue;
+    }
+    std::vector<std::string_view> args(words.begin() + 2, words.end());
+    std::vector<std::string> ops;
+    std::string unmatched;
+    if (!MergeSelectorArgs(args, &ops, &unmatched)) {
+      errors += where + "Unmatched parenthesis in acl selector starting at '" + unmatched + "'. ";
+      continue;
+    }
+    AclUser u = NewUser(name);
+    bool bad = false;
+    for (const std::string& op : ops) {
+      if (std::string err = ApplyUserRule(&u, op); !err.empty()) {
+        errors += where + "Error in applying operation '" + op + "': " + err + ". ";
+        bad = true;
+        break;
+      }
+    }
+    if (bad) continue;
+    Refresh(&u);
+    loaded.push_back(std::move(u));
+  }
+  if (!errors.empty()) {
+    while (!errors.empty() && errors.back() == ' ') errors.pop_back();
+    return errors;
+  }
+  // Users of the same name keep their object (sessions point at it); the others go.
+  Acl fresh;
+  std::vector<std::unique_ptr<AclUser>> next;
+  next.push_back(std::move(users_.front()));
+  *next.front() = *fresh.users_.front();
+  for (AclUser& u : loaded) {
+    if (u.name == "default") {
+      *next.front() = std::move(u);
+      continue;
+    }
+    std::unique_ptr<AclUser> slot;
+    for (auto& old : users_) {
+      if (old && old->name == u.name) slot = std::move(old);
+    }
+    if (!slot) slot = std::make_unique<AclUser>();
+    *slot = std::move(u);
+    next.push_back(std::move(slot));
+  }
+  for (auto& old : users_) {
+    if (!old) continue;
+    std::string keep = old->name;
+    *old = NewUser(keep);
+    old->deleted = true;
+    deleted_.push_back(std::move(old));
+  }
+  users_ = std::move(next);
+  return "";
+}
+
+std::string Acl::LoadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return "Error loading ACLs, opening file '" + path + "': " + std::strerror(errno);
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return LoadText(text, path);
+}
+
+std::string Acl::SaveText() const {
+  std::string out;
+  for (const AclUser* u : Sorted()) out += Describe(*u) + "\n";
+  return out;
+}
+
+std::vector<UserConfig> Acl::ExportUsers(const std::string& requirepass) const {
+  Acl plain;
+  plain.SetDefaultPassword(requirepass);
+  std::vector<UserConfig> out;
+  for (const auto& u : users_) {
+    if (u.get() == users_.front().get() &&
+        DescribeRules(*u) == DescribeRules(*plain.users_.front())) {
+      continue;
+    }
+    UserConfig uc;
+    uc.name = u->name;
+    uc.rules = DescribeRules(*u);
+    out.push_back(std::move(uc));
+  }
+  return out;
+}
+
+AclDenial Acl::Check(const AclUser& user, const CommandSpec& spec,
+                     std::span<const std::string_view> argv, size_t* index) {
+  *index = 0;
+  if (user.unrestricted) return AclDenial::kNone;
+  if (user.read_only && ((spec.flags & (kWrite | kAdmin)) || ServerWide(spec))) {
+    return AclDenial::kCommand;
+  }
+  if (!user.all_namespaces && ServerWide(spec)) return AclDenial::kCommand;
+  const size_t row = static_cast<size_t>(&spec - CommandTable().data());
+  AclDenial relevant = AclDenial::kCommand;
+  size_t last = 0;
+  for (const AclSelector& s : user.selectors) {
+    size_t at = 0;
+    AclDenial d = CheckSelector(s, spec, row, argv, &at);
+    if (d == AclDenial::kNone) return d;
+    if (d > relevant || (d == relevant && at > last)) {
+      relevant = d;
+      last = at;
+    }
+  }
+  *index = last;
+  return relevant;
+}
+
 bool Acl::CanRun(const AclUser& user, const CommandSpec& spec) {
   if (user.unrestricted) return true;
-  size_t index = static_cast<size_t>(&spec - CommandTable().data());
-  if (index >= user.allowed.size() || !user.allowed[index]) return false;
-  // Read-only: no writes, and nothing that changes the server either (CONFIG SET, SHUTDOWN,
-  // CLIENT KILL, SCRIPT FLUSH, ...), which could otherwise raise its own rights.
   if (user.read_only && ((spec.flags & (kWrite | kAdmin)) || ServerWide(spec))) return false;
   if (!user.all_namespaces && ServerWide(spec)) return false;
-  return true;
+  const size_t row = static_cast<size_t>(&spec - CommandTable().data());
+  for (const AclSelector& s : user.selectors) {
+    if ((spec.flags & kNoAuth) || (row < s.allowed.size() && s.allowed[row])) return true;
+  }
+  return false;
 }
 
 bool Acl::CanUseNamespace(const AclUser& user, std::string_view name) {
@@ -231,27 +497,32 @@ bool Acl::CanUseNamespace(const AclUser& user, std::string_view name) {
   return std::find(user.namespaces.begin(), user.namespaces.end(), name) != user.namespaces.end();
 }
 
-std::string Acl::Describe(const AclUser& user) {
-  std::string s = "user " + user.name + (user.enabled ? " on" : " off");
-  if (user.nopass) {
-    s += " nopass";
-  } else if (!user.password_hash.empty()) {
-    s += " " + user.password_hash.substr(0, user.password_hash.find(':', 7)) + ":...";
-  } else {
-    s += " sha256:" + Sha256Hex(user.plain_password);
-  }
-  if (user.all_namespaces) {
-    s += " namespaces=*";
-  } else {
-    s += " namespaces=";
-    for (size_t i = 0; i < user.namespaces.size(); ++i) {
-      if (i > 0) s += ',';
-      s += user.namespaces[i];
+bool Acl::CanUseChannel(const AclUser& user, std::string_view channel, bool pattern) {
+  for (const AclSelector& s : user.selectors) {
+    if (s.all_channels) return true;
+    for (const std::string& p : s.channels) {
+      // A pattern (PSUBSCRIBE) must be one of the user's literally; a channel must match one.
+      if (pattern ? p == channel : engine::RedisGlobMatch(p, channel)) return true;
     }
   }
-  if (user.read_only) s += " readonly";
-  s += " " + user.rules;
-  return s;
+  return false;
+}
+
+std::string Acl::DenialMessage(AclDenial denial, const AclUser& user, const CommandSpec& spec,
+                               std::string_view object, bool verbose) {
+  switch (denial) {
+    case AclDenial::kKey:
+      if (!verbose) return "No permissions to access a key";
+      return "User " + user.name + " has no permissions to access the '" + std::string(object) +
+             "' key";
+    case AclDenial::kChannel:
+      if (!verbose) return "No permissions to access a channel";
+      return "User " + user.name + " has no permissions to access the '" + std::string(object) +
+             "' channel";
+    default:
+      return "User " + user.name + " has no permissions to run the '" + std::string(spec.name) +
+             "' command";
+  }
 }
 
 std::string Acl::HashPassword(std::string_view password) {

@@ -33,16 +33,18 @@ Config OddConfig() {
   set("client-output-buffer-limit", "normal 1mb 512kb 30");
   set("unixsocketperm", "750");
   c.users = {
-      {"default", "sha256:00ff:" + std::string(64, 'a'), false, true, {}, false, ""},
+      {"default", "sha256:00ff:" + std::string(64, 'a'), false, true, {}, false, "", ""},
       {"alice",
        "sha256:0a0b:" + std::string(64, 'b'),
        false,
        true,
        {"tenant-a"},
        false,
-       "+@all -@dangerous"},
-      {"bob", "", true, false, {"tenant-b", "5", "*"}, true, "+@read -keys +acl|whoami"},
-      {"empty-ns", "", true, true, {""}, false, ""},
+       "+@all -@dangerous",
+       ""},
+      {"bob", "", true, false, {"tenant-b", "5", "*"}, true, "+@read -keys +acl|whoami", ""},
+      {"empty-ns", "", true, true, {""}, false, "", ""},
+      {"rules", "", false, true, {}, false, "", "on #" + std::string(64, 'c') + " ~k* +get"},
   };
   return c;
 }
@@ -62,7 +64,7 @@ BOOST_AUTO_TEST_CASE(every_option_and_user_reads_back_exactly) {
   BOOST_TEST(back.requirepass == c.requirepass);
   BOOST_TEST(back.key_separator == "\xfe");
   BOOST_TEST(text.find("key-separator: !!binary") != std::string::npos);
-  BOOST_TEST(back.users.size() == 4u);
+  BOOST_TEST(back.users.size() == 5u);
   BOOST_TEST(back.users[2].namespaces == (std::vector<std::string>{"tenant-b", "5", "*"}));
 }
 
