@@ -39,7 +39,10 @@ size_t QueuedBytes(const Session& s) {
   return n;
 }
 
-// One line of CLIENT LIST / CLIENT INFO, without the newline: Redis 7.2's fields in Redis' order.
+}  // namespace
+
+// One line of CLIENT LIST / CLIENT INFO, without the newline: Redis 7.2's fields in Redis' order
+// (declared in handlers.h; ACL LOG keeps one per entry).
 std::string ClientInfoLine(Services& services, const Session& s) {
   const int64_t now = services.clock().NowMs();
   const ClientBuffers b =
@@ -93,6 +96,8 @@ std::string ClientInfoLine(Services& services, const Session& s) {
   line += " lib-ver=" + s.lib_ver;
   return line;
 }
+
+namespace {
 
 bool OnOffOrReply(CommandContext& ctx, std::string_view arg, bool* out) {
   if (EqualsIgnoreCase(arg, "on")) {

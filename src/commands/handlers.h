@@ -7,7 +7,7 @@
 namespace dkv::server {
 
 #define DKV_HANDLER(name) void name(CommandContext& ctx, Args argv)
-// CLIENT LIST's line for a session (connection_commands.cc); ACL LOG keeps one per entry.
+// CLIENT LIST's line for a session (client_commands.cc); ACL LOG keeps one per entry.
 std::string ClientInfoLine(Services& services, const Session& s);
 // connection
 DKV_HANDLER(CmdPing);
