@@ -404,8 +404,10 @@ Entry* Database::SetValue(Entry* entry, std::string_view value) {
   WarmUp(entry);
   size_t capacity = Capacity(entry);
   if (value.size() > capacity ||
-      // Give memory back when a big value is replaced by a much smaller one.
-      (capacity > 256 && value.size() < capacity / 4)) {
+      // Give memory back when a big value is replaced by one less than half its size (Redis trims
+      // a string whose spare room is over a tenth of it; half keeps clear of the allocator's
+      // size-class slack, which is counted as capacity and is under a quarter).
+      (capacity > 256 && value.size() < capacity / 2)) {
     entry->value_len_ = 0;  // nothing to carry over
     entry = Reallocate(entry, value.size());
   }

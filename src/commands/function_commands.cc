@@ -23,10 +23,12 @@ void SubcommandSyntaxError(CommandContext& ctx, std::string_view sub) {
 }  // namespace
 
 void CmdFcall(CommandContext& ctx, Args argv) {
+  ShowScriptCallToMonitors(ctx, argv);
   if (Scripts* e = EngineOrReply(ctx)) e->FunctionCall(ctx, argv, false);
 }
 
 void CmdFcallRo(CommandContext& ctx, Args argv) {
+  ShowScriptCallToMonitors(ctx, argv);
   if (Scripts* e = EngineOrReply(ctx)) e->FunctionCall(ctx, argv, true);
 }
 

@@ -9,6 +9,8 @@ namespace dkv::server {
 #define DKV_HANDLER(name) void name(CommandContext& ctx, Args argv)
 // CLIENT LIST's line for a session (client_commands.cc); ACL LOG keeps one per entry.
 std::string ClientInfoLine(Services& services, const Session& s);
+// Shows EVAL/EVALSHA/FCALL/FCALL_RO to MONITOR before the script runs (script_commands.cc).
+void ShowScriptCallToMonitors(CommandContext& ctx, Args argv);
 // connection
 DKV_HANDLER(CmdPing);
 DKV_HANDLER(CmdEcho);

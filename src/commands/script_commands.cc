@@ -14,18 +14,23 @@ Scripts* ScriptEngineOrReply(CommandContext& ctx) {
   return ctx.services.scripts();
 }
 
-// EVAL and EVALSHA are shown to MONITOR before their script runs, as Redis, so that the script's
-// commands ("[db lua]") come after them; their rows are kSkipMonitor, so the dispatcher does not
-// show them again. A run that is repeated (the cache tier's read back) was shown the first time.
 Scripts* EvalEngineOrReply(CommandContext& ctx, Args argv) {
-  if (!ctx.services.clients().monitors().empty() && !ctx.session.rerun) {
-    Dispatcher& d = ctx.services.dispatcher();
-    if (const CommandSpec* spec = d.Resolve(argv)) d.FeedMonitors(*spec, ctx.session, argv);
-  }
+  ShowScriptCallToMonitors(ctx, argv);
   return ScriptEngineOrReply(ctx);
 }
 
 }  // namespace
+
+// EVAL, EVALSHA, FCALL and FCALL_RO are shown to MONITOR before their script runs, as Redis, so
+// that the script's commands ("[db lua]") come after them; their rows are kSkipMonitor, so the
+// dispatcher does not show them again. A run that is repeated (the cache tier's read back) was
+// shown the first time.
+void ShowScriptCallToMonitors(CommandContext& ctx, Args argv) {
+  if (!ctx.services.clients().monitors().empty() && !ctx.session.rerun) {
+    Dispatcher& d = ctx.services.dispatcher();
+    if (const CommandSpec* spec = d.Resolve(argv)) d.FeedMonitors(*spec, ctx.session, argv);
+  }
+}
 
 void CmdEval(CommandContext& ctx, Args argv) {
   if (Scripts* e = EvalEngineOrReply(ctx, argv)) e->Eval(ctx, argv, false, false);

@@ -373,13 +373,21 @@ class ClientCommands(ServerTestCase):
             c.call("SET", "foo", "bar")
             c.call("EXEC")
             c.call("EVAL", "redis.call('set', KEYS[1], 'x') return 1", "1", "bar")
-            lines = [mon.read().lower() for _ in range(5)]
+            c.call("FUNCTION", "LOAD", "REPLACE",
+                   "#!lua name=monlib\nredis.register_function('monfn', function(keys)"
+                   " return redis.call('set', keys[1], 'y') end)")
+            c.call("FCALL", "monfn", "1", "baz")
+            lines = [mon.read().lower() for _ in range(8)]
             self.assertIn('"multi"', lines[0])
             self.assertIn('"set" "foo" "bar"', lines[1])
             self.assertIn('"exec"', lines[2])
             self.assertIn('"eval"', lines[3])
             self.assertIn('[0 lua] "set" "bar" "x"', lines[4])
             self.assertNotIn("lua", lines[3])
+            # A function call too: FCALL, then its commands (Redis' order), each shown once.
+            self.assertIn('"function" "load"', lines[5])
+            self.assertIn('"fcall" "monfn" "1" "baz"', lines[6])
+            self.assertIn('[0 lua] "set" "baz" "y"', lines[7])
         finally:
             mon.close()
             c.close()

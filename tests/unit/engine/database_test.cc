@@ -80,6 +80,16 @@ BOOST_AUTO_TEST_CASE(values_grow_and_shrink_in_place_or_by_moving) {
   BOOST_TEST(db.ExpireAt(e) == clock.NowMs() + 100000);
 }
 
+BOOST_AUTO_TEST_CASE(a_value_replaced_by_one_under_half_its_size_gives_memory_back) {
+  // Redis' "trim on SET with big value": 100,000 bytes, then 33,000: the entry must not keep
+  // the old room. A value of about the same size keeps its allocation (no move per SET).
+  Entry* e = db.Insert("k", std::string(100000, 'A'));
+  e = db.SetValue(e, std::string(33000, 'A'));
+  BOOST_TEST(db.MemoryUsage(e) < 42000u);
+  Entry* same = db.SetValue(e, std::string(32000, 'B'));
+  BOOST_TEST(same == e);
+}
+
 BOOST_AUTO_TEST_CASE(delete_prefix_is_immediate_and_reaped_in_slices) {
   RecordingObserver observer;
   ks.set_observer(&observer);
