@@ -56,8 +56,9 @@ void CmdUnlink(CommandContext& ctx, Args argv) { DeleteKeys(ctx, argv); }
 void CmdExists(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   int64_t count = 0;
+  // Counts hits and misses but leaves the access time alone, as Redis (OBJECT IDLETIME).
   for (size_t i = 1; i < argv.size(); ++i) {
-    if (db.FindForRead(argv[i], !ctx.session.no_touch) != nullptr) ++count;
+    if (db.FindForRead(argv[i], /*touch=*/false) != nullptr) ++count;
   }
   ctx.reply.Integer(count);
 }

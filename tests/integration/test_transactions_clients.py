@@ -350,6 +350,20 @@ class ClientCommands(ServerTestCase):
         finally:
             c.close()
 
+    def test_ttl_type_exists_leave_the_access_time_alone(self):
+        # As Redis (OBJECT IDLETIME): looking at a key's TTL, type or existence is no access.
+        c = self.connect()
+        try:
+            c.call("SET", "idle-key", "v")
+            time.sleep(2.2)
+            for command in ("TTL", "TYPE", "EXISTS"):
+                c.call(command, "idle-key")
+            self.assertGreaterEqual(c.call("OBJECT", "IDLETIME", "idle-key"), 2)
+            c.call("GET", "idle-key")
+            self.assertEqual(c.call("OBJECT", "IDLETIME", "idle-key"), 0)
+        finally:
+            c.close()
+
     def test_client_reply_off_skip_on(self):
         c = self.connect()
         try:
