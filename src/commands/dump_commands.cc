@@ -25,21 +25,6 @@ constexpr uint16_t kDumpRdbVersion = 10;
 constexpr uint16_t kMaxRdbVersion = 11;
 constexpr uint8_t kRdbTypeString = 0;
 
-void PutLength(std::string* out, uint64_t len) {
-  if (len < 64) {
-    out->push_back(static_cast<char>(len));
-  } else if (len < 16384) {
-    out->push_back(static_cast<char>(0x40 | (len >> 8)));
-    out->push_back(static_cast<char>(len & 0xFF));
-  } else if (len <= UINT32_MAX) {
-    out->push_back(static_cast<char>(0x80));
-    for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  } else {
-    out->push_back(static_cast<char>(0x81));
-    for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  }
-}
-
 // A string value as Redis encodes it in RDB: a strict integer of at most 11 characters that fits
 // 32 bits in the integer encoding, otherwise the bytes with their length.
 void PutRdbString(std::string* out, std::string_view s) {
@@ -61,7 +46,7 @@ void PutRdbString(std::string* out, std::string_view s) {
       return;
     }
   }
-  PutLength(out, s.size());
+  rdb::PutRdbLength(out, s.size());
   out->append(s);
 }
 
@@ -72,10 +57,7 @@ std::string DumpPayload(std::string_view value) {
   std::string out;
   out.push_back(static_cast<char>(kRdbTypeString));
   PutRdbString(&out, value);
-  out.push_back(static_cast<char>(kDumpRdbVersion & 0xFF));
-  out.push_back(static_cast<char>(kDumpRdbVersion >> 8));
-  uint64_t crc = rdb::Crc64(out);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  rdb::AppendDumpFooter(&out, kDumpRdbVersion);
   return out;
 }
 
@@ -121,17 +103,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   if (ttl < 0) return ctx.reply.Error("ERR Invalid TTL value, must be >= 0");
   // The footer: RDB version and the CRC-64 of everything before the checksum.
   std::string_view payload = argv[3];
-  if (payload.size() < 10) return ctx.reply.Error(kBadPayload);
-  std::string_view footer = payload.substr(payload.size() - 10);
-  uint16_t version = static_cast<uint16_t>(static_cast<unsigned char>(footer[0]) |
-                                           (static_cast<unsigned char>(footer[1]) << 8));
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; ++i) {
-    crc |= static_cast<uint64_t>(static_cast<unsigned char>(footer[2 + i])) << (8 * i);
-  }
-  if (version > kMaxRdbVersion || crc != rdb::Crc64(payload.substr(0, payload.size() - 8))) {
-    return ctx.reply.Error(kBadPayload);
-  }
+  if (!rdb::DumpFooterOk(payload, kMaxRdbVersion)) return ctx.reply.Error(kBadPayload);
   // The value: a string, or a list, set or sorted set as a JSON array (dkv-migrate's mapping).
   // Everything it decodes to is bounded by proto-max-bulk-len, as a value a client could send:
   // an LZF string or listpack may announce a hundred times its size.

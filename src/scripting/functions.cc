@@ -128,21 +128,6 @@ bool ParseMetadata(std::string_view payload, std::string* engine, std::string* n
   return true;
 }
 
-void PutLength(std::string* out, uint64_t len) {
-  if (len < 64) {
-    out->push_back(static_cast<char>(len));
-  } else if (len < 16384) {
-    out->push_back(static_cast<char>(0x40 | (len >> 8)));
-    out->push_back(static_cast<char>(len & 0xFF));
-  } else if (len <= UINT32_MAX) {
-    out->push_back(static_cast<char>(0x80));
-    for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  } else {
-    out->push_back(static_cast<char>(0x81));
-    for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  }
-}
-
 // Reads an RDB length at `*pos`; false when the bytes end first. *encoded says it is a special
 // encoding (its number in *len).
 bool ReadLength(std::string_view d, size_t* pos, uint64_t* len, bool* encoded) {
@@ -509,30 +494,16 @@ std::string FunctionLibraries::Dump() const {
   std::string out;
   for (const auto& [name, lib] : libraries_) {
     out.push_back(static_cast<char>(kOpcodeFunction2));
-    PutLength(&out, lib.code.size());
+    rdb::PutRdbLength(&out, lib.code.size());
     out.append(lib.code);
   }
-  out.push_back(static_cast<char>(kDumpRdbVersion & 0xFF));
-  out.push_back(static_cast<char>(kDumpRdbVersion >> 8));
-  uint64_t crc = rdb::Crc64(out);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  rdb::AppendDumpFooter(&out, kDumpRdbVersion);
   return out;
 }
 
 bool FunctionLibraries::Restore(std::string_view payload, RestorePolicy policy,
                                 std::string* error) {
-  if (payload.size() < 10) {
-    *error = "ERR DUMP payload version or checksum are wrong";
-    return false;
-  }
-  std::string_view footer = payload.substr(payload.size() - 10);
-  uint16_t version = static_cast<uint16_t>(static_cast<unsigned char>(footer[0]) |
-                                           (static_cast<unsigned char>(footer[1]) << 8));
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; ++i) {
-    crc |= static_cast<uint64_t>(static_cast<unsigned char>(footer[2 + i])) << (8 * i);
-  }
-  if (version > kMaxRdbVersion || crc != rdb::Crc64(payload.substr(0, payload.size() - 8))) {
+  if (!rdb::DumpFooterOk(payload, kMaxRdbVersion)) {
     *error = "ERR DUMP payload version or checksum are wrong";
     return false;
   }

@@ -647,4 +647,38 @@ std::string ReadRdbFile(const std::string& path, const std::function<bool(const 
   return err.empty() ? "" : path + ": " + err;
 }
 
+void PutRdbLength(std::string* out, uint64_t len) {
+  if (len < 64) {
+    out->push_back(static_cast<char>(len));
+  } else if (len < 16384) {
+    out->push_back(static_cast<char>(0x40 | (len >> 8)));
+    out->push_back(static_cast<char>(len & 0xFF));
+  } else if (len <= UINT32_MAX) {
+    out->push_back(static_cast<char>(0x80));
+    for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
+  } else {
+    out->push_back(static_cast<char>(0x81));
+    for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
+  }
+}
+
+void AppendDumpFooter(std::string* out, uint16_t rdb_version) {
+  out->push_back(static_cast<char>(rdb_version & 0xFF));
+  out->push_back(static_cast<char>(rdb_version >> 8));
+  uint64_t crc = Crc64(*out);
+  for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+}
+
+bool DumpFooterOk(std::string_view payload, uint16_t max_version) {
+  if (payload.size() < 10) return false;
+  std::string_view footer = payload.substr(payload.size() - 10);
+  uint16_t version = static_cast<uint16_t>(static_cast<unsigned char>(footer[0]) |
+                                           (static_cast<unsigned char>(footer[1]) << 8));
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) {
+    crc |= static_cast<uint64_t>(static_cast<unsigned char>(footer[2 + i])) << (8 * i);
+  }
+  return version <= max_version && crc == Crc64(payload.substr(0, payload.size() - 8));
+}
+
 }  // namespace dkv::rdb

@@ -42,6 +42,16 @@ std::string ReadRdbFile(const std::string& path, const std::function<bool(const 
 // DUMP payloads end with.
 uint64_t Crc64(std::string_view data);
 
+// Writing: an RDB length (6, 14, 32 or 64 bits, Redis' encoding) appended to *out.
+void PutRdbLength(std::string* out, uint64_t len);
+
+// A DUMP payload's footer (DUMP, FUNCTION DUMP): the RDB version (2 bytes, little-endian), then
+// the CRC-64 of everything before the checksum (8 bytes, little-endian), appended to *out.
+void AppendDumpFooter(std::string* out, uint16_t rdb_version);
+// True when `payload` ends in a footer whose version is at most `max_version` and whose checksum
+// matches (RESTORE, FUNCTION RESTORE: "DUMP payload version or checksum are wrong" otherwise).
+bool DumpFooterOk(std::string_view payload, uint16_t max_version);
+
 // Decodes one value as DUMP serializes it (the type byte, then the value; without the version
 // and checksum footer) into *out (type and contents; key and expiry untouched), within
 // `max_bytes` as ReadRdbFile. Returns "" or the error; *too_large says the limit was the cause.
