@@ -25,6 +25,7 @@ extern "C" {
 #include "src/scripting/lua_guards.h"
 #include "src/scripting/lua_libs.h"
 #include "src/scripting/lua_sandbox.h"
+#include "src/security/acl.h"
 #include "src/security/sha1.h"
 
 namespace dkv::server {
@@ -136,6 +137,7 @@ lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref, siz
   add("error_reply", LuaErrorReply);
   add("status_reply", LuaStatusReply);
   add("sha1hex", LuaSha1Hex);
+  add("acl_check_cmd", LuaAclCheckCmd);
   add("log", LuaLog);
   add("setresp", LuaSetResp);
   add("set_repl", LuaNoop);
@@ -650,6 +652,38 @@ int ScriptEngine::LuaSha1Hex(lua_State* L) {
   const char* s = lua_tolstring(L, 1, &len);
   std::string hex = Sha1Hex(std::string_view(s ? s : "", s ? len : 0));
   lua_pushlstring(L, hex.data(), hex.size());
+  return 1;
+}
+
+// redis.acl_check_cmd(command, arg...): whether the script's user may run the command with these
+// arguments (commands, first arguments and keys, as the dispatcher checks), as Redis 7. Nothing
+// is logged: a question is not a refusal.
+int ScriptEngine::LuaAclCheckCmd(lua_State* L) {
+  ScriptEngine* self = EngineOf(L);
+  int argc = lua_gettop(L);
+  if (argc == 0) {
+    return RaisePlain(L, "ERR Please specify at least one argument for this redis lib call");
+  }
+  std::vector<std::string> args;
+  args.reserve(static_cast<size_t>(argc));
+  for (int i = 1; i <= argc; ++i) {
+    int t = lua_type(L, i);
+    if (t == LUA_TNUMBER) {
+      args.push_back(NumberToArg(lua_tonumber(L, i)));
+    } else if (t == LUA_TSTRING) {
+      size_t len;
+      const char* a = lua_tolstring(L, i, &len);
+      args.emplace_back(a, len);
+    } else {
+      return RaisePlain(L, "ERR Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  std::vector<std::string_view> argv(args.begin(), args.end());
+  const CommandSpec* spec = self->dispatcher_->Resolve(argv);
+  if (spec == nullptr) return RaisePlain(L, "ERR Invalid command passed to redis.acl_check_cmd()");
+  size_t index = 0;
+  lua_pushboolean(
+      L, Acl::Check(self->state_->UserOf(self->session_), *spec, argv, &index) == AclDenial::kNone);
   return 1;
 }
 

@@ -98,6 +98,7 @@ class ScriptEngine final : public Scripts {
   static int LuaErrorReply(lua_State* L);
   static int LuaStatusReply(lua_State* L);
   static int LuaSha1Hex(lua_State* L);
+  static int LuaAclCheckCmd(lua_State* L);
   static int LuaLog(lua_State* L);
   static int LuaSetResp(lua_State* L);
   static int LuaNoop(lua_State* L);

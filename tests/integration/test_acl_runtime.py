@@ -58,6 +58,14 @@ class AclRuntime(unittest.TestCase):
             self.client("wrong", "app").ping()
         log = admin.acl_log()
         self.assertEqual([e["reason"] for e in log], ["auth", "key", "command", "key"])
+        # redis.acl_check_cmd answers for the script's user, and logs nothing.
+        check = "return redis.acl_check_cmd(unpack(ARGV))"
+        self.assertEqual(app.eval(check, 0, "set", "app:2", "v"), 1)
+        self.assertIsNone(app.eval(check, 0, "set", "other", "v"))
+        self.assertIsNone(app.eval(check, 0, "flushdb"))
+        with self.assertRaisesRegex(redis.exceptions.ResponseError, "Invalid command passed"):
+            app.eval(check, 0, "no-such-command")
+        self.assertEqual(len(admin.acl_log()), len(log))
         self.assertEqual(log[1]["object"], "shared:x")
         self.assertEqual(log[2]["object"], "flushdb")
         self.assertEqual(log[2]["client-info"]["user"], "app")   # redis-py parses the line
