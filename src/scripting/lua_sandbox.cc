@@ -81,6 +81,16 @@ void PushProxied(lua_State* L, int index) {
 }  // namespace
 
 namespace {
+// Replaces the read-only proxy at `index` (positive) by the table behind it; leaves anything else.
+void SeeThroughProxy(lua_State* L, int index) {
+  PushProxied(L, index);
+  if (lua_istable(L, -1)) {
+    lua_replace(L, index);
+  } else {
+    lua_pop(L, 1);
+  }
+}
+
 bool IsProtected(lua_State* L, int index) {
   PushProxied(L, index);
   bool is_protected = lua_istable(L, -1);
@@ -157,12 +167,7 @@ int SafeRawGet(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checkany(L, 2);
   lua_settop(L, 2);
-  PushProxied(L, 1);
-  if (lua_istable(L, -1)) {
-    lua_replace(L, 1);
-  } else {
-    lua_pop(L, 1);
-  }
+  SeeThroughProxy(L, 1);
   lua_rawget(L, 1);
   return 1;
 }
@@ -172,12 +177,7 @@ int SafeRawGet(lua_State* L) {
 int SafeNext(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 2);
-  PushProxied(L, 1);
-  if (lua_istable(L, -1)) {
-    lua_replace(L, 1);
-  } else {
-    lua_pop(L, 1);
-  }
+  SeeThroughProxy(L, 1);
   if (lua_next(L, 1) != 0) return 2;
   lua_pushnil(L);
   return 1;
