@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "engine/container.h"
 #include "engine/keyspace.h"
 
 namespace dkv::engine {
@@ -82,8 +83,8 @@ size_t Database::CountSubtree(const std::string& path, char sep) const {
 }
 
 size_t Database::MemoryUsage(const Entry* entry) const {
-  size_t bytes =
-      malloc_usable_size(const_cast<Entry*>(entry)) + 20 + (entry->has_expire() ? 16 : 0);
+  size_t bytes = malloc_usable_size(const_cast<Entry*>(entry)) + 20 +
+                 (entry->has_expire() ? 16 : 0) + ContainerExtraBytes(entry);
   if (const UserFields* f = Fields(entry)) {
     bytes += 64 + entry->key().size();
     for (const auto& [name, value] : *f) bytes += 64 + name.size() + value.size();
@@ -124,6 +125,7 @@ void ClearColdReads() {
 }
 
 void Database::FreeEntry(Entry* entry) {
+  ReleaseContainer(entry);
   if (entry->cold()) cold_entries_.fetch_sub(1, std::memory_order_relaxed);
   entry->~Entry();
   std::free(entry);
@@ -221,6 +223,10 @@ Entry* Database::Store(std::string_view key, std::string_view value, const Store
 }
 
 Entry* Database::Replace(Entry* entry, std::string_view value, int64_t expire_ms, bool keep_ttl) {
+  if (entry->container()) {
+    ReleaseContainer(entry);
+    entry->clear_kind();
+  }
   entry = SetValue(entry, value);
   entry->set_raw_encoding(false);
   if (expire_ms != 0) {
@@ -332,7 +338,7 @@ Entry* Database::Insert(std::string_view key, std::string_view value, ValueType 
   return e;
 }
 
-Entry* Database::Restore(std::string_view key, std::string_view value, const EntryMeta& meta) {
+Entry* Database::RestoreBytes(std::string_view key, std::string_view value, const EntryMeta& meta) {
   Entry* e = NewEntry(key, value, value.size());
   e->version_ = meta.version;
   Entry::SetTime(e->created_, meta.created_ms);
@@ -346,6 +352,21 @@ Entry* Database::Restore(std::string_view key, std::string_view value, const Ent
   return e;
 }
 
+Entry* Database::Restore(std::string_view key, std::string_view value, const EntryMeta& meta) {
+  if (meta.kind == Kind::kString) return RestoreBytes(key, value, meta);
+  std::string bytes;
+  if (!Materialize(meta.kind, value, keyspace_->container_limits(), &bytes)) return nullptr;
+  Entry* e = RestoreBytes(key, bytes, meta);
+  e->set_kind(meta.kind);
+  return e;
+}
+
+Entry* Database::InsertContainer(std::string_view key, Kind kind, std::string_view value) {
+  Entry* e = Insert(key, value);
+  e->set_kind(kind);
+  return e;
+}
+
 void Database::WarmUp(Entry* entry) {
   if (!entry->cold()) return;
   entry->flags_ = static_cast<uint8_t>(entry->flags_ & ~Entry::kCold);
@@ -355,6 +376,7 @@ void Database::WarmUp(Entry* entry) {
 
 Entry* Database::DropValue(Entry* entry) {
   if (entry->cold()) return entry;
+  ReleaseContainer(entry);
   uint32_t size = entry->value_len_;
   entry->value_len_ = 0;  // nothing to carry over
   entry = Reallocate(entry, 0);
@@ -366,6 +388,15 @@ Entry* Database::DropValue(Entry* entry) {
 
 Entry* Database::FillValue(Entry* entry, std::string_view value) {
   if (!entry->cold()) return entry;
+  std::string bytes;
+  if (entry->container()) {
+    // A damaged row would leave the key without a value: an empty container of its kind is
+    // what the commands can live with (the backend logs the damage it finds when loading).
+    if (!Materialize(entry->kind(), value, keyspace_->container_limits(), &bytes)) {
+      bytes = EmptyContainer(entry->kind());
+    }
+    value = bytes;
+  }
   CheckSizes(entry->key_len_, value.size());
   WarmUp(entry);
   entry = Reallocate(entry, value.size());
@@ -375,7 +406,8 @@ Entry* Database::FillValue(Entry* entry, std::string_view value) {
 }
 
 Entry* Database::RestoreCold(std::string_view key, size_t value_size, const EntryMeta& meta) {
-  Entry* e = Restore(key, {}, meta);
+  Entry* e = RestoreBytes(key, {}, meta);
+  if (meta.kind != Kind::kString) e->set_kind(meta.kind);
   e->value_len_ = static_cast<uint32_t>(std::min(value_size, kMaxValueSize));
   e->flags_ = static_cast<uint8_t>(e->flags_ | Entry::kCold);
   cold_entries_.fetch_add(1, std::memory_order_relaxed);
@@ -386,6 +418,10 @@ Entry* Database::Upsert(std::string_view key, std::string_view value, bool keep_
                         ValueType type) {
   Entry* e = tree_.Find(key);
   if (e == nullptr) return Insert(key, value, type);
+  if (e->container()) {
+    ReleaseContainer(e);
+    e->clear_kind();
+  }
   e = SetValue(e, value);
   e->set_raw_encoding(false);
   e->set_type(type);
@@ -400,6 +436,12 @@ void Database::NoteValueChanged(Entry* entry) {
 }
 
 Entry* Database::SetValue(Entry* entry, std::string_view value) {
+  entry = SetRawValue(entry, value);
+  NoteValueChanged(entry);
+  return entry;
+}
+
+Entry* Database::SetRawValue(Entry* entry, std::string_view value) {
   CheckSizes(entry->key_len_, value.size());
   WarmUp(entry);
   size_t capacity = Capacity(entry);
@@ -413,7 +455,6 @@ Entry* Database::SetValue(Entry* entry, std::string_view value) {
   }
   if (!value.empty()) std::memmove(entry->mutable_value(), value.data(), value.size());
   entry->value_len_ = static_cast<uint32_t>(value.size());
-  NoteValueChanged(entry);
   return entry;
 }
 
@@ -460,12 +501,18 @@ Entry* Database::InsertCopy(std::string_view key, const Entry& src, const UserFi
                             bool keep_identity) {
   // `src` may live in another database, or be the entry that `key` replaces: copy what is
   // needed before erasing.
-  std::string value(src.value());
+  // A container's table moves with RENAME and MOVE (the source is erased next) and is copied
+  // for COPY; its packed bytes are copied either way.
+  std::string value = !src.container() ? std::string(src.value())
+                      : keep_identity  ? std::string(src.value())
+                                       : CloneContainer(&src);
+  if (src.container() && keep_identity) DisownContainer(const_cast<Entry*>(&src));
   Entry header_copy;
   std::memcpy(static_cast<void*>(&header_copy), &src, sizeof(Entry));
   UserFields fields_copy = fields ? *fields : UserFields();
   Erase(key);
   Entry* e = Insert(key, value, src.type());
+  if (header_copy.container()) e->set_kind(header_copy.kind());
   e->set_content_type(src.content_type());
   e->set_raw_encoding(src.raw_encoding());
   if (keep_identity) {
@@ -557,7 +604,10 @@ size_t Database::DeletePrefix(std::string_view prefix) {
   return n;
 }
 
+bool Database::has_garbage() const { return !garbage_.empty() || HasContainerGarbage(); }
+
 bool Database::ReapGarbage(size_t budget) {
+  if (!ReapContainers(budget)) return false;
   while (!garbage_.empty() && budget > 0) {
     size_t freed = 0;
     bool done = garbage_.back().FreeSome(budget, [&](Entry* e) {

@@ -73,8 +73,19 @@ class __attribute__((packed)) Entry {
   // The LFU counter as last stored (Keyspace::LfuOf applies the decay).
   uint8_t lfu_counter() const { return lfu_; }
 
-  ValueType type() const { return static_cast<ValueType>((flags_ >> kTypeShift) & 7); }
+  // The KV type of a string value (KV.SET TYPE); kString for a container.
+  ValueType type() const {
+    return container() ? ValueType::kString : static_cast<ValueType>((flags_ >> kTypeShift) & 7);
+  }
+  // A container (hash, set, ...: engine/container.h) or a string. A container's value bytes
+  // are its encoding tag and either its packed items or a pointer to its Dict: read them only
+  // through engine/container.h, engine/hash_ops.h and engine/set_ops.h.
+  bool container() const { return flags_ & kContainer; }
+  Kind kind() const {
+    return container() ? static_cast<Kind>((flags_ >> kTypeShift) & 7) : Kind::kString;
+  }
   void set_type(ValueType t) {
+    flags_ = static_cast<uint8_t>(flags_ & ~kContainer);
     flags_ = static_cast<uint8_t>((flags_ & ~(7 << kTypeShift)) |
                                   (static_cast<uint8_t>(t) << kTypeShift));
   }
@@ -92,7 +103,14 @@ class __attribute__((packed)) Entry {
  private:
   friend class Database;
   static constexpr uint32_t kNoHeap = UINT32_MAX;
-  static constexpr uint8_t kRaw = 1, kHasFields = 2, kTypeShift = 2, kCold = 0x20;
+  static constexpr uint8_t kRaw = 1, kHasFields = 2, kTypeShift = 2, kCold = 0x20,
+                           kContainer = 0x40;
+  // Makes the entry a container of `kind` (its value bytes are then the container's).
+  void set_kind(Kind kind) {
+    flags_ = static_cast<uint8_t>((flags_ & ~(7 << kTypeShift) & ~kRaw) | kContainer |
+                                  (static_cast<uint8_t>(kind) << kTypeShift));
+  }
+  void clear_kind() { flags_ = static_cast<uint8_t>(flags_ & ~kContainer & ~(7 << kTypeShift)); }
   Entry() = default;
   std::string_view ColdValue() const;
   char* data() { return reinterpret_cast<char*>(this + 1); }
@@ -143,6 +161,8 @@ struct EntryMeta {
   uint8_t content_type = 0;  // index into the keyspace's ContentTypes
   uint8_t lfu = kLfuInitialValue;
   bool raw_encoding = false;
+  // A container's kind; its value is then in the portable form (engine/container.h).
+  Kind kind = Kind::kString;
 };
 
 // Why a key changed, for observers (WATCH, persistence).
@@ -194,6 +214,7 @@ class Database {
 
   int index() const { return index_; }
   size_t size() const { return tree_.size(); }
+  Keyspace& keyspace() const { return *keyspace_; }
   size_t expires_size() const { return heap_.size(); }
 
   // The entry for `key`, or nullptr; expired keys are found too. Does not touch access time.
@@ -276,15 +297,22 @@ class Database {
   Entry* Upsert(std::string_view key, std::string_view value, bool keep_ttl = false,
                 ValueType type = ValueType::kString);
   // Replaces the value and counts the change (version, updated_at). Returns the entry's
-  // (possibly new) address.
+  // (possibly new) address. A container stays one (its operations replace their bytes so);
+  // Store, Upsert and Replace turn a container into a string.
   Entry* SetValue(Entry* entry, std::string_view value);
+  // As SetValue, without counting a change (a container operation counts once per command).
+  Entry* SetRawValue(Entry* entry, std::string_view value);
+  // Inserts a new container of `kind` whose value bytes are `value` (engine/container.h: the
+  // entry owns the Dict they may point to). REQUIRES: FindRaw(key) == nullptr.
+  Entry* InsertContainer(std::string_view key, Kind kind, std::string_view value);
   // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth. The
   // caller writes the new bytes, then calls NoteValueChanged.
   Entry* ResizeValue(Entry* entry, size_t size);
   // Counts a change of the value made in place: version + 1, updated_at = now.
   void NoteValueChanged(Entry* entry);
   // Inserts a key with the given metadata, as it was when saved (snapshot load). REQUIRES:
-  // FindRaw(key) == nullptr. The entry has no expiry and no user fields.
+  // FindRaw(key) == nullptr. The entry has no expiry and no user fields. A container's value is
+  // its portable form, checked here: returns nullptr, inserting nothing, when it is damaged.
   Entry* Restore(std::string_view key, std::string_view value, const EntryMeta& meta);
   // Writes `key` as a copy of `src` (value, type, content type, user fields), replacing any
   // entry there. keep_identity (RENAME, MOVE) also keeps version and timestamps; otherwise
@@ -295,8 +323,8 @@ class Database {
   // The cache tier: drops the value of `entry` (it becomes cold, keeping its size, metadata and
   // expiry) and returns the entry's new address. No observer hears of it: nothing changed.
   Entry* DropValue(Entry* entry);
-  // Gives a cold entry its value back (read from the store of record); version and timestamps
-  // stay. Returns the entry's new address.
+  // Gives a cold entry its value back (read from the store of record; a container's in its
+  // portable form); version and timestamps stay. Returns the entry's new address.
   Entry* FillValue(Entry* entry, std::string_view value);
   // Inserts a cold key as loaded from the store of record: metadata and the value's size only.
   Entry* RestoreCold(std::string_view key, size_t value_size, const EntryMeta& meta);
@@ -352,7 +380,8 @@ class Database {
 
   // Frees up to `budget` entries of deleted subtrees. Returns true when nothing is left.
   bool ReapGarbage(size_t budget);
-  bool has_garbage() const { return !garbage_.empty(); }
+  // Includes released containers' dicts (engine/container.h), which are process-wide.
+  bool has_garbage() const;
 
   // Keys with expiry <= now_ms still here, counted up to `cap` (a walk of the heap's due top).
   size_t CountDue(int64_t now_ms, size_t cap) const;
@@ -375,6 +404,8 @@ class Database {
   // tells dst's observer; counts nothing.
   Entry* CopyInto(const Entry* src, Database& dst, std::string_view dst_key, bool keep_identity);
   static Entry* NewEntry(std::string_view key, std::string_view value, size_t capacity);
+  // Restore's insert of value bytes as they are.
+  Entry* RestoreBytes(std::string_view key, std::string_view value, const EntryMeta& meta);
   static size_t Capacity(const Entry* entry);
   void DropFields(Entry* entry);
   static void FreeEntry(Entry* entry);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/clock.h"
+#include "engine/container.h"
 #include "engine/database.h"
 #include "engine/metadata.h"
 
@@ -79,6 +80,9 @@ class Keyspace {
   const AccessPolicy& access_policy() const { return access_policy_; }
   void set_access_policy(const AccessPolicy& p) { access_policy_ = p; }
   KeyspaceStats& stats() { return stats_; }
+  // When containers change encoding (CONFIG SET hash-max-listpack-entries, ...).
+  const ContainerLimits& container_limits() const { return container_limits_; }
+  void set_container_limits(const ContainerLimits& limits) { container_limits_ = limits; }
   // Writes since the last save (Redis' "dirty"; for the save schedule and INFO's
   // rdb_changes_since_last_save). Only the engine's write operations count them.
   uint64_t dirty() const { return dirty_; }
@@ -130,6 +134,7 @@ class Keyspace {
   KeyspaceStats stats_;
   ContentTypes content_types_;
   AccessPolicy access_policy_;
+  ContainerLimits container_limits_;
   uint64_t dirty_ = 0;
   size_t expire_cursor_ = 0;
   bool expiry_paused_ = false;

@@ -15,6 +15,24 @@ constexpr std::string_view kNames[] = {"string",  "json",     "binary", "number"
                                        "boolean", "document", "image",  "custom"};
 }
 
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kString:
+      return "string";
+    case Kind::kHash:
+      return "hash";
+    case Kind::kSet:
+      return "set";
+    case Kind::kList:
+      return "list";
+    case Kind::kZset:
+      return "zset";
+    case Kind::kStream:
+      return "stream";
+  }
+  return "string";
+}
+
 std::string_view ValueTypeName(ValueType type) { return kNames[static_cast<size_t>(type) & 7]; }
 
 std::optional<ValueType> ParseValueType(std::string_view name) {

@@ -24,6 +24,18 @@ enum class ValueType : uint8_t {
   kCustom,
 };
 
+// What Redis' TYPE names: a string (any ValueType above) or a container (engine/container.h).
+enum class Kind : uint8_t {
+  kString = 0,
+  kHash = 1,
+  kSet = 2,
+  kList = 3,
+  kZset = 4,
+  kStream = 5,
+};
+// "string", "hash", "set", "list", "zset", "stream".
+std::string_view KindName(Kind kind);
+
 std::string_view ValueTypeName(ValueType type);
 std::optional<ValueType> ParseValueType(std::string_view name);  // case-insensitive
 // Whether `value` is acceptable for `type` (number parses, json parses and nests at most

@@ -1,0 +1,238 @@
+#include "engine/container.h"
+
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <unordered_set>
+
+#include "engine/intset.h"
+#include "engine/packed.h"
+
+namespace dkv::engine {
+
+namespace {
+
+std::deque<Dict*>& Garbage() {
+  static std::deque<Dict*> garbage;
+  return garbage;
+}
+
+void Dispose(Dict* dict) {
+  if (dict == nullptr) return;
+  if (dict->size() > kFreeInSlices) {
+    Garbage().push_back(dict);
+  } else {
+    delete dict;
+  }
+}
+
+// Checks the items of a packed portable form; on success `items` holds views into it.
+bool ReadItems(std::string_view portable, std::vector<std::string_view>* items) {
+  const char* p = portable.data() + 1;
+  const char* end = portable.data() + portable.size();
+  uint64_t count = 0;
+  size_t n = packed::GetVarintChecked(p, end, &count);
+  if (n == 0) return false;
+  p += n;
+  // Every item takes at least one byte: a count beyond the bytes left is damage, caught before
+  // anything is reserved for it.
+  if (count > static_cast<uint64_t>(end - p)) return false;
+  items->reserve(static_cast<size_t>(count));
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t len = 0;
+    n = packed::GetVarintChecked(p, end, &len);
+    if (n == 0) return false;
+    p += n;
+    if (len > static_cast<uint64_t>(end - p)) return false;
+    items->emplace_back(p, static_cast<size_t>(len));
+    p += len;
+  }
+  return p == end;
+}
+
+// Whether the `stride`-th items (fields, members) repeat.
+bool HasDuplicates(const std::vector<std::string_view>& items, size_t stride) {
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(items.size() / stride);
+  for (size_t i = 0; i < items.size(); i += stride) {
+    if (!seen.insert(items[i]).second) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Encoding EncodingOf(const Entry* entry) {
+  std::string_view v = entry->value();
+  return v.empty() ? Encoding::kNone : static_cast<Encoding>(v[0]);
+}
+
+std::string_view EncodingName(Encoding encoding) {
+  switch (encoding) {
+    case Encoding::kHashPacked:
+    case Encoding::kSetPacked:
+      return "listpack";
+    case Encoding::kSetIntset:
+      return "intset";
+    case Encoding::kHashTable:
+    case Encoding::kSetTable:
+      return "hashtable";
+    case Encoding::kNone:
+      break;
+  }
+  return "unknown";
+}
+
+Dict* DictOf(const Entry* entry) {
+  if (!entry->container() || entry->cold()) return nullptr;
+  std::string_view v = entry->value();
+  if (v.size() != 1 + sizeof(Dict*)) return nullptr;
+  auto enc = static_cast<Encoding>(v[0]);
+  if (enc != Encoding::kHashTable && enc != Encoding::kSetTable) return nullptr;
+  Dict* dict = nullptr;
+  std::memcpy(&dict, v.data() + 1, sizeof(dict));
+  return dict;
+}
+
+size_t ContainerExtraBytes(const Entry* entry) {
+  Dict* dict = DictOf(entry);
+  return dict ? dict->bytes() : 0;
+}
+
+std::string EmptyContainer(Kind kind) {
+  std::string v(
+      1, static_cast<char>(kind == Kind::kHash ? Encoding::kHashPacked : Encoding::kSetPacked));
+  packed::AppendVarint(&v, 0);
+  return v;
+}
+
+std::string TableValue(Encoding encoding, Dict* dict) {
+  std::string v(1, static_cast<char>(encoding));
+  v.append(reinterpret_cast<const char*>(&dict), sizeof(dict));
+  return v;
+}
+
+std::string Serialize(const Entry* entry) {
+  Dict* dict = DictOf(entry);
+  if (dict == nullptr) return std::string(entry->value());
+  std::string out(
+      1, static_cast<char>(dict->has_values() ? Encoding::kHashPacked : Encoding::kSetPacked));
+  out.reserve(dict->bytes());
+  packed::AppendVarint(&out, dict->has_values() ? dict->size() * 2 : dict->size());
+  dict->ForEach([&](std::string_view k, std::string_view v) {
+    packed::AppendItem(&out, k);
+    if (dict->has_values()) packed::AppendItem(&out, v);
+    return true;
+  });
+  return out;
+}
+
+size_t PortableCount(std::string_view portable) {
+  if (portable.empty()) return 0;
+  auto enc = static_cast<Encoding>(portable[0]);
+  if (enc == Encoding::kSetIntset) return intset::Count(portable);
+  uint64_t n = 0;
+  packed::GetVarint(portable.data() + 1, &n);
+  return enc == Encoding::kHashPacked ? static_cast<size_t>(n / 2) : static_cast<size_t>(n);
+}
+
+bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& limits,
+                 std::string* value) {
+  if (portable.empty()) return false;
+  auto enc = static_cast<Encoding>(portable[0]);
+  if (kind == Kind::kSet && enc == Encoding::kSetIntset) {
+    if (!intset::Valid(portable) || intset::Count(portable) == 0) return false;
+    if (intset::Count(portable) <= limits.set_max_intset_entries) {
+      value->assign(portable);
+      return true;
+    }
+    auto dict = std::make_unique<Dict>(false);
+    size_t n = intset::Count(portable);
+    for (size_t i = 0; i < n; ++i) dict->Add(std::to_string(intset::At(portable, i)));
+    *value = TableValue(Encoding::kSetTable, dict.release());
+    return true;
+  }
+  bool hash = kind == Kind::kHash;
+  if ((hash && enc != Encoding::kHashPacked) || (!hash && enc != Encoding::kSetPacked)) {
+    return false;
+  }
+  std::vector<std::string_view> items;
+  if (!ReadItems(portable, &items) || items.empty()) return false;
+  size_t stride = hash ? 2 : 1;
+  if (items.size() % stride != 0 || HasDuplicates(items, stride)) return false;
+  size_t max_entries = hash ? limits.hash_max_entries : limits.set_max_entries;
+  size_t max_value = hash ? limits.hash_max_value : limits.set_max_value;
+  bool small = items.size() / stride <= max_entries;
+  for (size_t i = 0; small && i < items.size(); ++i) small = items[i].size() <= max_value;
+  if (small) {
+    value->assign(portable);
+    return true;
+  }
+  auto dict = std::make_unique<Dict>(hash);
+  for (size_t i = 0; i < items.size(); i += stride) {
+    dict->Add(items[i], hash ? items[i + 1] : std::string_view());
+  }
+  *value = TableValue(hash ? Encoding::kHashTable : Encoding::kSetTable, dict.release());
+  return true;
+}
+
+void ReleaseContainer(Entry* entry) {
+  if (!entry->container() || entry->cold()) return;
+  Dispose(DictOf(entry));
+  DisownContainer(entry);
+}
+
+void DisownContainer(Entry* entry) {
+  if (!entry->container() || entry->cold() || entry->value().empty()) return;
+  entry->mutable_value()[0] = static_cast<char>(Encoding::kNone);
+}
+
+std::string CloneContainer(const Entry* entry) {
+  Dict* dict = DictOf(entry);
+  if (dict == nullptr) return std::string(entry->value());
+  return TableValue(static_cast<Encoding>(entry->value()[0]), dict->Clone());
+}
+
+Entry* Splice(Database& db, Entry* entry, size_t offset, size_t remove, std::string_view insert) {
+  size_t old = entry->value_size();
+  size_t tail = old - offset - remove;
+  size_t size = old - remove + insert.size();
+  if (size > old) entry = db.ResizeValue(entry, size);
+  char* p = entry->mutable_value();
+  if (tail > 0 && insert.size() != remove) {
+    std::memmove(p + offset + insert.size(), p + offset + remove, tail);
+  }
+  if (!insert.empty()) std::memcpy(p + offset, insert.data(), insert.size());
+  if (size < old) entry = db.ResizeValue(entry, size);
+  return entry;
+}
+
+Entry* SetPackedCount(Database& db, Entry* entry, size_t items) {
+  uint64_t old = 0;
+  size_t old_size = packed::GetVarint(entry->value().data() + 1, &old);
+  char buf[10];
+  size_t n = packed::PutVarint(buf, items);
+  if (n == old_size) {
+    std::memcpy(entry->mutable_value() + 1, buf, n);
+    return entry;
+  }
+  return Splice(db, entry, 1, old_size, std::string_view(buf, n));
+}
+
+bool ReapContainers(size_t budget) {
+  auto& garbage = Garbage();
+  while (!garbage.empty() && budget > 0) {
+    Dict* dict = garbage.front();
+    size_t before = dict->size();
+    bool done = dict->FreeSome(budget);
+    budget -= std::min(budget, before - dict->size());
+    if (!done) break;
+    delete dict;
+    garbage.pop_front();
+  }
+  return garbage.empty();
+}
+
+bool HasContainerGarbage() { return !Garbage().empty(); }
+
+}  // namespace dkv::engine

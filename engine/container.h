@@ -1,0 +1,99 @@
+// Containers: the values that are not strings (Redis' hashes and sets; lists, sorted sets and
+// streams later). A container lives in its entry like a string does: Entry::kind() says which
+// (a flag and the type bits of the header), and the entry's value bytes start with a one-byte
+// Encoding tag:
+//
+//   kHashPacked, kSetPacked  the items inline (engine/packed.h): "listpack" in OBJECT ENCODING
+//   kSetIntset               a width byte (2, 4 or 8), then sorted little-endian integers
+//   kHashTable, kSetTable    an 8-byte pointer to a Dict the entry owns: "hashtable"
+//
+// Small containers are therefore one allocation with their key; large ones get O(1) point
+// operations. An entry converts from a small encoding to the table when it passes the limits
+// (Redis' options, ContainerLimits) and never back, as in Redis.
+//
+// The portable form (Serialize, Materialize) is what leaves the process: snapshot records,
+// PostgreSQL rows, the cache tier's cold values, COPY. It is the packed form of any container
+// whatever its size: tag kHashPacked or kSetPacked (or kSetIntset), count, items.
+//
+// Table dicts are freed with their entry; one with more than kFreeInSlices elements is queued
+// and freed in slices by ReapContainers (DEL or FLUSH of a huge hash answers at once). Loop
+// thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "engine/database.h"
+#include "engine/dict.h"
+#include "engine/metadata.h"
+
+namespace dkv::engine {
+
+enum class Encoding : uint8_t {
+  kNone = 0,  // not a container (or one whose table was handed to another entry)
+  kHashPacked = 1,
+  kHashTable = 2,
+  kSetIntset = 3,
+  kSetPacked = 4,
+  kSetTable = 5,
+};
+
+// Redis' thresholds (CONFIG SET hash-max-listpack-entries, ...), owned by the Keyspace.
+struct ContainerLimits {
+  size_t hash_max_entries = 128;
+  size_t hash_max_value = 64;
+  size_t set_max_intset_entries = 512;
+  size_t set_max_entries = 128;
+  size_t set_max_value = 64;
+};
+
+// REQUIRES (all below): entry->container() and not cold, unless said otherwise.
+Encoding EncodingOf(const Entry* entry);
+// OBJECT ENCODING's names: "listpack", "intset", "hashtable".
+std::string_view EncodingName(Encoding encoding);
+// The Dict of a table encoding, else nullptr.
+Dict* DictOf(const Entry* entry);
+// Bytes the container holds outside its entry (its Dict), for MEMORY USAGE.
+size_t ContainerExtraBytes(const Entry* entry);
+
+// The value bytes of a new, empty container of `kind` (a packed one).
+std::string EmptyContainer(Kind kind);
+// The value bytes of a table encoding that owns `dict`.
+std::string TableValue(Encoding encoding, Dict* dict);
+
+// The portable form of the container (see above).
+std::string Serialize(const Entry* entry);
+// Checks `portable` (bytes from outside: every length is verified before it is read) and
+// builds the value bytes of a container of `kind` holding it: packed when within `limits`,
+// else a new table. Returns false, building nothing, when the bytes are damaged, name the
+// wrong kind, repeat a member or field, or hold no element.
+bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& limits,
+                 std::string* value);
+// The number of elements (fields of a hash, members of a set) in the portable form. REQUIRES:
+// bytes that Materialize accepted or Serialize wrote.
+size_t PortableCount(std::string_view portable);
+
+// The entry is going away or getting a new value: frees (or queues) its Dict and marks its
+// value bytes kNone. Called by Database; harmless on a string or a cold entry.
+void ReleaseContainer(Entry* entry);
+// The entry's Dict now belongs to another entry (RENAME, MOVE): its value bytes become kNone
+// without freeing anything.
+void DisownContainer(Entry* entry);
+// The value bytes of a deep copy of the container (COPY).
+std::string CloneContainer(const Entry* entry);
+
+// For the container operations (hash_ops, set_ops): replaces `remove` bytes at `offset` of the
+// entry's value bytes by `insert` (which must not point into the entry), quietly. Returns the
+// entry's (possibly new) address.
+Entry* Splice(Database& db, Entry* entry, size_t offset, size_t remove, std::string_view insert);
+// Rewrites the item count of a packed value.
+Entry* SetPackedCount(Database& db, Entry* entry, size_t items);
+
+// Elements above which a released Dict is freed in slices.
+inline constexpr size_t kFreeInSlices = 4096;
+// Frees up to `budget` elements of released dicts. Returns true when none is left.
+bool ReapContainers(size_t budget);
+bool HasContainerGarbage();
+
+}  // namespace dkv::engine

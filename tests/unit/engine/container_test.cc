@@ -1,0 +1,169 @@
+// Containers: hashes and sets in every encoding, their conversions at Redis' limits, the
+// portable form, Dict's incremental rehash and SCAN guarantee, and what RENAME, COPY and deletion
+// do with a table.
+#include "engine/container.h"
+
+#include <boost/test/unit_test.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/dict.h"
+#include "engine/hash_ops.h"
+#include "engine/keyspace.h"
+#include "engine/set_ops.h"
+
+using namespace dkv::engine;
+
+namespace {
+struct Fixture {
+  FakeClock clock;
+  Keyspace ks{&clock, 16};
+  Database& db = ks.db(0);
+};
+std::vector<std::string> Members(const Entry* e) {
+  std::vector<std::string> out;
+  SetForEach(e, [&](std::string_view m) {
+    out.emplace_back(m);
+    return true;
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(container, Fixture)
+
+BOOST_AUTO_TEST_CASE(hash_packed_then_table) {
+  BOOST_TEST(HashSet(db, "h", {{"a", "1"}, {"b", "2"}}) == 2u);
+  Entry* e = db.Find("h");
+  BOOST_TEST(KindName(e->kind()) == "hash");
+  BOOST_TEST(EncodingName(EncodingOf(e)) == "listpack");
+  BOOST_TEST(HashSet(db, "h", {{"a", "one"}}) == 0u);
+  std::string_view v;
+  BOOST_TEST(HashGet(db.Find("h"), "a", &v));
+  BOOST_TEST(v == "one");
+  for (int i = 0; i < 200; ++i) HashSet(db, "h", {{"f" + std::to_string(i), "v"}});
+  e = db.Find("h");
+  BOOST_TEST(EncodingName(EncodingOf(e)) == "hashtable");
+  BOOST_TEST(HashLen(e) == 202u);
+  BOOST_TEST(HashGet(e, "b", &v));
+  BOOST_TEST(v == "2");
+  // A long value converts at once.
+  HashSet(db, "h2", {{"x", std::string(65, 'x')}});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("h2"))) == "hashtable");
+}
+
+BOOST_AUTO_TEST_CASE(hash_delete_last_field_deletes_key) {
+  HashSet(db, "h", {{"a", "1"}, {"b", "2"}});
+  uint64_t dirty = ks.dirty();
+  BOOST_TEST(HashDelete(db, db.Find("h"), {"a", "zz"}) == 1u);
+  BOOST_TEST(ks.dirty() == dirty + 1);
+  BOOST_TEST(HashDelete(db, db.Find("h"), {"b"}) == 1u);
+  BOOST_TEST(db.Find("h") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(set_encodings_follow_redis_72) {
+  SetAdd(db, "s", {"1", "2", "3"});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("s"))) == "intset");
+  SetAdd(db, "s", {"a"});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("s"))) == "listpack");
+  BOOST_TEST((Members(db.Find("s")) == std::vector<std::string>{"1", "2", "3", "a"}));
+  for (int i = 0; i < 512; ++i) SetAdd(db, "big", {std::to_string(i * 100000)});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("big"))) == "intset");
+  SetAdd(db, "big", {"-1"});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("big"))) == "hashtable");
+  BOOST_TEST(SetLen(db.Find("big")) == 513u);
+  BOOST_TEST(SetContains(db.Find("big"), "51100000"));
+  BOOST_TEST(!SetContains(db.Find("big"), "051100000"));
+  BOOST_TEST(SetRemove(db, db.Find("s"), {"a", "1", "2", "3"}) == 4u);
+  BOOST_TEST(db.Find("s") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(intset_widths) {
+  SetAdd(db, "s", {"5", "-70000", "9000000000", "0"});
+  Entry* e = db.Find("s");
+  BOOST_TEST(EncodingName(EncodingOf(e)) == "intset");
+  BOOST_TEST((Members(e) == std::vector<std::string>{"-70000", "0", "5", "9000000000"}));
+  BOOST_TEST(SetContains(e, "9000000000"));
+}
+
+BOOST_AUTO_TEST_CASE(portable_round_trip_and_damage) {
+  for (int i = 0; i < 300; ++i) HashSet(db, "h", {{"f" + std::to_string(i), std::to_string(i)}});
+  std::string portable = Serialize(db.Find("h"));
+  BOOST_TEST(PortableCount(portable) == 300u);
+  std::string bytes;
+  BOOST_TEST(Materialize(Kind::kHash, portable, ks.container_limits(), &bytes));
+  EntryMeta meta;
+  meta.kind = Kind::kHash;
+  Entry* copy = db.Restore("copy", portable, meta);
+  BOOST_REQUIRE(copy != nullptr);
+  BOOST_TEST(HashLen(copy) == 300u);
+  std::string v2;
+  BOOST_TEST(!Materialize(Kind::kSet, portable, ks.container_limits(), &v2));
+  BOOST_TEST(!Materialize(Kind::kHash, portable.substr(0, portable.size() - 1),
+                          ks.container_limits(), &v2));
+  std::string huge_count = std::string(1, '\x01') + "\xff\xff\xff\xff\x0f";
+  BOOST_TEST(!Materialize(Kind::kHash, huge_count, ks.container_limits(), &v2));
+  // The table built by the first Materialize belongs to nobody: free it.
+  Entry* owner = db.InsertContainer("owner", Kind::kHash, bytes);
+  BOOST_TEST(HashLen(owner) == 300u);
+}
+
+BOOST_AUTO_TEST_CASE(rename_moves_table_copy_clones_it) {
+  for (int i = 0; i < 300; ++i) SetAdd(db, "s", {"m" + std::to_string(i)});
+  Dict* dict = DictOf(db.Find("s"));
+  Entry* moved = db.Rename(db.Find("s"), "t");
+  BOOST_TEST(DictOf(moved) == dict);
+  Entry* copy = db.CopyTo(moved, db, "u");
+  BOOST_TEST(DictOf(copy) != dict);
+  BOOST_TEST(SetLen(copy) == 300u);
+  BOOST_TEST(db.Delete("t"));
+  BOOST_TEST(SetLen(db.Find("u")) == 300u);
+}
+
+BOOST_AUTO_TEST_CASE(set_pop_and_store) {
+  std::mt19937_64 rng(1);
+  for (int i = 0; i < 1000; ++i) SetAdd(db, "s", {"m" + std::to_string(i)});
+  std::vector<std::string> popped = SetPop(db, db.Find("s"), 10, rng);
+  BOOST_TEST(popped.size() == 10u);
+  BOOST_TEST(SetLen(db.Find("s")) == 990u);
+  for (const auto& m : popped) BOOST_TEST(!SetContains(db.Find("s"), m));
+  SetStore(db, "d", {"1", "2", "x"});
+  BOOST_TEST(EncodingName(EncodingOf(db.Find("d"))) == "listpack");
+  SetStore(db, "d", {});
+  BOOST_TEST(db.Find("d") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(dict_scan_survives_resizes) {
+  Dict d(false);
+  for (int i = 0; i < 5000; ++i) d.Add("k" + std::to_string(i));
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int steps = 0;
+  do {
+    cursor = d.Scan(cursor, [&](const Dict::Node* n) { seen.emplace(Dict::KeyOf(n)); });
+    // Grow and shrink meanwhile: keys k0..k4999 stay, others come and go.
+    if (steps == 10) {
+      for (int i = 0; i < 20000; ++i) d.Add("x" + std::to_string(i));
+    }
+    if (steps == 400) {
+      for (int i = 0; i < 20000; ++i) d.Erase("x" + std::to_string(i));
+    }
+    ++steps;
+  } while (cursor != 0 && steps < 1000000);
+  for (int i = 0; i < 5000; ++i) BOOST_TEST(seen.count("k" + std::to_string(i)) == 1u);
+  BOOST_TEST(d.size() == 5000u);
+}
+
+BOOST_AUTO_TEST_CASE(huge_dict_freed_in_slices) {
+  for (int i = 0; i < 10000; ++i) SetAdd(db, "s", {"m" + std::to_string(i)});
+  BOOST_TEST(db.Delete("s"));
+  BOOST_TEST(db.has_garbage());
+  BOOST_TEST(!db.ReapGarbage(100));
+  BOOST_TEST(db.ReapGarbage(100000));
+  BOOST_TEST(!db.has_garbage());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
