@@ -148,4 +148,26 @@ std::string HumanBytes(uint64_t n) {
   return buf;
 }
 
+namespace {
+engine::Entry* CheckKind(CommandContext& ctx, engine::Entry* e, engine::Kind kind, bool* wrong) {
+  *wrong = false;
+  if (e != nullptr && e->kind() != kind) {
+    ctx.reply.Error(errors::kWrongType);
+    *wrong = true;
+    return nullptr;
+  }
+  return e;
+}
+}  // namespace
+
+engine::Entry* LookupRead(CommandContext& ctx, std::string_view key, engine::Kind kind,
+                          bool* wrong) {
+  return CheckKind(ctx, ctx.db().FindForRead(key, !ctx.session.no_touch), kind, wrong);
+}
+
+engine::Entry* LookupWrite(CommandContext& ctx, std::string_view key, engine::Kind kind,
+                           bool* wrong) {
+  return CheckKind(ctx, ctx.db().Find(key), kind, wrong);
+}
+
 }  // namespace dkv::server

@@ -118,6 +118,15 @@ enum class Condition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
 bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
                     uint64_t digest);
 
+// Looks `key` up for a command that works on values of `kind` (Redis' lookupKey*OrReply plus
+// checkType): the live entry, or nullptr when the key is absent. When it holds another kind,
+// replies -WRONGTYPE and sets *wrong (the handler returns). The read form records the access
+// (hits, misses, accessed_at, LFU) unless CLIENT NO-TOUCH; the write form does not.
+engine::Entry* LookupRead(CommandContext& ctx, std::string_view key, engine::Kind kind,
+                          bool* wrong);
+engine::Entry* LookupWrite(CommandContext& ctx, std::string_view key, engine::Kind kind,
+                           bool* wrong);
+
 // Redis' human-readable byte counts (INFO's *_human, MEMORY DOCTOR): "512B", "1.50K", "2.00M".
 std::string HumanBytes(uint64_t n);
 

@@ -58,6 +58,12 @@ struct Config {
   std::string logfile;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this becomes dense
+  // When hashes and sets leave their small encodings (engine::ContainerLimits).
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

@@ -88,6 +88,15 @@ void ServerState::ApplyConfig() {
   access.lfu_log_factor = config.lfu_log_factor;
   access.lfu_decay_minutes = config.lfu_decay_time;
   keyspace.set_access_policy(access);
+  engine::ContainerLimits limits;
+  // Redis caps the intset at 2^30 members (its length is 32 bits); so does dkv.
+  limits.set_max_intset_entries =
+      static_cast<size_t>(std::min<int64_t>(config.set_max_intset_entries, int64_t{1} << 30));
+  limits.hash_max_entries = static_cast<size_t>(config.hash_max_listpack_entries);
+  limits.hash_max_value = static_cast<size_t>(config.hash_max_listpack_value);
+  limits.set_max_entries = static_cast<size_t>(config.set_max_listpack_entries);
+  limits.set_max_value = static_cast<size_t>(config.set_max_listpack_value);
+  keyspace.set_container_limits(limits);
 }
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {
