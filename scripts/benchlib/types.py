@@ -1,0 +1,105 @@
+"""scripts/bench --only types: hashes and sets side by side. Throughput of redis-benchmark's
+HSET, SADD and SPOP at -P 16 (fields and members drawn from -r 1000000, so the hash and the set
+grow into their large encodings), and memory per element (INFO used_memory delta) of three
+shapes: one 1,000,000-field hash, one 1,000,000-member set, and 100,000 small hashes of 10
+fields (the shape of Rails sessions and Sidekiq jobs)."""
+
+import os
+import statistics
+
+from .common import Case, Resp, Server, fmt, log, print_table, run_case, used_memory
+
+# A small hash as web frameworks write them: short field names, short values.
+SMALL_FIELDS = ("class", "queue", "jid", "created_at", "enqueued_at", "retry", "args",
+                "user_id", "status", "attempts")
+
+
+def memory_shapes(client, quick):
+    """Bytes per element of each shape, measured one after the other on an empty server."""
+    n = 1000000 if not quick else 100000
+    small = 100000 if not quick else 10000
+    out = {}
+    client.call("FLUSHALL")
+    before = used_memory(client)
+    client.pipeline_batched(
+        (("HSET", "big:hash") + sum(((f"field:{j}", f"value:{j}") for j in range(i, i + 100)), ())
+         for i in range(0, n, 100)), size=100)
+    out["hash"] = (used_memory(client) - before) / n
+    client.call("FLUSHALL")
+    before = used_memory(client)
+    client.pipeline_batched(
+        (("SADD", "big:set") + tuple(f"member:{j}" for j in range(i, i + 100))
+         for i in range(0, n, 100)), size=100)
+    out["set"] = (used_memory(client) - before) / n
+    client.call("FLUSHALL")
+    before = used_memory(client)
+    client.pipeline_batched(
+        (("HSET", f"job:{i}") + sum(((f, f"{f}-{i % 997}") for f in SMALL_FIELDS), ())
+         for i in range(small)), size=500)
+    out["small"] = (used_memory(client) - before) / (small * len(SMALL_FIELDS))
+    out["small_key"] = (used_memory(client) - before) / small
+    # Spot checks that both servers hold what was written.
+    out["check"] = (client.call("HLEN", f"job:{small - 1}"), client.call("TYPE", "job:0"))
+    client.call("FLUSHALL")
+    return out, n, small
+
+
+def types_report(args, dkv_path, tmp):
+    rounds = args.rounds
+    servers = []
+    try:
+        for name, binary in (("redis", args.redis), ("dkv", dkv_path)):
+            wd = os.path.join(tmp, "types-" + name)
+            os.mkdir(wd)
+            srv = Server(name=name, binary=binary, workdir=wd)
+            servers.append(srv)
+            if not srv.start():
+                return 1
+        mem = {}
+        for srv in servers:
+            c = Resp(srv.port)
+            mem[srv.name], n, small = memory_shapes(c, args.quick)
+            c.close()
+            log(f"  memory {srv.name}: {mem[srv.name]}")
+        rps = {}
+        tests = ("hset", "sadd", "spop")
+        for rnd in range(rounds):
+            order = servers if rnd % 2 == 0 else servers[::-1]
+            for test in tests:
+                for srv in order:
+                    case = Case(label=test.upper(), pipeline=16, clients=50,
+                                requests=args.requests, test=test, extra=["-r", "1000000"])
+                    s = run_case(srv, case, args.run_timeout, -1)
+                    if s is not None:
+                        rps.setdefault((test, srv.name), []).append(s.rps)
+                        log(f"  round {rnd + 1}/{rounds} {test:<5} {srv.name:<5} {s.rps:>11.0f} rps")
+    finally:
+        for srv in servers:
+            srv.stop()
+
+    def med(test, name):
+        v = rps.get((test, name))
+        return statistics.median(v) if v else None
+
+    rows = []
+    for test in tests:
+        r, d = med(test, "redis"), med(test, "dkv")
+        rows.append((f"{test.upper()} -P 16 -c 50 -r 1000000 (rps)", fmt(r, 0), fmt(d, 0),
+                     f"{d / r:.2f}" if r and d else "-"))
+    R, D = mem["redis"], mem["dkv"]
+    for key, label in (("hash", f"one {n}-field hash, bytes per field"),
+                       ("set", f"one {n}-member set, bytes per member"),
+                       ("small", f"{small} hashes of 10 fields, bytes per field"),
+                       ("small_key", f"{small} hashes of 10 fields, bytes per hash")):
+        rows.append((label, f"{R[key]:.1f}", f"{D[key]:.1f}", f"{D[key] / R[key]:.2f}"))
+    print()
+    print("**Hashes and sets**" if args.markdown else "Hashes and sets")
+    print()
+    print_table(args, ("measure", "redis", "dkv", "dkv / redis"), rows, (50, 12, 12, 12))
+    print("Throughput: medians of the rounds (higher is better); memory: INFO used_memory "
+          "delta per element (lower is better). Fields are field:<i> with values value:<i>, set "
+          "members member:<i>; the small hashes have 10 fields such as class, queue, jid.")
+    if R["check"] != D["check"]:
+        log(f"warning: the servers disagree on the small hashes: {R['check']} vs {D['check']}")
+        return 1
+    return 0
