@@ -4,6 +4,7 @@
 #include "engine/container.h"
 
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -164,6 +165,90 @@ BOOST_AUTO_TEST_CASE(huge_dict_freed_in_slices) {
   BOOST_TEST(!db.ReapGarbage(100));
   BOOST_TEST(db.ReapGarbage(100000));
   BOOST_TEST(!db.has_garbage());
+}
+
+// Random operations against a model, across every encoding and conversion: small limits make
+// conversions frequent; HashScan/SetScan iterations must return every element.
+BOOST_AUTO_TEST_CASE(model_based_random_operations) {
+  ContainerLimits limits;
+  limits.hash_max_entries = 8;
+  limits.hash_max_value = 6;
+  limits.set_max_intset_entries = 16;
+  limits.set_max_entries = 8;
+  limits.set_max_value = 6;
+  ks.set_container_limits(limits);
+  std::mt19937_64 rng(42);
+  std::map<std::string, std::string> hmodel;
+  std::set<std::string> smodel;
+  auto pick = [&](int range) {
+    int v = static_cast<int>(rng() % range);
+    // Mostly integers (intsets), sometimes strings, sometimes long ones.
+    if (rng() % 4 == 0) return std::string("s") + std::to_string(v);
+    if (rng() % 20 == 0) return std::string(10, 'L') + std::to_string(v);
+    return std::to_string(v - range / 2);
+  };
+  for (int step = 0; step < 20000; ++step) {
+    std::string a = pick(60), b = pick(60);
+    switch (rng() % 6) {
+      case 0:
+      case 1: {
+        size_t added = HashSet(db, "h", {{a, b}});
+        BOOST_TEST(added == (hmodel.count(a) ? 0u : 1u));
+        hmodel[a] = b;
+        break;
+      }
+      case 2: {
+        Entry* e = db.Find("h");
+        size_t removed = e ? HashDelete(db, e, {a}) : 0;
+        BOOST_TEST(removed == hmodel.erase(a));
+        break;
+      }
+      case 3:
+      case 4: {
+        size_t added = SetAdd(db, "s", {a, b});
+        size_t expect = (smodel.count(a) ? 0 : 1) + (a != b && !smodel.count(b) ? 1 : 0);
+        BOOST_TEST(added == expect);
+        smodel.insert(a);
+        smodel.insert(b);
+        break;
+      }
+      case 5: {
+        Entry* e = db.Find("s");
+        size_t removed = e ? SetRemove(db, e, {a}) : 0;
+        BOOST_TEST(removed == smodel.erase(a));
+        break;
+      }
+    }
+    if (step % 1000 == 999) {
+      Entry* h = db.Find("h");
+      BOOST_TEST((h == nullptr) == hmodel.empty());
+      if (h != nullptr) {
+        BOOST_TEST(HashLen(h) == hmodel.size());
+        std::map<std::string, std::string> seen;
+        uint64_t cursor = 0;
+        do {
+          cursor = HashScan(h, cursor, [&](std::string_view f, std::string_view v) {
+            seen[std::string(f)] = std::string(v);
+          });
+        } while (cursor != 0);
+        BOOST_TEST((seen == hmodel));
+        std::string portable = Serialize(h);
+        std::string bytes;
+        BOOST_TEST(Materialize(Kind::kHash, portable, limits, &bytes));
+        db.Delete("h2");
+        Entry* h2 = db.InsertContainer("h2", Kind::kHash, bytes);
+        BOOST_TEST(HashLen(h2) == hmodel.size());
+      }
+      Entry* s = db.Find("s");
+      BOOST_TEST((s == nullptr) == smodel.empty());
+      if (s != nullptr) {
+        std::vector<std::string> expect(smodel.begin(), smodel.end());
+        BOOST_TEST((Members(s) == expect));
+        for (const auto& m : smodel) BOOST_TEST(SetContains(s, m));
+        BOOST_TEST(!SetContains(s, "absent"));
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
