@@ -146,14 +146,16 @@ size_t HashSet(Database& db, std::string_view key, const std::vector<FieldValue>
                bool only_new) {
   const ContainerLimits& limits = db.keyspace().container_limits();
   Entry* e = db.Find(key);
-  if (e == nullptr) e = db.InsertContainer(key, Kind::kHash, EmptyContainer(Kind::kHash));
+  // A new key starts at version 1 (Insert); an existing one moves once for the command.
+  bool created = e == nullptr;
+  if (created) e = db.InsertContainer(key, Kind::kHash, EmptyContainer(Kind::kHash));
   size_t added = 0;
   for (const auto& [field, value] : pairs) {
     added += SetField(db, &e, field, value, only_new, limits) ? 1 : 0;
   }
   size_t writes = only_new ? added : pairs.size();
   if (writes == 0) return 0;
-  db.NoteValueChanged(e);
+  if (!created) db.NoteValueChanged(e);
   db.NoteWrite(key, ChangeKind::kWrite, writes);
   return added;
 }
