@@ -75,6 +75,19 @@ DKV_HANDLER(CmdHIncrBy);
 DKV_HANDLER(CmdHIncrByFloat);
 DKV_HANDLER(CmdHRandField);
 DKV_HANDLER(CmdHScan);
+// hash field expiration
+DKV_HANDLER(CmdHExpire);
+DKV_HANDLER(CmdHPExpire);
+DKV_HANDLER(CmdHExpireAt);
+DKV_HANDLER(CmdHPExpireAt);
+DKV_HANDLER(CmdHTtl);
+DKV_HANDLER(CmdHPTtl);
+DKV_HANDLER(CmdHExpireTime);
+DKV_HANDLER(CmdHPExpireTime);
+DKV_HANDLER(CmdHPersist);
+DKV_HANDLER(CmdHGetEx);
+DKV_HANDLER(CmdHSetEx);
+DKV_HANDLER(CmdHGetDel);
 // hyperloglog
 DKV_HANDLER(CmdPfAdd);
 DKV_HANDLER(CmdPfCount);

@@ -14,6 +14,7 @@
 
 #include "engine/container.h"
 #include "engine/hash_ops.h"
+#include "engine/hash_ttl.h"
 #include "engine/keyspace.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -23,6 +24,16 @@ namespace {
 
 using engine::FieldValue;
 using engine::Kind;
+
+// The hash at `key` for a command, with its expired fields gone (engine/hash_ttl.h): nullptr
+// when absent (or emptied by them); *wrong after -WRONGTYPE. While expiry is paused (CLIENT
+// PAUSE) nothing is deleted.
+engine::Entry* FindHash(CommandContext& ctx, std::string_view key, bool write, bool* wrong) {
+  engine::Entry* e =
+      write ? LookupWrite(ctx, key, Kind::kHash, wrong) : LookupRead(ctx, key, Kind::kHash, wrong);
+  if (e == nullptr || ctx.db().keyspace().expiry_paused()) return e;
+  return engine::ExpireDueFields(ctx.db(), e);
+}
 
 // The field/value pairs of argv[from..], which the caller has checked come in pairs.
 std::vector<FieldValue> Pairs(Args argv, size_t from) {
@@ -39,7 +50,7 @@ bool SetPairs(CommandContext& ctx, Args argv, size_t* added) {
     return false;
   }
   bool wrong;
-  LookupWrite(ctx, argv[1], Kind::kHash, &wrong);
+  FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return false;
   *added = engine::HashSet(ctx.db(), argv[1], Pairs(argv, 2));
   return true;
@@ -48,7 +59,7 @@ bool SetPairs(CommandContext& ctx, Args argv, size_t* added) {
 // The fields and/or values of a whole hash: HGETALL (a map in RESP3), HKEYS, HVALS.
 void ReplyAll(CommandContext& ctx, Args argv, bool fields, bool values) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   size_t n = e == nullptr ? 0 : engine::HashLen(e);
   if (fields && values) {
@@ -95,7 +106,7 @@ constexpr size_t kUniformPickSize = 1024;
 
 void RandomWithCount(CommandContext& ctx, std::string_view key, int64_t l, bool withvalues) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, key, Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, key, false, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.EmptyArray();
   size_t size = engine::HashLen(e);
@@ -189,7 +200,7 @@ void CmdHMSet(CommandContext& ctx, Args argv) {
 
 void CmdHSetNx(CommandContext& ctx, Args argv) {
   bool wrong;
-  LookupWrite(ctx, argv[1], Kind::kHash, &wrong);
+  FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   size_t added = engine::HashSet(ctx.db(), argv[1], {{argv[2], argv[3]}}, true);
   ctx.reply.Integer(static_cast<int64_t>(added));
@@ -197,7 +208,7 @@ void CmdHSetNx(CommandContext& ctx, Args argv) {
 
 void CmdHGet(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   std::string_view v;
   if (e == nullptr || !engine::HashGet(e, argv[2], &v)) return ctx.reply.Null();
@@ -206,7 +217,7 @@ void CmdHGet(CommandContext& ctx, Args argv) {
 
 void CmdHMGet(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   ctx.reply.ArrayHeader(argv.size() - 2);
   for (size_t i = 2; i < argv.size(); ++i) {
@@ -225,7 +236,7 @@ void CmdHVals(CommandContext& ctx, Args argv) { ReplyAll(ctx, argv, false, true)
 
 void CmdHDel(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupWrite(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
   std::vector<std::string_view> fields;
@@ -236,7 +247,7 @@ void CmdHDel(CommandContext& ctx, Args argv) {
 
 void CmdHExists(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   std::string_view v;
   ctx.reply.Integer(e != nullptr && engine::HashGet(e, argv[2], &v) ? 1 : 0);
@@ -244,14 +255,14 @@ void CmdHExists(CommandContext& ctx, Args argv) {
 
 void CmdHLen(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(engine::HashLen(e)));
 }
 
 void CmdHStrLen(CommandContext& ctx, Args argv) {
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   std::string_view v;
   bool found = e != nullptr && engine::HashGet(e, argv[2], &v);
@@ -262,7 +273,7 @@ void CmdHIncrBy(CommandContext& ctx, Args argv) {
   int64_t incr;
   if (!Int64OrReply(ctx.reply, argv[3], &incr)) return;
   bool wrong;
-  engine::Entry* e = LookupWrite(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   int64_t value = 0;
   std::string_view current;
@@ -276,7 +287,7 @@ void CmdHIncrBy(CommandContext& ctx, Args argv) {
   }
   value += incr;
   std::string text = engine::FormatInt64(value);
-  engine::HashSet(ctx.db(), argv[1], {{argv[2], text}});
+  engine::HashSet(ctx.db(), argv[1], {{argv[2], text}}, false, true);
   ctx.reply.Integer(value);
 }
 
@@ -285,7 +296,7 @@ void CmdHIncrByFloat(CommandContext& ctx, Args argv) {
   if (!engine::ParseLongDouble(argv[3], &incr)) return ctx.reply.Error(errors::kNotFloat);
   if (std::isnan(incr) || std::isinf(incr)) return ctx.reply.Error("ERR value is NaN or Infinity");
   bool wrong;
-  engine::Entry* e = LookupWrite(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   long double value = 0;
   std::string_view current;
@@ -298,7 +309,7 @@ void CmdHIncrByFloat(CommandContext& ctx, Args argv) {
     return ctx.reply.Error("ERR increment would produce NaN or Infinity");
   }
   std::string text = engine::FormatLongDouble(value);
-  engine::HashSet(ctx.db(), argv[1], {{argv[2], text}});
+  engine::HashSet(ctx.db(), argv[1], {{argv[2], text}}, false, true);
   ctx.reply.Bulk(text);
 }
 
@@ -324,7 +335,7 @@ void CmdHRandField(CommandContext& ctx, Args argv) {
     return RandomWithCount(ctx, argv[1], l, withvalues);
   }
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Null();
   std::mt19937_64& rng = ctx.db().keyspace().rng();
@@ -347,7 +358,7 @@ void CmdHScan(CommandContext& ctx, Args argv) {
   uint64_t cursor;
   if (!CursorOrReply(ctx, argv[2], &cursor)) return;
   bool wrong;
-  engine::Entry* e = LookupRead(ctx, argv[1], Kind::kHash, &wrong);
+  engine::Entry* e = FindHash(ctx, argv[1], false, &wrong);
   if (wrong) return;
   if (e == nullptr) {
     ctx.reply.ArrayHeader(2);

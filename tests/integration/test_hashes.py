@@ -3,7 +3,10 @@
 fields (HLEN, HGET, HMGET, a full HSCAN that returns every field at least once while the hash
 changes size, HDEL of everything and the key gone), both encodings and the switch between them,
 HINCRBY/HINCRBYFLOAT, HRANDFIELD, scripts (redis.call HSET / HGETALL), MULTI/EXEC and WATCH on a
-hash key (RESP3 shapes are in tests/differential/cases/80_hashes.txt).
+hash key (RESP3 shapes are in tests/differential/cases/80_hashes.txt), and field expiration
+(Redis 7.4 / 8.0; skipped against Debian's redis-server 7.0, which lacks it): fields that go by
+themselves, the active cycle reclaiming them without any access, HGETEX/HSETEX/HGETDEL, RENAME and
+COPY carrying the times.
 
 The server comes from DKV_SERVER (or the first argument, or the build tree), as in
 tests/pylib/dkv_fixture.py. The same suite passes against Debian's redis-server:
@@ -222,6 +225,66 @@ class ScriptsAndTransactions(HashTestCase):
         with r.pipeline() as p:
             p.hset("t", "a", "1").hgetall("t").hdel("t", "a").exists("t")
             self.assertEqual(p.execute(), [1, {b"a": b"1"}, 1, 0])
+
+
+class FieldExpiry(HashTestCase):
+    """Redis 7.4 / 8.0 field expiration (Debian's redis-server 7.0 has none of it: skipped)."""
+
+    def setUp(self):
+        super().setUp()
+        if dkv_fixture.is_redis(self.server.binary):
+            self.skipTest("redis-server 7.0 has no hash field expiration")
+
+    def call(self, *args):
+        return self.r.execute_command(*args)
+
+    def test_fields_expire_and_the_key_goes_last(self):
+        r = self.r
+        r.hset("session", mapping={"user": "ada", "csrf": "t0k", "cart": "3"})
+        self.assertEqual(self.call("HPEXPIRE", "session", 150, "FIELDS", 2, "csrf", "nope"), [1, -2])
+        ttl = self.call("HPTTL", "session", "FIELDS", 3, "csrf", "user", "nope")
+        self.assertTrue(0 < ttl[0] <= 150)
+        self.assertEqual(ttl[1:], [-1, -2])
+        dkv_fixture.wait_for(lambda: r.hget("session", "csrf") is None, timeout=10)
+        self.assertEqual(r.hgetall("session"), {b"user": b"ada", b"cart": b"3"})
+        self.assertEqual(self.call("HPEXPIRE", "session", 100, "FIELDS", 2, "user", "cart"), [1, 1])
+        dkv_fixture.wait_for(lambda: r.exists("session") == 0, timeout=10)
+
+    def test_active_reclaim_without_access(self):
+        r = self.r
+        pipe = r.pipeline(transaction=False)
+        r.hset("h", mapping={f"f{i}": "v" for i in range(5000)})
+        r.hset("h", "keep", "v")
+        for start in range(0, 5000, 500):
+            pipe.execute_command("HPEXPIRE", "h", 100, "FIELDS", 500,
+                                 *[f"f{i}" for i in range(start, start + 500)])
+        pipe.execute()
+        r.hset("gone", "a", "1")
+        self.call("HPEXPIRE", "gone", 100, "FIELDS", 1, "a")
+        # No command touches the hashes: the server's cycle must delete the fields. DBSIZE and
+        # SCAN do not look into hashes, so the key count tells when "gone" went.
+        dkv_fixture.wait_for(lambda: r.dbsize() == 1, timeout=20)
+        self.assertEqual(r.hlen("h"), 1)
+
+    def test_hgetex_hsetex_hgetdel(self):
+        r = self.r
+        self.assertEqual(self.call("HSETEX", "c", "FNX", "PX", 5000, "FIELDS", 2, "a", "1", "b", "2"), 1)
+        self.assertEqual(self.call("HSETEX", "c", "FNX", "FIELDS", 1, "a", "9"), 0)
+        self.assertEqual(self.call("HGETEX", "c", "PERSIST", "FIELDS", 2, "a", "x"), [b"1", None])
+        self.assertEqual(self.call("HTTL", "c", "FIELDS", 2, "a", "b")[0], -1)
+        self.assertEqual(self.call("HGETDEL", "c", "FIELDS", 2, "a", "b"), [b"1", b"2"])
+        self.assertEqual(r.exists("c"), 0)
+
+    def test_times_survive_rename_and_copy(self):
+        r = self.r
+        r.hset("src", mapping={"a": "1", "b": "2"})
+        self.call("HEXPIRE", "src", 1000, "FIELDS", 1, "a")
+        r.copy("src", "dup")
+        r.rename("src", "moved")
+        for key in ("dup", "moved"):
+            ttl = self.call("HTTL", key, "FIELDS", 2, "a", "b")
+            self.assertTrue(990 <= ttl[0] <= 1000, ttl)
+            self.assertEqual(ttl[1], -1)
 
 
 if __name__ == "__main__":
