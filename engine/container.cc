@@ -3,8 +3,10 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "engine/hash_ttl.h"
 #include "engine/intset.h"
 #include "engine/packed.h"
 
@@ -19,6 +21,7 @@ std::deque<Dict*>& Garbage() {
 
 void Dispose(Dict* dict) {
   if (dict == nullptr) return;
+  ForgetFieldTtls(dict);
   if (dict->size() > kFreeInSlices) {
     Garbage().push_back(dict);
   } else {
@@ -60,6 +63,52 @@ bool HasDuplicates(const std::vector<std::string_view>& items, size_t stride) {
   return false;
 }
 
+// kHashPackedTtl: field, value, time (8 bytes little-endian, empty for none) per field.
+std::string SerializeWithTimes(const Dict* dict) {
+  std::unordered_map<std::string_view, int64_t> times;
+  ForEachFieldTtl(dict, [&](std::string_view f, int64_t when) { times.emplace(f, when); });
+  std::string out(1, static_cast<char>(Encoding::kHashPackedTtl));
+  out.reserve(dict->bytes() + times.size() * 9);
+  packed::AppendVarint(&out, dict->size() * 3);
+  dict->ForEach([&](std::string_view k, std::string_view v) {
+    packed::AppendItem(&out, k);
+    packed::AppendItem(&out, v);
+    auto it = times.find(k);
+    if (it == times.end()) {
+      packed::AppendItem(&out, {});
+    } else {
+      char buf[8];
+      auto w = static_cast<uint64_t>(it->second);
+      for (int i = 0; i < 8; ++i) buf[i] = static_cast<char>((w >> (8 * i)) & 0xFF);
+      packed::AppendItem(&out, std::string_view(buf, 8));
+    }
+    return true;
+  });
+  return out;
+}
+
+bool MaterializeWithTimes(std::string_view portable, std::string* value) {
+  std::vector<std::string_view> items;
+  if (!ReadItems(portable, &items) || items.empty() || items.size() % 3 != 0) return false;
+  if (HasDuplicates(items, 3)) return false;
+  for (size_t i = 2; i < items.size(); i += 3) {
+    if (!items[i].empty() && items[i].size() != 8) return false;
+  }
+  auto dict = std::make_unique<Dict>(true);
+  for (size_t i = 0; i < items.size(); i += 3) {
+    dict->Add(items[i], items[i + 1]);
+    if (items[i + 2].empty()) continue;
+    uint64_t w = 0;
+    for (int b = 7; b >= 0; --b)
+      w = (w << 8) | static_cast<uint8_t>(items[i + 2][static_cast<size_t>(b)]);
+    if (w != 0 && w <= static_cast<uint64_t>(INT64_MAX)) {
+      SetFieldTtlRaw(dict.get(), items[i], static_cast<int64_t>(w));
+    }
+  }
+  *value = TableValue(Encoding::kHashTable, dict.release());
+  return true;
+}
+
 }  // namespace
 
 Encoding EncodingOf(const Entry* entry) {
@@ -76,6 +125,7 @@ std::string_view EncodingName(Encoding encoding) {
       return "intset";
     case Encoding::kHashTable:
     case Encoding::kSetTable:
+    case Encoding::kHashPackedTtl:
       return "hashtable";
     case Encoding::kNone:
       break;
@@ -115,6 +165,7 @@ std::string TableValue(Encoding encoding, Dict* dict) {
 std::string Serialize(const Entry* entry) {
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
+  if (HasFieldTtls(dict)) return SerializeWithTimes(dict);
   std::string out(
       1, static_cast<char>(dict->has_values() ? Encoding::kHashPacked : Encoding::kSetPacked));
   out.reserve(dict->bytes());
@@ -133,6 +184,7 @@ size_t PortableCount(std::string_view portable) {
   if (enc == Encoding::kSetIntset) return intset::Count(portable);
   uint64_t n = 0;
   packed::GetVarint(portable.data() + 1, &n);
+  if (enc == Encoding::kHashPackedTtl) return static_cast<size_t>(n / 3);
   return enc == Encoding::kHashPacked ? static_cast<size_t>(n / 2) : static_cast<size_t>(n);
 }
 
@@ -153,6 +205,7 @@ bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& li
     return true;
   }
   bool hash = kind == Kind::kHash;
+  if (hash && enc == Encoding::kHashPackedTtl) return MaterializeWithTimes(portable, value);
   if ((hash && enc != Encoding::kHashPacked) || (!hash && enc != Encoding::kSetPacked)) {
     return false;
   }
@@ -190,7 +243,9 @@ void DisownContainer(Entry* entry) {
 std::string CloneContainer(const Entry* entry) {
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
-  return TableValue(static_cast<Encoding>(entry->value()[0]), dict->Clone());
+  Dict* copy = dict->Clone();
+  CloneFieldTtls(dict, copy);
+  return TableValue(static_cast<Encoding>(entry->value()[0]), copy);
 }
 
 Entry* Splice(Database& db, Entry* entry, size_t offset, size_t remove, std::string_view insert) {

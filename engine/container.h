@@ -13,7 +13,9 @@
 //
 // The portable form (Serialize, Materialize) is what leaves the process: snapshot records,
 // PostgreSQL rows, the cache tier's cold values, COPY. It is the packed form of any container
-// whatever its size: tag kHashPacked or kSetPacked (or kSetIntset), count, items.
+// whatever its size: tag kHashPacked or kSetPacked (or kSetIntset), count, items. A hash with
+// field expiry times (engine/hash_ttl.h) is kHashPackedTtl: count, then field, value and time
+// items (the time 8 bytes little-endian, or empty for none); it materializes as a table.
 //
 // Table dicts are freed with their entry; one with more than kFreeInSlices elements is queued
 // and freed in slices by ReapContainers (DEL or FLUSH of a huge hash answers at once). Loop
@@ -37,6 +39,8 @@ enum class Encoding : uint8_t {
   kSetIntset = 3,
   kSetPacked = 4,
   kSetTable = 5,
+  // Portable form only: a hash whose fields have expiry times (engine/hash_ttl.h).
+  kHashPackedTtl = 6,
 };
 
 // Redis' thresholds (CONFIG SET hash-max-listpack-entries, ...), owned by the Keyspace.

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "engine/container.h"
+#include "engine/hash_ttl.h"
 #include "engine/keyspace.h"
 
 namespace dkv::engine {
@@ -358,12 +359,14 @@ Entry* Database::Restore(std::string_view key, std::string_view value, const Ent
   if (!Materialize(meta.kind, value, keyspace_->container_limits(), &bytes)) return nullptr;
   Entry* e = RestoreBytes(key, bytes, meta);
   e->set_kind(meta.kind);
+  PlaceFieldTtls(*this, e);
   return e;
 }
 
 Entry* Database::InsertContainer(std::string_view key, Kind kind, std::string_view value) {
   Entry* e = Insert(key, value);
   e->set_kind(kind);
+  PlaceFieldTtls(*this, e);
   return e;
 }
 
@@ -402,6 +405,7 @@ Entry* Database::FillValue(Entry* entry, std::string_view value) {
   entry = Reallocate(entry, value.size());
   if (!value.empty()) std::memcpy(entry->mutable_value(), value.data(), value.size());
   entry->value_len_ = static_cast<uint32_t>(value.size());
+  if (entry->container()) PlaceFieldTtls(*this, entry);
   return entry;
 }
 
@@ -512,7 +516,10 @@ Entry* Database::InsertCopy(std::string_view key, const Entry& src, const UserFi
   UserFields fields_copy = fields ? *fields : UserFields();
   Erase(key);
   Entry* e = Insert(key, value, src.type());
-  if (header_copy.container()) e->set_kind(header_copy.kind());
+  if (header_copy.container()) {
+    e->set_kind(header_copy.kind());
+    PlaceFieldTtls(*this, e);
+  }
   e->set_content_type(src.content_type());
   e->set_raw_encoding(src.raw_encoding());
   if (keep_identity) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "engine/container.h"
+#include "engine/hash_ttl.h"
 #include "engine/keyspace.h"
 #include "engine/packed.h"
 
@@ -52,7 +53,7 @@ Entry* ToTable(Database& db, Entry* entry) {
 
 // Sets one field; returns whether it was new. *entry may move.
 bool SetField(Database& db, Entry** entry, std::string_view field, std::string_view value,
-              bool only_new, const ContainerLimits& limits) {
+              bool only_new, bool keep_ttl, const ContainerLimits& limits) {
   Entry* e = *entry;
   if (EncodingOf(e) == Encoding::kHashPacked) {
     PackedSlot slot;
@@ -74,7 +75,9 @@ bool SetField(Database& db, Entry** entry, std::string_view field, std::string_v
     *entry = e;
   }
   Dict* dict = DictOf(e);
-  return only_new ? dict->Add(field, value) : dict->Set(field, value);
+  if (only_new) return dict->Add(field, value);
+  if (!keep_ttl) ClearFieldTtl(dict, field);
+  return dict->Set(field, value);
 }
 
 }  // namespace
@@ -143,17 +146,19 @@ uint64_t HashScan(
 }
 
 size_t HashSet(Database& db, std::string_view key, const std::vector<FieldValue>& pairs,
-               bool only_new) {
+               bool only_new, bool keep_ttl) {
   const ContainerLimits& limits = db.keyspace().container_limits();
   Entry* e = db.Find(key);
-  if (e == nullptr) e = db.InsertContainer(key, Kind::kHash, EmptyContainer(Kind::kHash));
+  // A new key starts at version 1 (Insert); an existing one moves once for the command.
+  bool created = e == nullptr;
+  if (created) e = db.InsertContainer(key, Kind::kHash, EmptyContainer(Kind::kHash));
   size_t added = 0;
   for (const auto& [field, value] : pairs) {
-    added += SetField(db, &e, field, value, only_new, limits) ? 1 : 0;
+    added += SetField(db, &e, field, value, only_new, keep_ttl, limits) ? 1 : 0;
   }
   size_t writes = only_new ? added : pairs.size();
   if (writes == 0) return 0;
-  db.NoteValueChanged(e);
+  if (!created) db.NoteValueChanged(e);
   db.NoteWrite(key, ChangeKind::kWrite, writes);
   return added;
 }
@@ -162,6 +167,7 @@ size_t HashDelete(Database& db, Entry* entry, const std::vector<std::string_view
   size_t removed = 0;
   for (std::string_view field : fields) {
     if (Dict* dict = DictOf(entry)) {
+      ClearFieldTtl(dict, field);
       removed += dict->Erase(field) ? 1 : 0;
       continue;
     }

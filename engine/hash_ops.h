@@ -38,8 +38,9 @@ uint64_t HashScan(const Entry* entry, uint64_t cursor,
 // `key`, creating it. REQUIRES: `key` is absent or a live hash; field and value sizes checked
 // by the caller. Returns how many fields were new. Counts one write per pair given (HSETNX: one
 // when it set), as Redis.
+// A field that had an expiry time (engine/hash_ttl.h) loses it unless keep_ttl (HINCRBY).
 size_t HashSet(Database& db, std::string_view key, const std::vector<FieldValue>& pairs,
-               bool only_new = false);
+               bool only_new = false, bool keep_ttl = false);
 // HDEL: removes `fields`; deletes the key when none is left. Returns how many were removed, each
 // a write.
 size_t HashDelete(Database& db, Entry* entry, const std::vector<std::string_view>& fields);

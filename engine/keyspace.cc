@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/hash_ttl.h"
+
 namespace dkv::engine {
 
 Keyspace::Keyspace(const Clock* clock, int databases)
@@ -69,6 +71,7 @@ size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* mor
   const size_t n = dbs_.size();
   // Keys are deleted in slices of 64 so the time budget is checked often enough.
   constexpr size_t kSlice = 64;
+  constexpr size_t kFieldSlice = 256;
   bool out_of_time = false;
   for (size_t visited = 0; visited < n && deleted < max_keys && !out_of_time; ++visited) {
     Database& d = *dbs_[expire_cursor_ % n];
@@ -85,6 +88,13 @@ size_t Keyspace::ActiveExpireCycle(size_t max_keys, int64_t budget_us, bool* mor
     } else {
       expire_cursor_ = (expire_cursor_ + 1) % n;
     }
+  }
+  // Then due hash fields (engine/hash_ttl.h), a bounded slice of them.
+  if (!out_of_time && deleted < max_keys) {
+    bool fields_more = false;
+    deleted +=
+        ActiveExpireFields(now, std::min<size_t>(max_keys - deleted, kFieldSlice), &fields_more);
+    any_more = any_more || fields_more;
   }
   if (out_of_time || deleted >= max_keys) any_more = true;
   stats_.expire_cycle_us += static_cast<uint64_t>(std::max<int64_t>(0, clock_->NowUs() - start));

@@ -6,8 +6,9 @@
 // Categories and key specs are Redis 7's for the commands Redis has, with these deviations
 // where dkv differs: ACCESS marks a key whose value the command reads (the cache tier reads
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
-// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it; @kv and @server are dkv's
-// own categories.
+// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it, and so have HSET, HSETNX,
+// HMSET, HDEL, HEXISTS, HLEN, HSTRLEN and the field-expiration commands (each reads or changes the
+// container); @kv and @server are dkv's own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 
@@ -23,7 +24,7 @@ constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrit
                    cSlow = kCatSlow, cDangerous = kCatDangerous, cConnection = kCatConnection,
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
-constexpr uint32_t cHll = kCatHyperLogLog;
+constexpr uint32_t cHll = kCatHyperLogLog, cHash = kCatHash;
 // Key spec flags.
 constexpr uint32_t RO = kKeyRO, RW = kKeyRW, OW = kKeyOW, RM = kKeyRM, AC = kKeyAccess,
                    UP = kKeyUpdate, IN = kKeyInsert, DE = kKeyDelete, VAR = kKeyVariableFlags;
@@ -69,6 +70,10 @@ uint32_t BitfieldKeyFlags(const KeySpec&, Args argv) {
   return kKeyRO | kKeyAccess;
 }
 
+constexpr HistoryEntry kHSetHistory[] = {
+    {"4.0.0", "Accepts multiple `field` and `value` arguments."}};
+constexpr HistoryEntry kHDelHistory[] = {{"2.4.0", "Accepts multiple `field` arguments."}};
+constexpr HistoryEntry kHScanHistory[] = {{"7.4.0", "Added the `NOVALUES` option."}};
 constexpr HistoryEntry kBitRangeHistory[] = {{"7.0.0", "Added the `BYTE|BIT` option."}};
 constexpr HistoryEntry kAclGetuserHistory[] = {
     {"6.2.0", "Added Pub/Sub channel patterns."},
@@ -144,6 +149,36 @@ constexpr CommandSpec kTable[] = {
   {"delex", "key [IFEQ ifeq-value | IFNE ifne-value | IFDEQ ifdeq-digest | IFDNE ifdne-digest]", -2, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelEx, "string", "8.4.0", "Conditionally removes a key based on its value or the digest of its value.", "O(1) for IFEQ/IFNE, O(N) for IFDEQ/IFDNE where N is the length of the value"},
   {"delifeq", "key value", 3, W|F, cWrite|cString|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdDelIfEq, "string", "9.0.0", "Removes a key if its value equals the given one (Valkey's DELIFEQ).", "O(1)"},
   {"msetex", "numkeys key value [key value ...] [NX | XX] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]", -4, W|D, cWrite|cString|cSlow, Keys(KeyNum(OW|UP, 1, 0, 1, 2)), SESS, CmdMSetEx, "string", "8.4.0", "Atomically sets several string keys with one optional shared expiration.", "O(N) where N is the number of keys to set"},
+  // --- hashes (engine/hash_ops.h) ---
+  {"hset", "key field value [field value ...]", -4, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHSet, "hash", "2.0.0", "Creates or modifies the value of a field in a hash.", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", {}, nullptr, kHSetHistory},
+  {"hsetnx", "key field value", 4, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdHSetNx, "hash", "2.0.0", "Sets the value of a field in a hash only when the field doesn't exist.", "O(1)"},
+  {"hmset", "key field value [field value ...]", -4, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHMSet, "hash", "2.0.0", "Sets the values of multiple fields.", "O(N) where N is the number of fields being set."},
+  {"hget", "key field", 3, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHGet, "hash", "2.0.0", "Returns the value of a field in a hash.", "O(1)"},
+  {"hmget", "key field [field ...]", -3, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHMGet, "hash", "2.0.0", "Returns the values of all fields in a hash.", "O(N) where N is the number of fields being requested."},
+  {"hgetall", "key", 2, R, cRead|cHash|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdHGetAll, "hash", "2.0.0", "Returns all fields and values in a hash.", "O(N) where N is the size of the hash."},
+  {"hkeys", "key", 2, R, cRead|cHash|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdHKeys, "hash", "2.0.0", "Returns all fields in a hash.", "O(N) where N is the size of the hash."},
+  {"hvals", "key", 2, R, cRead|cHash|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdHVals, "hash", "2.0.0", "Returns all values in a hash.", "O(N) where N is the size of the hash."},
+  {"hdel", "key field [field ...]", -3, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdHDel, "hash", "2.0.0", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", "O(N) where N is the number of fields to be removed.", {}, nullptr, kHDelHistory},
+  {"hexists", "key field", 3, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHExists, "hash", "2.0.0", "Determines whether a field exists in a hash.", "O(1)"},
+  {"hlen", "key", 2, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHLen, "hash", "2.0.0", "Returns the number of fields in a hash.", "O(1)"},
+  {"hstrlen", "key field", 3, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHStrLen, "hash", "3.2.0", "Returns the length of the value of a field.", "O(1)"},
+  {"hincrby", "key field increment", 4, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHIncrBy, "hash", "2.0.0", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", "O(1)"},
+  {"hincrbyfloat", "key field increment", 4, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHIncrByFloat, "hash", "2.6.0", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", "O(1)"},
+  {"hrandfield", "key [count [WITHVALUES]]", -2, R, cRead|cHash|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdHRandField, "hash", "6.2.0", "Returns one or more random fields from a hash.", "O(N) where N is the number of fields returned"},
+  {"hscan", "key cursor [MATCH pattern] [COUNT count] [NOVALUES]", -3, R, cRead|cHash|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdHScan, "hash", "2.8.0", "Iterates over fields and values of a hash.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", {}, nullptr, kHScanHistory},
+  // --- hash field expiration (engine/hash_ttl.h) ---
+  {"hexpire", "key seconds [NX | XX | GT | LT] FIELDS numfields field [field ...]", -6, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHExpire, "hash", "7.4.0", "Set expiry for hash field using relative time to expire (seconds)", "O(N) where N is the number of specified fields"},
+  {"hpexpire", "key milliseconds [NX | XX | GT | LT] FIELDS numfields field [field ...]", -6, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHPExpire, "hash", "7.4.0", "Set expiry for hash field using relative time to expire (milliseconds)", "O(N) where N is the number of specified fields"},
+  {"hexpireat", "key unix-time-seconds [NX | XX | GT | LT] FIELDS numfields field [field ...]", -6, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHExpireAt, "hash", "7.4.0", "Set expiry for hash field using an absolute Unix timestamp (seconds)", "O(N) where N is the number of specified fields"},
+  {"hpexpireat", "key unix-time-milliseconds [NX | XX | GT | LT] FIELDS numfields field [field ...]", -6, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHPExpireAt, "hash", "7.4.0", "Set expiry for hash field using an absolute Unix timestamp (milliseconds)", "O(N) where N is the number of specified fields"},
+  {"httl", "key FIELDS numfields field [field ...]", -5, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHTtl, "hash", "7.4.0", "Returns the TTL in seconds of a hash field.", "O(N) where N is the number of specified fields"},
+  {"hpttl", "key FIELDS numfields field [field ...]", -5, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHPTtl, "hash", "7.4.0", "Returns the TTL in milliseconds of a hash field.", "O(N) where N is the number of specified fields"},
+  {"hexpiretime", "key FIELDS numfields field [field ...]", -5, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHExpireTime, "hash", "7.4.0", "Returns the expiration time of a hash field as a Unix timestamp, in seconds.", "O(N) where N is the number of specified fields"},
+  {"hpexpiretime", "key FIELDS numfields field [field ...]", -5, R|F, cRead|cHash|cFast, Keys(Range(RO|AC, 1)), SESS, CmdHPExpireTime, "hash", "7.4.0", "Returns the expiration time of a hash field as a Unix timestamp, in msec.", "O(N) where N is the number of specified fields"},
+  {"hpersist", "key FIELDS numfields field [field ...]", -5, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHPersist, "hash", "7.4.0", "Removes the expiration time for each specified field", "O(N) where N is the number of specified fields"},
+  {"hgetex", "key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | PERSIST] FIELDS numfields field [field ...]", -5, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHGetEx, "hash", "8.0.0", "Get the value of one or more fields of a given hash key, and optionally set their expiration.", "O(N) where N is the number of specified fields"},
+  {"hsetex", "key [FNX | FXX] [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL] FIELDS numfields field value [field value ...]", -6, W|D|F, cWrite|cHash|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdHSetEx, "hash", "8.0.0", "Set the value of one or more fields of a given hash key, and optionally set their expiration.", "O(N) where N is the number of fields being set."},
+  {"hgetdel", "key FIELDS numfields field [field ...]", -5, W|F, cWrite|cHash|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdHGetDel, "hash", "8.0.0", "Returns the value of a field and deletes it from the hash.", "O(N) where N is the number of specified fields"},
   // --- hyperloglog (engine/hyperloglog.h) ---
   {"pfadd", "key [element [element ...]]", -2, W|D|F, cWrite|cHll|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdPfAdd, "hyperloglog", "2.8.9", "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.", "O(1) to add every element."},
   {"pfcount", "key [key ...]", -2, R|kMayReplicate, cRead|cHll|cSlow, Keys(Range(RW|AC, 1, -1)), SESS, CmdPfCount, "hyperloglog", "2.8.9", "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys."},

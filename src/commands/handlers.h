@@ -58,6 +58,36 @@ DKV_HANDLER(CmdStrLen);
 DKV_HANDLER(CmdGetRange);
 DKV_HANDLER(CmdSetRange);
 DKV_HANDLER(CmdLcs);
+// hashes
+DKV_HANDLER(CmdHSet);
+DKV_HANDLER(CmdHSetNx);
+DKV_HANDLER(CmdHMSet);
+DKV_HANDLER(CmdHGet);
+DKV_HANDLER(CmdHMGet);
+DKV_HANDLER(CmdHGetAll);
+DKV_HANDLER(CmdHKeys);
+DKV_HANDLER(CmdHVals);
+DKV_HANDLER(CmdHDel);
+DKV_HANDLER(CmdHExists);
+DKV_HANDLER(CmdHLen);
+DKV_HANDLER(CmdHStrLen);
+DKV_HANDLER(CmdHIncrBy);
+DKV_HANDLER(CmdHIncrByFloat);
+DKV_HANDLER(CmdHRandField);
+DKV_HANDLER(CmdHScan);
+// hash field expiration
+DKV_HANDLER(CmdHExpire);
+DKV_HANDLER(CmdHPExpire);
+DKV_HANDLER(CmdHExpireAt);
+DKV_HANDLER(CmdHPExpireAt);
+DKV_HANDLER(CmdHTtl);
+DKV_HANDLER(CmdHPTtl);
+DKV_HANDLER(CmdHExpireTime);
+DKV_HANDLER(CmdHPExpireTime);
+DKV_HANDLER(CmdHPersist);
+DKV_HANDLER(CmdHGetEx);
+DKV_HANDLER(CmdHSetEx);
+DKV_HANDLER(CmdHGetDel);
 // hyperloglog
 DKV_HANDLER(CmdPfAdd);
 DKV_HANDLER(CmdPfCount);
