@@ -158,6 +158,19 @@ class Encodings(SetTestCase):
         self.r.sadd("j", 1, 2, 3, 4)
         self.r.sadd("j", "x")
         self.assertEqual(self.enc("j"), "hashtable")
+        # A new set of more integers than set-max-intset-entries starts as a listpack (7.0: a
+        # hashtable); an intset taking a non-integer becomes a listpack (7.0: a hashtable).
+        self.r.config_set("set-max-listpack-entries", "128")
+        self.r.config_set("set-max-intset-entries", "4")
+        self.r.sadd("f", 1, 2, 3, 4, 5, 6)
+        self.assertEqual(self.enc("f"), "listpack")
+        self.r.sadd("f", 7)
+        self.assertEqual(self.enc("f"), "listpack")
+        self.r.config_set("set-max-intset-entries", "512")
+        self.r.sadd("t", 1, 2)
+        self.r.sadd("u", "hello")
+        self.assertTrue(self.r.smove("u", "t", "hello"))
+        self.assertEqual(self.enc("t"), "listpack")
         # The STORE forms build their result by the same rules.
         self.r.config_set("set-max-listpack-entries", "128")
         self.r.sadd("p", "a", "b", "1")
