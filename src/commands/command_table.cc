@@ -6,8 +6,9 @@
 // Categories and key specs are Redis 7's for the commands Redis has, with these deviations
 // where dkv differs: ACCESS marks a key whose value the command reads (the cache tier reads
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
-// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT, PFADD, SISMEMBER and SCARD have it; @kv
-// and @server are dkv's own categories.
+// APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT, PFADD, SADD, SREM, SISMEMBER, SCARD and
+// SMOVE's destination have it (they change or read the value in place); @kv and @server are
+// dkv's own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 
@@ -163,15 +164,15 @@ constexpr CommandSpec kTable[] = {
   {"bitfield", "key [(GET encoding offset | [OVERFLOW (WRAP | SAT | FAIL)] (SET encoding offset value | INCRBY encoding offset increment)) ...]", -2, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP|VAR, 1)), SESS, CmdBitField, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", "O(1) for each subcommand specified", {}, BitfieldKeyFlags},
   {"bitfield_ro", "key [GET encoding offset [GET encoding offset ...]]", -2, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdBitFieldRo, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", "O(1) for each subcommand specified"},
   // --- sets (engine/set_ops.h) ---
-  {"sadd", "key member [member ...]", -3, W|D|F, cWrite|cSet|cFast, Keys(Range(RW|IN, 1)), SESS, CmdSAdd, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kMultiMemberHistory},
-  {"srem", "key member [member ...]", -3, W|F, cWrite|cSet|cFast, Keys(Range(RW|DE, 1)), SESS, CmdSRem, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", "O(N) where N is the number of members to be removed.", {}, nullptr, kMultiMemberHistory},
+  {"sadd", "key member [member ...]", -3, W|D|F, cWrite|cSet|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdSAdd, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kMultiMemberHistory},
+  {"srem", "key member [member ...]", -3, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdSRem, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", "O(N) where N is the number of members to be removed.", {}, nullptr, kMultiMemberHistory},
   {"sismember", "key member", 3, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSIsMember, "set", "1.0.0", "Determines whether a member belongs to a set.", "O(1)"},
   {"smismember", "key member [member ...]", -3, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSMIsMember, "set", "6.2.0", "Determines whether multiple members belong to a set.", "O(N) where N is the number of elements being checked for membership"},
   {"smembers", "key", 2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSMembers, "set", "1.0.0", "Returns all members of a set.", "O(N) where N is the set cardinality."},
   {"scard", "key", 2, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSCard, "set", "1.0.0", "Returns the number of members in a set.", "O(1)"},
   {"spop", "key [count]", -2, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdSPop, "set", "1.0.0", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", {}, nullptr, kSPopHistory},
   {"srandmember", "key [count]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSRandMember, "set", "1.0.0", "Get one or multiple random members from a set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", {}, nullptr, kSRandMemberHistory},
-  {"smove", "source destination member", 4, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1), Range(RW|IN, 2)), SESS, CmdSMove, "set", "1.0.0", "Moves a member from one set to another.", "O(1)"},
+  {"smove", "source destination member", 4, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1), Range(RW|AC|IN, 2)), SESS, CmdSMove, "set", "1.0.0", "Moves a member from one set to another.", "O(1)"},
   {"sinter", "key [key ...]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1, -1)), SESS, CmdSInter, "set", "1.0.0", "Returns the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
   {"sintercard", "numkeys key [key ...] [LIMIT limit]", -3, R, cRead|cSet|cSlow, Keys(KeyNum(RO|AC, 1, 0, 1, 1)), SESS, CmdSInterCard, "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
   {"sinterstore", "destination key [key ...]", -3, W|D, cWrite|cSet|cSlow, Keys(Range(RW|UP, 1), Range(RO|AC, 2, -1)), SESS, CmdSInterStore, "set", "1.0.0", "Stores the intersect of multiple sets in a key.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
