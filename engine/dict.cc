@@ -231,8 +231,14 @@ void Dict::ForEach(
 }
 
 const Dict::Node* Dict::Random(std::mt19937_64& rng) const {
-  const Node* head = nullptr;
-  while (head == nullptr) {
+  // Uniform over the elements, not over the buckets: a random slot, then a random position
+  // below kRandomChain that is kept only when the slot's chain reaches it (rejection), so that
+  // a member sharing its bucket is as likely as one alone (SRANDMEMBER's and HRANDFIELD's
+  // distribution). Only the first kRandomChain nodes of a longer chain can come out; such
+  // chains are vanishingly rare with a seeded hash at a load of at most 1.
+  constexpr size_t kRandomChain = 8;
+  for (;;) {
+    const Node* head;
     if (rehashing()) {
       size_t slots = (size0_ - rehash_index_) + size1_;
       size_t i = std::uniform_int_distribution<size_t>(0, slots - 1)(rng);
@@ -240,12 +246,12 @@ const Dict::Node* Dict::Random(std::mt19937_64& rng) const {
     } else {
       head = table0_[std::uniform_int_distribution<size_t>(0, size0_ - 1)(rng)];
     }
+    if (head == nullptr) continue;
+    size_t pick = std::uniform_int_distribution<size_t>(0, kRandomChain - 1)(rng);
+    const Node* n = head;
+    for (size_t i = 0; i < pick && n != nullptr; ++i) n = n->next;
+    if (n != nullptr) return n;
   }
-  size_t len = 0;
-  for (const Node* n = head; n != nullptr; n = n->next) ++len;
-  size_t pick = std::uniform_int_distribution<size_t>(0, len - 1)(rng);
-  while (pick-- > 0) head = head->next;
-  return head;
 }
 
 uint64_t Dict::Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const {

@@ -53,8 +53,8 @@ class Dict {
   // Visits every element until `visit` returns false. The dict must not change meanwhile.
   void ForEach(
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
-  // A random element (close to uniform: a random non-empty bucket, then a random node of its
-  // chain). REQUIRES: size() > 0.
+  // A random element, uniform (rejection over bucket and chain position; see dict.cc).
+  // REQUIRES: size() > 0.
   const Node* Random(std::mt19937_64& rng) const;
   // One step of SCAN from `cursor` (0 starts): visits the elements of one or more buckets and
   // returns the next cursor (0 when the iteration is over).

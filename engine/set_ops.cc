@@ -270,7 +270,7 @@ void SetMove(Database& db, Entry* src, std::string_view dst_key, std::string_vie
   if (dst == nullptr) dst = db.InsertContainer(dst_key, Kind::kSet, NewSetBytes(m, 1, limits));
   if (AddMember(db, &dst, m, limits)) {
     db.NoteValueChanged(dst);
-    db.NoteWrite(dst_key, ChangeKind::kWrite, 0);
+    db.NoteWrite(dst_key, ChangeKind::kWrite, 1);  // Redis counts the add as a second write
   }
 }
 

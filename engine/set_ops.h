@@ -40,7 +40,8 @@ size_t SetRemove(Database& db, Entry* entry, const std::vector<std::string_view>
 // key goes when empty. Counts one write per member popped.
 std::vector<std::string> SetPop(Database& db, Entry* entry, size_t count, std::mt19937_64& rng);
 // SMOVE: moves `member` (REQUIRES: a member of `src`) to the set at `dst_key` (absent or a set;
-// REQUIRES: not src's key). One write.
+// REQUIRES: not src's key). One write for the removal and one more when dst gains the member
+// (Redis' count).
 void SetMove(Database& db, Entry* src, std::string_view dst_key, std::string_view member);
 // SINTERSTORE, SUNIONSTORE, SDIFFSTORE: `key` becomes a set of `members` (distinct), replacing
 // whatever it held (its TTL goes), or is deleted when `members` is empty. One write (when

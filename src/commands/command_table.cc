@@ -7,8 +7,9 @@
 // where dkv differs: ACCESS marks a key whose value the command reads (the cache tier reads
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
 // APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it, and so have HSET, HSETNX,
-// HMSET, HDEL, HEXISTS, HLEN, HSTRLEN and the field-expiration commands (each reads or changes the
-// container); @kv and @server are dkv's own categories.
+// HMSET, HDEL, HEXISTS, HLEN, HSTRLEN, the field-expiration commands, SADD, SREM, SISMEMBER,
+// SCARD and SMOVE's destination (each reads or changes the container in place); @kv and
+// @server are dkv's own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 
@@ -24,7 +25,7 @@ constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrit
                    cSlow = kCatSlow, cDangerous = kCatDangerous, cConnection = kCatConnection,
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
-constexpr uint32_t cHll = kCatHyperLogLog, cHash = kCatHash;
+constexpr uint32_t cHll = kCatHyperLogLog, cHash = kCatHash, cSet = kCatSet;
 // Key spec flags.
 constexpr uint32_t RO = kKeyRO, RW = kKeyRW, OW = kKeyOW, RM = kKeyRM, AC = kKeyAccess,
                    UP = kKeyUpdate, IN = kKeyInsert, DE = kKeyDelete, VAR = kKeyVariableFlags;
@@ -88,6 +89,10 @@ constexpr HistoryEntry kAclSetuserHistory[] = {
     {"6.2.0", "Added Pub/Sub channel patterns."},
     {"7.0.0", "Added selectors and key based permissions."},
 };
+
+constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
+constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
+constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -193,6 +198,24 @@ constexpr CommandSpec kTable[] = {
   {"bitop", "(AND | OR | XOR | NOT) destkey key [key ...]", -4, W|D, cWrite|cBitmap|cSlow, Keys(Range(OW|UP, 2), Range(RO|AC, 3, -1)), SESS, CmdBitOp, "bitmap", "2.6.0", "Performs bitwise operations on multiple strings, and stores the result.", "O(N)"},
   {"bitfield", "key [(GET encoding offset | [OVERFLOW (WRAP | SAT | FAIL)] (SET encoding offset value | INCRBY encoding offset increment)) ...]", -2, W|D, cWrite|cBitmap|cSlow, Keys(Range(RW|AC|UP|VAR, 1)), SESS, CmdBitField, "bitmap", "3.2.0", "Performs arbitrary bitfield integer operations on strings.", "O(1) for each subcommand specified", {}, BitfieldKeyFlags},
   {"bitfield_ro", "key [GET encoding offset [GET encoding offset ...]]", -2, R|F, cRead|cBitmap|cFast, Keys(Range(RO|AC, 1)), SESS, CmdBitFieldRo, "bitmap", "6.0.0", "Performs arbitrary read-only bitfield integer operations on strings.", "O(1) for each subcommand specified"},
+  // --- sets (engine/set_ops.h) ---
+  {"sadd", "key member [member ...]", -3, W|D|F, cWrite|cSet|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdSAdd, "set", "1.0.0", "Adds one or more members to a set. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kMultiMemberHistory},
+  {"srem", "key member [member ...]", -3, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdSRem, "set", "1.0.0", "Removes one or more members from a set. Deletes the set if the last member was removed.", "O(N) where N is the number of members to be removed.", {}, nullptr, kMultiMemberHistory},
+  {"sismember", "key member", 3, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSIsMember, "set", "1.0.0", "Determines whether a member belongs to a set.", "O(1)"},
+  {"smismember", "key member [member ...]", -3, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSMIsMember, "set", "6.2.0", "Determines whether multiple members belong to a set.", "O(N) where N is the number of elements being checked for membership"},
+  {"smembers", "key", 2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSMembers, "set", "1.0.0", "Returns all members of a set.", "O(N) where N is the set cardinality."},
+  {"scard", "key", 2, R|F, cRead|cSet|cFast, Keys(Range(RO|AC, 1)), SESS, CmdSCard, "set", "1.0.0", "Returns the number of members in a set.", "O(1)"},
+  {"spop", "key [count]", -2, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdSPop, "set", "1.0.0", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", {}, nullptr, kSPopHistory},
+  {"srandmember", "key [count]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSRandMember, "set", "1.0.0", "Get one or multiple random members from a set", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", {}, nullptr, kSRandMemberHistory},
+  {"smove", "source destination member", 4, W|F, cWrite|cSet|cFast, Keys(Range(RW|AC|DE, 1), Range(RW|AC|IN, 2)), SESS, CmdSMove, "set", "1.0.0", "Moves a member from one set to another.", "O(1)"},
+  {"sinter", "key [key ...]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1, -1)), SESS, CmdSInter, "set", "1.0.0", "Returns the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+  {"sintercard", "numkeys key [key ...] [LIMIT limit]", -3, R, cRead|cSet|cSlow, Keys(KeyNum(RO|AC, 1, 0, 1, 1)), SESS, CmdSInterCard, "set", "7.0.0", "Returns the number of members of the intersect of multiple sets.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+  {"sinterstore", "destination key [key ...]", -3, W|D, cWrite|cSet|cSlow, Keys(Range(RW|UP, 1), Range(RO|AC, 2, -1)), SESS, CmdSInterStore, "set", "1.0.0", "Stores the intersect of multiple sets in a key.", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets."},
+  {"sunion", "key [key ...]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1, -1)), SESS, CmdSUnion, "set", "1.0.0", "Returns the union of multiple sets.", "O(N) where N is the total number of elements in all given sets."},
+  {"sunionstore", "destination key [key ...]", -3, W|D, cWrite|cSet|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2, -1)), SESS, CmdSUnionStore, "set", "1.0.0", "Stores the union of multiple sets in a key.", "O(N) where N is the total number of elements in all given sets."},
+  {"sdiff", "key [key ...]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1, -1)), SESS, CmdSDiff, "set", "1.0.0", "Returns the difference of multiple sets.", "O(N) where N is the total number of elements in all given sets."},
+  {"sdiffstore", "destination key [key ...]", -3, W|D, cWrite|cSet|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2, -1)), SESS, CmdSDiffStore, "set", "1.0.0", "Stores the difference of multiple sets in a key.", "O(N) where N is the total number of elements in all given sets."},
+  {"sscan", "key cursor [MATCH pattern] [COUNT count]", -3, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSScan, "set", "2.8.0", "Iterates over members of a set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."},
   // --- keys ---
   {"del", "key [key ...]", -2, W, cKeyspace|cWrite|cSlow, Keys(Range(RM|DE, 1, -1)), SESS, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
   {"unlink", "key [key ...]", -2, W|F, cKeyspace|cWrite|cFast, Keys(Range(RM|DE, 1, -1)), SESS, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},

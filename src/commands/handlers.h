@@ -237,6 +237,24 @@ DKV_HANDLER(CmdMonitor);
 DKV_HANDLER(CmdCluster);
 DKV_HANDLER(CmdInfo);
 DKV_HANDLER(CmdDebug);
+// sets (set_commands.cc)
+DKV_HANDLER(CmdSAdd);
+DKV_HANDLER(CmdSRem);
+DKV_HANDLER(CmdSIsMember);
+DKV_HANDLER(CmdSMIsMember);
+DKV_HANDLER(CmdSMembers);
+DKV_HANDLER(CmdSCard);
+DKV_HANDLER(CmdSPop);
+DKV_HANDLER(CmdSRandMember);
+DKV_HANDLER(CmdSMove);
+DKV_HANDLER(CmdSInter);
+DKV_HANDLER(CmdSInterCard);
+DKV_HANDLER(CmdSInterStore);
+DKV_HANDLER(CmdSUnion);
+DKV_HANDLER(CmdSUnionStore);
+DKV_HANDLER(CmdSDiff);
+DKV_HANDLER(CmdSDiffStore);
+DKV_HANDLER(CmdSScan);
 #undef DKV_HANDLER
 
 }  // namespace dkv::server

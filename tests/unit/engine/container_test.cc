@@ -251,4 +251,21 @@ BOOST_AUTO_TEST_CASE(model_based_random_operations) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(dict_random_is_uniform) {
+  // Members that share a bucket come out as often as members alone (SRANDMEMBER's chi-square).
+  for (size_t n : {3u, 10u, 50u}) {
+    Dict d(false);
+    for (size_t i = 0; i < n; ++i) d.Add("m" + std::to_string(i));
+    std::mt19937_64 rng(7);
+    std::map<std::string, size_t> counts;
+    const size_t draws = 2000 * n;
+    for (size_t i = 0; i < draws; ++i) ++counts[std::string(Dict::KeyOf(d.Random(rng)))];
+    BOOST_TEST(counts.size() == n);
+    double expected = 2000.0, chi = 0;
+    for (const auto& [k, c] : counts) chi += (c - expected) * (c - expected) / expected;
+    // Far above the 0.00001 quantile of chi-square with n - 1 degrees of freedom.
+    BOOST_TEST(chi < 2.0 * n + 40);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
