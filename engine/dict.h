@@ -56,6 +56,11 @@ class Dict {
   // A random element, uniform (rejection over bucket and chain position; see dict.cc).
   // REQUIRES: size() > 0.
   const Node* Random(std::mt19937_64& rng) const;
+  // Some element, cheaply: a random slot, then the first non-empty slot from there and a random
+  // node of its chain. Not uniform (an element after a run of empty slots comes out more
+  // often); for SPOP, which Redis documents only as removing random members and which must not
+  // pay Random's rejections when the table is sparse. REQUIRES: size() > 0.
+  const Node* AnyRandom(std::mt19937_64& rng) const;
   // One step of SCAN from `cursor` (0 starts): visits the elements of one or more buckets and
   // returns the next cursor (0 when the iteration is over).
   uint64_t Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const;
