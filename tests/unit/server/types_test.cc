@@ -187,7 +187,7 @@ BOOST_AUTO_TEST_CASE(type_object_and_scan_type) {
   f.StandardKeys();
   std::vector<engine::FieldValue> many;
   std::vector<std::string> names;
-  for (int i = 0; i < 200; ++i) names.push_back("field" + std::to_string(i));
+  for (int i = 0; i < 600; ++i) names.push_back("field" + std::to_string(i));
   for (const std::string& n : names) many.emplace_back(n, "v");
   f.Hash("bighash", many);
   std::vector<std::string_view> members(names.begin(), names.end());
