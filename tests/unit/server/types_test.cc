@@ -286,6 +286,33 @@ BOOST_AUTO_TEST_CASE(memory_usage_counts_the_table) {
   BOOST_TEST(f.Run({"MEMORY", "USAGE", "big", "SAMPLES"}) == "-ERR syntax error\r\n");
 }
 
+BOOST_AUTO_TEST_CASE(encoding_options_apply_to_the_next_write) {
+  Fixture f;
+  BOOST_TEST(f.Run({"CONFIG", "GET", "hash-max-ziplist-entries"}) ==
+             "*2\r\n" + Bulk("hash-max-ziplist-entries") + Bulk("512"));
+  BOOST_TEST(f.Run({"CONFIG", "SET", "hash-max-ziplist-entries", "2"}) == "+OK\r\n");
+  BOOST_TEST(f.Run({"CONFIG", "GET", "hash-max-listpack-entries"}) ==
+             "*2\r\n" + Bulk("hash-max-listpack-entries") + Bulk("2"));
+  f.Hash("h", {{"a", "1"}, {"b", "2"}});
+  BOOST_TEST(f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("listpack"));
+  f.Hash("h", {{"c", "3"}});
+  BOOST_TEST(f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("hashtable"));
+  BOOST_TEST(f.Run({"CONFIG", "SET", "set-max-listpack-value", "1k"}) == "+OK\r\n");
+  BOOST_TEST(f.Run({"CONFIG", "GET", "set-max-listpack-value"}) ==
+             "*2\r\n" + Bulk("set-max-listpack-value") + Bulk("1000"));
+  f.Set("s", {std::string(900, 'x')});
+  BOOST_TEST(f.Run({"OBJECT", "ENCODING", "s"}) == Bulk("listpack"));
+  BOOST_TEST(f.Run({"CONFIG", "SET", "set-max-intset-entries", "1kb"}) ==
+             "-ERR CONFIG SET failed (possibly related to argument 'set-max-intset-entries') - "
+             "argument couldn't be parsed into an integer\r\n");
+  BOOST_TEST(f.Run({"CONFIG", "SET", "hash-max-listpack-value", "-1"}) ==
+             "-ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - "
+             "argument must be a memory value\r\n");
+  BOOST_TEST(f.Run({"CONFIG", "SET", "set-max-listpack-entries", "-1"}) ==
+             "-ERR CONFIG SET failed (possibly related to argument 'set-max-listpack-entries') - "
+             "argument must be between 0 and 9223372036854775807 inclusive\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(debug_digest_is_by_content) {
   Fixture f;
   // The same members added in other orders (and one set converted to a table and back to the
