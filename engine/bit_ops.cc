@@ -229,6 +229,9 @@ bool AddUnsigned(uint64_t value, int64_t incr, unsigned bits, Overflow overflow,
 OpStatus SetBit(Database& db, std::string_view key, uint64_t offset, bool on, bool* old) {
   const uint64_t byte = offset >> 3;
   if (byte >= Database::kMaxValueSize) return OpStatus::kTooLarge;
+  if (Entry* found = db.Find(key); found != nullptr && found->container()) {
+    return OpStatus::kWrongType;
+  }
   bool grown = false;
   Entry* e = ValueForBitWrite(db, key, static_cast<size_t>(byte) + 1, &grown);
   auto* p = reinterpret_cast<unsigned char*>(e->mutable_value());
@@ -261,6 +264,9 @@ OpStatus BitfieldWrite(Database& db, std::string_view key, std::span<const Bitfi
     if (op.kind != BitfieldOp::kGet) highest = std::max(highest, op.offset + op.bits - 1);
   }
   if ((highest >> 3) >= Database::kMaxValueSize) return OpStatus::kTooLarge;
+  if (Entry* found = db.Find(key); found != nullptr && found->container()) {
+    return OpStatus::kWrongType;
+  }
   bool grown = false;
   Entry* e = ValueForBitWrite(db, key, static_cast<size_t>(highest >> 3) + 1, &grown);
   char* data = e->mutable_value();

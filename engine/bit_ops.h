@@ -73,7 +73,8 @@ bool AddUnsigned(uint64_t value, int64_t incr, unsigned bits, Overflow overflow,
 
 // SETBIT: sets or clears bit `offset` of `key`, creating the key or growing its value with zero
 // bytes as needed; *old is the bit's previous value. One write when the key was created or grown
-// or the bit changed (Redis 7.2). kTooLarge when the value would pass Database::kMaxValueSize.
+// or the bit changed (Redis 7.2). kTooLarge when the value would pass Database::kMaxValueSize;
+// kWrongType, changing nothing, when the key holds a container.
 OpStatus SetBit(Database& db, std::string_view key, uint64_t offset, bool on, bool* old);
 
 // One BITFIELD operation, parsed.
@@ -92,7 +93,7 @@ std::vector<std::optional<int64_t>> BitfieldRead(std::string_view value,
 // farthest bit written, then runs the operations in order. Each result is the value (SET: the
 // old one, INCRBY: the new one, GET: the current one), or nullopt for an operation refused by
 // OVERFLOW FAIL, which writes nothing. Counts one write per SET or INCRBY that changed the value
-// (a grown or created value counts each), as Redis. kTooLarge as SetBit.
+// (a grown or created value counts each), as Redis. kTooLarge and kWrongType as SetBit.
 OpStatus BitfieldWrite(Database& db, std::string_view key, std::span<const BitfieldOp> ops,
                        std::vector<std::optional<int64_t>>* results);
 

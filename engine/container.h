@@ -45,7 +45,7 @@ enum class Encoding : uint8_t {
 
 // Redis' thresholds (CONFIG SET hash-max-listpack-entries, ...), owned by the Keyspace.
 struct ContainerLimits {
-  size_t hash_max_entries = 128;
+  size_t hash_max_entries = 512;
   size_t hash_max_value = 64;
   size_t set_max_intset_entries = 512;
   size_t set_max_entries = 128;

@@ -450,9 +450,11 @@ std::string SelfTest() {
 
 namespace {
 
-// The HyperLogLog at `key`: nullptr with kOk when missing, kWrongType when not one.
+// The HyperLogLog at `key`: nullptr with kOk when missing, kNotString for a container,
+// kWrongType for a string that is not one.
 Status Lookup(Database& db, std::string_view key, Entry** entry) {
   *entry = db.Find(key);
+  if (*entry != nullptr && (*entry)->container()) return Status::kNotString;
   if (*entry != nullptr && !LooksLikeHll((*entry)->value())) return Status::kWrongType;
   return Status::kOk;
 }

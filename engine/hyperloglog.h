@@ -81,11 +81,12 @@ Registers DenseRegisters(std::string_view value);
 // PFSELFTEST: an empty string, or the failure.
 std::string SelfTest();
 
-// --- Database operations (loop thread only). Each reports kWrongType when the key holds a
+// --- Database operations (loop thread only). Each reports kNotString when the key holds a
+// container (a hash, a set: Redis' checkType, before its own check), kWrongType when it holds a
 // string that is not a HyperLogLog and kCorrupt when its payload is damaged; then nothing
 // changes. ---
 
-enum class Status { kOk, kWrongType, kCorrupt, kNoKey };
+enum class Status { kOk, kWrongType, kCorrupt, kNoKey, kNotString };
 
 // PFADD: *changed is whether the value was created or any register rose. Dirty counts, as
 // Redis, one per element that changed a register (plus one for the creation).

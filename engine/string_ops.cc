@@ -10,6 +10,7 @@ namespace dkv::engine {
 
 OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* result) {
   Entry* e = db.Find(key);
+  if (e != nullptr && e->container()) return OpStatus::kWrongType;
   int64_t current = 0;
   if (e != nullptr && !ParseInt64(e->value(), &current)) return OpStatus::kNotInteger;
   if ((delta < 0 && current < 0 && delta < INT64_MIN - current) ||
@@ -32,6 +33,7 @@ OpStatus IncrBy(Database& db, std::string_view key, int64_t delta, int64_t* resu
 
 OpStatus IncrByFloat(Database& db, std::string_view key, long double delta, std::string* result) {
   Entry* e = db.Find(key);
+  if (e != nullptr && e->container()) return OpStatus::kWrongType;
   long double current = 0;
   if (e != nullptr && !ParseLongDouble(e->value(), &current)) return OpStatus::kNotFloat;
   current += delta;
@@ -51,6 +53,7 @@ OpStatus IncrByFloat(Database& db, std::string_view key, long double delta, std:
 OpStatus Append(Database& db, std::string_view key, std::string_view suffix, int64_t max_len,
                 int64_t* new_len) {
   Entry* e = db.Find(key);
+  if (e != nullptr && e->container()) return OpStatus::kWrongType;
   if (e == nullptr) {
     e = db.Insert(key, suffix);
   } else {
@@ -70,6 +73,7 @@ OpStatus Append(Database& db, std::string_view key, std::string_view suffix, int
 OpStatus SetRange(Database& db, std::string_view key, int64_t offset, std::string_view data,
                   int64_t max_len, int64_t* new_len) {
   Entry* e = db.Find(key);
+  if (e != nullptr && e->container()) return OpStatus::kWrongType;
   if (e == nullptr) {
     // SETRANGE of nothing on a missing key does not create it.
     if (data.empty()) {

@@ -1,7 +1,8 @@
 // String operations on a Database: the work behind INCR, APPEND, SETRANGE, GETRANGE and LCS,
 // separate from argument parsing and replies. Each write signals the key to the observer and
 // counts one write in the keyspace's dirty counter (Database::NoteWrite); a no-op (SETRANGE of
-// nothing, an error) does neither. Loop thread only.
+// nothing, an error) does neither. Each answers kWrongType, changing nothing, when the key holds
+// a container (a hash, a set: Entry::container()). Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@ enum class OpStatus {
   kOverflow,       // "increment or decrement would overflow"
   kNanOrInfinity,  // "increment would produce NaN or Infinity"
   kTooLarge,       // "string exceeds maximum allowed size (proto-max-bulk-len)"
+  kWrongType,      // the key holds a container (engine/container.h), not a string
 };
 
 // INCRBY: the new value in *result.

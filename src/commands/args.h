@@ -113,7 +113,8 @@ bool ResolveExpiry(CommandContext& ctx, const ExpiryOption& opt, std::string_vie
                    int64_t* when_ms);
 
 // Redis 8.4's conditions on a key's current value (SET IFxx, DELEX): `entry` is null for a
-// missing key. IFEQ and IFDEQ need the key; IFNE and IFDNE hold for a missing key.
+// missing key. IFEQ and IFDEQ need the key; IFNE and IFDNE hold for a missing key. REQUIRES:
+// `entry` is not a container (the callers reply WRONGTYPE first).
 enum class Condition { kNone, kIfEq, kIfNe, kIfDeq, kIfDne };
 bool ConditionHolds(Condition c, const engine::Entry* entry, std::string_view value,
                     uint64_t digest);

@@ -50,11 +50,17 @@ bool UnitOrReply(CommandContext& ctx, std::string_view arg, bool* bit_units) {
   return true;
 }
 
-// The value of a string key for a read, or empty for a missing one (*exists false).
-std::string_view ReadValue(CommandContext& ctx, std::string_view key, bool* exists) {
-  engine::Entry* e = ctx.db().FindForRead(key, !ctx.session.no_touch);
+// The value of a string key for a read, or empty for a missing one (*exists false). For a key
+// of another type, replies WRONGTYPE and sets *wrong (the handler returns).
+std::string_view ReadValue(CommandContext& ctx, std::string_view key, bool* exists, bool* wrong) {
+  engine::Entry* e = LookupRead(ctx, key, engine::Kind::kString, wrong);
   *exists = e != nullptr;
   return e == nullptr ? std::string_view() : e->value();
+}
+
+// The error of a failed bit write: WRONGTYPE, or the offset past the largest value.
+void ReplyBitWriteError(CommandContext& ctx, engine::OpStatus status) {
+  ctx.reply.Error(status == engine::OpStatus::kWrongType ? errors::kWrongType : kBadOffset);
 }
 
 // i1..i64 or u1..u63 (lower-case letter, as Redis).
@@ -123,14 +129,16 @@ void Bitfield(CommandContext& ctx, Args argv, bool read_only_command) {
     j += op.kind == engine::BitfieldOp::kGet ? 2 : 3;
   }
   if (!writes) {
-    bool exists;
-    std::string_view value = ReadValue(ctx, argv[1], &exists);
+    bool exists, wrong;
+    std::string_view value = ReadValue(ctx, argv[1], &exists, &wrong);
+    if (wrong) return;
     return ReplyResults(ctx, engine::BitfieldRead(value, ops));
   }
   if (read_only_command) return ctx.reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
   std::vector<std::optional<int64_t>> results;
-  if (engine::BitfieldWrite(ctx.db(), argv[1], ops, &results) != engine::OpStatus::kOk) {
-    return ctx.reply.Error(kBadOffset);
+  if (engine::OpStatus s = engine::BitfieldWrite(ctx.db(), argv[1], ops, &results);
+      s != engine::OpStatus::kOk) {
+    return ReplyBitWriteError(ctx, s);
   }
   ReplyResults(ctx, results);
 }
@@ -144,8 +152,9 @@ void CmdSetBit(CommandContext& ctx, Args argv) {
   if (!Int64OrReply(ctx.reply, argv[3], &on, kBadBit)) return;
   if (on != 0 && on != 1) return ctx.reply.Error(kBadBit);
   bool old = false;
-  if (engine::SetBit(ctx.db(), argv[1], offset, on == 1, &old) != engine::OpStatus::kOk) {
-    return ctx.reply.Error(kBadOffset);
+  if (engine::OpStatus s = engine::SetBit(ctx.db(), argv[1], offset, on == 1, &old);
+      s != engine::OpStatus::kOk) {
+    return ReplyBitWriteError(ctx, s);
   }
   ctx.reply.Integer(old ? 1 : 0);
 }
@@ -153,8 +162,9 @@ void CmdSetBit(CommandContext& ctx, Args argv) {
 void CmdGetBit(CommandContext& ctx, Args argv) {
   uint64_t offset;
   if (!BitOffsetOrReply(ctx, argv[2], 0, &offset)) return;
-  bool exists;
-  std::string_view value = ReadValue(ctx, argv[1], &exists);
+  bool exists, wrong;
+  std::string_view value = ReadValue(ctx, argv[1], &exists, &wrong);
+  if (wrong) return;
   ctx.reply.Integer(static_cast<int64_t>(engine::GetUnsignedField(value, offset, 1)));
 }
 
@@ -169,8 +179,9 @@ void CmdBitCount(CommandContext& ctx, Args argv) {
   } else if (argv.size() != 2) {
     return ctx.reply.Error(errors::kSyntax);
   }
-  bool exists;
-  std::string_view value = ReadValue(ctx, argv[1], &exists);
+  bool exists, wrong;
+  std::string_view value = ReadValue(ctx, argv[1], &exists, &wrong);
+  if (wrong) return;
   // Both ends negative and in the wrong order: empty, before any clamping (Redis 7.2).
   if (ranged && start < 0 && end < 0 && start > end) return ctx.reply.Integer(0);
   if (!ranged) end = -1;  // the whole value
@@ -199,8 +210,9 @@ void CmdBitPos(CommandContext& ctx, Args argv) {
   } else if (argv.size() != 3) {
     return ctx.reply.Error(errors::kSyntax);
   }
-  bool exists;
-  std::string_view value = ReadValue(ctx, argv[1], &exists);
+  bool exists, wrong;
+  std::string_view value = ReadValue(ctx, argv[1], &exists, &wrong);
+  if (wrong) return;
   // A missing key is an endless run of clear bits.
   if (!exists) return ctx.reply.Integer(bit ? -1 : 0);
   ctx.reply.Integer(engine::BitPos(value, bit == 1, range));
@@ -226,8 +238,9 @@ void CmdBitOp(CommandContext& ctx, Args argv) {
   std::vector<std::string_view> sources;
   sources.reserve(argv.size() - 3);
   for (size_t j = 3; j < argv.size(); ++j) {
-    bool exists;
-    sources.push_back(ReadValue(ctx, argv[j], &exists));
+    bool exists, wrong;  // a source of another type is WRONGTYPE; the destination is overwritten
+    sources.push_back(ReadValue(ctx, argv[j], &exists, &wrong));
+    if (wrong) return;
   }
   ctx.reply.Integer(engine::BitOpStore(ctx.db(), op, argv[2], sources));
 }

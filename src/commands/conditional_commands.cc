@@ -7,7 +7,9 @@
 namespace dkv::server {
 
 void CmdDigest(CommandContext& ctx, Args argv) {
-  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  bool wrong;  // a digest of strings only: WRONGTYPE for a hash or a set, as Redis 8.4
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(engine::ChecksumHex(engine::Checksum(e->value())));
 }
@@ -38,6 +40,11 @@ void CmdDelEx(CommandContext& ctx, Args argv) {
   }
   engine::Database& db = ctx.db();
   engine::Entry* e = db.Find(argv[1]);
+  // A condition compares string values: WRONGTYPE for a container (Redis 8.4); without one
+  // DELEX deletes a key of any type, as DEL.
+  if (e != nullptr && e->container() && condition != Condition::kNone) {
+    return ctx.reply.Error(errors::kWrongType);
+  }
   // A missing key is never deleted, whatever the condition.
   if (e == nullptr || !ConditionHolds(condition, e, operand, digest)) return ctx.reply.Integer(0);
   db.Delete(e);
@@ -46,7 +53,9 @@ void CmdDelEx(CommandContext& ctx, Args argv) {
 
 void CmdDelIfEq(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
-  engine::Entry* e = db.Find(argv[1]);
+  bool wrong;  // Valkey's DELIFEQ compares strings only
+  engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr || e->value() != argv[2]) return ctx.reply.Integer(0);
   db.Delete(e);
   ctx.reply.Integer(1);

@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "engine/container.h"
+#include "engine/container_view.h"
 #include "engine/pattern.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -49,8 +51,26 @@ std::string ToHex(const Digest& d) {
   return out;
 }
 
-// The digest of one value (DEBUG DIGEST-VALUE); dkv's values are strings.
-std::string ValueDigest(const engine::Entry* e) { return Sha1Hex(e->value()); }
+// What a digest covers of one value: a string's bytes; a hash's or a set's kind and canonical
+// form (engine/container_view.h), so equal contents digest equal whatever their encoding and
+// however they were built (DEBUG RELOAD, RESTORE). A cold value records the read.
+std::string DigestBytes(const engine::Entry* e) {
+  if (!e->container() || e->cold()) return std::string(e->value());
+  std::string out(engine::KindName(e->kind()));
+  out.push_back('\0');
+  out.append(engine::CanonicalForm(e));
+  return out;
+}
+
+// DEBUG OBJECT's encoding: "embstr" or "raw" for a string, OBJECT ENCODING's name for a hash or
+// a set in memory.
+std::string ObjectEncoding(const engine::Entry* e) {
+  if (e->container() && !e->cold()) return std::string(engine::EncodingName(engine::EncodingOf(e)));
+  return (!e->raw_encoding() && e->value_size() <= 44) ? "embstr" : "raw";
+}
+
+// The digest of one value (DEBUG DIGEST-VALUE).
+std::string ValueDigest(const engine::Entry* e) { return Sha1Hex(DigestBytes(e)); }
 
 // DEBUG DIGEST: order-independent over the keys of every numbered database (each key's name,
 // value, expiry and database mixed with SHA-1 and XORed), 40 zeros when there are no keys, as
@@ -67,7 +87,7 @@ std::string DatasetDigest(CommandContext& ctx) {
       std::string item = std::to_string(i) + '\0' + std::to_string(db.ExpireAt(e)) + '\0';
       item.append(e->key());
       item.push_back('\0');
-      item.append(e->value());
+      item.append(DigestBytes(e));
       Digest d = FromHex(Sha1Hex(item));
       for (size_t k = 0; k < acc.size(); ++k) acc[k] ^= d[k];
     });
@@ -226,8 +246,8 @@ void CmdDebug(CommandContext& ctx, Args argv) {
     std::snprintf(buf, sizeof(buf),
                   "Value at:%p refcount:1 encoding:%s serializedlength:%zu lru:%u "
                   "lru_seconds_idle:%u%s",
-                  static_cast<void*>(e),
-                  (!e->raw_encoding() && e->value_size() <= 44) ? "embstr" : "raw", e->value_size(),
+                  static_cast<void*>(e), ObjectEncoding(e).c_str(),
+                  e->container() && !e->cold() ? engine::Serialize(e).size() : e->value_size(),
                   static_cast<unsigned>((e->accessed_ms() / 1000) & 0xFFFFFF),
                   static_cast<unsigned>(idle_s),
                   // The cache tier over PostgreSQL dropped the value from memory (dkv only).

@@ -30,6 +30,9 @@ bool ReplyFailure(CommandContext& ctx, hll::Status status) {
     case hll::Status::kWrongType:
       ctx.reply.Error(kNotHll);
       return true;
+    case hll::Status::kNotString:
+      ctx.reply.Error(errors::kWrongType);
+      return true;
     case hll::Status::kCorrupt:
       ctx.reply.Error(kCorrupt);
       return true;
@@ -70,6 +73,7 @@ void CmdPfDebug(CommandContext& ctx, Args argv) {
   std::string_view sub = argv[1];
   engine::Entry* e = ctx.db().Find(argv[2]);
   if (e == nullptr) return ctx.reply.Error("ERR The specified key does not exist");
+  if (e->container()) return ctx.reply.Error(errors::kWrongType);
   if (!hll::LooksLikeHll(e->value())) return ctx.reply.Error(kNotHll);
   if (EqualsIgnoreCase(sub, "getreg")) {
     bool converted;

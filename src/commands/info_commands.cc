@@ -13,6 +13,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "engine/container_view.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/core/dispatcher.h"
@@ -394,24 +395,34 @@ void KeyspaceSection(CommandContext& ctx, Section& s) {
   }
 }
 
-// Redis 8's key size distribution: per database, string values by length in power-of-two bins
-// (the bin is the largest power of two not above the length; 0 for empty values). dkv's only
-// type is the string, so it is the only line. A walk of the whole keyspace.
+// Redis 8's key size distribution: per database, string values by length and hashes and sets by
+// their number of elements, in power-of-two bins (the bin is the largest power of two not above
+// the size; 0 for empty values). A walk of the whole keyspace; a container whose value is in
+// PostgreSQL only (the cache tier) is not counted.
 void KeysizesSection(CommandContext& ctx, Section& s) {
   for (int i = 0; i < ctx.keyspace().numbered_count(); ++i) {
     engine::Database& db = ctx.keyspace().db(i);
     if (db.size() == 0 || !ctx.services.CanUseNamespace(ctx.session, i)) continue;
-    std::map<uint64_t, uint64_t> bins;
+    std::map<uint64_t, uint64_t> strings, sets, hashes;
     db.ForEach([&](engine::Entry* e) {
-      uint64_t n = e->value_size();
+      if (e->container() && e->cold()) return;
+      uint64_t n = e->container() ? engine::ContainerSize(e) : e->value_size();
+      auto& bins = e->kind() == engine::Kind::kHash  ? hashes
+                   : e->kind() == engine::Kind::kSet ? sets
+                                                     : strings;
       bins[n == 0 ? 0 : uint64_t{1} << (63 - std::countl_zero(n))]++;
     });
-    std::string value;
-    for (const auto& [bin, count] : bins) {
-      if (!value.empty()) value += ',';
-      value += BinName(bin) + "=" + std::to_string(count);
-    }
-    if (!value.empty()) s.Line("db" + std::to_string(i) + "_distrib_strings_sizes", value);
+    auto line = [&](const std::map<uint64_t, uint64_t>& bins, std::string_view name) {
+      std::string value;
+      for (const auto& [bin, count] : bins) {
+        if (!value.empty()) value += ',';
+        value += BinName(bin) + "=" + std::to_string(count);
+      }
+      if (!value.empty()) s.Line("db" + std::to_string(i) + "_distrib_" + std::string(name), value);
+    };
+    line(strings, "strings_sizes");
+    line(sets, "sets_items");
+    line(hashes, "hashes_items");
   }
 }
 

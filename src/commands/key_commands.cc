@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "engine/container.h"
 #include "engine/pattern.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -21,8 +22,10 @@ void DeleteKeys(CommandContext& ctx, Args argv) {
   ctx.reply.Integer(deleted);
 }
 
-// Redis' OBJECT ENCODING for a string value.
+// Redis' OBJECT ENCODING: "int", "embstr" or "raw" for a string value; "listpack", "intset" or
+// "hashtable" for a hash or a set (engine/container.h).
 std::string_view EncodingOf(const engine::Entry& e) {
+  if (e.container()) return engine::EncodingName(engine::EncodingOf(&e));
   int64_t v;
   if (!e.raw_encoding() && e.value().size() <= 20 && engine::ParseInt64(e.value(), &v)) {
     return "int";
@@ -65,7 +68,7 @@ void CmdExists(CommandContext& ctx, Args argv) {
 
 void CmdType(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().Find(argv[1]);
-  ctx.reply.Simple(e == nullptr ? "none" : "string");
+  ctx.reply.Simple(e == nullptr ? "none" : engine::KindName(e->kind()));
 }
 
 void CmdKeys(CommandContext& ctx, Args argv) {
@@ -110,7 +113,7 @@ void CmdScan(CommandContext& ctx, Args argv) {
   const engine::Pattern& scope = pattern ? *pattern : *kEverything;
   ReplyScanSlice(ctx, cursor, scope, static_cast<size_t>(opts.count), [&](engine::Entry* e) {
     return (pattern == nullptr || pattern->Matches(e->key())) &&
-           (!opts.has_type || EqualsIgnoreCase(opts.type, "string"));
+           (!opts.has_type || EqualsIgnoreCase(opts.type, engine::KindName(e->kind())));
   });
 }
 

@@ -4,6 +4,7 @@
 // the tree's subtree counts or detached whole.
 #include <map>
 
+#include "engine/container_view.h"
 #include "engine/pattern.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -76,7 +77,13 @@ void ReplyMatches(CommandContext& ctx, Args argv, bool with_values) {
       ctx.reply.Bulk(e->key());
       if (with_values) {
         NotePatternRead(ctx, e);
-        ctx.reply.Bulk(e->value());
+        // A hash or a set as JSON, as KV.GET shows it; a cold one records the read (value()) and
+        // the command runs again once the value is back.
+        if (e->container() && !e->cold()) {
+          ctx.reply.Bulk(engine::ContainerJson(e));
+        } else {
+          ctx.reply.Bulk(e->value());
+        }
       }
       ++n;
       return !pa.has_limit || static_cast<int64_t>(n) < pa.limit;

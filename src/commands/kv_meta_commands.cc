@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "engine/container_view.h"
 #include "engine/metadata.h"
 #include "engine/pattern.h"
 #include "src/commands/args.h"
@@ -57,16 +58,23 @@ bool SplitFields(CommandContext& ctx, const engine::UserFields& fields,
   return true;
 }
 
+// KV.GET and KV.META. A hash or a set shows as its type ("hash", "set"), its value as JSON
+// (engine::ContainerJson), its size as its number of elements and its checksum over its
+// canonical form (engine::CanonicalForm); a string as its KV type, its bytes and their checksum.
 void ReplyMeta(CommandContext& ctx, engine::Database& db, const engine::Entry* e, bool with_value,
                int64_t accessed_ms) {
   resp::ReplyBuilder& r = ctx.reply;
+  // A container whose value is in PostgreSQL only: reading value() records the read, and the
+  // dispatcher runs the command again once the value is back (this reply is dropped).
+  const bool container = e->container() && !e->cold();
+  if (e->container() && e->cold()) (void)e->value();
   r.MapHeader(with_value ? 11 : 10);
   if (with_value) {
     r.Bulk("value");
-    r.Bulk(e->value());
+    r.Bulk(container ? engine::ContainerJson(e) : std::string(e->value()));
   }
   r.Bulk("type");
-  r.Bulk(engine::ValueTypeName(e->type()));
+  r.Bulk(e->container() ? engine::KindName(e->kind()) : engine::ValueTypeName(e->type()));
   r.Bulk("version");
   r.Integer(e->version());
   r.Bulk("ttl_ms");
@@ -79,9 +87,10 @@ void ReplyMeta(CommandContext& ctx, engine::Database& db, const engine::Entry* e
   r.Bulk("accessed_at");
   r.Integer(accessed_ms);
   r.Bulk("size");
-  r.Integer(static_cast<int64_t>(e->value().size()));
+  r.Integer(static_cast<int64_t>(container ? engine::ContainerSize(e) : e->value().size()));
   r.Bulk("checksum");
-  r.Bulk(engine::ChecksumHex(engine::Checksum(e->value())));
+  r.Bulk(
+      engine::ChecksumHex(container ? engine::ContainerChecksum(e) : engine::Checksum(e->value())));
   r.Bulk("content_type");
   std::string_view ct = ctx.keyspace().content_types().Name(e->content_type());
   if (ct.empty()) {
@@ -247,7 +256,9 @@ void CmdKvCas(CommandContext& ctx, Args argv) {
   int64_t when_ms;
   if (!ResolveExpiry(ctx, expiry, "kv.cas", &when_ms)) return;
   engine::Database& db = ctx.db();
-  engine::Entry* e = db.Find(argv[1]);
+  bool wrong;  // compares string values: WRONGTYPE for a hash or a set
+  engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr || e->value() != argv[2]) return ctx.reply.Integer(0);
   if (std::string why = engine::ValidateValue(e->type(), argv[3]); !why.empty()) {
     return ctx.reply.Error("ERR invalid value for type " +
@@ -287,9 +298,13 @@ void CmdKvNamespaces(CommandContext& ctx, Args) {
 
 namespace {
 
-// A key's value as JSON, by its type: numbers, booleans and json are JSON values; everything
-// else is a JSON string.
+// A key's value as JSON, by its type: numbers, booleans and json are JSON values; a hash is an
+// object and a set an array (engine::ContainerJson); everything else is a JSON string.
 json ValueToJson(const engine::Entry& e) {
+  if (e.container()) {
+    if (e.cold()) return json(std::string(e.value()));  // records the read: the command reruns
+    return json::parse(engine::ContainerJson(&e));
+  }
   std::string_view v = e.value();
   switch (e.type()) {
     case engine::ValueType::kNumber:
@@ -437,7 +452,9 @@ void CmdKvExport(CommandContext& ctx, Args argv) {
       size_t levels = static_cast<size_t>(std::count(key.begin(), key.end(), Sep(ctx))) + 1;
       NotePatternRead(ctx, e);
       json value = ValueToJson(*e);
-      size_t value_depth = value.is_structured() ? engine::JsonDepth(e->value()) : 0;
+      size_t value_depth = !value.is_structured() ? 0
+                           : e->container()       ? 1
+                                                  : engine::JsonDepth(e->value());
       if (levels + value_depth > engine::kMaxJsonDepth) {
         too_deep.assign(key.substr(0, 64));
         return false;

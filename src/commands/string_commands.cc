@@ -101,7 +101,9 @@ void ReplyOp(CommandContext& ctx, engine::OpStatus status) {
 }  // namespace
 
 void CmdGet(CommandContext& ctx, Args argv) {
-  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
 }
@@ -118,6 +120,12 @@ void CmdSet(CommandContext& ctx, Args argv) {
   }
   engine::Database& db = ctx.db();
   engine::Entry* old = db.Find(argv[1]);
+  // GET and the IFxx conditions read the old value: a container there is WRONGTYPE and nothing
+  // is written (Redis 7's getGenericCommand, 8.4's conditions); a plain SET overwrites any type.
+  if (old != nullptr && old->container() &&
+      (opts.flags & (kSetGet | kSetIfEq | kSetIfNe | kSetIfDeq | kSetIfDne))) {
+    return ctx.reply.Error(errors::kWrongType);
+  }
   if (opts.flags & kSetGet) {
     if (old == nullptr) {
       ctx.reply.Null();
@@ -165,11 +173,14 @@ void CmdPSetEx(CommandContext& ctx, Args argv) {
 void CmdGetEx(CommandContext& ctx, Args argv) {
   SetOptions opts;
   if (!ParseSetOptions(argv, 2, SetCommand::kGetEx, &opts, ctx.reply)) return;
+  // As Redis: the syntax, then the key (nil when missing, WRONGTYPE), then the expire time.
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
+  if (e == nullptr) return ctx.reply.Null();
   int64_t when_ms;
   if (!ResolveExpiry(ctx, opts.expiry, "getex", &when_ms)) return;
   engine::Database& db = ctx.db();
-  engine::Entry* e = db.FindForRead(argv[1], !ctx.session.no_touch);
-  if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
   if (when_ms != 0) {
     db.Expire(e, when_ms);  // a time already past deletes the key
@@ -179,16 +190,18 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
 }
 
 void CmdGetDel(CommandContext& ctx, Args argv) {
-  engine::Database& db = ctx.db();
-  engine::Entry* e = db.FindForRead(argv[1]);
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
-  db.Delete(e);
+  ctx.db().Delete(e);
 }
 
 void CmdGetSet(CommandContext& ctx, Args argv) {
-  engine::Database& db = ctx.db();
-  engine::Entry* e = db.FindForRead(argv[1]);
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr) {
     ctx.reply.Null();
   } else {
@@ -202,7 +215,7 @@ void CmdMGet(CommandContext& ctx, Args argv) {
   ctx.reply.ArrayHeader(argv.size() - 1);
   for (size_t i = 1; i < argv.size(); ++i) {
     engine::Entry* e = db.FindForRead(argv[i], !ctx.session.no_touch);
-    if (e == nullptr) {
+    if (e == nullptr || e->container()) {  // nil for a key of another type, as Redis
       ctx.reply.Null();
     } else {
       ctx.reply.Bulk(e->value());
@@ -252,6 +265,10 @@ void CmdDecrBy(CommandContext& ctx, Args argv) {
 }
 
 void CmdIncrByFloat(CommandContext& ctx, Args argv) {
+  // The key's type is checked before the increment is parsed, as Redis does.
+  bool wrong;
+  LookupWrite(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   long double delta;
   if (!engine::ParseLongDouble(argv[2], &delta)) return ctx.reply.Error(errors::kNotFloat);
   std::string result;
@@ -269,14 +286,18 @@ void CmdAppend(CommandContext& ctx, Args argv) {
 }
 
 void CmdStrLen(CommandContext& ctx, Args argv) {
-  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(e->value_size()));
 }
 
 void CmdGetRange(CommandContext& ctx, Args argv) {
   int64_t start, end;
   if (!Int64OrReply(ctx.reply, argv[2], &start) || !Int64OrReply(ctx.reply, argv[3], &end)) return;
-  engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
+  bool wrong;
+  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kString, &wrong);
+  if (wrong) return;
   if (e == nullptr) return ctx.reply.Bulk("");
   ctx.reply.Bulk(engine::Substring(e->value(), start, end));
 }
@@ -293,6 +314,15 @@ void CmdSetRange(CommandContext& ctx, Args argv) {
 }
 
 void CmdLcs(CommandContext& ctx, Args argv) {
+  // Both keys are looked up and checked before the options are parsed, as Redis does.
+  engine::Database& db = ctx.db();
+  engine::Entry* ea = db.FindForRead(argv[1], !ctx.session.no_touch);
+  engine::Entry* eb = db.FindForRead(argv[2], !ctx.session.no_touch);
+  if ((ea != nullptr && ea->container()) || (eb != nullptr && eb->container())) {
+    return ctx.reply.Error("ERR The specified keys must contain string values");
+  }
+  std::string_view a = ea ? ea->value() : std::string_view();
+  std::string_view b = eb ? eb->value() : std::string_view();
   bool want_len = false, want_idx = false, with_match_len = false;
   int64_t min_match_len = 0;
   for (size_t j = 3; j < argv.size(); ++j) {
@@ -313,11 +343,6 @@ void CmdLcs(CommandContext& ctx, Args argv) {
   if (want_len && want_idx) {
     return ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");
   }
-  engine::Database& db = ctx.db();
-  engine::Entry* ea = db.FindForRead(argv[1]);
-  engine::Entry* eb = db.FindForRead(argv[2]);
-  std::string_view a = ea ? ea->value() : std::string_view();
-  std::string_view b = eb ? eb->value() : std::string_view();
   uint64_t cells = (static_cast<uint64_t>(a.size()) + 1) * (static_cast<uint64_t>(b.size()) + 1);
   if (cells * sizeof(uint32_t) > static_cast<uint64_t>(ctx.config().proto_max_bulk_len)) {
     return ctx.reply.Error(

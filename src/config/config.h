@@ -59,7 +59,7 @@ struct Config {
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t hll_sparse_max_bytes = 3000;  // a sparse HyperLogLog past this becomes dense
   // When hashes and sets leave their small encodings (engine::ContainerLimits).
-  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;

@@ -333,11 +333,11 @@ Every key carries metadata, kept by every command that writes it, Redis' own inc
 
 | field | meaning |
 |---|---|
-| `type` | `string` (what Redis commands write), `json`, `binary`, `number` (the INCR family writes it), `boolean`, `document`, `image`, `custom` |
+| `type` | `string` (what Redis commands write), `json`, `binary`, `number` (the INCR family writes it), `boolean`, `document`, `image`, `custom`; `hash` or `set` for a hash or a set |
 | `version` | 1 when created, +1 at every change of the value; TTL and metadata changes leave it |
 | `created_at`, `updated_at`, `accessed_at` | Unix time in ms of creation, of the last value change, of the last read |
-| `size` | the value's length in bytes |
-| `checksum` | XXH3-64 of the value, 16 hex digits (the same as `DIGEST`) |
+| `size` | the value's length in bytes; for a hash or a set, its number of elements |
+| `checksum` | XXH3-64 of the value, 16 hex digits (the same as `DIGEST`); for a hash or a set, of its canonical form (below) |
 | `content_type` | free text such as `application/json`, or nil |
 | `user` | a map of user fields (owner, tags, ...), kept only for keys that have some |
 
@@ -393,6 +393,21 @@ limit, nothing written). `KV.EXPORT pattern` nests the matching keys by
 segment and turns each value back by its type. When a path is both a value and a parent
 (`a.b` and `a.b.c`), the value is exported under the member `""` (`{"a":{"b":{"":1,"c":2}}}`),
 and `KV.IMPORT` reads `""` back the same way, so export and import round-trip losslessly.
+
+Hashes and sets (`HSET`, `SADD`) carry the same metadata and show as JSON: `KV.GET` and `KV.META`
+give `type` `hash` or `set`, `size` the number of fields or members, and the value (`KV.GET`,
+`KV.MGET`, `KV.EXPORT`, the HTTP API) a JSON object of fields and values for a hash, a JSON array
+of members for a set, both in byte order so that the same contents always look the same (bytes
+that are not UTF-8 become U+FFFD, as for strings in `KV.EXPORT`). The checksum of a hash or a set
+is XXH3-64 of its canonical form: one byte `0x01` for a hash, `0x04` for a set, then the number
+of items (a hash has two per field) and each item (field then value, or member) in byte order,
+each number an unsigned LEB128 varint and each item its length as a varint followed by its
+bytes; equal contents give equal checksums whatever their encoding or history. `KV.KEYS`,
+`KV.COUNT`, `KV.TREE`, `KV.SCAN` and `KV.DEL` see a hash or a set as one key like any other;
+`KV.SET` and `KV.IMPORT` overwrite one as `SET` does, and `KV.SETMETA`/`KV.DELMETA` work on it.
+`KV.CAS`, which compares string values, answers `WRONGTYPE` on a hash or a set, as `DIGEST`,
+`DELEX IFxx` and `SET IFxx` do. `KV.IMPORT` does not create hashes or sets: the JSON a hash
+exports as is imported as nested keys, and a set's array as one `json` key.
 
 Conditional writes are described in [conditional-writes.md](conditional-writes.md).
 )";

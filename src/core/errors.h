@@ -101,6 +101,8 @@ inline std::string_view FromOp(engine::OpStatus status) {
       return kNanOrInf;
     case engine::OpStatus::kTooLarge:
       return kTooLarge;
+    case engine::OpStatus::kWrongType:
+      return kWrongType;
   }
   return "ERR internal error";
 }

@@ -249,7 +249,9 @@ async function showKey(pct) {
   }
   $('key-type').textContent = k.type;
   $('key-ttl').textContent = humanMs(k.ttl_ms);
-  $('key-size').textContent = humanBytes(k.size);
+  // A hash's or a set's size is its number of elements.
+  const elements = k.type === 'hash' ? ' fields' : k.type === 'set' ? ' members' : null;
+  $('key-size').textContent = elements ? k.size + elements : humanBytes(k.size);
   $('key-memory').textContent = humanBytes(k.memory_bytes);
   $('key-version').textContent = k.version;
   $('key-created').textContent = dateOf(k.created_at);
@@ -263,7 +265,8 @@ async function showKey(pct) {
   } else if (!k.value_shown) {
     $('key-value').textContent = '(values are hidden: set http-show-values yes to show them)';
   } else {
-    $('key-value').textContent = k.value + (k.value_truncated ? '\n… (first 4 KiB of ' + humanBytes(k.size) + ')' : '');
+    const whole = elements ? k.size + elements : humanBytes(k.size);
+    $('key-value').textContent = k.value + (k.value_truncated ? '\n… (first 4 KiB of ' + whole + ')' : '');
   }
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "engine/container_view.h"
 #include "engine/metadata.h"
 #include "resp/text.h"
 #include "src/core/command.h"
@@ -274,9 +275,12 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   j["key"] = key;
   j["pct"] = PercentEncode(key);
   j["exists"] = true;
-  j["type"] = engine::ValueTypeName(e->type());
+  // A hash or a set: its type ("hash", "set"), its number of elements as its size and, shown,
+  // its value as JSON text (engine::ContainerJson), as KV.GET gives them.
+  const bool container = e->container() && !e->cold();
+  j["type"] = e->container() ? engine::KindName(e->kind()) : engine::ValueTypeName(e->type());
   j["ttl_ms"] = expire == 0 ? -1 : std::max<int64_t>(0, expire - now);
-  j["size"] = e->value_size();
+  j["size"] = container ? engine::ContainerSize(e) : e->value_size();
   // The cache tier over PostgreSQL may hold the value there only; looking does not fetch it.
   j["value_in_memory"] = !e->cold();
   j["memory_bytes"] = db.MemoryUsage(e);
@@ -293,7 +297,8 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   j["user"] = fields;
   j["value_shown"] = state_->config.http_show_values && !e->cold();
   if (j["value_shown"].get<bool>()) {
-    std::string_view v = e->value();
+    std::string text = container ? engine::ContainerJson(e) : std::string();
+    std::string_view v = container ? std::string_view(text) : e->value();
     j["value"] = v.substr(0, kMaxValueShown);
     j["value_truncated"] = v.size() > kMaxValueShown;
   }

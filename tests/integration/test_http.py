@@ -213,6 +213,30 @@ class HttpTest(ServerTestCase):
         self.assertIn(["SET", "(2 arguments hidden)"], [e["args"] for e in log["entries"]])
         self.assertNotIn("secret-value", json.dumps(log))
 
+    def test_hashes_and_sets_show_as_json(self):
+        # Needs HSET and SADD (issue 20's hash and set commands).
+        try:
+            self.r.hset("app.user", mapping={"name": "ann", "age": "7"})
+            self.r.sadd("app.tags", "red", "blue")
+        except redis.ResponseError as e:
+            self.skipTest("no HSET/SADD in this build: %s" % e)
+        self.r.config_set("http-show-keys", "yes")
+        self.r.config_set("http-show-values", "yes")
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.user")[2])
+        self.assertEqual((key["type"], key["size"], key["value_truncated"]), ("hash", 2, False))
+        self.assertEqual(json.loads(key["value"]), {"age": "7", "name": "ann"})
+        self.assertEqual(key["memory_bytes"], self.r.memory_usage("app.user"))
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.tags")[2])
+        self.assertEqual((key["type"], key["size"], key["value"]), ("set", 2, '["blue","red"]'))
+        # A large one is cut at 4 KiB, as a long string is.
+        self.r.sadd("app.big", *["member-%05d" % i for i in range(1000)])
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.big")[2])
+        self.assertEqual((key["size"], key["value_truncated"]), (1000, True))
+        self.assertTrue(key["value"].startswith('["member-00000","member-00001",'))
+        self.r.config_set("http-show-values", "no")
+        key = json.loads(get(self.port, "/api/key?ns=0&key=app.tags")[2])
+        self.assertNotIn("value", key)
+
     def test_key_names_hidden_without_a_password(self):
         # No requirepass: any local process, or a web page whose DNS name is rebound to
         # 127.0.0.1 (/metrics answers any Host), may read the listener. Figures only.
