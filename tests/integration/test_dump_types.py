@@ -63,9 +63,6 @@ class DumpTypes(unittest.TestCase):
         self.source.cleanup()
         self.dest.cleanup()
 
-    def both(self, *command):
-        return [c.execute_command(*command) for c in (self.redis, self.dkv)]
-
     def contents(self, client, key):
         """TYPE and contents; the type is asked of Redis (the same key holds the same type)."""
         kind = self.redis.type(key)
@@ -120,7 +117,7 @@ class DumpTypes(unittest.TestCase):
             client.sadd("is64", 1 << 40, -7)
         for key in ("h", "small", "is16", "is32", "is64"):
             theirs, ours = self.redis.dump(key), self.dkv.dump(key)
-            encodings = self.both("OBJECT", "ENCODING", key)
+            encodings = [c.object("encoding", key) for c in (self.redis, self.dkv)]
             self.assertEqual(encodings[0], encodings[1], key)
             self.assertEqual(ours[:-10], theirs[:-10], key)
             self.assertEqual(theirs[-10:-8], b"\x0a\x00")   # Redis 7.0: RDB 10
@@ -137,6 +134,7 @@ class DumpTypes(unittest.TestCase):
         d.hset("ht", mapping={f"f{n}": n for n in range(200)})
         d.sadd("is", 1, 2, 1 << 33)
         d.config_set("set-max-intset-entries", "2")
+        d.config_set("set-max-listpack-entries", "2")
         d.sadd("st", *range(100))
         for key, rdb_type in (("lp", 16), ("ht", 4), ("is", 11), ("st", 2)):
             payload = d.dump(key)
@@ -147,6 +145,7 @@ class DumpTypes(unittest.TestCase):
             with self.assertRaisesRegex(redis.ResponseError, "version or checksum"):
                 self.redis.restore(key + "x", 0, payload)
         d.config_set("set-max-intset-entries", "512")
+        d.config_set("set-max-listpack-entries", "128")
         d.sadd("lps", "a", "b", 7)
         payload = d.dump("lps")
         self.assertEqual(payload[0], 20)   # SET_LISTPACK, new in Redis 7.2

@@ -199,28 +199,28 @@ class Migrate(unittest.TestCase):
 
     def test_hashes_and_sets_are_copied_as_hashes_and_sets(self):
         self.fill_hashes_and_sets()
-        out = self.run_tool(*self.urls(), "--verify")
+        out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("verify: 0 differences", out.stdout)
         self.assertEqual(self.check_copy(), self.src.dbsize())
-        self.assertEqual(self.dst.hget("h:large", "f1999"), b"v1999" * 30)
-        self.assertEqual(self.dst.object("encoding", "h:large"), b"hashtable")
-        self.assertEqual(self.dst.object("encoding", "s:ints:0"), b"intset")
-        self.assertEqual(self.dst.object("encoding", "h:small:0"), b"listpack")
+        self.assertEqual(self.dst.hget("h.large", "f1999"), b"v1999" * 30)
+        self.assertEqual(self.dst.object("encoding", "h.large"), b"hashtable")
+        self.assertEqual(self.dst.object("encoding", "s.ints.0"), b"intset")
+        self.assertEqual(self.dst.object("encoding", "h.small.0"), b"listpack")
         # From the source's dump.rdb: the same contents, absolute expiry times.
         self.src.save()
         self.dst.flushall()
         out = self.run_tool("--from-rdb", os.path.join(self.source.dir, "dump.rdb"),
-                            "--to", f"dkv://127.0.0.1:{self.dest.port}")
+                            "--to", f"dkv://127.0.0.1:{self.dest.port}", "--separator", ":")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(self.check_copy(), self.src.dbsize())
         self.assertEqual(self.dst.dbsize(), self.src.dbsize())
         # A key already in dkv is replaced, as SET replaces a string.
-        self.dst.delete("h:small:1")
-        self.dst.set("h:small:1", "a string")
-        out = self.run_tool(*self.urls(), "--match", "h:small:1")
+        self.dst.delete("h.small.1")
+        self.dst.set("h.small.1", "a string")
+        out = self.run_tool(*self.urls(), "--separator", ":", "--match", "h:small:1")
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
-        self.assertEqual(self.dst.hgetall("h:small:1"), self.src.hgetall("h:small:1"))
+        self.assertEqual(self.dst.hgetall("h.small.1"), self.src.hgetall("h:small:1"))
 
     def test_flatten_hashes_keeps_the_old_shape(self):
         self.fill(400)
