@@ -141,8 +141,9 @@ bool Portable(const rdb::RdbKey& d, const engine::ContainerLimits& limits, std::
   std::vector<int64_t> ints;
   size_t width = 2;
   for (size_t i = 0; intset && i < n; ++i) {
-    int64_t v;
+    int64_t v = 0;
     intset = StrictInt(d.members[i], &v);
+    if (!intset) break;
     ints.push_back(v);
     width = std::max(width, engine::intset::WidthFor(v));
   }
