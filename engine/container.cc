@@ -8,6 +8,7 @@
 
 #include "engine/hash_ttl.h"
 #include "engine/intset.h"
+#include "engine/keyspace.h"
 #include "engine/packed.h"
 
 namespace dkv::engine {
@@ -227,6 +228,17 @@ bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& li
   }
   *value = TableValue(hash ? Encoding::kHashTable : Encoding::kSetTable, dict.release());
   return true;
+}
+
+Entry* StoreContainer(Database& db, std::string_view key, Kind kind, std::string_view portable,
+                      int64_t expire_ms) {
+  std::string bytes;
+  if (!Materialize(kind, portable, db.keyspace().container_limits(), &bytes)) return nullptr;
+  db.Erase(key);  // the old entry, its container and user fields
+  Entry* e = db.InsertContainer(key, kind, bytes);
+  if (expire_ms != 0) db.SetExpire(e, expire_ms);
+  db.NoteWrite(key);
+  return e;
 }
 
 void ReleaseContainer(Entry* entry) {

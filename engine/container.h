@@ -78,6 +78,13 @@ bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& li
 // bytes that Materialize accepted or Serialize wrote.
 size_t PortableCount(std::string_view portable);
 
+// RESTORE of a hash or set: `key` becomes a new container of `kind` built from `portable` (checked
+// as Materialize does, at the keyspace's limits), replacing whatever was there (value, expiry,
+// metadata), with expiry `expire_ms` (0: none). One write. Returns nullptr, changing nothing, when
+// `portable` is damaged. Not on a cold entry's behalf: `key` may be anything.
+Entry* StoreContainer(Database& db, std::string_view key, Kind kind, std::string_view portable,
+                      int64_t expire_ms);
+
 // The entry is going away or getting a new value: frees (or queues) its Dict and marks its
 // value bytes kNone. Called by Database; harmless on a string or a cold entry.
 void ReleaseContainer(Entry* entry);

@@ -1,64 +1,162 @@
 // DUMP and RESTORE in Redis' serialization format, so that tools built on them (MIGRATE-style
-// copies, redis-cli --rdb style scripts, backup tools) work against dkv.
+// copies, redis-cli --rdb style scripts, backup tools, dkv-migrate) work against dkv.
 //
 // A payload is: the RDB type byte, the value in RDB encoding, the RDB version (2 bytes, little
 // endian) and a CRC-64 of everything before it (8 bytes, little endian; Jones polynomial,
-// reflected, as Redis). dkv values are strings (RDB type 0), written as Redis writes them: an
-// integer that fits 32 bits in its integer encoding, anything else as a length-prefixed string.
+// reflected, as Redis). The encodings are written by src/tools/rdb_writer.h, never compressed:
+//   string  type 0, an integer that fits 32 bits in its integer encoding, else length and bytes;
+//           RDB version 10 (Redis 7.0's), which every Redis from 7.0 on restores
+//   hash    HASH_LISTPACK (16) while dkv holds it packed, else HASH (4)
+//   set     SET_INTSET (11), SET_LISTPACK (20) or SET (2), by its encoding
+//           hashes and sets carry RDB version 11, as Redis 7.2 writes them: byte for byte what
+//           Redis 7.2 answers for the same contents when it does not compress
 // RESTORE decodes with the RDB reader of src/tools/rdb_file.h: strings in every encoding (LZF
-// included), and Redis lists, sets and sorted sets, stored as JSON arrays as dkv-migrate maps
-// them.
-// Payloads carry RDB version 10, which Redis 7.0 and later accept; RESTORE accepts versions up to
-// 11 (Redis 7.2).
+// included); hashes (listpack, ziplist, zipmap, hashtable) and sets (intset, listpack, hashtable)
+// become dkv hashes and sets through the engine (engine::StoreContainer), in the encoding the
+// keyspace's limits choose, as Redis 7.2 loads them; Redis lists and sorted sets are stored as
+// JSON arrays as dkv-migrate maps them. RDB versions up to 12 (Redis 7.4) are accepted; 7.4's
+// hashes with field expirations (types 22 to 25) are refused as "Bad data format": dkv's hash
+// fields have no TTLs, and dropping them would silently keep fields Redis would expire.
+#include <algorithm>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
+#include "engine/container.h"
+#include "engine/hash_ops.h"
+#include "engine/intset.h"
 #include "engine/numbers.h"
+#include "engine/packed.h"
+#include "engine/set_ops.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/core/errors.h"
 #include "src/tools/rdb_file.h"
+#include "src/tools/rdb_writer.h"
 
 namespace dkv::server {
 namespace {
 
-constexpr uint16_t kDumpRdbVersion = 10;
-constexpr uint16_t kMaxRdbVersion = 11;
-constexpr uint8_t kRdbTypeString = 0;
-
-// A string value as Redis encodes it in RDB: a strict integer of at most 11 characters that fits
-// 32 bits in the integer encoding, otherwise the bytes with their length.
-void PutRdbString(std::string* out, std::string_view s) {
-  int64_t v;
-  if (s.size() <= 11 && engine::ParseInt64(s, &v) && std::to_string(v) == s) {
-    if (v >= INT8_MIN && v <= INT8_MAX) {
-      out->push_back(static_cast<char>(0xC0));
-      out->push_back(static_cast<char>(static_cast<int8_t>(v)));
-      return;
-    }
-    if (v >= INT16_MIN && v <= INT16_MAX) {
-      out->push_back(static_cast<char>(0xC1));
-      for (int i = 0; i < 2; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-      return;
-    }
-    if (v >= INT32_MIN && v <= INT32_MAX) {
-      out->push_back(static_cast<char>(0xC2));
-      for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-      return;
-    }
-  }
-  rdb::PutRdbLength(out, s.size());
-  out->append(s);
-}
+constexpr uint16_t kDumpRdbVersion = 10;           // strings
+constexpr uint16_t kDumpContainerRdbVersion = 11;  // hashes and sets, as Redis 7.2
+constexpr uint16_t kMaxRdbVersion = 12;
 
 constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum are wrong";
 constexpr std::string_view kBadData = "ERR Bad data format";
 
 std::string DumpPayload(std::string_view value) {
   std::string out;
-  out.push_back(static_cast<char>(kRdbTypeString));
-  PutRdbString(&out, value);
+  out.push_back(static_cast<char>(rdb::kRdbTypeString));
+  rdb::PutRdbString(&out, value);
   rdb::AppendDumpFooter(&out, kDumpRdbVersion);
   return out;
+}
+
+// A hash or set re-encoded as Redis 7.2 serializes the same encoding (never its raw bytes).
+std::string DumpContainer(const engine::Entry* e) {
+  std::string out;
+  auto type = [&](uint8_t t) { out.push_back(static_cast<char>(t)); };
+  switch (engine::EncodingOf(e)) {
+    case engine::Encoding::kHashPacked:
+    case engine::Encoding::kSetPacked: {
+      bool hash = e->kind() == engine::Kind::kHash;
+      type(hash ? rdb::kRdbTypeHashListpack : rdb::kRdbTypeSetListpack);
+      rdb::ListpackBuilder lp;
+      if (hash) {
+        engine::HashForEach(e, [&](std::string_view f, std::string_view v) {
+          lp.Add(f);
+          lp.Add(v);
+          return true;
+        });
+      } else {
+        engine::SetForEach(e, [&](std::string_view m) {
+          lp.Add(m);
+          return true;
+        });
+      }
+      rdb::PutRdbString(&out, lp.Finish());
+      break;
+    }
+    case engine::Encoding::kSetIntset: {
+      type(rdb::kRdbTypeSetIntset);
+      std::string_view v = e->value();
+      rdb::PutRdbString(&out, rdb::IntsetBlob(engine::intset::WidthOf(v), engine::intset::Count(v),
+                                              [&](size_t i) { return engine::intset::At(v, i); }));
+      break;
+    }
+    case engine::Encoding::kHashTable:
+      type(rdb::kRdbTypeHash);
+      rdb::PutRdbLength(&out, engine::HashLen(e));
+      engine::HashForEach(e, [&](std::string_view f, std::string_view v) {
+        rdb::PutRdbString(&out, f);
+        rdb::PutRdbString(&out, v);
+        return true;
+      });
+      break;
+    default:  // kSetTable
+      type(rdb::kRdbTypeSet);
+      rdb::PutRdbLength(&out, engine::SetLen(e));
+      engine::SetForEach(e, [&](std::string_view m) {
+        rdb::PutRdbString(&out, m);
+        return true;
+      });
+      break;
+  }
+  rdb::AppendDumpFooter(&out, kDumpContainerRdbVersion);
+  return out;
+}
+
+// The canonical decimal form of an int64 (what Redis keeps in an intset).
+bool StrictInt(std::string_view s, int64_t* v) {
+  return s.size() <= 20 && engine::ParseInt64(s, v) && std::to_string(*v) == s;
+}
+
+// The portable form (engine/container.h) of a decoded hash or set, or false when Redis would
+// refuse it: no element, or a field or member twice. A set read from SET or SET_INTSET whose
+// members are all integers becomes an intset, as Redis 7.2 loads it (within
+// set-max-intset-entries for SET); SET_LISTPACK stays packed.
+bool Portable(const rdb::RdbKey& d, const engine::ContainerLimits& limits, std::string* out) {
+  bool hash = d.type == "hash";
+  size_t n = hash ? d.pairs.size() : d.members.size();
+  if (n == 0) return false;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!seen.insert(hash ? std::string_view(d.pairs[i].first) : d.members[i]).second) {
+      return false;
+    }
+  }
+  out->clear();
+  if (hash) {
+    out->push_back(static_cast<char>(engine::Encoding::kHashPacked));
+    engine::packed::AppendVarint(out, 2 * n);
+    for (const auto& [f, v] : d.pairs) {
+      engine::packed::AppendItem(out, f);
+      engine::packed::AppendItem(out, v);
+    }
+    return true;
+  }
+  bool intset = d.rdb_type == rdb::kRdbTypeSetIntset ||
+                (d.rdb_type == rdb::kRdbTypeSet && n <= limits.set_max_intset_entries);
+  std::vector<int64_t> ints;
+  size_t width = 2;
+  for (size_t i = 0; intset && i < n; ++i) {
+    int64_t v = 0;
+    intset = StrictInt(d.members[i], &v);
+    if (!intset) break;
+    ints.push_back(v);
+    width = std::max(width, engine::intset::WidthFor(v));
+  }
+  if (intset) {
+    std::sort(ints.begin(), ints.end());
+    *out = engine::intset::Build(static_cast<char>(engine::Encoding::kSetIntset), ints.data(),
+                                 ints.size(), width);
+    return true;
+  }
+  out->push_back(static_cast<char>(engine::Encoding::kSetPacked));
+  engine::packed::AppendVarint(out, n);
+  for (const std::string& m : d.members) engine::packed::AppendItem(out, m);
+  return true;
 }
 
 }  // namespace
@@ -66,7 +164,7 @@ std::string DumpPayload(std::string_view value) {
 void CmdDump(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(DumpPayload(e->value()));
+  ctx.reply.Bulk(e->container() ? DumpContainer(e) : DumpPayload(e->value()));
 }
 
 void CmdRestore(CommandContext& ctx, Args argv) {
@@ -104,7 +202,8 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   // The footer: RDB version and the CRC-64 of everything before the checksum.
   std::string_view payload = argv[3];
   if (!rdb::DumpFooterOk(payload, kMaxRdbVersion)) return ctx.reply.Error(kBadPayload);
-  // The value: a string, or a list, set or sorted set as a JSON array (dkv-migrate's mapping).
+  // The value: a string, a hash or set, or a list or sorted set as a JSON array (dkv-migrate's
+  // mapping).
   // Everything it decodes to is bounded by proto-max-bulk-len, as a value a client could send:
   // an LZF string or listpack may announce a hundred times its size.
   uint64_t max_bytes = static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
@@ -121,14 +220,16 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   }
   std::string value;
   engine::ValueType value_type = engine::ValueType::kJson;
+  engine::Kind kind = engine::Kind::kString;
   if (decoded.type == "string") {
     value = std::move(decoded.value);
     value_type = engine::ValueType::kString;
-  } else if (decoded.type == "hash") {
-    return ctx.reply.Error(
-        "ERR RESTORE: a Redis hash maps to a subtree of keys in dkv, not to one key; "
-        "dkv-migrate copies hashes");
-  } else if (decoded.type != "list" && decoded.type != "set" && decoded.type != "zset") {
+  } else if (decoded.type == "hash" || decoded.type == "set") {
+    kind = decoded.type == "hash" ? engine::Kind::kHash : engine::Kind::kSet;
+    if (!Portable(decoded, ctx.keyspace().container_limits(), &value)) {
+      return ctx.reply.Error(kBadData);
+    }
+  } else if (decoded.type != "list" && decoded.type != "zset") {
     return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
   } else {
     switch (rdb::CollectionToJson(decoded, &value, max_bytes)) {
@@ -137,7 +238,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
       case rdb::JsonStatus::kNotUtf8:
         return ctx.reply.Error("ERR RESTORE: a member is not UTF-8 and cannot be stored as JSON");
       case rdb::JsonStatus::kDuplicate:
-        return ctx.reply.Error(kBadData);  // a set member twice: damaged, as Redis says
+        return ctx.reply.Error(kBadData);
       case rdb::JsonStatus::kTooLarge:
         return too_large();
     }
@@ -152,6 +253,12 @@ void CmdRestore(CommandContext& ctx, Args argv) {
       if (replace) db.Delete(argv[1]);
       return ctx.reply.Ok();
     }
+  }
+  if (kind != engine::Kind::kString) {
+    if (engine::StoreContainer(db, argv[1], kind, value, when) == nullptr) {
+      return ctx.reply.Error(kBadData);
+    }
+    return ctx.reply.Ok();
   }
   StoreValue(ctx, argv[1], value, when, false, value_type);
   ctx.reply.Ok();

@@ -2,14 +2,17 @@
 //
 //   dkv-migrate --from redis://[user:pass@]host:port[/db] --to dkv://host:port[/namespace]
 //               [--match PATTERN] [--count N] [--separator C] [--dry-run] [--verify]
-//               [--state FILE [--resume]]
+//               [--state FILE [--resume]] [--flatten-hashes]
 //   dkv-migrate --from-json FILE --prefix PATH --to dkv://host:port[/namespace]
 //   dkv-migrate --to-json FILE --prefix PATH --from dkv://host:port[/namespace]
 //
 // The source is read with SCAN while it keeps serving; each key is copied with its TTL, in
-// pipelined batches. Strings stay strings; a hash becomes a subtree (user:1 {name: x} ->
-// user.1.name = x); lists, sets and sorted sets become json-typed values (arrays; sorted sets as
-// [member, score] pairs); streams and other types are reported and skipped. --separator rewrites
+// pipelined batches. Strings stay strings; hashes and sets stay hashes and sets (written with
+// RESTORE ... REPLACE of a HASH or SET payload built by src/tools/rdb_writer.h: one atomic command
+// per key, with its TTL; dkv picks the encoding); with --flatten-hashes a hash becomes a subtree
+// instead (user:1 {name: x} -> user.1.name = x), as before issue 20; lists and sorted sets become
+// json-typed values (arrays; sorted sets as [member, score] pairs); streams and other types are
+// reported and skipped. --separator rewrites
 // the source's separator to '.'; a key that would collide after rewriting is reported, never
 // overwritten. The exit status is 1 when anything was skipped or differs, 2 on a usage or
 // connection error. The mappings are documented in docs/migration.md.
@@ -31,6 +34,7 @@
 #include <vector>
 
 #include "src/tools/rdb_file.h"
+#include "src/tools/rdb_writer.h"
 
 namespace {
 
@@ -153,7 +157,7 @@ struct Options {
   std::string from, to, match = "*", separator, state_file, from_json, to_json, prefix, from_rdb;
   int rdb_db = 0;
   int64_t count = 1000;
-  bool dry_run = false, verify = false, resume = false;
+  bool dry_run = false, verify = false, resume = false, flatten_hashes = false;
 };
 
 struct Summary {
@@ -187,20 +191,31 @@ std::string MapKey(const std::string& key, const std::string& sep) {
   return out;
 }
 
-// The writes of one source key: (destination key, value, json?) triples.
+// The writes of one source key: destination key, value and how it is written (SET, KV.SET of a
+// json value, RESTORE of a DUMP payload: a hash or set).
+enum class Via { kSet, kJson, kRestore };
 struct Write {
   std::string key, value;
-  bool json;
+  Via via;
 };
 
-std::optional<std::vector<Write>> Plan(const Item& it, const std::string& sep, Summary* s) {
-  std::string base = MapKey(it.key, sep);
+// The RDB version of the payloads handed to RESTORE (HASH and SET exist in every version).
+constexpr uint16_t kPayloadRdbVersion = 10;
+
+std::optional<std::vector<Write>> Plan(const Item& it, const Options& o, Summary* s) {
+  std::string base = MapKey(it.key, o.separator);
   std::vector<Write> out;
   if (it.type == "string") {
-    out.push_back({base, it.value, false});
+    out.push_back({base, it.value, Via::kSet});
+  } else if (it.type == "hash" && o.flatten_hashes) {
+    for (const auto& [field, value] : it.pairs) {
+      out.push_back({base + "." + field, value, Via::kSet});
+    }
   } else if (it.type == "hash") {
-    for (const auto& [field, value] : it.pairs) out.push_back({base + "." + field, value, false});
-  } else if (it.type == "list" || it.type == "set" || it.type == "zset") {
+    out.push_back({base, dkv::rdb::HashPayload(it.pairs, kPayloadRdbVersion), Via::kRestore});
+  } else if (it.type == "set") {
+    out.push_back({base, dkv::rdb::SetPayload(it.members, kPayloadRdbVersion), Via::kRestore});
+  } else if (it.type == "list" || it.type == "zset") {
     std::string json;
     switch (dkv::rdb::CollectionToJson(it, &json)) {
       case dkv::rdb::JsonStatus::kOk:
@@ -215,7 +230,7 @@ std::optional<std::vector<Write>> Plan(const Item& it, const std::string& sep, S
         s->Skip(it.type + " larger than 512 MB as JSON", it.key);
         return std::nullopt;
     }
-    out.push_back({base, std::move(json), true});
+    out.push_back({base, std::move(json), Via::kJson});
   } else if (it.type == "none") {
     s->Skip("deleted while migrating", it.key);
     return std::nullopt;
@@ -263,6 +278,28 @@ class Progress {
   int last_tenth_ = 0;
   Clock::time_point start_;
 };
+
+// Whether an HGETALL or SMEMBERS reply holds what the source hash or set `it` holds (any order).
+bool SameContents(const Item& it, const redisReply* r) {
+  if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return false;
+  std::vector<std::string> got, want;
+  for (size_t j = 0; j < r->elements; ++j) {
+    const redisReply* e = r->element[j];
+    got.emplace_back(e->str ? std::string(e->str, e->len) : std::string());
+  }
+  if (it.type == "hash") {
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (size_t j = 0; j + 1 < got.size(); j += 2) pairs.emplace_back(got[j], got[j + 1]);
+    std::vector<std::pair<std::string, std::string>> source = it.pairs;
+    std::sort(pairs.begin(), pairs.end());
+    std::sort(source.begin(), source.end());
+    return got.size() % 2 == 0 && pairs == source;
+  }
+  want = it.members;
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  return got == want;
+}
 
 // Reads the types, TTLs and contents of `keys` from the source, pipelined.
 bool ReadItems(Conn& src, const std::vector<std::string>& keys, std::vector<Item>* items) {
@@ -318,9 +355,9 @@ int Usage() {
                "usage: dkv-migrate --from redis://[user:pass@]host:port[/db] --to "
                "dkv://host:port[/namespace]\n"
                "                   [--match PATTERN] [--count N] [--separator C] [--dry-run] "
-               "[--verify] [--state FILE [--resume]]\n"
+               "[--verify] [--state FILE [--resume]] [--flatten-hashes]\n"
                "       dkv-migrate --from-rdb FILE [--db N] --to dkv://host:port[/ns] "
-               "[--separator C] [--dry-run]\n"
+               "[--separator C] [--dry-run] [--flatten-hashes]\n"
                "       dkv-migrate --from-json FILE --prefix PATH --to dkv://host:port[/ns]\n"
                "       dkv-migrate --to-json FILE --prefix PATH --from dkv://host:port[/ns]\n");
   return 2;
@@ -395,7 +432,7 @@ bool CopyItems(Conn& dst, const std::vector<Item>& items, const Options& o, Summ
   std::vector<std::string> pending;  // destination keys of the pipelined writes
   for (const Item& it : items) {
     s->scanned++;
-    auto writes = Plan(it, o.separator, s);
+    auto writes = Plan(it, o, s);
     if (!writes) continue;
     bool collide = false;
     for (const Write& w : *writes) {
@@ -415,7 +452,18 @@ bool CopyItems(Conn& dst, const std::vector<Item>& items, const Options& o, Summ
       s->bytes += w.key.size() + w.value.size();
       if (o.dry_run) continue;
       std::vector<std::string> argv;
-      if (w.json) {
+      if (w.via == Via::kRestore) {
+        // REPLACE: a key already there is overwritten, as SET does; the TTL is absolute when
+        // the file gave one (an expired key never gets here).
+        bool abs = it.expire_ms > 0;
+        int64_t ttl = abs ? it.expire_ms : std::max<int64_t>(it.pttl, 0);
+        argv = {"RESTORE", w.key, std::to_string(ttl), w.value, "REPLACE"};
+        if (abs) argv.push_back("ABSTTL");
+        dst.Append(argv);
+        pending.push_back(w.key);
+        continue;
+      }
+      if (w.via == Via::kJson) {
         argv = {"KV.SET", w.key, w.value, "TYPE", "json"};
       } else {
         argv = {"SET", w.key, w.value};
@@ -597,15 +645,21 @@ int Live(const Options& o) {
       if (!ReadItems(src, keys, &items)) break;
       Summary scratch;
       for (const Item& it : items) {
-        auto writes = Plan(it, o.separator, &scratch);
+        auto writes = Plan(it, o, &scratch);
         if (!writes) continue;
         for (const Write& w : *writes) {
           auto found = origin.find(w.key);
           if (found == origin.end() || found->second != it.key) continue;  // collided
-          dst.Append({"GET", w.key});
+          bool native = w.via == Via::kRestore;
+          if (native) {
+            dst.Append({it.type == "hash" ? "HGETALL" : "SMEMBERS", w.key});
+          } else {
+            dst.Append({"GET", w.key});
+          }
           dst.Append({"PTTL", w.key});
           Reply v(dst.Next()), t(dst.Next());
-          bool same_value = v.r && v.r->type == REDIS_REPLY_STRING && v.str() == w.value;
+          bool same_value = native ? SameContents(it, v.r)
+                                   : v.r && v.r->type == REDIS_REPLY_STRING && v.str() == w.value;
           int64_t ttl = t.r && t.r->type == REDIS_REPLY_INTEGER ? t.r->integer : -3;
           bool same_ttl = it.pttl <= 0 ? ttl == -1 : (ttl > 0 && std::llabs(ttl - it.pttl) <= 1000);
           if (!same_value || !same_ttl) {
@@ -669,6 +723,8 @@ int main(int argc, char** argv) {
       o.verify = true;
     } else if (a == "--resume") {
       o.resume = true;
+    } else if (a == "--flatten-hashes") {
+      o.flatten_hashes = true;
     } else {
       return Usage();
     }

@@ -180,6 +180,38 @@ bool DecodeListpack(std::string_view lp, std::vector<std::string>* out, Budget* 
   return false;
 }
 
+// Redis 2.x's small hashes: a count byte, then per pair the field (its length, its bytes) and the
+// value (its length, a count of free bytes, its bytes, the free bytes); 0xFF ends it. A length
+// under 254 is one byte; 254 announces four little-endian bytes.
+bool DecodeZipmap(std::string_view z, std::vector<std::string>* out, Budget* budget) {
+  size_t p = 1;
+  auto length = [&](size_t* len) {
+    if (p >= z.size()) return false;
+    auto b = static_cast<unsigned char>(z[p++]);
+    if (b < 254) {
+      *len = b;
+      return true;
+    }
+    if (b == 255 || p + 4 > z.size()) return false;
+    *len = LittleEndian(z, p, 4);
+    p += 4;
+    return true;
+  };
+  if (z.empty()) return false;
+  while (p < z.size()) {
+    if (static_cast<unsigned char>(z[p]) == 0xFF) return p + 1 == z.size();
+    size_t len;
+    if (!length(&len) || len > z.size() - p || !Add(out, z.substr(p, len), budget)) return false;
+    p += len;
+    if (!length(&len) || p >= z.size()) return false;
+    size_t free = static_cast<unsigned char>(z[p++]);
+    if (len > z.size() - p || free > z.size() - p - len) return false;
+    if (!Add(out, z.substr(p, len), budget)) return false;
+    p += len + free;
+  }
+  return false;
+}
+
 bool DecodeIntset(std::string_view s, std::vector<std::string>* out, Budget* budget) {
   if (s.size() < 8) return false;
   int width = static_cast<int>(LittleEndian(s, 0, 4));
@@ -416,6 +448,7 @@ class Reader {
   bool Value(uint8_t type, RdbKey* k) {
     std::string blob;
     std::vector<std::string> flat;
+    k->rdb_type = type;
     switch (type) {
       case 0:
         k->type = "string";
@@ -463,6 +496,9 @@ class Reader {
         }
         return ok_;
       }
+      case 9:
+        k->type = "hash";
+        return String(&blob) && Decoded(DecodeZipmap(blob, &flat, &budget_)) && Pairs(flat, k);
       case 10:
         k->type = "list";
         return String(&blob) && Decoded(DecodeZiplist(blob, &k->members, &budget_));
@@ -508,6 +544,13 @@ class Reader {
       case 21:
         k->type = "stream";
         return SkipStream(type);
+      case 22:
+      case 23:
+      case 24:
+      case 25:
+        error_ = "type " + std::to_string(type) +
+                 " (a hash with field expirations, Redis 7.4) cannot be read";
+        return false;
       default:
         error_ = "type " + std::to_string(type) + " (a module type?) cannot be read";
         return false;

@@ -4,9 +4,10 @@
 // ReadRdbFile walks the file and hands every key to a callback with its database, type, expiry
 // and contents: strings (raw, integer and LZF encodings), lists (quicklist of ziplists or
 // listpacks, plain), sets (intset, listpack, hashtable), sorted sets (ziplist, listpack,
-// skiplist), hashes (ziplist, listpack, hashtable). Streams are read past and reported with their
-// type; module types cannot be read past and stop the read with an error. The checksum at the
-// end is verified. Errors name the byte offset.
+// skiplist), hashes (zipmap, ziplist, listpack, hashtable). Streams are read past and reported with
+// their type; module types and Redis 7.4's hashes with field expirations (types 22 to 25) cannot be
+// read past and stop the read with an error. The checksum at the end is verified. Errors name the
+// byte offset. The writing side (DUMP) is src/tools/rdb_writer.h.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct RdbKey {
   int db = 0;
   std::string key;
   std::string type;                  // string, list, set, zset, hash, stream
+  uint8_t rdb_type = 0;              // the RDB object type it was read from (encoding)
   int64_t expire_ms = 0;             // absolute unix ms, 0 for none
   std::string value;                 // string
   std::vector<std::string> members;  // list (in order), set

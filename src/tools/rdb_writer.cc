@@ -1,0 +1,134 @@
+#include "src/tools/rdb_writer.h"
+
+#include <charconv>
+
+#include "src/tools/rdb_file.h"
+
+namespace dkv::rdb {
+namespace {
+
+// Whether `s` is the canonical decimal form of an int64 (no sign but '-', no leading zero, no
+// "-0"): the strings Redis stores as integers, in listpacks and in the RDB integer encodings.
+bool StrictInt64(std::string_view s, int64_t* v) {
+  if (s.empty() || s.size() > 20) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+  if (ec != std::errc() || end != s.data() + s.size()) return false;
+  char buf[24];
+  auto [e2, ec2] = std::to_chars(buf, buf + sizeof(buf), *v);
+  return ec2 == std::errc() && std::string_view(buf, static_cast<size_t>(e2 - buf)) == s;
+}
+
+void PutLittleEndian(std::string* out, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+// A listpack entry's back-length: the size of its encoding and data, 7 bits per byte, written so
+// that it reads from its last byte backwards (the first byte written has no continuation bit).
+void PutBacklen(std::string* out, size_t len) {
+  int bytes = len <= 127 ? 1 : len < 16383 ? 2 : len < 2097151 ? 3 : len < 268435455 ? 4 : 5;
+  for (int i = bytes - 1; i >= 0; --i) {
+    auto part = static_cast<uint8_t>((len >> (7 * i)) & 0x7F);
+    if (i != bytes - 1) part |= 0x80;
+    out->push_back(static_cast<char>(part));
+  }
+}
+
+}  // namespace
+
+void PutRdbString(std::string* out, std::string_view s) {
+  int64_t v;
+  if (s.size() <= 11 && StrictInt64(s, &v)) {
+    if (v >= INT8_MIN && v <= INT8_MAX) {
+      out->push_back(static_cast<char>(0xC0));
+      PutLittleEndian(out, static_cast<uint64_t>(v), 1);
+      return;
+    }
+    if (v >= INT16_MIN && v <= INT16_MAX) {
+      out->push_back(static_cast<char>(0xC1));
+      PutLittleEndian(out, static_cast<uint64_t>(v), 2);
+      return;
+    }
+    if (v >= INT32_MIN && v <= INT32_MAX) {
+      out->push_back(static_cast<char>(0xC2));
+      PutLittleEndian(out, static_cast<uint64_t>(v), 4);
+      return;
+    }
+  }
+  PutRdbLength(out, s.size());
+  out->append(s);
+}
+
+void ListpackBuilder::Add(std::string_view item) {
+  size_t start = entries_.size();
+  int64_t v;
+  if (StrictInt64(item, &v)) {
+    auto u = static_cast<uint64_t>(v);
+    if (v >= 0 && v <= 127) {
+      entries_.push_back(static_cast<char>(v));
+    } else if (v >= -4096 && v <= 4095) {
+      entries_.push_back(static_cast<char>(0xC0 | ((u >> 8) & 0x1F)));
+      entries_.push_back(static_cast<char>(u & 0xFF));
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+      entries_.push_back(static_cast<char>(0xF1));
+      PutLittleEndian(&entries_, u, 2);
+    } else if (v >= -8388608 && v <= 8388607) {
+      entries_.push_back(static_cast<char>(0xF2));
+      PutLittleEndian(&entries_, u, 3);
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+      entries_.push_back(static_cast<char>(0xF3));
+      PutLittleEndian(&entries_, u, 4);
+    } else {
+      entries_.push_back(static_cast<char>(0xF4));
+      PutLittleEndian(&entries_, u, 8);
+    }
+  } else if (item.size() < 64) {
+    entries_.push_back(static_cast<char>(0x80 | item.size()));
+    entries_.append(item);
+  } else if (item.size() < 4096) {
+    entries_.push_back(static_cast<char>(0xE0 | (item.size() >> 8)));
+    entries_.push_back(static_cast<char>(item.size() & 0xFF));
+    entries_.append(item);
+  } else {
+    entries_.push_back(static_cast<char>(0xF0));
+    PutLittleEndian(&entries_, item.size(), 4);
+    entries_.append(item);
+  }
+  PutBacklen(&entries_, entries_.size() - start);
+  ++count_;
+}
+
+std::string ListpackBuilder::Finish() {
+  std::string out;
+  size_t total = 6 + entries_.size() + 1;
+  out.reserve(total);
+  PutLittleEndian(&out, total, 4);
+  // The element count saturates at 65535 ("unknown": readers count the entries).
+  PutLittleEndian(&out, count_ < 65535 ? count_ : 65535, 2);
+  out.append(entries_);
+  out.push_back(static_cast<char>(0xFF));
+  entries_.clear();
+  count_ = 0;
+  return out;
+}
+
+std::string HashPayload(const std::vector<std::pair<std::string, std::string>>& pairs,
+                        uint16_t rdb_version) {
+  std::string out(1, static_cast<char>(kRdbTypeHash));
+  PutRdbLength(&out, pairs.size());
+  for (const auto& [field, value] : pairs) {
+    PutRdbString(&out, field);
+    PutRdbString(&out, value);
+  }
+  AppendDumpFooter(&out, rdb_version);
+  return out;
+}
+
+std::string SetPayload(const std::vector<std::string>& members, uint16_t rdb_version) {
+  std::string out(1, static_cast<char>(kRdbTypeSet));
+  PutRdbLength(&out, members.size());
+  for (const std::string& m : members) PutRdbString(&out, m);
+  AppendDumpFooter(&out, rdb_version);
+  return out;
+}
+
+}  // namespace dkv::rdb

@@ -1,0 +1,64 @@
+// Redis' RDB encoding, written: the pieces of a DUMP payload for the values dkv holds (strings,
+// hashes, sets), byte for byte as Redis 7.2 writes them when it does not compress (dkv never
+// LZF-compresses). Used by DUMP (src/commands/dump_commands.cc) and by dkv-migrate, which hands
+// hashes and sets to dkv's RESTORE. The reading side is src/tools/rdb_file.h. Pure functions.
+//
+//   PutRdbString     a string as rdbSaveRawString: the integer encodings for a strict integer of
+//                    at most 11 characters that fits 32 bits, else the length and the bytes
+//   ListpackBuilder  a listpack (header, entries with their back-lengths, end byte): integers in
+//                    the narrowest of the 7/13/16/24/32/64-bit forms, strings with a 6, 12 or
+//                    32-bit length
+//   IntsetBlob       an intset: width (2, 4 or 8), count, members little-endian
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dkv::rdb {
+
+// RDB object types DUMP writes (Redis' rdb.h numbering, a file-format fact).
+inline constexpr uint8_t kRdbTypeString = 0;
+inline constexpr uint8_t kRdbTypeSet = 2;
+inline constexpr uint8_t kRdbTypeHash = 4;
+inline constexpr uint8_t kRdbTypeSetIntset = 11;
+inline constexpr uint8_t kRdbTypeHashListpack = 16;
+inline constexpr uint8_t kRdbTypeSetListpack = 20;
+
+void PutRdbString(std::string* out, std::string_view s);
+
+class ListpackBuilder {
+ public:
+  void Add(std::string_view item);
+  // The listpack's bytes. The builder is empty afterwards.
+  std::string Finish();
+
+ private:
+  std::string entries_;
+  size_t count_ = 0;
+};
+
+// The intset of `n` members (ascending, distinct) read by `at(i)`, at `width` bytes each.
+template <typename At>
+std::string IntsetBlob(size_t width, size_t n, At at) {
+  std::string out;
+  out.reserve(8 + n * width);
+  auto put = [&](uint64_t v, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  put(width, 4);
+  put(n, 4);
+  for (size_t i = 0; i < n; ++i) put(static_cast<uint64_t>(at(i)), width);
+  return out;
+}
+
+// For dkv-migrate: complete DUMP payloads (footer included) of a hash (RDB type 4) and of a set
+// (type 2) with these contents, which dkv's RESTORE turns into the encoding its limits choose.
+std::string HashPayload(const std::vector<std::pair<std::string, std::string>>& pairs,
+                        uint16_t rdb_version);
+std::string SetPayload(const std::vector<std::string>& members, uint16_t rdb_version);
+
+}  // namespace dkv::rdb
