@@ -169,6 +169,11 @@ class PostgresContainers(unittest.TestCase):
             members = [f"{s}-member-{i}-" + "y" * 60 for i in range(300)]
             fill_set(r, key, members)
             sets[key] = {m.encode() for m in members}
+        # Strings written last push the containers' values out (least recently used).
+        pipe = r.pipeline(transaction=False)
+        for i in range(5000):
+            pipe.set(f"filler:{i}", "z" * 1000)
+        pipe.execute()
         info = r.info("persistence")
         self.assertGreater(info["pg_cold_values"], 20)
 
