@@ -12,6 +12,7 @@
 #include <set>
 
 #include "engine/container.h"
+#include "engine/dict.h"
 #include "persistence/coding.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_layout.h"
@@ -375,6 +376,15 @@ class Reader {
         if (!engine::Materialize(kind, rec.value, kUnbounded, &container_)) {
           return bad("damaged " + std::string(engine::KindName(kind)) + " value (key '" + key_ +
                      "', " + std::to_string(rec.value.size()) + " bytes)");
+        }
+        // Some portable forms always build a table (a hash whose fields have expiry times):
+        // the check's table is freed here.
+        engine::Encoding built = static_cast<engine::Encoding>(container_[0]);
+        if (container_.size() == 1 + sizeof(engine::Dict*) &&
+            (built == engine::Encoding::kHashTable || built == engine::Encoding::kSetTable)) {
+          engine::Dict* dict = nullptr;
+          std::memcpy(&dict, container_.data() + 1, sizeof(dict));
+          delete dict;
         }
         // A huge container's copy is not kept for the next record.
         if (container_.capacity() > (1u << 20)) std::string().swap(container_);
