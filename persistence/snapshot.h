@@ -23,7 +23,8 @@
 namespace dkv::persistence {
 
 inline constexpr char kSnapshotMagic[8] = {'D', 'K', 'V', 'S', 'N', 'A', 'P', '\n'};
-inline constexpr uint16_t kSnapshotFormatVersion = 1;
+// 2 added containers (hashes, sets); format 1 files (strings only) still load.
+inline constexpr uint16_t kSnapshotFormatVersion = 2;
 
 struct NamespaceSummary {
   uint32_t id = 0;   // the namespace's index in the file (records refer to it)
@@ -48,6 +49,9 @@ struct SaveOptions {
   size_t block_size = 128 * 1024;
   // Test knob: sleep this long after each key (cf. Redis' rdb-key-save-delay).
   int64_t key_save_delay_us = 0;
+  // Test knob: the format version to write. Version 1 (strings only) is what older servers
+  // wrote; a keyspace holding a container cannot be written in it (an error).
+  uint16_t format_version = kSnapshotFormatVersion;
 };
 
 struct SaveStats {
@@ -75,8 +79,10 @@ struct SnapshotRecord {
   uint32_t ns = 0;
   std::string_view key;
   std::string_view value;
-  engine::EntryMeta meta;  // content_type indexes SnapshotHeader::content_types (n - 1)
-  int64_t expire_ms = 0;   // absolute unix ms, 0 for none
+  // content_type indexes SnapshotHeader::content_types (n - 1). A container has meta.kind set
+  // and its value in the portable form, already checked by the reader (engine::Materialize).
+  engine::EntryMeta meta;
+  int64_t expire_ms = 0;  // absolute unix ms, 0 for none
   const engine::UserFields* fields = nullptr;
 };
 

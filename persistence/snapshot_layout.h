@@ -30,7 +30,14 @@ inline constexpr uint8_t kRecMore = 0x80;         // a second flags byte follows
 inline constexpr uint8_t kRec2Raw = 0x01;        // value built by APPEND/SETRANGE
 inline constexpr uint8_t kRec2Lfu = 0x02;        // an LFU counter byte follows
 inline constexpr uint8_t kRec2Extension = 0x04;  // a length-prefixed extension follows
-inline constexpr uint8_t kRec2Known = kRec2Raw | kRec2Lfu | kRec2Extension;
+// Format 2: bits 4-6 of the second flags byte hold a container's engine::Kind (1 hash, 2 set);
+// 0 is a string. The record's value is then the container's portable form
+// (engine::Serialize), its type bits are 0 and kRec2Raw is clear.
+inline constexpr uint8_t kRec2KindShift = 4;
+inline constexpr uint8_t kRec2KindMask = 0x70;
+// The second-byte flags each format version defines.
+inline constexpr uint8_t kRec2KnownV1 = kRec2Raw | kRec2Lfu | kRec2Extension;
+inline constexpr uint8_t kRec2Known = kRec2KnownV1 | kRec2KindMask;
 
 // XXH3-64 of a block's payload, seeded with the XXH3-64 of its header bytes.
 uint64_t BlockChecksum(std::string_view head, std::string_view payload);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 
+#include "engine/container.h"
 #include "persistence/coding.h"
 #include "persistence/snapshot.h"
 #include "persistence/snapshot_layout.h"
@@ -139,7 +140,7 @@ class Writer {
       PutString(&body, v);
     }
     std::string head(kSnapshotMagic, sizeof(kSnapshotMagic));
-    PutFixed16(&head, kSnapshotFormatVersion);
+    PutFixed16(&head, options_.format_version);
     PutFixed16(&head, 0);
     PutFixed32(&head, static_cast<uint32_t>(body.size()));
     head += body;
@@ -159,6 +160,23 @@ class Writer {
     if (updated != created || accessed != updated) flags |= kRecTimes;
     uint8_t flags2 = 0;
     if (e.raw_encoding()) flags2 |= kRec2Raw;
+    std::string_view value = e.value();
+    std::string portable;
+    if (e.container()) {
+      if (options_.format_version < 2) {
+        error_ = "snapshot format " + std::to_string(options_.format_version) +
+                 " cannot hold the " + std::string(engine::KindName(e.kind())) + " '" +
+                 std::string(key) + "'";
+        return;
+      }
+      // The portable form, never the entry's own bytes (they may hold a pointer). In a forked
+      // child this is the one buffer a key costs beyond its record, freed with the record.
+      portable = engine::Serialize(&e);
+      value = portable;
+      flags = static_cast<uint8_t>(flags & ~kRecTypeMask);
+      flags2 = static_cast<uint8_t>((flags2 & ~kRec2Raw) |
+                                    (static_cast<uint8_t>(e.kind()) << kRec2KindShift));
+    }
     if (e.lfu_counter() != engine::kLfuInitialValue) flags2 |= kRec2Lfu;
     if (flags2 != 0) flags |= kRecMore;
 
@@ -171,7 +189,7 @@ class Writer {
     if (flags2 != 0) r.push_back(static_cast<char>(flags2));
     PutVarint(&r, shared);
     PutString(&r, key.substr(shared));
-    PutString(&r, e.value());
+    PutString(&r, value);
     PutVarint(&r, e.version());
     PutVarint(&r, ZigZag(now_ms_ - created));
     if (flags & kRecTimes) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/container.h"
 #include "persistence/postgres/pg_wire.h"
 
 namespace dkv::persistence::postgres {
@@ -19,26 +20,42 @@ class RowArrays {
   bool Full() const {
     return value_.bytes() + key_.bytes() >= kChunkBytes || ns_.count() >= kChunkRows;
   }
-  void Add(engine::Keyspace& ks, const engine::Database& db, const std::string& ns,
-           std::string_view key, const engine::Entry& e) {
+  // Returns the bytes of the value added (0 for the metadata update).
+  size_t Add(engine::Keyspace& ks, const engine::Database& db, const std::string& ns,
+             std::string_view key, const engine::Entry& e) {
+    size_t value_bytes = 0;
     ns_.Add(ns);
     key_.Add(key);
-    if (with_value_) value_.Add(e.value());
+    if (with_value_) {
+      // A container's row holds its portable form, never the entry's bytes (which may be a
+      // pointer). Serialize is O(elements); the dirty set coalesces changes, so a key is
+      // serialized once per batch however often it changed (docs/persistence.md).
+      if (e.container()) {
+        std::string portable = engine::Serialize(&e);
+        value_bytes = portable.size();
+        value_.Add(portable);
+      } else {
+        value_bytes = e.value_size();
+        value_.Add(e.value());
+      }
+      kind_.AddInt16(static_cast<int16_t>(e.kind()));
+    }
     type_.AddInt16(static_cast<int16_t>(e.type()));
     meta_.AddJsonb(MetaJson(ks, db, e));
     version_.AddInt64(e.version());
     expires_.AddTimestamp(db.ExpireAt(&e));
     created_.AddTimestamp(e.created_ms());
     updated_.AddTimestamp(e.updated_ms());
+    return value_bytes;
   }
   // Sends what was added (nothing when empty); false when it could not be queued.
   bool Send(PGconn* conn) {
     if (ns_.count() == 0) return true;
-    ArrayParam* all[] = {&ns_,      &key_,     &value_,   &type_,   &meta_,
-                         &version_, &expires_, &created_, &updated_};
+    ArrayParam* all[] = {&ns_,      &key_,     &value_,   &type_,    &meta_,
+                         &version_, &expires_, &created_, &updated_, &kind_};
     ArrayParam* without_value[] = {&ns_,      &key_,     &type_,    &meta_,
                                    &version_, &expires_, &created_, &updated_};
-    return with_value_ ? SendArrays(conn, statement_, all, 9)
+    return with_value_ ? SendArrays(conn, statement_, all, 10)
                        : SendArrays(conn, statement_, without_value, 8);
   }
 
@@ -47,7 +64,7 @@ class RowArrays {
   const char* statement_;
   ArrayParam ns_{kTextOid}, key_{kByteaOid}, value_{kByteaOid}, type_{kInt2Oid}, meta_{kJsonbOid},
       version_{kInt8Oid}, expires_{kTimestamptzOid}, created_{kTimestamptzOid},
-      updated_{kTimestamptzOid};
+      updated_{kTimestamptzOid}, kind_{kInt2Oid};
 };
 
 }  // namespace
@@ -113,8 +130,7 @@ bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch) {
     if (e != nullptr && !db.IsExpired(e)) {
       // A cold key's row holds its value: only the metadata changed.
       RowArrays& rows = e->cold() ? meta_updates : upserts;
-      rows.Add(ks, db, ns, key, *e);
-      batch->bytes += key.size() + (e->cold() ? 0 : e->value_size());
+      batch->bytes += key.size() + rows.Add(ks, db, ns, key, *e);
       if (rows.Full()) sent = sent && rows.Send(conn);
     } else {
       ns_del.Add(ns);

@@ -30,7 +30,7 @@ std::string Loader::Start(PGconn* conn, int64_t started_us, std::function<void()
                     ", value_type, meta::text, version, "
                     "COALESCE((extract(epoch FROM expires_at) * 1000)::bigint, 0), "
                     "(extract(epoch FROM created_at) * 1000)::bigint, "
-                    "(extract(epoch FROM updated_at) * 1000)::bigint FROM " +
+                    "(extract(epoch FROM updated_at) * 1000)::bigint, kind FROM " +
                     QuotedTable(options_.table) + " WHERE expires_at IS NULL OR expires_at > now()";
   if (PQsetnonblocking(conn_, 1) != 0 ||
       !PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 1) ||
@@ -70,6 +70,16 @@ void Loader::LoadRow(PGresult* r) {
   meta.created_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 7), 8));
   meta.updated_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 8), 8));
   meta.accessed_ms = meta.updated_ms;
+  // Schema 2: the row of a container (a hash, a set) holds its portable form.
+  int kind = static_cast<int16_t>(ReadBigEndian(PQgetvalue(r, 0, 9), 2));
+  if (kind != static_cast<int>(engine::Kind::kString) &&
+      kind != static_cast<int>(engine::Kind::kHash) &&
+      kind != static_cast<int>(engine::Kind::kSet)) {
+    load_error_ = "the row of key '" + std::string(key) + "' in namespace '" + ns + "' has kind " +
+                  std::to_string(kind) + ", which this server does not know";
+    return;
+  }
+  meta.kind = static_cast<engine::Kind>(kind);
   engine::UserFields fields;
   auto j = nlohmann::json::parse(PQgetvalue(r, 0, 4), nullptr, false);
   if (j.is_object()) {
@@ -95,6 +105,14 @@ void Loader::LoadRow(PGresult* r) {
     engine::Entry* e = options_.cache_tier
                            ? db.RestoreCold(key, ReadBigEndian(value.data(), 8), meta)
                            : db.Restore(key, value, meta);
+    if (e == nullptr) {
+      // A container whose bytes do not check (engine::Materialize): serving the key without
+      // them, or as empty, would lose it. The load fails, naming it.
+      load_error_ = "the row of key '" + std::string(key) + "' in namespace '" + ns +
+                    "' holds a damaged " + std::string(engine::KindName(meta.kind)) + " (" +
+                    std::to_string(value.size()) + " bytes)";
+      return;
+    }
     if (expire != 0) db.SetExpire(e, expire);
     if (!fields.empty()) db.SetFields(e, fields);
     status_->keys_loaded++;

@@ -43,8 +43,9 @@ class Loader {
   bool connected() const { return conn_ != nullptr && !failed_; }
 
   // One row of the query (single-row result: ns, key, value or its size, value_type, meta,
-  // version, expiry, created, updated; binary). A key already present is left alone. Exposed
-  // for the unit tests.
+  // version, expiry, created, updated, kind; binary). A container's row that does not check,
+  // or a kind this server does not know, fails the load. A key already present is left alone.
+  // Exposed for the unit tests.
   void LoadRow(PGresult* r);
   // Why a row could not be loaded ("" when all could): the load fails at its end.
   const std::string& row_error() const { return load_error_; }

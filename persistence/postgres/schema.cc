@@ -20,6 +20,22 @@ bool Exec(PGconn* conn, const std::string& sql, std::string* error) {
   return ok;
 }
 
+std::string AddKindColumn(const std::string& quoted_table) {
+  return "ALTER TABLE " + quoted_table +
+         " ADD COLUMN IF NOT EXISTS kind smallint NOT NULL DEFAULT 0";
+}
+
+bool HasKindColumn(PGconn* conn, const std::string& quoted_table) {
+  PGresult* r = PQexec(conn, ("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                              "to_regclass('" +
+                              quoted_table + "') AND attname = 'kind' AND NOT attisdropped)")
+                                 .c_str());
+  bool has = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+             std::string(PQgetvalue(r, 0, 0)) == "t";
+  PQclear(r);
+  return has;
+}
+
 }  // namespace
 
 std::string QuotedTable(const std::string& table) { return "\"" + table + "\""; }
@@ -54,7 +70,7 @@ std::string CreateSchema(PGconn* conn, const std::string& table) {
           " (ns text COLLATE \"C\" NOT NULL, key bytea NOT NULL, value bytea NOT NULL, "
           "value_type smallint NOT NULL, meta jsonb NOT NULL DEFAULT '{}', version bigint NOT "
           "NULL, expires_at timestamptz, created_at timestamptz NOT NULL, updated_at timestamptz "
-          "NOT NULL, PRIMARY KEY (ns, key))",
+          "NOT NULL, kind smallint NOT NULL DEFAULT 0, PRIMARY KEY (ns, key))",
       "CREATE INDEX IF NOT EXISTS \"" + table + "_expires\" ON " + t +
           " (expires_at) WHERE expires_at IS NOT NULL",
       "CREATE TABLE IF NOT EXISTS " + version_table + " (version integer NOT NULL)",
@@ -71,11 +87,31 @@ std::string CreateSchema(PGconn* conn, const std::string& table) {
   for (const std::string& sql : statements) {
     if (!present && !Exec(conn, sql, &err)) return "creating the schema: " + err;
   }
+  // A table made by hand with the version 1 columns gets the new one.
+  if (!present && !HasKindColumn(conn, t) && !Exec(conn, AddKindColumn(t), &err)) {
+    return "creating the schema: " + err;
+  }
   PGresult* r = PQexec(conn, ("SELECT max(version) FROM " + version_table).c_str());
   int version = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
                     ? std::atoi(PQgetvalue(r, 0, 0))
                     : -1;
   PQclear(r);
+  if (version == 1) {
+    // Version 1 had strings only: every old row is one (kind 0). Adding a column with a
+    // constant default does not rewrite the table (PostgreSQL 11 and later).
+    std::string sql = "BEGIN; " + (HasKindColumn(conn, t) ? "" : AddKindColumn(t) + "; ") +
+                      "UPDATE " + version_table + " SET version = 2; COMMIT";
+    if (!Exec(conn, sql, &err)) {
+      std::string ignored;
+      Exec(conn, "ROLLBACK", &ignored);
+      return "table " + table +
+             " has schema version 1 and could not be upgraded to version 2 (containers need "
+             "the column kind): " +
+             err + ". Run as the table's owner: " + AddKindColumn(t) + "; UPDATE " + version_table +
+             " SET version = 2";
+    }
+    version = kSchemaVersion;
+  }
   if (version != kSchemaVersion) {
     return "table " + table + " has schema version " + std::to_string(version) +
            "; this server uses version " + std::to_string(kSchemaVersion);
@@ -108,14 +144,16 @@ bool SendPrepares(PGconn* conn, const std::string& t) {
   const std::pair<const char*, std::string> statements[] = {
       {"dkv_upsert",
        "INSERT INTO " + t +
-           " (ns, key, value, value_type, meta, version, expires_at, created_at, updated_at) "
+           " (ns, key, value, value_type, meta, version, expires_at, created_at, updated_at, "
+           "kind) "
            "SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::smallint[], "
-           "$5::jsonb[], $6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[]) "
-           "AS u(ns, key, value, vt, meta, ver, exp, cr, up) "
+           "$5::jsonb[], $6::bigint[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], "
+           "$10::smallint[]) "
+           "AS u(ns, key, value, vt, meta, ver, exp, cr, up, kind) "
            "ON CONFLICT (ns, key) DO UPDATE SET value = EXCLUDED.value, value_type = "
            "EXCLUDED.value_type, meta = EXCLUDED.meta, version = EXCLUDED.version, expires_at = "
            "EXCLUDED.expires_at, created_at = EXCLUDED.created_at, updated_at = "
-           "EXCLUDED.updated_at"},
+           "EXCLUDED.updated_at, kind = EXCLUDED.kind"},
       // Keys whose value is only in PostgreSQL (cold) and whose metadata changed.
       {"dkv_update_meta",
        "UPDATE " + t +

@@ -15,7 +15,10 @@ typedef struct pg_conn PGconn;
 
 namespace dkv::persistence::postgres {
 
-constexpr int kSchemaVersion = 1;
+// 2 added the column `kind` (0 a string, 1 a hash, 2 a set: engine::Kind), whose rows hold a
+// container's portable form. A version 1 table is upgraded at start (the column, default 0:
+// every old row stays a string), which needs the right to ALTER it.
+constexpr int kSchemaVersion = 2;
 
 // The table's name as an SQL identifier (quoted; the config accepts letters, digits and '_').
 std::string QuotedTable(const std::string& table);
@@ -24,8 +27,9 @@ std::string QuotedTable(const std::string& table);
 // Returns "" and sets *conn, or the error that stops the start.
 std::string ConnectAtStart(const Options& options, Host& host, PGconn** conn);
 
-// Creates the table and its version table when missing, then checks the version and the unique
-// key on (ns, key) that the upsert needs. Blocking. Returns "" or why the table cannot be used.
+// Creates the table and its version table when missing, upgrades a version 1 table, then checks
+// the version and the unique key on (ns, key) that the upsert needs. Blocking. Returns "" or why
+// the table cannot be used.
 std::string CreateSchema(PGconn* conn, const std::string& table);
 
 // Queues the prepared statements of a pool connection (pipeline mode). Returns false when they

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <stdexcept>
 #include <unordered_set>
 
@@ -278,6 +279,24 @@ bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
   return e != nullptr && e->cold() && !db.IsExpired(e);
 }
 
+// The commands of a container type (HSET, SADD, HLEN, SMOVE, ...): whatever their key specs say
+// (Redis marks HSET, SADD, HDEL, SREM "RW" without ACCESS, HLEN and SCARD "RO"), they read or
+// change the container's elements in place, so its value must be in memory first; a cold
+// container handled as empty would lose its elements.
+bool OperatesOnContainers(const CommandSpec& spec) {
+  static constexpr std::string_view kGroups[] = {"hash", "set", "list", "sorted-set", "stream"};
+  return std::find(std::begin(kGroups), std::end(kGroups), spec.group) != std::end(kGroups);
+}
+
+// Whether the command needs the value of `e` named by a key spec with `flags`: the spec reads
+// it (ACCESS: GET, APPEND, RENAME, DUMP...), or `e` is a container that a command of a
+// container type reads or modifies (any spec but a pure overwrite or removal: SET, DEL, the
+// STORE destinations need no old value). TTL, EXPIRE, TYPE, EXISTS never need one.
+bool NeedsValue(const CommandSpec& spec, uint32_t flags, const engine::Entry& e) {
+  if (flags & kKeyAccess) return true;
+  return e.container() && (flags & (kKeyRO | kKeyRW)) && OperatesOnContainers(spec);
+}
+
 }  // namespace
 
 void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Args argv,
@@ -310,16 +329,16 @@ void Dispatcher::ValueKeysOf(const CommandSpec& spec, const Session& session, Ar
 
 void Dispatcher::KeysIn(const CommandSpec& spec, int db_index, Args argv, bool only_cold,
                         std::set<DbKey>* seen, std::vector<DbKey>* out) const {
-  // The keys whose values the command reads: key specs with ACCESS (src/core/command.h).
+  // The keys whose values the command reads or changes in place (NeedsValue).
   std::vector<KeyRef> refs;
   KeysOf(spec, argv, &refs);
   if (refs.empty()) return;
   engine::Database& db = state_->keyspace.db(db_index);
   for (const KeyRef& ref : refs) {
-    if (!(ref.flags & kKeyAccess)) continue;
     const std::string_view name = argv[static_cast<size_t>(ref.index)];
     engine::Entry* e = db.FindRaw(name);
-    if (e == nullptr || (only_cold && !ColdAndLive(db, e))) continue;
+    if (e == nullptr || !NeedsValue(spec, ref.flags, *e)) continue;
+    if (only_cold && !ColdAndLive(db, e)) continue;
     DbKey key(db_index, name);
     // Few keys (the common case): a linear look; many: the set, filled on first need.
     if (out->size() < 16) {

@@ -56,8 +56,10 @@ class Dispatcher {
   void Call(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply,
             const std::function<bool()>& keep = nullptr);
   // The cache tier over PostgreSQL: the keys named by argv (EXEC: by the queued commands) in the
-  // session's namespace whose values are not in memory and that the command needs; commands
-  // that never read the old value (DEL, EXISTS, TTL, a plain SET, ...) need none.
+  // session's namespace whose values are not in memory and that the command needs: a key spec
+  // with ACCESS, or a container that a command of a container type (HSET, SADD, HLEN, ...)
+  // reads or changes in place; commands that never read the old value (DEL, EXISTS, TTL,
+  // EXPIRE, a plain SET, ...) need none.
   void ColdKeysOf(const CommandSpec& spec, const Session& session, Args argv,
                   std::vector<DbKey>* out) const {
     ValueKeysOf(spec, session, argv, true, out);

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "engine/container.h"
 #include "engine/metadata.h"
 #include "persistence/snapshot.h"
 
@@ -50,7 +51,13 @@ class Summary : public RecordSink {
   }
 
   std::string OnRecord(const SnapshotRecord& r) override {
-    types_[dkv::engine::ValueTypeName(r.meta.type)]++;
+    if (r.meta.kind == dkv::engine::Kind::kString) {
+      types_[dkv::engine::ValueTypeName(r.meta.type)]++;
+    } else {
+      // Containers by kind, with their elements (the reader checked the portable form).
+      types_[dkv::engine::KindName(r.meta.kind)]++;
+      elements_[dkv::engine::KindName(r.meta.kind)] += dkv::engine::PortableCount(r.value);
+    }
     key_bytes_ += r.key.size();
     value_bytes_ += r.value.size();
     if (r.expire_ms != 0) {
@@ -73,11 +80,16 @@ class Summary : public RecordSink {
       types += (types.empty() ? "" : ", ") + std::string(name) + " " + std::to_string(n);
     }
     std::printf("value types: %s\n", types.empty() ? "none" : types.c_str());
+    for (const auto& [name, n] : elements_) {
+      std::printf("%s elements: %llu\n", std::string(name).c_str(),
+                  static_cast<unsigned long long>(n));
+    }
   }
 
  private:
   int64_t now_ms_;
   std::map<std::string_view, uint64_t> types_;
+  std::map<std::string_view, uint64_t> elements_;  // fields of hashes, members of sets
   uint64_t key_bytes_ = 0, value_bytes_ = 0, expiring_ = 0, expired_ = 0, with_fields_ = 0;
 };
 

@@ -527,11 +527,12 @@ class PostgresBackend(unittest.TestCase):
         psql("DROP TABLE IF EXISTS t_retry; DROP TABLE IF EXISTS t_retry_schema; "
              "DROP ROLE IF EXISTS dkv_retry; CREATE ROLE dkv_retry LOGIN; "
              "CREATE TABLE t_retry_schema (version integer NOT NULL); "
-             "INSERT INTO t_retry_schema VALUES (1); "
+             "INSERT INTO t_retry_schema VALUES (2); "
              "CREATE TABLE t_retry (ns text COLLATE \"C\" NOT NULL, key bytea NOT NULL, "
              "value bytea NOT NULL, value_type smallint NOT NULL, meta jsonb NOT NULL DEFAULT "
              "'{}', version bigint NOT NULL, expires_at timestamptz, created_at timestamptz NOT "
-             "NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (ns, key)); "
+             "NULL, updated_at timestamptz NOT NULL, kind smallint NOT NULL DEFAULT 0, "
+             "PRIMARY KEY (ns, key)); "
              "GRANT ALL ON t_retry, t_retry_schema TO dkv_retry")
         dsn = DSN.replace("user=postgres", "user=dkv_retry")
         self.server = PgServer(server_binary(), "t_retry",

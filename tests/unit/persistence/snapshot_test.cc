@@ -315,10 +315,10 @@ BOOST_AUTO_TEST_CASE(foreign_newer_and_padded_files_are_refused_with_clear_error
   BOOST_CHECK(r.error.find("not a dkv snapshot") != std::string::npos);
 
   std::string newer = full;
-  newer[8] = 2;  // format version 2
+  newer[8] = 3;  // format version 3
   WriteAll(other, newer);
   r = ReadSnapshotFile(other, sink);
-  BOOST_CHECK(r.error.find("format version 2") != std::string::npos);
+  BOOST_CHECK(r.error.find("format version 3") != std::string::npos);
 
   WriteAll(other, full + "x");
   r = ReadSnapshotFile(other, sink);

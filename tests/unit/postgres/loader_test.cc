@@ -6,8 +6,12 @@
 #include <libpq-fe.h>
 
 #include <boost/test/unit_test.hpp>
+#include <vector>
 
 #include "engine/clock.h"
+#include "engine/container.h"
+#include "engine/hash_ops.h"
+#include "engine/set_ops.h"
 #include "persistence/postgres/pg_wire.h"
 #include "tests/unit/postgres/fake_loop.h"
 
@@ -31,20 +35,20 @@ std::string Int(uint64_t v, int len) {
 // One single-row result as the load query returns it (binary).
 struct Row {
   std::string ns = "0", key, value, meta = "{}";
-  int16_t type = 0;
+  int16_t type = 0, kind = 0;
   int64_t version = 1, expires_ms = 0, created_ms = 1'700'000'000'000,
           updated_ms = 1'700'000'001'000;
 
   PGresult* Make() const {
     PGresult* r = PQmakeEmptyPGresult(nullptr, PGRES_SINGLE_TUPLE);
     const char* names[] = {"ns",      "key", "value", "value_type", "meta",
-                           "version", "exp", "cr",    "up"};
-    PGresAttDesc attrs[9] = {};
-    for (int i = 0; i < 9; ++i) {
+                           "version", "exp", "cr",    "up",         "kind"};
+    PGresAttDesc attrs[10] = {};
+    for (int i = 0; i < 10; ++i) {
       attrs[i].name = const_cast<char*>(names[i]);
       attrs[i].format = 1;
     }
-    PQsetResultAttrs(r, 9, attrs);
+    PQsetResultAttrs(r, 10, attrs);
     std::string cols[] = {ns,
                           key,
                           value,
@@ -53,8 +57,9 @@ struct Row {
                           Int(static_cast<uint64_t>(version), 8),
                           Int(static_cast<uint64_t>(expires_ms), 8),
                           Int(static_cast<uint64_t>(created_ms), 8),
-                          Int(static_cast<uint64_t>(updated_ms), 8)};
-    for (int i = 0; i < 9; ++i) {
+                          Int(static_cast<uint64_t>(updated_ms), 8),
+                          Int(static_cast<uint16_t>(kind), 2)};
+    for (int i = 0; i < 10; ++i) {
       PQsetvalue(r, 0, i, cols[i].data(), static_cast<int>(cols[i].size()));
     }
     return r;
@@ -149,6 +154,81 @@ BOOST_AUTO_TEST_CASE(a_namespace_past_the_limit_fails_the_load) {
   BOOST_TEST(!loader.loading());
   BOOST_TEST(status.keys_loaded == 1u);  // a's row
   BOOST_TEST(!loader.failed());          // the load fails at its end (the query must finish first)
+}
+
+// A container's portable form: tag, count, then length-prefixed items (engine/container.h).
+std::string Portable(dkv::engine::Encoding tag, const std::vector<std::string>& items) {
+  std::string out(1, static_cast<char>(tag));
+  out.push_back(static_cast<char>(items.size()));  // < 128: one varint byte
+  for (const std::string& item : items) {
+    out.push_back(static_cast<char>(item.size()));
+    out += item;
+  }
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(container_rows_load_as_containers) {
+  Loader loader(&loop, &host, &ks, options, &status);
+  Row row;
+  row.key = "h";
+  row.kind = static_cast<int16_t>(dkv::engine::Kind::kHash);
+  row.value = Portable(dkv::engine::Encoding::kHashPacked, {"f1", "v1", "f2", "v2"});
+  row.expires_ms = clock.NowMs() + 60000;
+  row.meta = R"({"fields":{"owner":"ann"}})";
+  Load(loader, row);
+  row.key = "s";
+  row.kind = static_cast<int16_t>(dkv::engine::Kind::kSet);
+  row.value = Portable(dkv::engine::Encoding::kSetPacked, {"a", "b", "c"});
+  Load(loader, row);
+  BOOST_TEST(loader.row_error().empty());
+  dkv::engine::Database& db = ks.db(0);
+  const dkv::engine::Entry* h = db.FindRaw("h");
+  BOOST_REQUIRE(h != nullptr);
+  BOOST_TEST((h->kind() == dkv::engine::Kind::kHash));
+  BOOST_TEST(dkv::engine::HashLen(h) == 2u);
+  std::string_view v;
+  BOOST_TEST(dkv::engine::HashGet(h, "f2", &v));
+  BOOST_TEST(v == "v2");
+  BOOST_TEST(db.ExpireAt(h) == row.expires_ms);
+  BOOST_REQUIRE(db.Fields(h) != nullptr);
+  BOOST_TEST(dkv::engine::SetLen(db.FindRaw("s")) == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(cold_container_rows_fill_from_their_portable_form) {
+  options.cache_tier = true;
+  Loader loader(&loop, &host, &ks, options, &status);
+  Row row;
+  row.key = "s";
+  row.kind = static_cast<int16_t>(dkv::engine::Kind::kSet);
+  std::string portable = Portable(dkv::engine::Encoding::kSetPacked, {"x", "y"});
+  row.value = Int(portable.size(), 8);
+  Load(loader, row);
+  dkv::engine::Database& db = ks.db(0);
+  dkv::engine::Entry* e = db.FindRaw("s");
+  BOOST_REQUIRE(e != nullptr);
+  BOOST_TEST(e->cold());
+  BOOST_TEST((e->kind() == dkv::engine::Kind::kSet));
+  e = db.FillValue(e, portable);
+  BOOST_TEST(!e->cold());
+  BOOST_TEST(dkv::engine::SetContains(e, "y"));
+}
+
+BOOST_AUTO_TEST_CASE(a_damaged_container_row_or_an_unknown_kind_fails_the_load) {
+  Loader loader(&loop, &host, &ks, options, &status);
+  Row row;
+  row.key = "h";
+  row.kind = static_cast<int16_t>(dkv::engine::Kind::kHash);
+  row.value = Portable(dkv::engine::Encoding::kHashPacked, {"f", "1", "f", "2"});  // repeated
+  Load(loader, row);
+  BOOST_TEST(loader.row_error().find("key 'h' in namespace '0' holds a damaged hash") !=
+             std::string::npos);
+  BOOST_TEST(ks.db(0).FindRaw("h") == nullptr);
+  Loader other(&loop, &host, &ks, options, &status);
+  row.key = "l";
+  row.kind = 3;  // a list: not known to this server
+  Load(other, row);
+  BOOST_TEST(other.row_error().find("has kind 3, which this server does not know") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
