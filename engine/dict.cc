@@ -292,11 +292,19 @@ uint64_t Dict::Scan(uint64_t cursor, const std::function<void(const Node*)>& vis
       std::swap(m0, m1);
     }
     visit_bucket(small, v & m0);
+    // The expansions are walked in the same reverse-binary order as the cursor, from the one it
+    // names: a cursor handed out while the large table was the only one has visited the
+    // expansions before it in that order, not those numerically below it.
     do {
       visit_bucket(large, v & m1);
-      v = (((v | m0) + 1) & ~m0) | (v & m0);
+      v |= ~m1;
+      v = Reverse(v);
+      ++v;
+      v = Reverse(v);
     } while (v & (m0 ^ m1));
-    v |= ~m0;
+    // The last increment carried out of the large table's extra bits into the small table's:
+    // the cursor already names the next small bucket.
+    return v;
   }
   v = Reverse(v);
   ++v;
