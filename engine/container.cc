@@ -264,7 +264,7 @@ Entry* Splice(Database& db, Entry* entry, size_t offset, size_t remove, std::str
   size_t old = entry->value_size();
   size_t tail = old - offset - remove;
   size_t size = old - remove + insert.size();
-  if (size > old) entry = db.ResizeValue(entry, size);
+  if (size > old) entry = db.ResizeValue(entry, size, /*exact=*/true);
   char* p = entry->mutable_value();
   if (tail > 0 && insert.size() != remove) {
     std::memmove(p + offset + insert.size(), p + offset + remove, tail);

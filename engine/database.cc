@@ -462,7 +462,7 @@ Entry* Database::SetRawValue(Entry* entry, std::string_view value) {
   return entry;
 }
 
-Entry* Database::ResizeValue(Entry* entry, size_t size) {
+Entry* Database::ResizeValue(Entry* entry, size_t size, bool exact) {
   // The server fetches a cold value before a command that changes it in place runs; were one
   // to get here anyway, it is treated as empty rather than read out of bounds.
   CheckSizes(entry->key_len_, size);
@@ -470,7 +470,7 @@ Entry* Database::ResizeValue(Entry* entry, size_t size) {
   size_t cap = Capacity(entry);
   if (size > cap) {
     // Growth by APPEND/SETRANGE: double, so repeated appends cost amortized O(1) per byte.
-    size_t capacity = std::max(size, std::min<size_t>(kMaxValueSize, 2 * cap));
+    size_t capacity = exact ? size : std::max(size, std::min<size_t>(kMaxValueSize, 2 * cap));
     entry = Reallocate(entry, capacity);
   }
   if (size > entry->value_len_) {

@@ -307,7 +307,9 @@ class Database {
   Entry* InsertContainer(std::string_view key, Kind kind, std::string_view value);
   // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth. The
   // caller writes the new bytes, then calls NoteValueChanged.
-  Entry* ResizeValue(Entry* entry, size_t size);
+  // Growth doubles the room (amortized appends) unless `exact`: a container's packed bytes grow
+  // by one item at a time and are kept at the allocator's size class of what they need.
+  Entry* ResizeValue(Entry* entry, size_t size, bool exact = false);
   // Counts a change of the value made in place: version + 1, updated_at = now.
   void NoteValueChanged(Entry* entry);
   // Inserts a key with the given metadata, as it was when saved (snapshot load). REQUIRES:
