@@ -1,7 +1,9 @@
 #include "src/commands/args.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 namespace dkv::server {
 
@@ -168,6 +170,18 @@ engine::Entry* LookupRead(CommandContext& ctx, std::string_view key, engine::Kin
 engine::Entry* LookupWrite(CommandContext& ctx, std::string_view key, engine::Kind kind,
                            bool* wrong) {
   return CheckKind(ctx, ctx.db().Find(key), kind, wrong);
+}
+
+bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
+  std::string text(arg);
+  char* end = nullptr;
+  errno = 0;
+  *cursor = std::strtoull(text.c_str(), &end, 10);
+  if (std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' || errno == ERANGE) {
+    ctx.reply.Error(errors::kInvalidCursor);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace dkv::server

@@ -128,6 +128,11 @@ engine::Entry* LookupRead(CommandContext& ctx, std::string_view key, engine::Kin
 engine::Entry* LookupWrite(CommandContext& ctx, std::string_view key, engine::Kind kind,
                            bool* wrong);
 
+// A SCAN, HSCAN or SSCAN cursor as Redis parses it (strtoull: a leading '-' or '+' is accepted,
+// leading spaces, junk and overflow are not; an empty argument is 0). False after replying
+// "ERR invalid cursor".
+bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor);
+
 // Redis' human-readable byte counts (INFO's *_human, MEMORY DOCTOR): "512B", "1.50K", "2.00M".
 std::string HumanBytes(uint64_t n);
 

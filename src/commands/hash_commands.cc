@@ -172,20 +172,6 @@ void RandomWithCount(CommandContext& ctx, std::string_view key, int64_t l, bool 
   }
 }
 
-// Redis' HSCAN cursor: strtoull's syntax, no leading space, whole string.
-bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 void CmdHSet(CommandContext& ctx, Args argv) {

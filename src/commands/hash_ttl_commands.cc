@@ -144,6 +144,24 @@ void CmdHPersist(CommandContext& ctx, Args argv) {
   ReplyCodes(ctx, engine::PersistFields(ctx.db(), e, fields));
 }
 
+namespace {
+
+// HGETEX's and HGETDEL's reply: each field's value, or nil (`e` may be nullptr: no hash).
+void ReplyFieldValues(CommandContext& ctx, engine::Entry* e,
+                      const std::vector<std::string_view>& fields) {
+  ctx.reply.ArrayHeader(fields.size());
+  for (std::string_view f : fields) {
+    std::string_view v;
+    if (e != nullptr && engine::HashGet(e, f, &v)) {
+      ctx.reply.Bulk(v);
+    } else {
+      ctx.reply.Null();
+    }
+  }
+}
+
+}  // namespace
+
 // HGETEX key [EX s | PX ms | EXAT t | PXAT t | PERSIST] FIELDS numfields field ...
 void CmdHGetEx(CommandContext& ctx, Args argv) {
   ExpiryOption opt;
@@ -177,15 +195,7 @@ void CmdHGetEx(CommandContext& ctx, Args argv) {
   bool wrong;
   engine::Entry* e = LiveHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
-  ctx.reply.ArrayHeader(fields.size());
-  for (std::string_view f : fields) {
-    std::string_view v;
-    if (e != nullptr && engine::HashGet(e, f, &v)) {
-      ctx.reply.Bulk(v);
-    } else {
-      ctx.reply.Null();
-    }
-  }
+  ReplyFieldValues(ctx, e, fields);
   if (e == nullptr || (!persist && opt.kind == ExpiryOption::kNone)) return;
   engine::SetFieldTimes(ctx.db(), e, fields, persist ? 0 : when);
 }
@@ -249,15 +259,7 @@ void CmdHGetDel(CommandContext& ctx, Args argv) {
   bool wrong;
   engine::Entry* e = LiveHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
-  ctx.reply.ArrayHeader(fields.size());
-  for (std::string_view f : fields) {
-    std::string_view v;
-    if (e != nullptr && engine::HashGet(e, f, &v)) {
-      ctx.reply.Bulk(v);
-    } else {
-      ctx.reply.Null();
-    }
-  }
+  ReplyFieldValues(ctx, e, fields);
   if (e != nullptr) engine::HashDelete(ctx.db(), e, fields);
 }
 

@@ -92,14 +92,8 @@ void CmdKeys(CommandContext& ctx, Args argv) {
 }
 
 void CmdScan(CommandContext& ctx, Args argv) {
-  // Redis parses the cursor with strtoull: leading '-' or '+' are accepted, spaces and junk not.
-  std::string cursor_text(argv[1]);
-  char* end = nullptr;
-  errno = 0;
-  uint64_t cursor = std::strtoull(cursor_text.c_str(), &end, 10);
-  if (std::isspace(static_cast<unsigned char>(cursor_text[0])) || *end != '\0' || errno == ERANGE) {
-    return ctx.reply.Error(errors::kInvalidCursor);
-  }
+  uint64_t cursor = 0;
+  if (!CursorOrReply(ctx, argv[1], &cursor)) return;
   ScanOptions opts;
   if (!ParseScanOptions(ctx, argv, true, &opts)) return;
   std::shared_ptr<const engine::Pattern> pattern;

@@ -56,21 +56,6 @@ bool PositiveOrReply(CommandContext& ctx, std::string_view arg, int64_t* out) {
   return false;
 }
 
-// SSCAN's cursor: strtoull's syntax as SCAN reads it (a leading sign is accepted, spaces and
-// junk are not).
-bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor) {
-  std::string text(arg);
-  char* end = nullptr;
-  errno = 0;
-  *cursor = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || std::isspace(static_cast<unsigned char>(text[0])) || *end != '\0' ||
-      errno == ERANGE) {
-    ctx.reply.Error(errors::kInvalidCursor);
-    return false;
-  }
-  return true;
-}
-
 void SRandMemberWithCount(CommandContext& ctx, Args argv) {
   int64_t n = 0;
   if (!engine::ParseInt64(argv[2], &n)) return ctx.reply.Error(errors::kNotInteger);
