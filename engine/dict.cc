@@ -254,22 +254,34 @@ const Dict::Node* Dict::Random(std::mt19937_64& rng) const {
   }
 }
 
-const Dict::Node* Dict::AnyRandom(std::mt19937_64& rng) const {
+Dict::Node** Dict::AnySlot(std::mt19937_64& rng) const {
   size_t slots = rehashing() ? (size0_ - rehash_index_) + size1_ : size0_;
-  auto slot = [&](size_t i) -> const Node* {
-    if (!rehashing()) return table0_[i];
-    return i < size1_ ? table1_[i] : table0_[rehash_index_ + (i - size1_)];
+  auto slot = [&](size_t i) -> Node** {
+    if (!rehashing()) return &table0_[i];
+    return i < size1_ ? &table1_[i] : &table0_[rehash_index_ + (i - size1_)];
   };
   size_t i = static_cast<size_t>(rng() % slots);
-  const Node* head = slot(i);
-  while (head == nullptr) {
+  Node** head = slot(i);
+  while (*head == nullptr) {
     i = i + 1 == slots ? 0 : i + 1;
     head = slot(i);
   }
   size_t len = 0;
-  for (const Node* n = head; n != nullptr; n = n->next) ++len;
-  for (size_t pick = static_cast<size_t>(rng() % len); pick > 0; --pick) head = head->next;
+  for (const Node* n = *head; n != nullptr; n = n->next) ++len;
+  for (size_t pick = static_cast<size_t>(rng() % len); pick > 0; --pick) head = &(*head)->next;
   return head;
+}
+
+std::string Dict::PopAnyRandom(std::mt19937_64& rng) {
+  if (rehashing()) RehashStep(1);
+  Node** link = AnySlot(rng);
+  Node* node = *link;
+  std::string key(KeyOf(node));
+  *link = node->next;
+  FreeNode(node);
+  --size_;
+  MaybeResize();
+  return key;
 }
 
 uint64_t Dict::Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <string>
 #include <string_view>
 
 namespace dkv::engine {
@@ -56,11 +57,12 @@ class Dict {
   // A random element, uniform (rejection over bucket and chain position; see dict.cc).
   // REQUIRES: size() > 0.
   const Node* Random(std::mt19937_64& rng) const;
-  // Some element, cheaply: a random slot, then the first non-empty slot from there and a random
-  // node of its chain. Not uniform (an element after a run of empty slots comes out more
-  // often); for SPOP, which Redis documents only as removing random members and which must not
-  // pay Random's rejections when the table is sparse. REQUIRES: size() > 0.
-  const Node* AnyRandom(std::mt19937_64& rng) const;
+  // Removes some element, cheaply, and returns its key (SPOP): a random slot, then the first
+  // non-empty slot from there and a random node of its chain, unlinked where it was found. Not
+  // uniform (an element after a run of empty slots comes out more often); SPOP is documented
+  // only as removing random members and must not pay Random's rejections when the table is
+  // sparse. REQUIRES: size() > 0.
+  std::string PopAnyRandom(std::mt19937_64& rng);
   // One step of SCAN from `cursor` (0 starts): visits the elements of one or more buckets and
   // returns the next cursor (0 when the iteration is over).
   uint64_t Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const;
@@ -82,6 +84,8 @@ class Dict {
   // The bucket slot of `key` in the table that holds it, and the node (or nullptr).
   Node** Locate(std::string_view key, uint64_t hash);
   void Link(Node* node, uint64_t hash);
+  // The link that points to PopAnyRandom's pick.
+  Node** AnySlot(std::mt19937_64& rng) const;
 
   bool has_values_;
   size_t size_ = 0;

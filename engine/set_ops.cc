@@ -253,13 +253,13 @@ std::vector<std::string> SetPop(Database& db, Entry* entry, size_t count, std::m
   out.reserve(count);
   std::string member;
   for (size_t i = 0; i < count; ++i) {
-    // A table pops through AnyRandom: SPOP needs random members, not SRANDMEMBER's uniform
+    // A table pops through PopAnyRandom: SPOP needs random members, not SRANDMEMBER's uniform
     // sampling, whose rejections cost dozens of slot reads in a sparse table.
     if (Dict* dict = DictOf(entry)) {
-      member.assign(Dict::KeyOf(dict->AnyRandom(rng)));
-    } else {
-      SetRandom(entry, rng, &member);
+      out.push_back(dict->PopAnyRandom(rng));
+      continue;
     }
+    SetRandom(entry, rng, &member);
     RemoveMember(db, &entry, member);
     out.push_back(member);
   }
