@@ -184,4 +184,15 @@ bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor) 
   return true;
 }
 
+bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_match,
+                        std::shared_ptr<const engine::Pattern>* out) {
+  out->reset();
+  if (!has_match || match == "*") return true;
+  std::string error;
+  *out = ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, match, 0, false, &error);
+  if (*out != nullptr) return true;
+  ctx.reply.Error("ERR invalid pattern: " + error);
+  return false;
+}
+
 }  // namespace dkv::server

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -127,6 +128,12 @@ engine::Entry* LookupRead(CommandContext& ctx, std::string_view key, engine::Kin
                           bool* wrong);
 engine::Entry* LookupWrite(CommandContext& ctx, std::string_view key, engine::Kind kind,
                            bool* wrong);
+
+// The compiled MATCH pattern of SCAN, HSCAN or SSCAN (from the shared pattern cache): *out stays
+// nullptr when there is none or it is "*" (everything matches). False after replying "ERR
+// invalid pattern: ...".
+bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_match,
+                        std::shared_ptr<const engine::Pattern>* out);
 
 // A SCAN, HSCAN or SSCAN cursor as Redis parses it (strtoull: a leading '-' or '+' is accepted,
 // leading spaces, junk and overflow are not; an empty argument is 0). False after replying

@@ -374,12 +374,7 @@ void CmdHScan(CommandContext& ctx, Args argv) {
     }
   }
   std::shared_ptr<const engine::Pattern> pattern;
-  if (has_match && match != "*") {
-    std::string error;
-    pattern =
-        ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, match, 0, false, &error);
-    if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
-  }
+  if (!ScanPatternOrReply(ctx, match, has_match, &pattern)) return;
   // Views into the hash, which does not change during the call.
   std::vector<std::string_view> out;
   auto visit = [&](std::string_view f, std::string_view v) {

@@ -97,12 +97,7 @@ void CmdScan(CommandContext& ctx, Args argv) {
   ScanOptions opts;
   if (!ParseScanOptions(ctx, argv, true, &opts)) return;
   std::shared_ptr<const engine::Pattern> pattern;
-  if (opts.has_match && opts.match != "*") {
-    std::string error;
-    pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, opts.match, 0,
-                                          false, &error);
-    if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
-  }
+  if (!ScanPatternOrReply(ctx, opts.match, opts.has_match, &pattern)) return;
   static const auto kEverything = engine::Pattern::CompileRedisGlob("*", nullptr);
   const engine::Pattern& scope = pattern ? *pattern : *kEverything;
   ReplyScanSlice(ctx, cursor, scope, static_cast<size_t>(opts.count), [&](engine::Entry* e) {

@@ -234,12 +234,7 @@ void CmdSScan(CommandContext& ctx, Args argv) {
   ScanOptions opts;
   if (!ParseScanOptions(ctx, argv.subspan(1), false, &opts)) return;
   std::shared_ptr<const engine::Pattern> pattern;
-  if (opts.has_match && opts.match != "*") {
-    std::string error;
-    pattern = ctx.services.patterns().Get(engine::PatternCache::Syntax::kRedis, opts.match, 0,
-                                          false, &error);
-    if (pattern == nullptr) return ctx.reply.Error("ERR invalid pattern: " + error);
-  }
+  if (!ScanPatternOrReply(ctx, opts.match, opts.has_match, &pattern)) return;
   std::vector<std::string> found;
   size_t visited = 0;
   auto visit = [&](std::string_view m) {
