@@ -9,22 +9,39 @@
 #include "engine/hash_ttl.h"
 #include "engine/intset.h"
 #include "engine/keyspace.h"
+#include "engine/list_ops.h"
 #include "engine/packed.h"
+#include "engine/zset_ops.h"
 
 namespace dkv::engine {
 
 namespace {
 
-std::deque<Dict*>& Garbage() {
-  static std::deque<Dict*> garbage;
+std::deque<SlicedGarbage*>& Garbage() {
+  static std::deque<SlicedGarbage*> garbage;
   return garbage;
 }
+
+class DictGarbage : public SlicedGarbage {
+ public:
+  explicit DictGarbage(Dict* dict) : dict_(dict) {}
+  ~DictGarbage() override { delete dict_; }
+  bool FreeSome(size_t budget, size_t* freed) override {
+    size_t before = dict_->size();
+    bool done = dict_->FreeSome(budget);
+    *freed = before - dict_->size();
+    return done;
+  }
+
+ private:
+  Dict* dict_;
+};
 
 void Dispose(Dict* dict) {
   if (dict == nullptr) return;
   ForgetFieldTtls(dict);
   if (dict->size() > kFreeInSlices) {
-    Garbage().push_back(dict);
+    DisposeInSlices(new DictGarbage(dict));
   } else {
     delete dict;
   }
@@ -121,7 +138,13 @@ std::string_view EncodingName(Encoding encoding) {
   switch (encoding) {
     case Encoding::kHashPacked:
     case Encoding::kSetPacked:
+    case Encoding::kListPacked:
+    case Encoding::kZsetPacked:
       return "listpack";
+    case Encoding::kListQuick:
+      return "quicklist";
+    case Encoding::kZsetSkiplist:
+      return "skiplist";
     case Encoding::kSetIntset:
       return "intset";
     case Encoding::kHashTable:
@@ -146,13 +169,19 @@ Dict* DictOf(const Entry* entry) {
 }
 
 size_t ContainerExtraBytes(const Entry* entry) {
+  if (entry->cold()) return 0;
+  if (entry->kind() == Kind::kList) return ListExtraBytes(entry);
+  if (entry->kind() == Kind::kZset) return ZsetExtraBytes(entry);
   Dict* dict = DictOf(entry);
   return dict ? dict->bytes() : 0;
 }
 
 std::string EmptyContainer(Kind kind) {
-  std::string v(
-      1, static_cast<char>(kind == Kind::kHash ? Encoding::kHashPacked : Encoding::kSetPacked));
+  Encoding enc = kind == Kind::kHash   ? Encoding::kHashPacked
+                 : kind == Kind::kList ? Encoding::kListPacked
+                 : kind == Kind::kZset ? Encoding::kZsetPacked
+                                       : Encoding::kSetPacked;
+  std::string v(1, static_cast<char>(enc));
   packed::AppendVarint(&v, 0);
   return v;
 }
@@ -163,7 +192,24 @@ std::string TableValue(Encoding encoding, Dict* dict) {
   return v;
 }
 
+std::string PointerValue(Encoding encoding, const void* object) {
+  std::string v(1, static_cast<char>(encoding));
+  v.append(reinterpret_cast<const char*>(&object), sizeof(object));
+  return v;
+}
+
+void* PointerOf(const Entry* entry, Encoding encoding) {
+  if (!entry->container() || entry->cold()) return nullptr;
+  std::string_view v = entry->value();
+  if (v.size() != 1 + sizeof(void*) || static_cast<Encoding>(v[0]) != encoding) return nullptr;
+  void* p = nullptr;
+  std::memcpy(&p, v.data() + 1, sizeof(p));
+  return p;
+}
+
 std::string Serialize(const Entry* entry) {
+  if (entry->kind() == Kind::kList) return ListSerialize(entry);
+  if (entry->kind() == Kind::kZset) return ZsetSerialize(entry);
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
   if (HasFieldTtls(dict)) return SerializeWithTimes(dict);
@@ -186,12 +232,16 @@ size_t PortableCount(std::string_view portable) {
   uint64_t n = 0;
   packed::GetVarint(portable.data() + 1, &n);
   if (enc == Encoding::kHashPackedTtl) return static_cast<size_t>(n / 3);
-  return enc == Encoding::kHashPacked ? static_cast<size_t>(n / 2) : static_cast<size_t>(n);
+  return enc == Encoding::kHashPacked || enc == Encoding::kZsetPacked ? static_cast<size_t>(n / 2)
+                                                                      : static_cast<size_t>(n);
 }
 
 bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& limits,
                  std::string* value) {
   if (portable.empty()) return false;
+  if (kind == Kind::kList) return ListMaterialize(portable, limits, value);
+  if (kind == Kind::kZset) return ZsetMaterialize(portable, limits, value);
+  if (kind != Kind::kHash && kind != Kind::kSet) return false;
   auto enc = static_cast<Encoding>(portable[0]);
   if (kind == Kind::kSet && enc == Encoding::kSetIntset) {
     if (!intset::Valid(portable) || intset::Count(portable) == 0) return false;
@@ -243,7 +293,14 @@ Entry* StoreContainer(Database& db, std::string_view key, Kind kind, std::string
 
 void ReleaseContainer(Entry* entry) {
   if (!entry->container() || entry->cold()) return;
-  Dispose(DictOf(entry));
+  if (entry->value().empty() || EncodingOf(entry) == Encoding::kNone) return;
+  if (entry->kind() == Kind::kList) {
+    ListRelease(entry);
+  } else if (entry->kind() == Kind::kZset) {
+    ZsetRelease(entry);
+  } else {
+    Dispose(DictOf(entry));
+  }
   DisownContainer(entry);
 }
 
@@ -253,6 +310,8 @@ void DisownContainer(Entry* entry) {
 }
 
 std::string CloneContainer(const Entry* entry) {
+  if (entry->kind() == Kind::kList) return ListClone(entry);
+  if (entry->kind() == Kind::kZset) return ZsetClone(entry);
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
   Dict* copy = dict->Clone();
@@ -289,16 +348,18 @@ Entry* SetPackedCount(Database& db, Entry* entry, size_t items) {
 bool ReapContainers(size_t budget) {
   auto& garbage = Garbage();
   while (!garbage.empty() && budget > 0) {
-    Dict* dict = garbage.front();
-    size_t before = dict->size();
-    bool done = dict->FreeSome(budget);
-    budget -= std::min(budget, before - dict->size());
+    SlicedGarbage* g = garbage.front();
+    size_t freed = 0;
+    bool done = g->FreeSome(budget, &freed);
+    budget -= std::min(budget, freed);
     if (!done) break;
-    delete dict;
+    delete g;
     garbage.pop_front();
   }
   return garbage.empty();
 }
+
+void DisposeInSlices(SlicedGarbage* garbage) { Garbage().push_back(garbage); }
 
 bool HasContainerGarbage() { return !Garbage().empty(); }
 

@@ -6,6 +6,9 @@
 //   kHashPacked, kSetPacked  the items inline (engine/packed.h): "listpack" in OBJECT ENCODING
 //   kSetIntset               a width byte (2, 4 or 8), then sorted little-endian integers
 //   kHashTable, kSetTable    an 8-byte pointer to a Dict the entry owns: "hashtable"
+//   kListPacked, kListQuick  a list: inline, or a pointer to its node list (engine/list_ops.h)
+//   kZsetPacked, kZsetSkiplist  a sorted set: inline, or a pointer to its skiplist
+//                            (engine/zset_ops.h)
 //
 // Small containers are therefore one allocation with their key; large ones get O(1) point
 // operations. An entry converts from a small encoding to the table when it passes the limits
@@ -16,6 +19,8 @@
 // whatever its size: tag kHashPacked or kSetPacked (or kSetIntset), count, items. A hash with
 // field expiry times (engine/hash_ttl.h) is kHashPackedTtl: count, then field, value and time
 // items (the time 8 bytes little-endian, or empty for none); it materializes as a table.
+// A list's is kListPacked (count, items); a sorted set's kZsetPacked (count of items, two per
+// member: the member, then its score; engine/zset_ops.cc says how the score is written).
 //
 // Table dicts are freed with their entry; one with more than kFreeInSlices elements is queued
 // and freed in slices by ReapContainers (DEL or FLUSH of a huge hash answers at once). Loop
@@ -41,6 +46,15 @@ enum class Encoding : uint8_t {
   kSetTable = 5,
   // Portable form only: a hash whose fields have expiry times (engine/hash_ttl.h).
   kHashPackedTtl = 6,
+  // Lists (engine/list_ops.h): items inline ("listpack"), or a pointer to a node list the entry
+  // owns ("quicklist"). The portable form of any list is kListPacked.
+  kListPacked = 7,
+  kListQuick = 8,
+  // Sorted sets (engine/zset_ops.h): member and score items inline, ordered by score then member
+  // ("listpack"), or a pointer to a skiplist plus dict the entry owns ("skiplist"). The portable
+  // form of any sorted set is kZsetPacked.
+  kZsetPacked = 9,
+  kZsetSkiplist = 10,
 };
 
 // Redis' thresholds (CONFIG SET hash-max-listpack-entries, ...), owned by the Keyspace.
@@ -50,6 +64,12 @@ struct ContainerLimits {
   size_t set_max_intset_entries = 512;
   size_t set_max_entries = 128;
   size_t set_max_value = 64;
+  // list-max-listpack-size: negative -1..-5 bound a node by bytes (4 KiB << (-n - 1)), positive
+  // by items; list-compress-depth: nodes kept plain at each end (0: no compression).
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
+  size_t zset_max_entries = 128;
+  size_t zset_max_value = 64;
 };
 
 // REQUIRES (all below): entry->container() and not cold, unless said otherwise.
@@ -100,6 +120,22 @@ std::string CloneContainer(const Entry* entry);
 Entry* Splice(Database& db, Entry* entry, size_t offset, size_t remove, std::string_view insert);
 // Rewrites the item count of a packed value.
 Entry* SetPackedCount(Database& db, Entry* entry, size_t items);
+
+// The value bytes of a pointer encoding (kListQuick, kZsetSkiplist; TableValue for dicts) and
+// the pointer back (nullptr when the entry is not warm and of that encoding).
+std::string PointerValue(Encoding encoding, const void* object);
+void* PointerOf(const Entry* entry, Encoding encoding);
+
+// A structure too big to free in one go (a huge list or sorted set): ReapContainers calls
+// FreeSome(budget) until it returns true, then deletes it. FreeSome frees at most about `budget`
+// elements per call and returns how many it freed in *freed.
+class SlicedGarbage {
+ public:
+  virtual ~SlicedGarbage() = default;
+  virtual bool FreeSome(size_t budget, size_t* freed) = 0;
+};
+// Queues `garbage` for ReapContainers (takes ownership).
+void DisposeInSlices(SlicedGarbage* garbage);
 
 // Elements above which a released Dict is freed in slices.
 inline constexpr size_t kFreeInSlices = 4096;

@@ -64,6 +64,12 @@ struct Config {
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;
   int64_t set_max_listpack_value = 64;
+  // Lists (engine::ContainerLimits): a node's size (negative: -1..-5 are 4..64 KiB; positive:
+  // items) and how many nodes at each end stay uncompressed (0: none is compressed).
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

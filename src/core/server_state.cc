@@ -96,6 +96,10 @@ void ServerState::ApplyConfig() {
   limits.hash_max_value = static_cast<size_t>(config.hash_max_listpack_value);
   limits.set_max_entries = static_cast<size_t>(config.set_max_listpack_entries);
   limits.set_max_value = static_cast<size_t>(config.set_max_listpack_value);
+  limits.list_max_listpack_size = config.list_max_listpack_size;
+  limits.list_compress_depth = config.list_compress_depth;
+  limits.zset_max_entries = static_cast<size_t>(config.zset_max_listpack_entries);
+  limits.zset_max_value = static_cast<size_t>(config.zset_max_listpack_value);
   keyspace.set_container_limits(limits);
 }
 
