@@ -284,7 +284,9 @@ bool ColdAndLive(const engine::Database& db, const engine::Entry* e) {
 // change the container's elements in place, so its value must be in memory first; a cold
 // container handled as empty would lose its elements.
 bool OperatesOnContainers(const CommandSpec& spec) {
-  static constexpr std::string_view kGroups[] = {"hash", "set", "list", "sorted-set", "stream"};
+  static constexpr std::string_view kGroups[] = {"hash",       "set",    "list",
+                                                 "sorted-set", "stream", "geo"};
+  if (spec.name == "sort" || spec.name == "sort_ro") return true;  // group "generic"
   return std::find(std::begin(kGroups), std::end(kGroups), spec.group) != std::end(kGroups);
 }
 
