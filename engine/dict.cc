@@ -230,6 +230,24 @@ void Dict::ForEach(
   }
 }
 
+bool Dict::FinishResize(size_t buckets) {
+  if (rehashing()) RehashStep(buckets);
+  return !rehashing();
+}
+
+size_t Dict::VisitBuckets(
+    size_t bucket, size_t budget,
+    const std::function<void(std::string_view key, std::string_view value)>& visit) const {
+  size_t seen = 0;
+  for (; bucket < size0_ && seen < budget; ++bucket) {
+    for (const Node* node = table0_[bucket]; node != nullptr; node = node->next) {
+      visit(KeyOf(node), has_values_ ? ValueOf(node) : std::string_view());
+      ++seen;
+    }
+  }
+  return bucket;
+}
+
 const Dict::Node* Dict::Random(std::mt19937_64& rng) const {
   // Uniform over the elements, not over the buckets: a random slot, then a random position
   // below kRandomChain that is kept only when the slot's chain reaches it (rejection), so that

@@ -67,6 +67,19 @@ class Dict {
   // returns the next cursor (0 when the iteration is over).
   uint64_t Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const;
 
+  // For copying the dict in steps while the loop runs (engine/portable_builder.h): moves up to
+  // `buckets` buckets of a resize in progress; returns true when none is (then, as long as
+  // nothing is added or removed, the layout stays as it is: lookups only move buckets while a
+  // resize is in progress).
+  bool FinishResize(size_t buckets);
+  // Visits the elements of the buckets from `bucket` on until at least `budget` were visited,
+  // and returns the next bucket to visit (bucket_count() at the end). REQUIRES: no resize in
+  // progress, and the dict unchanged since the first call of the walk.
+  size_t VisitBuckets(
+      size_t bucket, size_t budget,
+      const std::function<void(std::string_view key, std::string_view value)>& visit) const;
+  size_t bucket_count() const { return size0_; }
+
   // A deep copy.
   Dict* Clone() const;
   // Frees up to `budget` nodes (a huge dict is freed in slices, off the request). Returns true

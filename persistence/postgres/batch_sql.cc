@@ -22,7 +22,7 @@ class RowArrays {
   }
   // Returns the bytes of the value added (0 for the metadata update).
   size_t Add(engine::Keyspace& ks, const engine::Database& db, const std::string& ns,
-             std::string_view key, const engine::Entry& e) {
+             std::string_view key, const engine::Entry& e, const std::string* prebuilt) {
     size_t value_bytes = 0;
     ns_.Add(ns);
     key_.Add(key);
@@ -30,7 +30,10 @@ class RowArrays {
       // A container's row holds its portable form, never the entry's bytes (which may be a
       // pointer). Serialize is O(elements); the dirty set coalesces changes, so a key is
       // serialized once per batch however often it changed (docs/persistence.md).
-      if (e.container()) {
+      if (e.container() && prebuilt != nullptr) {
+        value_bytes = prebuilt->size();
+        value_.Add(*prebuilt);
+      } else if (e.container()) {
         std::string portable = engine::Serialize(&e);
         value_bytes = portable.size();
         value_.Add(portable);
@@ -89,7 +92,8 @@ std::string MetaJson(engine::Keyspace& ks, const engine::Database& db, const eng
   return meta.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch) {
+bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch,
+               const PrebuiltValues* prebuilt) {
   bool sent = true;
   for (const WriteQueue::NsOp& op : batch->ops) {
     if (op.kind == WriteQueue::NsOp::kSwap) {
@@ -130,7 +134,12 @@ bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch) {
     if (e != nullptr && !db.IsExpired(e)) {
       // A cold key's row holds its value: only the metadata changed.
       RowArrays& rows = e->cold() ? meta_updates : upserts;
-      batch->bytes += key.size() + rows.Add(ks, db, ns, key, *e);
+      const std::string* value = nullptr;
+      if (prebuilt != nullptr && !e->cold()) {
+        auto it = prebuilt->find(std::pair<int, std::string>(index, key));
+        if (it != prebuilt->end()) value = &it->second;
+      }
+      batch->bytes += key.size() + rows.Add(ks, db, ns, key, *e, value);
       if (rows.Full()) sent = sent && rows.Send(conn);
     } else {
       ns_del.Add(ns);

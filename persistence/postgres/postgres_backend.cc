@@ -25,6 +25,7 @@ PostgresBackend::~PostgresBackend() {
   writers_.clear();
   reader_.reset();
   timer_.reset();
+  prepare_timer_.reset();
 }
 
 bool PostgresBackend::CanCommit() const {
@@ -213,12 +214,107 @@ void PostgresBackend::MaybeFlush() {
   }
 }
 
-void PostgresBackend::StartBatch(size_t w) {
+void PostgresBackend::StartBatch(size_t w, bool sliced) {
   keyspace_->RefreshTime();
   size_t limit = sync() ? SIZE_MAX : static_cast<size_t>(host_->tunables().batch_size);
   WriteQueue::Batch* batch = queue_.Take(w, limit, loop_->NowMs());
   if (batch == nullptr) return;
-  bool sent = SendBatch(writers_[w]->pg(), *keyspace_, batch);
+  if (sliced) {
+    // A big container's row is built in slices, one per loop iteration, before the batch goes
+    // (a 1,000,000-field hash would otherwise hold the loop for its whole serialization).
+    if (prepared_.size() < writers_.size()) prepared_.resize(writers_.size());
+    std::vector<Prepared>& big = prepared_[w];
+    for (const auto& [index, key] : batch->keys) {
+      engine::Database& db = keyspace_->db(index);
+      engine::Entry* e = db.FindRaw(key);
+      if (e == nullptr || db.IsExpired(e) || !e->container() || e->cold()) continue;
+      if (engine::PortableBuilder::Elements(e) <= engine::PortableBuilder::kSliceAbove) continue;
+      Prepared p;
+      p.db = index;
+      p.key = key;
+      p.builder = std::make_unique<engine::PortableBuilder>(e);
+      big.push_back(std::move(p));
+    }
+    if (!big.empty()) {
+      ContinuePrepared(kSliceElements);
+      return;
+    }
+  }
+  SendTaken(w, nullptr);
+}
+
+void PostgresBackend::ContinuePrepared(size_t budget) {
+  // A key written while its value is being built starts over; after this many restarts it is
+  // built in one go, so that a key written on every iteration still reaches PostgreSQL.
+  constexpr int kMaxRestarts = 3;
+  bool more = false;
+  for (size_t w = 0; w < prepared_.size(); ++w) {
+    std::vector<Prepared>& big = prepared_[w];
+    if (big.empty()) continue;
+    bool ready = true;
+    for (Prepared& p : big) {
+      engine::Database& db = keyspace_->db(p.db);
+      engine::Entry* e = db.FindRaw(p.key);
+      if (e == nullptr || db.IsExpired(e) || !e->container() || e->cold()) {
+        p.built = false;  // SendBatch writes what the key is then (a delete, a metadata update)
+        p.builder.reset();
+        continue;
+      }
+      if (p.builder == nullptr || !p.builder->Unchanged(e)) {
+        // Changed since the walk began (or since it ended): the row must be one state.
+        if (++p.restarts > kMaxRestarts) {
+          p.value = engine::Serialize(e);
+          p.built = true;
+          p.builder = std::make_unique<engine::PortableBuilder>(e);  // to check at the send
+          continue;
+        }
+        if (p.builder != nullptr) status_.slice_restarts++;
+        p.builder = std::make_unique<engine::PortableBuilder>(e);
+        p.built = false;
+      }
+      if (p.built) continue;
+      if (budget == 0) {
+        ready = false;
+        continue;
+      }
+      size_t step = budget;
+      budget = 0;
+      if (p.builder->Step(e, step)) {
+        p.value = p.builder->Take();
+        p.built = true;
+        status_.rows_built_in_slices++;
+      } else {
+        ready = false;
+      }
+    }
+    if (!ready) {
+      more = true;
+      continue;
+    }
+    PrebuiltValues values;
+    for (Prepared& p : big) {
+      if (p.built) values.emplace(std::pair<int, std::string>(p.db, p.key), std::move(p.value));
+    }
+    big.clear();
+    SendTaken(w, &values);
+  }
+  if (more) {
+    if (prepare_timer_ == nullptr) {
+      prepare_timer_ = loop_->NewTimer([this] { ContinuePrepared(kSliceElements); });
+    }
+    prepare_timer_->Start(0, 0);
+  }
+}
+
+void PostgresBackend::SendTaken(size_t w, const PrebuiltValues* prebuilt) {
+  WriteQueue::Batch* batch = queue_.mutable_batch(w);
+  if (!writers_[w]->ready()) {
+    // The connection went while the batch was prepared: it goes back in the queue.
+    queue_.Failed(w, loop_->NowMs());
+    retry_.Failed(loop_->NowMs(), draining_);
+    return;
+  }
+  bool sent = SendBatch(writers_[w]->pg(), *keyspace_, batch, prebuilt);
   batch->started_us = loop_->NowUs();
   PgConn::Job job;
   job.on_done = [this, w](bool ok, const std::string& error) { FinishBatch(w, ok, error); };
@@ -261,8 +357,9 @@ bool PostgresBackend::FlushBlocking(int64_t timeout_ms) {
   retry_.RetryBy(0);
   while (loop_->NowMs() < deadline) {
     if (Idle()) return true;
+    ContinuePrepared(SIZE_MAX);  // a batch taken before the exit: built whole now
     for (size_t w = 0; w < writers_.size() && FencesClear(); ++w) {
-      if (WriterFree(w) && !queue_.Empty()) StartBatch(w);
+      if (WriterFree(w) && !queue_.Empty()) StartBatch(w, /*sliced=*/false);
     }
     for (auto& w : writers_) w->DriveBlocking(20);
     if (durable() != progress) {

@@ -10,7 +10,9 @@ namespace dkv::persistence::postgres {
 struct PostgresStatus {
   uint64_t batches_committed = 0;
   uint64_t keys_committed = 0;
-  int64_t last_commit_ms = 0;  // wall clock of the last commit
+  uint64_t rows_built_in_slices = 0;  // big containers' values built over several iterations
+  uint64_t slice_restarts = 0;        // such builds started over (the key changed meanwhile)
+  int64_t last_commit_ms = 0;         // wall clock of the last commit
   int64_t last_commit_latency_us = 0;
   uint64_t errors = 0;
   std::string last_error;

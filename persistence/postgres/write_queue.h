@@ -84,6 +84,7 @@ class WriteQueue {
 
   // The batch of slot w (id 0: none).
   const Batch& batch(size_t w) const { return batches_[w]; }
+  Batch* mutable_batch(size_t w) { return &batches_[w]; }
   bool SlotBusy(size_t w) const { return batches_[w].id != 0; }
   bool AnyInFlight() const;
   // A batch may start now: the queue is not empty, no batch with namespace operations is in

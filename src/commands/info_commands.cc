@@ -246,6 +246,8 @@ void PersistenceSection(CommandContext& ctx, Section& s) {
     s.Line("pg_queue_keys", ps.queue_keys);
     s.Line("pg_batches_committed", ps.batches_committed);
     s.Line("pg_keys_committed", ps.keys_committed);
+    s.Line("pg_rows_built_in_slices", ps.rows_built_in_slices);
+    s.Line("pg_slice_restarts", ps.slice_restarts);
     s.Line("pg_last_commit_time", ps.last_commit_ms / 1000);
     s.Line("pg_last_commit_latency_us", ps.last_commit_latency_us);
     s.Line("pg_errors", ps.errors);

@@ -44,6 +44,8 @@ struct PostgresFigures {
   bool cache_tier = false;
   uint64_t batches_committed = 0;
   uint64_t keys_committed = 0;
+  uint64_t rows_built_in_slices = 0;
+  uint64_t slice_restarts = 0;
   int64_t last_commit_ms = 0;
   int64_t last_commit_latency_us = 0;
   uint64_t errors = 0;

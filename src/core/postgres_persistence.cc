@@ -31,6 +31,8 @@ std::optional<PostgresFigures> PostgresPersistence::postgres_figures() const {
   f.cache_tier = pg_->cache_tier();
   f.batches_committed = ps.batches_committed;
   f.keys_committed = ps.keys_committed;
+  f.rows_built_in_slices = ps.rows_built_in_slices;
+  f.slice_restarts = ps.slice_restarts;
   f.last_commit_ms = ps.last_commit_ms;
   f.last_commit_latency_us = ps.last_commit_latency_us;
   f.errors = ps.errors;

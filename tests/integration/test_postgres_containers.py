@@ -126,6 +126,35 @@ class PostgresContainers(unittest.TestCase):
         self.assertEqual(self.r.hlen("h.big"), BIG - 1)
         self.assertEqual(psql("SELECT count(*) FROM t_containers WHERE key = 's.big'"), "0")
 
+    def test_big_rows_are_built_in_slices_and_hold_one_state_of_the_key(self):
+        # Past 32,768 elements a container's row is built over several loop iterations; a key
+        # written meanwhile starts over (after three restarts it is built in one go), so the
+        # row PostgreSQL gets is always one state of the key, field times included.
+        psql("DROP TABLE IF EXISTS t_slices; DROP TABLE IF EXISTS t_slices_schema")
+        r = self.start("t_slices", "--postgres.durability", "sync")
+        fill_hash(r, "h.big", 60_000)
+        r.execute_command("HEXPIRE", "h.big", 3600, "FIELDS", 2, "f1", "f59999")
+        fill_set(r, "s.big", [f"m{i}" for i in range(50_000)])
+        built = r.info("persistence")["pg_rows_built_in_slices"]
+        self.assertGreater(built, 0)
+        # Writes pipelined onto the big keys while their rows are being built: each is
+        # acknowledged only once committed (sync), whichever way its row was built.
+        pipe = r.pipeline(transaction=False)
+        for i in range(40):
+            pipe.hset("h.big", f"extra{i}", i)
+            pipe.sadd("s.big", f"extra{i}")
+            pipe.get("absent")
+        pipe.execute()
+        info = r.info("persistence")
+        self.assertGreater(info["pg_rows_built_in_slices"], built)
+        before = (r.hgetall("h.big"), r.smembers("s.big"))
+        self.assertEqual(len(before[0]), 60_040)
+        self.restart()
+        r = self.r
+        self.assertEqual((r.hgetall("h.big"), r.smembers("s.big")), before)
+        ttl = r.execute_command("HTTL", "h.big", "FIELDS", 2, "f1", "f2")
+        self.assertTrue(3000 <= ttl[0] <= 3600 and ttl[1] == -1, ttl)
+
     def test_a_schema_version_1_table_is_upgraded_and_its_rows_stay_strings(self):
         psql("DROP TABLE IF EXISTS t_v1; DROP TABLE IF EXISTS t_v1_schema; "
              "CREATE TABLE t_v1_schema (version integer NOT NULL); "
