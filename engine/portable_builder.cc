@@ -16,8 +16,11 @@ const void* ObjectOf(const Entry* entry) {
 
 }  // namespace
 
-PortableBuilder::PortableBuilder(const Entry* entry)
-    : object_(ObjectOf(entry)), version_(entry->version()), size_(Elements(entry)) {
+PortableBuilder::PortableBuilder(const Entry* entry, size_t headroom)
+    : object_(ObjectOf(entry)),
+      version_(entry->version()),
+      size_(Elements(entry)),
+      headroom_(headroom) {
   Dict* dict = DictOf(entry);
   whole_ = dict == nullptr;
   ttls_ = dict != nullptr && HasFieldTtls(dict);
@@ -35,7 +38,8 @@ bool PortableBuilder::Unchanged(const Entry* entry) const {
 
 bool PortableBuilder::Step(const Entry* entry, size_t budget) {
   if (whole_) {
-    out_ = Serialize(entry);
+    out_.assign(headroom_, '\0');
+    out_ += Serialize(entry);
     return true;
   }
   Dict* dict = DictOf(entry);
@@ -46,8 +50,9 @@ bool PortableBuilder::Step(const Entry* entry, size_t budget) {
                    : dict->has_values() ? Encoding::kHashPacked
                                         : Encoding::kSetPacked;
     size_t per = ttls_ ? 3 : dict->has_values() ? 2 : 1;
-    out_.assign(1, static_cast<char>(enc));
-    out_.reserve(dict->bytes());
+    out_.reserve(headroom_ + dict->bytes());
+    out_.assign(headroom_, '\0');
+    out_.push_back(static_cast<char>(enc));
     packed::AppendVarint(&out_, dict->size() * per);
   }
   bool values = dict->has_values();

@@ -24,8 +24,9 @@ namespace dkv::engine {
 
 class PortableBuilder {
  public:
-  // REQUIRES: `entry` is a live, warm container.
-  explicit PortableBuilder(const Entry* entry);
+  // REQUIRES: `entry` is a live, warm container. The form starts after `headroom` zero bytes
+  // (room for a header the caller writes in place, so the form is never copied to get one).
+  explicit PortableBuilder(const Entry* entry, size_t headroom = 0);
 
   // Whether `entry` (the key's entry now) still holds the container this builder walks,
   // unchanged.
@@ -33,7 +34,7 @@ class PortableBuilder {
   // Adds up to about `budget` elements (or moves up to `budget` buckets of a resize). Returns
   // true when the portable form is complete. REQUIRES: Unchanged(entry).
   bool Step(const Entry* entry, size_t budget);
-  // The portable form. REQUIRES: the last Step returned true.
+  // The headroom, then the portable form. REQUIRES: the last Step returned true.
   std::string Take() { return std::move(out_); }
 
   // Elements of `entry` above which a PostgreSQL row is built with a PortableBuilder.
@@ -49,6 +50,7 @@ class PortableBuilder {
   bool whole_ = false;
   bool started_ = false;
   size_t bucket_ = 0;
+  size_t headroom_ = 0;
   std::string out_;
 };
 

@@ -22,7 +22,7 @@ class RowArrays {
   }
   // Returns the bytes of the value added (0 for the metadata update).
   size_t Add(engine::Keyspace& ks, const engine::Database& db, const std::string& ns,
-             std::string_view key, const engine::Entry& e, const std::string* prebuilt) {
+             std::string_view key, const engine::Entry& e, std::string* prebuilt) {
     size_t value_bytes = 0;
     ns_.Add(ns);
     key_.Add(key);
@@ -31,8 +31,9 @@ class RowArrays {
       // pointer). Serialize is O(elements); the dirty set coalesces changes, so a key is
       // serialized once per batch however often it changed (docs/persistence.md).
       if (e.container() && prebuilt != nullptr) {
-        value_bytes = prebuilt->size();
-        value_.Add(*prebuilt);
+        // Built ahead with the array's header room: the row goes alone, its value uncopied.
+        value_bytes = prebuilt->size() - ArrayParam::kSingleHeadroom;
+        value_.AdoptSingle(std::move(*prebuilt));
       } else if (e.container()) {
         std::string portable = engine::Serialize(&e);
         value_bytes = portable.size();
@@ -93,7 +94,7 @@ std::string MetaJson(engine::Keyspace& ks, const engine::Database& db, const eng
 }
 
 bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch,
-               const PrebuiltValues* prebuilt) {
+               PrebuiltValues* prebuilt) {
   bool sent = true;
   for (const WriteQueue::NsOp& op : batch->ops) {
     if (op.kind == WriteQueue::NsOp::kSwap) {
@@ -134,12 +135,16 @@ bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch,
     if (e != nullptr && !db.IsExpired(e)) {
       // A cold key's row holds its value: only the metadata changed.
       RowArrays& rows = e->cold() ? meta_updates : upserts;
-      const std::string* value = nullptr;
-      if (prebuilt != nullptr && !e->cold()) {
+      if (prebuilt != nullptr && !e->cold() && e->container()) {
         auto it = prebuilt->find(std::pair<int, std::string>(index, key));
-        if (it != prebuilt->end()) value = &it->second;
+        if (it != prebuilt->end()) {
+          RowArrays single(/*with_value=*/true);
+          batch->bytes += key.size() + single.Add(ks, db, ns, key, *e, &it->second);
+          sent = sent && single.Send(conn);
+          continue;
+        }
       }
-      batch->bytes += key.size() + rows.Add(ks, db, ns, key, *e, value);
+      batch->bytes += key.size() + rows.Add(ks, db, ns, key, *e, nullptr);
       if (rows.Full()) sent = sent && rows.Send(conn);
     } else {
       ns_del.Add(ns);

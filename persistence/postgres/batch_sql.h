@@ -22,14 +22,15 @@ namespace dkv::persistence::postgres {
 std::string MetaJson(engine::Keyspace& ks, const engine::Database& db, const engine::Entry& e);
 
 // Portable forms built ahead, in steps (engine/portable_builder.h), of big containers of a batch:
-// (namespace index, key) -> the value column of its row.
+// (namespace index, key) -> the value column of its row, after ArrayParam::kSingleHeadroom bytes
+// of room for the array header (the row is sent alone and its value is not copied again).
 using PrebuiltValues = std::map<std::pair<int, std::string>, std::string, std::less<>>;
 
 // Queues the statements of `batch` on `conn` (pipeline mode; the caller ends the job) and adds
 // the bytes of keys and values sent to batch->bytes. A container found in `prebuilt` (may be
-// null) sends that value instead of serializing it now. Returns false when one could not be
-// queued.
+// null) sends that value (moved out) instead of serializing it now. Returns false when one
+// could not be queued.
 bool SendBatch(PGconn* conn, engine::Keyspace& ks, WriteQueue::Batch* batch,
-               const PrebuiltValues* prebuilt = nullptr);
+               PrebuiltValues* prebuilt = nullptr);
 
 }  // namespace dkv::persistence::postgres

@@ -129,7 +129,24 @@ void ArrayParam::AddJsonb(std::string_view json) {
   ++count_;
 }
 
+void ArrayParam::AdoptSingle(std::string framed) {
+  adopted_ = std::move(framed);
+  count_ = 1;
+}
+
 std::string ArrayParam::Take() {
+  if (!adopted_.empty()) {
+    std::string head;
+    PutBigEndian(&head, 1, 4);
+    PutBigEndian(&head, 0, 4);
+    PutBigEndian(&head, oid_, 4);
+    PutBigEndian(&head, 1, 4);
+    PutBigEndian(&head, 1, 4);
+    PutBigEndian(&head, adopted_.size() - kSingleHeadroom, 4);
+    adopted_.replace(0, kSingleHeadroom, head);
+    count_ = 0;
+    return std::move(adopted_);
+  }
   std::string out;
   out.reserve(20 + elements_.size());
   PutBigEndian(&out, 1, 4);

@@ -55,14 +55,20 @@ class ArrayParam {
   // A timestamp in unix milliseconds; 0 is NULL (no expiry).
   void AddTimestamp(int64_t unix_ms);
   void AddJsonb(std::string_view json);  // jsonb's binary input: version 1, then the text
+  // The array's one element is `framed` after its first kSingleHeadroom bytes, which Take fills
+  // with the array's header: a big value goes to libpq without being copied again here.
+  // REQUIRES: the array is empty.
+  static constexpr size_t kSingleHeadroom = 24;
+  void AdoptSingle(std::string framed);
   size_t count() const { return count_; }
-  size_t bytes() const { return elements_.size(); }
+  size_t bytes() const { return elements_.size() + adopted_.size(); }
   // The whole parameter; the array is emptied for the next chunk.
   std::string Take();
 
  private:
   uint32_t oid_;
   std::string elements_;
+  std::string adopted_;  // AdoptSingle's buffer, when not empty
   size_t count_ = 0;
   bool has_null_ = false;
 };

@@ -232,7 +232,7 @@ void PostgresBackend::StartBatch(size_t w, bool sliced) {
       Prepared p;
       p.db = index;
       p.key = key;
-      p.builder = std::make_unique<engine::PortableBuilder>(e);
+      p.builder = std::make_unique<engine::PortableBuilder>(e, ArrayParam::kSingleHeadroom);
       big.push_back(std::move(p));
     }
     if (!big.empty()) {
@@ -263,13 +263,14 @@ void PostgresBackend::ContinuePrepared(size_t budget) {
       if (p.builder == nullptr || !p.builder->Unchanged(e)) {
         // Changed since the walk began (or since it ended): the row must be one state.
         if (++p.restarts > kMaxRestarts) {
-          p.value = engine::Serialize(e);
+          p.builder = std::make_unique<engine::PortableBuilder>(e, ArrayParam::kSingleHeadroom);
+          p.builder->Step(e, SIZE_MAX);
+          p.value = p.builder->Take();  // the builder stays, to check the key at the send
           p.built = true;
-          p.builder = std::make_unique<engine::PortableBuilder>(e);  // to check at the send
           continue;
         }
         if (p.builder != nullptr) status_.slice_restarts++;
-        p.builder = std::make_unique<engine::PortableBuilder>(e);
+        p.builder = std::make_unique<engine::PortableBuilder>(e, ArrayParam::kSingleHeadroom);
         p.built = false;
       }
       if (p.built) continue;
@@ -306,7 +307,7 @@ void PostgresBackend::ContinuePrepared(size_t budget) {
   }
 }
 
-void PostgresBackend::SendTaken(size_t w, const PrebuiltValues* prebuilt) {
+void PostgresBackend::SendTaken(size_t w, PrebuiltValues* prebuilt) {
   WriteQueue::Batch* batch = queue_.mutable_batch(w);
   if (!writers_[w]->ready()) {
     // The connection went while the batch was prepared: it goes back in the queue.

@@ -154,7 +154,7 @@ class PostgresBackend : public engine::KeyspaceObserver, private PgConn::Listene
   void ContinuePrepared(size_t budget);
   // Elements built per loop iteration: about 4 ms of work (a 1,000,000-field hash in ~60).
   static constexpr size_t kSliceElements = 16384;
-  void SendTaken(size_t writer, const PrebuiltValues* prebuilt);
+  void SendTaken(size_t writer, PrebuiltValues* prebuilt);
   void FinishBatch(size_t writer, bool ok, const std::string& error);
   // Writer w can take a batch: connected, and none of its own in flight.
   bool WriterFree(size_t w) const;

@@ -107,6 +107,17 @@ BOOST_AUTO_TEST_CASE(a_write_between_slices_invalidates_the_walk) {
   BOOST_TEST(!c.Unchanged(db.FindRaw("h")));
 }
 
+BOOST_AUTO_TEST_CASE(headroom_comes_first_and_is_left_for_the_caller) {
+  FillHash("h", 40000);
+  const Entry* e = db.FindRaw("h");
+  PortableBuilder b(e, 24);
+  while (!b.Step(db.FindRaw("h"), 7000)) {
+  }
+  std::string framed = b.Take();
+  BOOST_TEST(framed.substr(0, 24) == std::string(24, '\0'));
+  BOOST_TEST(framed.substr(24) == Serialize(db.FindRaw("h")));
+}
+
 BOOST_AUTO_TEST_CASE(a_packed_container_is_built_whole) {
   HashSet(db, "small", {{"a", "1"}, {"b", "2"}});
   PortableBuilder b(db.FindRaw("small"));
