@@ -66,11 +66,12 @@ std::string DumpPayload(std::string_view value) {
   return out;
 }
 
-// A list as LIST_QUICKLIST_2 nodes. Redis 7.2 appends an element to the tail node while the
-// node's listpack, grown by the element and 8 bytes of estimate, stays within the fill
-// (list-max-listpack-size: -1..-5 a byte limit of 4 KiB << (-fill - 1), positive a count, with
-// 8 KiB as the byte limit then); an element over the byte limit is a PLAIN node of its own. A
-// packed list is one node, as Redis 7.2 writes a listpack-encoded list.
+// A list as LIST_QUICKLIST_2 nodes, cut now by the current list-max-listpack-size (not as dkv
+// holds them): Redis 7.2 appends an element to the tail node while the node's listpack, grown
+// by the element and 8 bytes of estimate, stays within the fill (-1..-5 a byte limit of 4 KiB <<
+// (-fill - 1), positive a count, with 8 KiB as the byte limit then); an element over the byte
+// limit is a PLAIN node of its own. A packed list is one node, as Redis 7.2 writes a
+// listpack-encoded list.
 void DumpList(const engine::Entry* e, int64_t fill, std::string* out) {
   size_t len = engine::ListLen(e);
   bool packed = engine::EncodingOf(e) == engine::Encoding::kListPacked;
