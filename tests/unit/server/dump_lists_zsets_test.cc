@@ -129,6 +129,15 @@ std::string Payload(const std::string& reply) {
 
 const double kInf = INFINITY;
 
+// Frees the large lists and sorted sets the harness' keyspace queued for freeing in slices (the
+// server's loop reaps them), so that LeakSanitizer sees none.
+struct Reap {
+  ~Reap() {
+    while (!engine::ReapContainers(SIZE_MAX)) {
+    }
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(dump_lists_zsets)
@@ -309,6 +318,7 @@ BOOST_AUTO_TEST_CASE(damage_is_bad_data_and_leaves_the_key) {
 }
 
 BOOST_AUTO_TEST_CASE(big_lists_and_zsets_round_trip) {
+  Reap reap;
   CommandHarness h;
   std::vector<std::string> elements;
   std::vector<std::pair<std::string, double>> members;
