@@ -1,18 +1,66 @@
 #include "engine/container_view.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "engine/container.h"
 #include "engine/hash_ops.h"
+#include "engine/list_ops.h"
 #include "engine/metadata.h"
 #include "engine/packed.h"
 #include "engine/set_ops.h"
 
 namespace dkv::engine {
+namespace {
+
+// A score item of the kZsetPacked portable form, as engine/zset_ops.cc writes it: the IEEE 754
+// double, 8 bytes little-endian.
+void AppendScoreItem(std::string* out, double score) {
+  uint64_t bits = std::bit_cast<uint64_t>(score);
+  char bytes[8];
+  for (size_t i = 0; i < 8; ++i) bytes[i] = static_cast<char>((bits >> (8 * i)) & 0xFF);
+  packed::AppendItem(out, std::string_view(bytes, sizeof(bytes)));
+}
+
+}  // namespace
 
 size_t ContainerSize(const Entry* entry) {
-  return entry->kind() == Kind::kHash ? HashLen(entry) : SetLen(entry);
+  switch (entry->kind()) {
+    case Kind::kHash:
+      return HashLen(entry);
+    case Kind::kList:
+      return ListLen(entry);
+    case Kind::kZset:
+      return ZsetLen(entry);
+    default:
+      return SetLen(entry);
+  }
+}
+
+std::vector<std::string> ListElements(const Entry* entry) {
+  std::vector<std::string> out;
+  size_t n = ListLen(entry);
+  out.reserve(n);
+  if (n == 0) return out;
+  ListRange(entry, 0, n - 1, false, [&](std::string_view element) {
+    out.emplace_back(element);
+    return true;
+  });
+  return out;
+}
+
+std::vector<ScoredMember> ZsetMembers(const Entry* entry) {
+  std::vector<ScoredMember> out;
+  size_t n = ZsetLen(entry);
+  out.reserve(n);
+  if (n == 0) return out;
+  ZsetRangeByRank(entry, 0, n - 1, false, [&](std::string_view member, double score) {
+    out.push_back({std::string(member), score});
+    return true;
+  });
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> SortedHashFields(const Entry* entry) {
@@ -43,6 +91,18 @@ std::string ContainerJson(const Entry* entry) {
     // An object keeps its members sorted by name: byte order, as promised.
     j = nlohmann::json::object();
     for (auto& [field, value] : SortedHashFields(entry)) j[field] = std::move(value);
+  } else if (entry->kind() == Kind::kList) {
+    j = nlohmann::json::array();
+    for (auto& element : ListElements(entry)) j.push_back(std::move(element));
+  } else if (entry->kind() == Kind::kZset) {
+    j = nlohmann::json::object();
+    for (auto& m : ZsetMembers(entry)) {
+      if (std::isinf(m.score)) {
+        j[m.member] = m.score > 0 ? "inf" : "-inf";
+      } else {
+        j[m.member] = m.score;
+      }
+    }
   } else {
     j = nlohmann::json::array();
     for (auto& member : SortedSetMembers(entry)) j.push_back(std::move(member));
@@ -52,7 +112,14 @@ std::string ContainerJson(const Entry* entry) {
 
 std::string CanonicalForm(const Entry* entry) {
   std::string out;
-  if (entry->kind() == Kind::kHash) {
+  if (entry->kind() == Kind::kList) {
+    auto elements = ListElements(entry);
+    out.push_back(static_cast<char>(Encoding::kListPacked));
+    packed::AppendVarint(&out, elements.size());
+    for (const auto& element : elements) packed::AppendItem(&out, element);
+  } else if (entry->kind() == Kind::kZset) {
+    out = ZsetPortableForm(ZsetMembers(entry));
+  } else if (entry->kind() == Kind::kHash) {
     auto fields = SortedHashFields(entry);
     out.push_back(static_cast<char>(Encoding::kHashPacked));
     packed::AppendVarint(&out, fields.size() * 2);
@@ -70,5 +137,15 @@ std::string CanonicalForm(const Entry* entry) {
 }
 
 uint64_t ContainerChecksum(const Entry* entry) { return Checksum(CanonicalForm(entry)); }
+
+std::string ZsetPortableForm(const std::vector<ScoredMember>& members) {
+  std::string out(1, static_cast<char>(Encoding::kZsetPacked));
+  packed::AppendVarint(&out, members.size() * 2);
+  for (const auto& m : members) {
+    packed::AppendItem(&out, m.member);
+    AppendScoreItem(&out, m.score);
+  }
+  return out;
+}
 
 }  // namespace dkv::engine

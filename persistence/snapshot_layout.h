@@ -30,7 +30,8 @@ inline constexpr uint8_t kRecMore = 0x80;         // a second flags byte follows
 inline constexpr uint8_t kRec2Raw = 0x01;        // value built by APPEND/SETRANGE
 inline constexpr uint8_t kRec2Lfu = 0x02;        // an LFU counter byte follows
 inline constexpr uint8_t kRec2Extension = 0x04;  // a length-prefixed extension follows
-// Format 2: bits 4-6 of the second flags byte hold a container's engine::Kind (1 hash, 2 set);
+// Format 2: bits 4-6 of the second flags byte hold a container's engine::Kind (1 hash, 2 set,
+// 3 list, 4 zset);
 // 0 is a string. The record's value is then the container's portable form
 // (engine::Serialize), its type bits are 0 and kRec2Raw is clear.
 inline constexpr uint8_t kRec2KindShift = 4;

@@ -8,26 +8,40 @@
 //           RDB version 10 (Redis 7.0's), which every Redis from 7.0 on restores
 //   hash    HASH_LISTPACK (16) while dkv holds it packed, else HASH (4)
 //   set     SET_INTSET (11), SET_LISTPACK (20) or SET (2), by its encoding
-//           hashes and sets carry RDB version 11, as Redis 7.2 writes them: byte for byte what
-//           Redis 7.2 answers for the same contents when it does not compress
+//   list    LIST_QUICKLIST_2 (18): a packed list as one listpack node; a quicklist as nodes
+//           filled as Redis 7.2 fills them by appending (list-max-listpack-size), an element too
+//           big for a node as a PLAIN node of its own
+//   zset    ZSET_LISTPACK (17) while packed (member, then the score as Redis' d2string text),
+//           else ZSET_2 (5): the count, then from the highest score down, member and binary
+//           double
+//           hashes, sets, lists and sorted sets carry RDB version 11, as Redis 7.2 writes them:
+//           the body is what Redis 7.2 answers for the same contents when it does not compress
 // RESTORE decodes with the RDB reader of src/tools/rdb_file.h: strings in every encoding (LZF
-// included); hashes (listpack, ziplist, zipmap, hashtable) and sets (intset, listpack, hashtable)
-// become dkv hashes and sets through the engine (engine::StoreContainer), in the encoding the
-// keyspace's limits choose, as Redis 7.2 loads them; Redis lists and sorted sets are stored as
-// JSON arrays as dkv-migrate maps them. RDB versions up to 12 (Redis 7.4) are accepted; 7.4's
-// hashes with field expirations (types 22 to 25) are refused as "Bad data format": dkv's hash
-// fields have no TTLs, and dropping them would silently keep fields Redis would expire.
+// included); hashes (listpack, ziplist, zipmap, hashtable), sets (intset, listpack, hashtable),
+// lists (LIST, ZIPLIST, QUICKLIST of ziplists, QUICKLIST_2 with PLAIN and PACKED nodes) and
+// sorted sets (ZSET with text scores, ZSET_2, ZIPLIST, LISTPACK) become dkv containers through
+// the engine (engine::StoreContainer), in the encoding the keyspace's limits choose, as Redis
+// 7.2 loads them. Empty values, repeated fields or members, NaN or unreadable scores and damaged
+// listpacks, ziplists and intsets answer "Bad data format" with the key untouched. RDB versions up
+// to 12 (Redis 7.4) are accepted; 7.4's hashes with field expirations (types 22 to 25) are
+// refused as "Bad data format": dkv's hash fields have no TTLs, and dropping them would silently
+// keep fields Redis would expire.
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
 #include "engine/container.h"
+#include "engine/container_view.h"
 #include "engine/hash_ops.h"
 #include "engine/intset.h"
+#include "engine/list_ops.h"
 #include "engine/numbers.h"
 #include "engine/packed.h"
 #include "engine/set_ops.h"
+#include "engine/zset_ops.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/core/errors.h"
@@ -38,7 +52,7 @@ namespace dkv::server {
 namespace {
 
 constexpr uint16_t kDumpRdbVersion = 10;           // strings
-constexpr uint16_t kDumpContainerRdbVersion = 11;  // hashes and sets, as Redis 7.2
+constexpr uint16_t kDumpContainerRdbVersion = 11;  // containers, as Redis 7.2
 constexpr uint16_t kMaxRdbVersion = 12;
 
 constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum are wrong";
@@ -52,10 +66,83 @@ std::string DumpPayload(std::string_view value) {
   return out;
 }
 
-// A hash or set re-encoded as Redis 7.2 serializes the same encoding (never its raw bytes).
-std::string DumpContainer(const engine::Entry* e) {
+// A list as LIST_QUICKLIST_2 nodes, cut now by the current list-max-listpack-size (not as dkv
+// holds them): Redis 7.2 appends an element to the tail node while the node's listpack, grown
+// by the element and 8 bytes of estimate, stays within the fill (-1..-5 a byte limit of 4 KiB <<
+// (-fill - 1), positive a count, with 8 KiB as the byte limit then); an element over the byte
+// limit is a PLAIN node of its own. A packed list is one node, as Redis 7.2 writes a
+// listpack-encoded list.
+void DumpList(const engine::Entry* e, int64_t fill, std::string* out) {
+  size_t len = engine::ListLen(e);
+  bool packed = engine::EncodingOf(e) == engine::Encoding::kListPacked;
+  constexpr size_t kSafetyLimit = 8192, kEstimate = 8;
+  size_t max_bytes = fill < 0 ? size_t{4096} << std::min<int64_t>(-fill - 1, 4) : kSafetyLimit;
+  std::string nodes;
+  size_t node_count = 0;
+  rdb::ListpackBuilder lp;
+  auto flush = [&] {
+    if (lp.count() == 0) return;
+    rdb::PutRdbLength(&nodes, rdb::kQuicklistNodePacked);
+    rdb::PutRdbString(&nodes, lp.Finish());
+    ++node_count;
+  };
+  engine::ListRange(e, 0, len - 1, false, [&](std::string_view element) {
+    if (!packed && element.size() > max_bytes) {
+      flush();
+      rdb::PutRdbLength(&nodes, rdb::kQuicklistNodePlain);
+      rdb::PutRdbString(&nodes, element);
+      ++node_count;
+      return true;
+    }
+    if (!packed && lp.count() > 0 &&
+        (lp.bytes() + element.size() + kEstimate > max_bytes ||
+         (fill >= 0 && lp.count() + 1 > static_cast<size_t>(fill)))) {
+      flush();
+    }
+    lp.Add(element);
+    return true;
+  });
+  flush();
+  out->push_back(static_cast<char>(rdb::kRdbTypeListQuicklist2));
+  rdb::PutRdbLength(out, node_count);
+  out->append(nodes);
+}
+
+void DumpZset(const engine::Entry* e, std::string* out) {
+  size_t len = engine::ZsetLen(e);
+  if (engine::EncodingOf(e) == engine::Encoding::kZsetPacked) {
+    out->push_back(static_cast<char>(rdb::kRdbTypeZsetListpack));
+    rdb::ListpackBuilder lp;
+    engine::ZsetRangeByRank(e, 0, len - 1, false, [&](std::string_view member, double score) {
+      lp.Add(member);
+      lp.Add(rdb::ScoreText(score));
+      return true;
+    });
+    rdb::PutRdbString(out, lp.Finish());
+    return;
+  }
+  out->push_back(static_cast<char>(rdb::kRdbTypeZset2));
+  rdb::PutRdbLength(out, len);
+  engine::ZsetRangeByRank(e, 0, len - 1, true, [&](std::string_view member, double score) {
+    rdb::PutRdbString(out, member);
+    rdb::PutBinaryDouble(out, score);
+    return true;
+  });
+}
+
+// A container re-encoded as Redis 7.2 serializes the same encoding (never its raw bytes).
+std::string DumpContainer(const engine::Entry* e, int64_t list_fill) {
   std::string out;
   auto type = [&](uint8_t t) { out.push_back(static_cast<char>(t)); };
+  if (e->kind() == engine::Kind::kList || e->kind() == engine::Kind::kZset) {
+    if (e->kind() == engine::Kind::kList) {
+      DumpList(e, list_fill, &out);
+    } else {
+      DumpZset(e, &out);
+    }
+    rdb::AppendDumpFooter(&out, kDumpContainerRdbVersion);
+    return out;
+  }
   switch (engine::EncodingOf(e)) {
     case engine::Encoding::kHashPacked:
     case engine::Encoding::kSetPacked: {
@@ -159,12 +246,53 @@ bool Portable(const rdb::RdbKey& d, const engine::ContainerLimits& limits, std::
   return true;
 }
 
+// A score as the RDB holds it (ZSET's text, a listpack's or ziplist's string or integer, ZSET_2
+// as %.17g text from the reader): the whole text must read as a number, and NaN is refused.
+bool ParseScore(const std::string& text, double* score) {
+  if (text.empty() || text.size() > 128) return false;
+  char* end = nullptr;
+  *score = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && !std::isnan(*score);
+}
+
+// The portable form of a decoded list (elements in order) or sorted set (distinct members,
+// readable scores, put in order by score then member), or false when Redis would refuse it.
+bool PortableSequence(rdb::RdbKey& d, std::string* out) {
+  out->clear();
+  if (d.type == "list") {
+    if (d.members.empty()) return false;
+    out->push_back(static_cast<char>(engine::Encoding::kListPacked));
+    engine::packed::AppendVarint(out, d.members.size());
+    for (const std::string& m : d.members) engine::packed::AppendItem(out, m);
+    return true;
+  }
+  size_t n = d.pairs.size();
+  if (n == 0) return false;
+  std::vector<engine::ScoredMember> members(n);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!ParseScore(d.pairs[i].second, &members[i].score)) return false;
+    members[i].member = std::move(d.pairs[i].first);
+  }
+  for (const auto& m : members) {
+    if (!seen.insert(m.member).second) return false;
+  }
+  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) {
+    return a.score != b.score ? a.score < b.score : a.member < b.member;
+  });
+  *out = engine::ZsetPortableForm(members);
+  return true;
+}
+
 }  // namespace
 
 void CmdDump(CommandContext& ctx, Args argv) {
   engine::Entry* e = ctx.db().FindForRead(argv[1], !ctx.session.no_touch);
   if (e == nullptr) return ctx.reply.Null();
-  ctx.reply.Bulk(e->container() ? DumpContainer(e) : DumpPayload(e->value()));
+  ctx.reply.Bulk(e->container()
+                     ? DumpContainer(e, ctx.keyspace().container_limits().list_max_listpack_size)
+                     : DumpPayload(e->value()));
 }
 
 void CmdRestore(CommandContext& ctx, Args argv) {
@@ -202,8 +330,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   // The footer: RDB version and the CRC-64 of everything before the checksum.
   std::string_view payload = argv[3];
   if (!rdb::DumpFooterOk(payload, kMaxRdbVersion)) return ctx.reply.Error(kBadPayload);
-  // The value: a string, a hash or set, or a list or sorted set as a JSON array (dkv-migrate's
-  // mapping).
+  // The value: a string, a hash, a set, a list or a sorted set.
   // Everything it decodes to is bounded by proto-max-bulk-len, as a value a client could send:
   // an LZF string or listpack may announce a hundred times its size.
   uint64_t max_bytes = static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
@@ -219,29 +346,19 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     return ctx.reply.Error(kBadData);
   }
   std::string value;
-  engine::ValueType value_type = engine::ValueType::kJson;
   engine::Kind kind = engine::Kind::kString;
   if (decoded.type == "string") {
     value = std::move(decoded.value);
-    value_type = engine::ValueType::kString;
   } else if (decoded.type == "hash" || decoded.type == "set") {
     kind = decoded.type == "hash" ? engine::Kind::kHash : engine::Kind::kSet;
     if (!Portable(decoded, ctx.keyspace().container_limits(), &value)) {
       return ctx.reply.Error(kBadData);
     }
-  } else if (decoded.type != "list" && decoded.type != "zset") {
-    return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
+  } else if (decoded.type == "list" || decoded.type == "zset") {
+    kind = decoded.type == "list" ? engine::Kind::kList : engine::Kind::kZset;
+    if (!PortableSequence(decoded, &value)) return ctx.reply.Error(kBadData);
   } else {
-    switch (rdb::CollectionToJson(decoded, &value, max_bytes)) {
-      case rdb::JsonStatus::kOk:
-        break;
-      case rdb::JsonStatus::kNotUtf8:
-        return ctx.reply.Error("ERR RESTORE: a member is not UTF-8 and cannot be stored as JSON");
-      case rdb::JsonStatus::kDuplicate:
-        return ctx.reply.Error(kBadData);
-      case rdb::JsonStatus::kTooLarge:
-        return too_large();
-    }
+    return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
   }
   // Defensive: the engine holds values up to kMaxValueSize, and proto-max-bulk-len is capped there.
   if (value.size() > engine::Database::kMaxValueSize) return too_large();
@@ -260,7 +377,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     }
     return ctx.reply.Ok();
   }
-  StoreValue(ctx, argv[1], value, when, false, value_type);
+  StoreValue(ctx, argv[1], value, when, false, engine::ValueType::kString);
   ctx.reply.Ok();
 }
 

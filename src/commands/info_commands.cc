@@ -397,21 +397,24 @@ void KeyspaceSection(CommandContext& ctx, Section& s) {
   }
 }
 
-// Redis 8's key size distribution: per database, string values by length and hashes and sets by
-// their number of elements, in power-of-two bins (the bin is the largest power of two not above
-// the size; 0 for empty values). A walk of the whole keyspace; a container whose value is in
-// PostgreSQL only (the cache tier) is not counted.
+// Redis 8's key size distribution: per database, string values by length and lists, sets, sorted
+// sets and hashes by their number of elements (in that order, Redis' type order), in power-of-two
+// bins (the bin is the largest power of two not above the size; 0 for empty values). A walk of the
+// whole keyspace; a container whose value is in PostgreSQL only (the cache tier) is not counted.
 void KeysizesSection(CommandContext& ctx, Section& s) {
   for (int i = 0; i < ctx.keyspace().numbered_count(); ++i) {
     engine::Database& db = ctx.keyspace().db(i);
     if (db.size() == 0 || !ctx.services.CanUseNamespace(ctx.session, i)) continue;
-    std::map<uint64_t, uint64_t> strings, sets, hashes;
+    std::map<uint64_t, uint64_t> strings, lists, sets, zsets, hashes;
     db.ForEach([&](engine::Entry* e) {
       if (e->container() && e->cold()) return;
+      if (e->kind() == engine::Kind::kStream) return;
       uint64_t n = e->container() ? engine::ContainerSize(e) : e->value_size();
-      auto& bins = e->kind() == engine::Kind::kHash  ? hashes
-                   : e->kind() == engine::Kind::kSet ? sets
-                                                     : strings;
+      auto& bins = e->kind() == engine::Kind::kHash   ? hashes
+                   : e->kind() == engine::Kind::kSet  ? sets
+                   : e->kind() == engine::Kind::kList ? lists
+                   : e->kind() == engine::Kind::kZset ? zsets
+                                                      : strings;
       bins[n == 0 ? 0 : uint64_t{1} << (63 - std::countl_zero(n))]++;
     });
     auto line = [&](const std::map<uint64_t, uint64_t>& bins, std::string_view name) {
@@ -423,7 +426,9 @@ void KeysizesSection(CommandContext& ctx, Section& s) {
       if (!value.empty()) s.Line("db" + std::to_string(i) + "_distrib_" + std::string(name), value);
     };
     line(strings, "strings_sizes");
+    line(lists, "lists_items");
     line(sets, "sets_items");
+    line(zsets, "zsets_items");
     line(hashes, "hashes_items");
   }
 }

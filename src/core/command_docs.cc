@@ -394,20 +394,26 @@ segment and turns each value back by its type. When a path is both a value and a
 (`a.b` and `a.b.c`), the value is exported under the member `""` (`{"a":{"b":{"":1,"c":2}}}`),
 and `KV.IMPORT` reads `""` back the same way, so export and import round-trip losslessly.
 
-Hashes and sets (`HSET`, `SADD`) carry the same metadata and show as JSON: `KV.GET` and `KV.META`
-give `type` `hash` or `set`, `size` the number of fields or members, and the value (`KV.GET`,
-`KV.MGET`, `KV.EXPORT`, the HTTP API) a JSON object of fields and values for a hash, a JSON array
-of members for a set, both in byte order so that the same contents always look the same (bytes
-that are not UTF-8 become U+FFFD, as for strings in `KV.EXPORT`). The checksum of a hash or a set
-is XXH3-64 of its canonical form: one byte `0x01` for a hash, `0x04` for a set, then the number
-of items (a hash has two per field) and each item (field then value, or member) in byte order,
-each number an unsigned LEB128 varint and each item its length as a varint followed by its
-bytes; equal contents give equal checksums whatever their encoding or history. `KV.KEYS`,
-`KV.COUNT`, `KV.TREE`, `KV.SCAN` and `KV.DEL` see a hash or a set as one key like any other;
-`KV.SET` and `KV.IMPORT` overwrite one as `SET` does, and `KV.SETMETA`/`KV.DELMETA` work on it.
-`KV.CAS`, which compares string values, answers `WRONGTYPE` on a hash or a set, as `DIGEST`,
-`DELEX IFxx` and `SET IFxx` do. `KV.IMPORT` does not create hashes or sets: the JSON a hash
-exports as is imported as nested keys, and a set's array as one `json` key.
+Hashes, sets, lists and sorted sets (`HSET`, `SADD`, `RPUSH`, `ZADD`) carry the same metadata
+and show as JSON: `KV.GET` and `KV.META` give `type` `hash`, `set`, `list` or `zset`, `size` the
+number of fields, members or elements, and the value (`KV.GET`, `KV.MGET`, `KV.EXPORT`, the HTTP
+API) a JSON object of fields and values for a hash, a JSON array of members for a set (both in
+byte order, so that the same contents always look the same), a JSON array of the elements in
+list order for a list, and a JSON object of members and their scores (numbers; `inf` and `-inf`,
+which JSON cannot write, as the strings `"inf"` and `"-inf"`) for a sorted set, its members in
+byte order. Bytes that are not UTF-8 become U+FFFD, as for strings in `KV.EXPORT`. The checksum
+of a container is XXH3-64 of its canonical form: one byte `0x01` for a hash, `0x04` for a set,
+`0x07` for a list, `0x09` for a sorted set, then the number of items (a hash has two per field,
+a sorted set two per member) and each item (field then value, or member, in byte order; a list's
+elements in order; a sorted set's member then score, by score then member, the score as the
+portable form writes it, [snapshot-format.md](snapshot-format.md)), each number an unsigned
+LEB128 varint and each item its length as a varint followed by its bytes; equal contents give
+equal checksums whatever their encoding or history. `KV.KEYS`, `KV.COUNT`, `KV.TREE`, `KV.SCAN`
+and `KV.DEL` see a container as one key like any other; `KV.SET` and `KV.IMPORT` overwrite one
+as `SET` does, and `KV.SETMETA`/`KV.DELMETA` work on it. `KV.CAS`, which compares string values,
+answers `WRONGTYPE` on a container, as `DIGEST`, `DELEX IFxx` and `SET IFxx` do. `KV.IMPORT`
+does not create containers: the JSON a hash or a sorted set exports as is imported as nested
+keys, and a set's or a list's array as one `json` key.
 
 Conditional writes are described in [conditional-writes.md](conditional-writes.md).
 )";

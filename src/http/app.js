@@ -249,8 +249,8 @@ async function showKey(pct) {
   }
   $('key-type').textContent = k.type;
   $('key-ttl').textContent = humanMs(k.ttl_ms);
-  // A hash's or a set's size is its number of elements.
-  const elements = k.type === 'hash' ? ' fields' : k.type === 'set' ? ' members' : null;
+  // A container's size is its number of elements.
+  const elements = {hash: ' fields', set: ' members', list: ' elements', zset: ' members'}[k.type];
   $('key-size').textContent = elements ? k.size + elements : humanBytes(k.size);
   $('key-memory').textContent = humanBytes(k.memory_bytes);
   $('key-version').textContent = k.version;

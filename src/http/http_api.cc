@@ -275,8 +275,8 @@ HttpResponse HttpServer::Key(std::string_view query, const AclUser& user) {
   j["key"] = key;
   j["pct"] = PercentEncode(key);
   j["exists"] = true;
-  // A hash or a set: its type ("hash", "set"), its number of elements as its size and, shown,
-  // its value as JSON text (engine::ContainerJson), as KV.GET gives them.
+  // A container: its type ("hash", "set", "list", "zset"), its number of elements as its size and,
+  // shown, its value as JSON text (engine::ContainerJson), as KV.GET gives them.
   const bool container = e->container() && !e->cold();
   j["type"] = e->container() ? engine::KindName(e->kind()) : engine::ValueTypeName(e->type());
   j["ttl_ms"] = expire == 0 ? -1 : std::max<int64_t>(0, expire - now);

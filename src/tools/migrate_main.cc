@@ -10,9 +10,9 @@
 // pipelined batches. Strings stay strings; hashes and sets stay hashes and sets (written with
 // RESTORE ... REPLACE of a HASH or SET payload built by src/tools/rdb_writer.h: one atomic command
 // per key, with its TTL; dkv picks the encoding); with --flatten-hashes a hash becomes a subtree
-// instead (user:1 {name: x} -> user.1.name = x), as before issue 20; lists and sorted sets become
-// json-typed values (arrays; sorted sets as [member, score] pairs); streams and other types are
-// reported and skipped. --separator rewrites
+// instead (user:1 {name: x} -> user.1.name = x), as before issue 20. Lists and sorted sets stay
+// lists and sorted sets the same way (RESTORE of a LIST or ZSET_2 payload); streams and other
+// types are reported and skipped. --separator rewrites
 // the source's separator to '.'; a key that would collide after rewriting is reported, never
 // overwritten. The exit status is 1 when anything was skipped or differs, 2 on a usage or
 // connection error. The mappings are documented in docs/migration.md.
@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -191,16 +192,26 @@ std::string MapKey(const std::string& key, const std::string& sep) {
   return out;
 }
 
-// The writes of one source key: destination key, value and how it is written (SET, KV.SET of a
-// json value, RESTORE of a DUMP payload: a hash or set).
-enum class Via { kSet, kJson, kRestore };
+// The writes of one source key: destination key, value and how it is written (SET, or RESTORE of
+// a DUMP payload: a hash, set, list or sorted set).
+enum class Via { kSet, kRestore };
 struct Write {
   std::string key, value;
   Via via;
 };
 
-// The RDB version of the payloads handed to RESTORE (HASH and SET exist in every version).
+// The RDB version of the payloads handed to RESTORE (HASH, SET, LIST and ZSET_2 exist in every
+// version dkv reads).
 constexpr uint16_t kPayloadRdbVersion = 10;
+
+// A sorted-set score as Redis replies it or an RDB file holds it ("1.5", "inf", "-inf"): the
+// whole text must read as a number other than NaN.
+bool ParseScore(const std::string& text, double* score) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  *score = std::strtod(text.c_str(), &end);
+  return end == text.c_str() + text.size() && !std::isnan(*score);
+}
 
 std::optional<std::vector<Write>> Plan(const Item& it, const Options& o, Summary* s) {
   std::string base = MapKey(it.key, o.separator);
@@ -215,22 +226,20 @@ std::optional<std::vector<Write>> Plan(const Item& it, const Options& o, Summary
     out.push_back({base, dkv::rdb::HashPayload(it.pairs, kPayloadRdbVersion), Via::kRestore});
   } else if (it.type == "set") {
     out.push_back({base, dkv::rdb::SetPayload(it.members, kPayloadRdbVersion), Via::kRestore});
-  } else if (it.type == "list" || it.type == "zset") {
-    std::string json;
-    switch (dkv::rdb::CollectionToJson(it, &json)) {
-      case dkv::rdb::JsonStatus::kOk:
-        break;
-      case dkv::rdb::JsonStatus::kNotUtf8:
-        s->Skip(it.type + " with a member that is not UTF-8 (JSON cannot hold it)", it.key);
+  } else if (it.type == "list") {
+    out.push_back({base, dkv::rdb::ListPayload(it.members, kPayloadRdbVersion), Via::kRestore});
+  } else if (it.type == "zset") {
+    std::vector<std::pair<std::string, double>> members;
+    members.reserve(it.pairs.size());
+    for (const auto& [member, text] : it.pairs) {
+      double score;
+      if (!ParseScore(text, &score)) {
+        s->Skip("zset with a score that is not a number (damaged)", it.key);
         return std::nullopt;
-      case dkv::rdb::JsonStatus::kDuplicate:
-        s->Skip(it.type + " with a repeated member (damaged)", it.key);
-        return std::nullopt;
-      case dkv::rdb::JsonStatus::kTooLarge:
-        s->Skip(it.type + " larger than 512 MB as JSON", it.key);
-        return std::nullopt;
+      }
+      members.emplace_back(member, score);
     }
-    out.push_back({base, std::move(json), Via::kJson});
+    out.push_back({base, dkv::rdb::ZsetPayload(members, kPayloadRdbVersion), Via::kRestore});
   } else if (it.type == "none") {
     s->Skip("deleted while migrating", it.key);
     return std::nullopt;
@@ -279,13 +288,35 @@ class Progress {
   Clock::time_point start_;
 };
 
-// Whether an HGETALL or SMEMBERS reply holds what the source hash or set `it` holds (any order).
+// The command that reads back the copy of `it` for --verify.
+std::vector<std::string> ReadBack(const Item& it, const std::string& key) {
+  if (it.type == "hash") return {"HGETALL", key};
+  if (it.type == "list") return {"LRANGE", key, "0", "-1"};
+  if (it.type == "zset") return {"ZRANGE", key, "0", "-1", "WITHSCORES"};
+  return {"SMEMBERS", key};
+}
+
+// Whether an HGETALL, SMEMBERS, LRANGE or ZRANGE WITHSCORES reply holds what the source hash,
+// set, list or sorted set `it` holds (any order for hashes and sets; in order for lists and
+// sorted sets, whose scores compare as numbers: Redis 7.0 and dkv print them differently).
 bool SameContents(const Item& it, const redisReply* r) {
   if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return false;
   std::vector<std::string> got, want;
   for (size_t j = 0; j < r->elements; ++j) {
     const redisReply* e = r->element[j];
     got.emplace_back(e->str ? std::string(e->str, e->len) : std::string());
+  }
+  if (it.type == "list") return got == it.members;
+  if (it.type == "zset") {
+    if (got.size() != it.pairs.size() * 2) return false;
+    for (size_t j = 0; j < it.pairs.size(); ++j) {
+      double a, b;
+      if (got[2 * j] != it.pairs[j].first || !ParseScore(got[2 * j + 1], &a) ||
+          !ParseScore(it.pairs[j].second, &b) || a != b) {
+        return false;
+      }
+    }
+    return true;
   }
   if (it.type == "hash") {
     std::vector<std::pair<std::string, std::string>> pairs;
@@ -463,11 +494,7 @@ bool CopyItems(Conn& dst, const std::vector<Item>& items, const Options& o, Summ
         pending.push_back(w.key);
         continue;
       }
-      if (w.via == Via::kJson) {
-        argv = {"KV.SET", w.key, w.value, "TYPE", "json"};
-      } else {
-        argv = {"SET", w.key, w.value};
-      }
+      argv = {"SET", w.key, w.value};
       if (it.expire_ms > 0) {
         argv.push_back("PXAT");
         argv.push_back(std::to_string(it.expire_ms));
@@ -652,7 +679,7 @@ int Live(const Options& o) {
           if (found == origin.end() || found->second != it.key) continue;  // collided
           bool native = w.via == Via::kRestore;
           if (native) {
-            dst.Append({it.type == "hash" ? "HGETALL" : "SMEMBERS", w.key});
+            dst.Append(ReadBack(it, w.key));
           } else {
             dst.Append({"GET", w.key});
           }

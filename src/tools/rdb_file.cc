@@ -7,25 +7,10 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <nlohmann/json.hpp>
 #include <string_view>
 
 namespace dkv::rdb {
 namespace {
-
-// Whether `s` is well-formed UTF-8 (JSON strings must be).
-bool ValidUtf8(std::string_view s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t extra = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2 : (c >> 3) == 30 ? 3 : 9;
-    if (extra == 9 || i + extra >= s.size() + (extra == 0 ? 1 : 0)) return false;
-    for (size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 std::string FormatDouble(double d) {
   if (std::isnan(d)) return "nan";
@@ -73,12 +58,18 @@ bool Add(std::vector<std::string>* out, std::string_view s, Budget* budget) {
 
 // The encodings inside a string: ziplist, listpack, intset, LZF. Each returns false on damage or
 // when the members would exceed `budget`.
+// A ziplist: its total-bytes header must be its size, it must end at its end byte, and its entry
+// count (unless 65535, unknown) must be the number of entries.
 bool DecodeZiplist(std::string_view z, std::vector<std::string>* out, Budget* budget) {
-  if (z.size() < 11) return false;
+  if (z.size() < 11 || LittleEndian(z, 0, 4) != z.size()) return false;
+  uint64_t announced = LittleEndian(z, 8, 2);
+  size_t first_out = out->size();
   size_t p = 10;
   while (p < z.size()) {
     unsigned char first = static_cast<unsigned char>(z[p]);
-    if (first == 0xFF) return true;
+    if (first == 0xFF) {
+      return p + 1 == z.size() && (announced == 65535 || announced == out->size() - first_out);
+    }
     p += first == 0xFE ? 5 : 1;  // prevlen
     if (p >= z.size()) return false;
     unsigned char enc = static_cast<unsigned char>(z[p]);
@@ -132,12 +123,19 @@ size_t BacklenSize(size_t l) {
   return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
 }
 
+// A listpack: its total-bytes header must be its size, it must end at its end byte, every
+// entry's back-length must be its entry's size, and the element count (unless 65535, unknown)
+// must be the number of entries.
 bool DecodeListpack(std::string_view lp, std::vector<std::string>* out, Budget* budget) {
-  if (lp.size() < 7) return false;
+  if (lp.size() < 7 || LittleEndian(lp, 0, 4) != lp.size()) return false;
+  uint64_t announced = LittleEndian(lp, 4, 2);
+  size_t first = out->size();
   size_t p = 6;
   while (p < lp.size()) {
     unsigned char b = static_cast<unsigned char>(lp[p]);
-    if (b == 0xFF) return true;
+    if (b == 0xFF) {
+      return p + 1 == lp.size() && (announced == 65535 || announced == out->size() - first);
+    }
     size_t entry;  // encoding + data bytes
     if ((b & 0x80) == 0) {
       if (!Add(out, std::to_string(b & 0x7F), budget)) return false;
@@ -175,7 +173,16 @@ bool DecodeListpack(std::string_view lp, std::vector<std::string>* out, Budget* 
     } else {
       return false;
     }
-    p += entry + BacklenSize(entry);
+    size_t backlen = BacklenSize(entry);
+    if (p + entry + backlen > lp.size()) return false;
+    uint64_t stored = 0;  // read from its last byte backwards, 7 bits per byte
+    for (size_t i = 0; i < backlen; ++i) {
+      stored |=
+          static_cast<uint64_t>(static_cast<unsigned char>(lp[p + entry + backlen - 1 - i]) & 0x7F)
+          << (7 * i);
+    }
+    if (stored != entry) return false;
+    p += entry + backlen;
   }
   return false;
 }
@@ -529,7 +536,7 @@ class Reader {
         uint64_t n = Length();
         for (uint64_t i = 0; i < n && ok_; ++i) {
           uint64_t container = Length();
-          if (!String(&blob)) return false;
+          if (!ok_ || (container != 1 && container != 2) || !String(&blob)) return false;
           if (container == 1) {
             if (!Charge(blob.size() + kElementCost)) return false;
             k->members.push_back(blob);  // a plain node: one big element
@@ -634,51 +641,6 @@ uint64_t Crc64(std::string_view data) {
   uint64_t crc = 0;
   for (unsigned char b : data) crc = kTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
   return crc;
-}
-
-JsonStatus CollectionToJson(const RdbKey& key, std::string* json, uint64_t max_bytes) {
-  // Written member by member into *json (no copy of the members, no JSON tree of them), with
-  // the same bytes as nlohmann's compact dump of the whole array.
-  json->assign("[");
-  auto append = [&](const nlohmann::json& item) {
-    if (json->size() > 1) json->push_back(',');
-    json->append(item.dump());
-    return json->size() <= max_bytes;
-  };
-  if (key.type == "zset") {
-    std::vector<const std::pair<std::string, std::string>*> order;
-    order.reserve(key.pairs.size());
-    for (const auto& pair : key.pairs) order.push_back(&pair);
-    std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-      double x = std::strtod(a->second.c_str(), nullptr),
-             y = std::strtod(b->second.c_str(), nullptr);
-      return x != y ? x < y : a->first < b->first;
-    });
-    for (const auto* pair : order) {
-      if (!ValidUtf8(pair->first)) return JsonStatus::kNotUtf8;
-      if (!append(
-              nlohmann::json::array({pair->first, std::strtod(pair->second.c_str(), nullptr)}))) {
-        return JsonStatus::kTooLarge;
-      }
-    }
-  } else {
-    std::vector<const std::string*> order;
-    order.reserve(key.members.size());
-    for (const std::string& m : key.members) order.push_back(&m);
-    if (key.type == "set") {
-      std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return *a < *b; });
-      // A set holds each member once: a repeated one is damaged data (Redis refuses it too).
-      for (size_t i = 1; i < order.size(); ++i) {
-        if (*order[i] == *order[i - 1]) return JsonStatus::kDuplicate;
-      }
-    }
-    for (const std::string* m : order) {
-      if (!ValidUtf8(*m)) return JsonStatus::kNotUtf8;
-      if (!append(nlohmann::json(*m))) return JsonStatus::kTooLarge;
-    }
-  }
-  json->push_back(']');
-  return JsonStatus::kOk;
 }
 
 std::string ReadRdbFile(const std::string& path, const std::function<bool(const RdbKey&)>& on_key,

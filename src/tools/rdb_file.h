@@ -60,11 +60,4 @@ bool DumpFooterOk(std::string_view payload, uint16_t max_version);
 std::string DecodeRdbValue(std::string_view payload, RdbKey* out,
                            uint64_t max_bytes = kDefaultMaxValueBytes, bool* too_large = nullptr);
 
-// A list, set or sorted set as dkv stores it: a JSON array (sorted sets as [member, score]
-// pairs in score order, sets sorted). Not UTF-8: a member JSON cannot hold; duplicate: a set
-// member repeated (damaged data); too large: the JSON would reach `max_bytes`.
-enum class JsonStatus { kOk, kNotUtf8, kDuplicate, kTooLarge };
-JsonStatus CollectionToJson(const RdbKey& key, std::string* json,
-                            uint64_t max_bytes = kDefaultMaxValueBytes);
-
 }  // namespace dkv::rdb

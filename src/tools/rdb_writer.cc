@@ -1,6 +1,8 @@
 #include "src/tools/rdb_writer.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstring>
 
 #include "src/tools/rdb_file.h"
 
@@ -56,6 +58,27 @@ void PutRdbString(std::string* out, std::string_view s) {
   }
   PutRdbLength(out, s.size());
   out->append(s);
+}
+
+std::string ScoreText(double score) {
+  if (std::isnan(score)) return "nan";
+  if (std::isinf(score)) return score > 0 ? "inf" : "-inf";
+  // Integral values within +-2^62 (-0 included) print as integers (Redis 7.2's double2ll), which
+  // a listpack then stores in its integer encodings; the rest as the shortest text that reads
+  // back exactly.
+  constexpr double kIntLimit = 4611686018427387904.0;  // 2^62
+  if (score >= -kIntLimit && score <= kIntLimit && score == std::trunc(score)) {
+    return std::to_string(static_cast<int64_t>(score));
+  }
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), score);
+  return std::string(buf, ec == std::errc() ? static_cast<size_t>(end - buf) : 0);
+}
+
+void PutBinaryDouble(std::string* out, double score) {
+  uint64_t bits;
+  std::memcpy(&bits, &score, sizeof(bits));
+  PutLittleEndian(out, bits, 8);
 }
 
 void ListpackBuilder::Add(std::string_view item) {
@@ -127,6 +150,26 @@ std::string SetPayload(const std::vector<std::string>& members, uint16_t rdb_ver
   std::string out(1, static_cast<char>(kRdbTypeSet));
   PutRdbLength(&out, members.size());
   for (const std::string& m : members) PutRdbString(&out, m);
+  AppendDumpFooter(&out, rdb_version);
+  return out;
+}
+
+std::string ListPayload(const std::vector<std::string>& elements, uint16_t rdb_version) {
+  std::string out(1, static_cast<char>(kRdbTypeList));
+  PutRdbLength(&out, elements.size());
+  for (const std::string& e : elements) PutRdbString(&out, e);
+  AppendDumpFooter(&out, rdb_version);
+  return out;
+}
+
+std::string ZsetPayload(const std::vector<std::pair<std::string, double>>& members,
+                        uint16_t rdb_version) {
+  std::string out(1, static_cast<char>(kRdbTypeZset2));
+  PutRdbLength(&out, members.size());
+  for (const auto& [member, score] : members) {
+    PutRdbString(&out, member);
+    PutBinaryDouble(&out, score);
+  }
   AppendDumpFooter(&out, rdb_version);
   return out;
 }

@@ -17,11 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   dkv::rdb::RdbKey key;
   // A small limit, so that compressed inputs reach it (and the fuzzer does not run out of memory).
   constexpr uint64_t kMax = 64 << 20;
-  if (dkv::rdb::DecodeRdbValue(input, &key, kMax).empty() &&
-      (key.type == "list" || key.type == "set" || key.type == "zset")) {
-    std::string json;
-    dkv::rdb::CollectionToJson(key, &json, kMax);
-  }
+  dkv::rdb::DecodeRdbValue(input, &key, kMax);
   std::string file = "REDIS0010";
   file.append(input);
   file.push_back(static_cast<char>(0xFF));

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """dkv-migrate against Debian's redis-server and a real dkv-server: a mixed live keyspace (strings
 with binary, unicode and integer values, TTLs, hashes, lists, sets, sorted sets, a stream) copied
-with --separator ':' and --verify, every key checked from Python; hashes and sets copied as
-hashes and sets (small and large, binary, with TTLs; live and from dump.rdb), and as before with
---flatten-hashes; the collision report; an interrupted migration resumed from its state file; a
+with --separator ':' and --verify, every key checked from Python; hashes, sets, lists and sorted
+sets copied as themselves (small and large, binary, with TTLs; live and from dump.rdb), hashes as
+before with --flatten-hashes; the collision report; an interrupted migration resumed from its state file; a
 JSON document in and out.
 
 dkv-migrate is taken from the directory of DKV_SERVER (or the build tree), as dkv-check-snapshot is.
@@ -118,16 +118,15 @@ class Migrate(unittest.TestCase):
                     if ttl > 0:
                         self.assertLessEqual(abs(dst.pttl(target + b"." + field) - ttl), 1000)
             elif kind == "list":
-                self.assertEqual(json.loads(dst.get(target)),
-                                 [v.decode() for v in src.lrange(key, 0, -1)], key)
-                self.assertEqual(dst.execute_command("KV.META", target)[1], b"json")
+                self.assertEqual(dst.type(target), b"list", key)
+                self.assertEqual(dst.lrange(target, 0, -1), src.lrange(key, 0, -1), key)
             elif kind == "set":
                 self.assertEqual(dst.type(target), b"set", key)
                 self.assertEqual(dst.smembers(target), src.smembers(key), key)
             elif kind == "zset":
-                self.assertEqual(json.loads(dst.get(target)),
-                                 [[m.decode(), s] for m, s in
-                                  src.zrange(key, 0, -1, withscores=True)], key)
+                self.assertEqual(dst.type(target), b"zset", key)
+                self.assertEqual(dst.zrange(target, 0, -1, withscores=True),
+                                 src.zrange(key, 0, -1, withscores=True), key)
             elif kind == "stream":
                 self.assertIsNone(dst.get(target))
             if kind in ("list", "set", "zset") or (kind == "hash" and not flatten):
@@ -222,6 +221,49 @@ class Migrate(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertEqual(self.dst.hgetall("h.small.1"), self.src.hgetall("h:small:1"))
 
+    def fill_lists_and_zsets(self):
+        """Lists and sorted sets in every encoding Redis 7.0 has, with TTLs, binary contents."""
+        p = self.src.pipeline(transaction=False)
+        for i in range(50):
+            p.rpush(f"l:small:{i}", "a", i, -i * 1000, b"\x00\xff", "a", "")
+            p.zadd(f"z:small:{i}", {"a": i, "b": -1.5, "c": float("inf"), b"\xff\x00": 0.1})
+            if i % 3 == 0:
+                p.pexpire(f"l:small:{i}", 3600000 + i)
+                p.pexpire(f"z:small:{i}", 3600000 + i)
+        p.rpush("l:large", *[f"element-{i}" for i in range(20000)])           # many nodes
+        p.rpush("l:plain", "x", "y" * 30000, "z")                              # a PLAIN node
+        p.zadd("z:large", {f"member-{i}": i / 3 for i in range(5000)})         # skiplist
+        p.zadd("z:long", {"m" * 200: 1, "n": -(2 ** 60)})                       # skiplist
+        p.pexpire("l:large", 7200000)
+        p.pexpire("z:large", 7200000)
+        p.execute()
+        self.assertEqual(self.src.object("encoding", "z:large"), b"skiplist")
+        self.assertEqual(self.src.object("encoding", "z:small:0"), b"listpack")
+
+    def test_lists_and_zsets_are_copied_as_lists_and_zsets(self):
+        self.fill_lists_and_zsets()
+        out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("verify: 0 differences", out.stdout)
+        self.assertEqual(self.check_copy(), self.src.dbsize())
+        self.assertEqual(self.dst.object("encoding", "l.large"), b"quicklist")
+        self.assertEqual(self.dst.object("encoding", "z.large"), b"skiplist")
+        self.assertEqual(self.dst.object("encoding", "z.small.0"), b"listpack")
+        self.assertEqual(self.dst.lindex("l.plain", 1), b"y" * 30000)
+        # From the source's dump.rdb: the same contents, absolute expiry times.
+        self.src.save()
+        self.dst.flushall()
+        out = self.run_tool("--from-rdb", os.path.join(self.source.dir, "dump.rdb"),
+                            "--to", f"dkv://127.0.0.1:{self.dest.port}", "--separator", ":")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(self.check_copy(), self.src.dbsize())
+        self.assertEqual(self.dst.dbsize(), self.src.dbsize())
+        # A changed source key is copied over the old copy (REPLACE).
+        self.src.rpush("l:small:1", "more")
+        out = self.run_tool(*self.urls(), "--separator", ":", "--match", "l:small:1", "--verify")
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertEqual(self.dst.lrange("l.small.1", -1, -1), [b"more"])
+
     def test_flatten_hashes_keeps_the_old_shape(self):
         self.fill(400)
         self.src.hset("big:hash", mapping={f"f{i}": f"v{i}" for i in range(300)})
@@ -281,10 +323,11 @@ class Migrate(unittest.TestCase):
         for key in ("s", "l", "t", "z"):
             self.assertTrue(dst.restore(key, 0, src.dump(key)), key)
         self.assertEqual(dst.get("s"), b"x" * 100)
-        self.assertEqual(json.loads(dst.get("l")), [f"e{i}" for i in range(200)])
+        self.assertEqual(dst.lrange("l", 0, -1), [f"e{i}".encode() for i in range(200)])
         self.assertEqual(dst.smembers("t"), {b"a", b"b", b"c"})
-        self.assertEqual(json.loads(dst.get("z")), [[f"m{i}", i / 2] for i in range(300)])
-        self.assertEqual(dst.execute_command("KV.META", "z")[1], b"json")
+        self.assertEqual(dst.zrange("z", 0, -1, withscores=True),
+                         [(f"m{i}".encode(), i / 2) for i in range(300)])
+        self.assertEqual(dst.object("encoding", "z"), b"skiplist")
         self.assertTrue(dst.restore("h", 0, src.dump("h")))
         self.assertEqual(dst.hgetall("h"), {b"f": b"v"})
         with self.assertRaisesRegex(redis.ResponseError, "stream"):

@@ -565,6 +565,71 @@ class Containers(PersistenceTest):
         self.assertIn(f"set elements: {2 * self.BIG + 6}", out.stdout)
 
 
+class ListsAndZsets(PersistenceTest):
+    """Lists and sorted sets in the snapshot: both encodings of each, 100,000 elements, TTLs and
+    user metadata, through SAVE and BGSAVE and restarts, with the server's limits at the load;
+    the check tool counts them."""
+
+    BIG = 100_000
+
+    def fill(self):
+        r = self.r
+        r.rpush("l.small", "b", "a", "b", b"\x00\xff", -12, "")
+        r.zadd("z.small", {"x": 1.5, "low": float("-inf"), "high": float("inf"), "zero": 0})
+        pipe = r.pipeline(transaction=False)
+        for start in range(0, self.BIG, 1000):
+            pipe.rpush("l.big", *[f"e{i}" if i % 5 else i for i in range(start, start + 1000)])
+            pipe.zadd("z.big", {f"member:{i}": (i / 8 if i % 3 == 0 else -i)
+                                for i in range(start, start + 1000)})
+        pipe.execute()
+        r.rpush("l.plain", "x", "y" * 30000)
+        r.expire("l.small", 3600)
+        r.pexpire("z.big", 7_200_000)
+        r.execute_command("KV.SETMETA", "l.big", "owner", "team-a")
+        r.rpush("l.gone", "a")
+        r.pexpire("l.gone", 1)
+
+    def state(self):
+        r = self.r
+        out = {}
+        for key in (b"l.small", b"l.big", b"l.plain", b"z.small", b"z.big"):
+            kind = r.type(key)
+            value = (r.lrange(key, 0, -1) if kind == b"list" else
+                     r.zrange(key, 0, -1, withscores=True))
+            out[key] = (kind, value, r.object("encoding", key))
+        meta = r.execute_command("KV.META", "l.big")
+        out["meta"] = [(k, v) for k, v in zip(meta[0::2], meta[1::2]) if k != b"accessed_at"]
+        return out
+
+    def test_lists_and_zsets_survive_save_and_bgsave_exactly(self):
+        self.fill()
+        time.sleep(0.01)
+        before = self.state()
+        self.assertEqual(len(before[b"l.big"][1]), self.BIG)
+        self.assertEqual(before[b"l.big"][2], b"quicklist")
+        self.assertEqual(before[b"z.big"][2], b"skiplist")
+        self.assertEqual(before[b"z.small"][2], b"listpack")
+        for save in ("save", "bgsave"):
+            with self.subTest(save=save):
+                if save == "save":
+                    self.assertEqual(self.r.save(), b"OK")
+                else:
+                    self.assertEqual(self.r.bgsave(), b"Background saving started")
+                    wait_bgsave_done(self.r)
+                    self.assertEqual(info(self.r)["rdb_last_bgsave_status"], "ok")
+                self.restart()
+                self.assertEqual(self.state(), before)
+                self.assertTrue(3500 <= self.r.ttl("l.small") <= 3600)
+                self.assertTrue(7_000_000 <= self.r.pttl("z.big") <= 7_200_000)
+                self.assertEqual(self.r.exists("l.gone"), 0)
+        out = subprocess.run([check_tool(), self.server.snapshot], capture_output=True,
+                             text=True, timeout=120)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        self.assertIn("value types: list 3, zset 2", out.stdout)
+        self.assertIn(f"list elements: {self.BIG + 8}", out.stdout)
+        self.assertIn(f"zset elements: {self.BIG + 4}", out.stdout)
+
+
 class DbfilenameIsAName(unittest.TestCase):
     """dbfilename names a file inside dir: a path, on the command line or in the file, stops the
     server at start with Redis' error, and nothing is written outside dir."""

@@ -339,7 +339,7 @@ BOOST_AUTO_TEST_CASE(damaged_container_records_are_refused_with_file_and_offset)
       {"intset out of order", Record("s", bad_intset, Kind::kSet), "damaged set"},
       {"wrong kind", Record("s", Packed(Encoding::kHashPacked, {"f", "v"}), Kind::kSet),
        "damaged set"},
-      {"unknown kind", Record("l", "x", Kind::kList), "unknown container kind 3"},
+      {"unknown kind", Record("l", "x", Kind::kStream), "unknown container kind 5"},
       {"internal bytes", Record("h", std::string("\x02\0\0\0\0\0\0\0\0", 9), Kind::kHash),
        "damaged hash"},
   };
