@@ -255,6 +255,17 @@ DKV_HANDLER(CmdSUnionStore);
 DKV_HANDLER(CmdSDiff);
 DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
+// geo (geo_commands.cc)
+DKV_HANDLER(CmdGeoAdd);
+DKV_HANDLER(CmdGeoDist);
+DKV_HANDLER(CmdGeoHash);
+DKV_HANDLER(CmdGeoPos);
+DKV_HANDLER(CmdGeoRadius);
+DKV_HANDLER(CmdGeoRadiusRo);
+DKV_HANDLER(CmdGeoRadiusByMember);
+DKV_HANDLER(CmdGeoRadiusByMemberRo);
+DKV_HANDLER(CmdGeoSearch);
+DKV_HANDLER(CmdGeoSearchStore);
 #undef DKV_HANDLER
 
 }  // namespace dkv::server
