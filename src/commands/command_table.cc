@@ -102,8 +102,7 @@ constexpr HistoryEntry kGeoRadiusHistory[] = {
 };
 constexpr HistoryEntry kGeoRadiusRoHistory[] = {{"6.2.0", "Added the `ANY` option for `COUNT`."}};
 // GEOSEARCH, GEOSEARCHSTORE and GEORADIUSBYMEMBER.
-constexpr HistoryEntry kGeoSearchHistory[] = {
-    {"7.0.0", "Added support for uppercase unit names."}};
+constexpr HistoryEntry kGeoSearchHistory[] = {{"7.0.0", "Added support for uppercase unit names."}};
 
 // clang-format off
 constexpr HistoryEntry kZAddHistory[] = {
