@@ -28,6 +28,7 @@ constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrit
                    cTransaction = kCatTransaction, cScripting = kCatScripting, cKv = kCatKv,
                    cServer = kCatServer;
 constexpr uint32_t cHll = kCatHyperLogLog, cHash = kCatHash, cSet = kCatSet;
+constexpr uint32_t cGeo = kCatGeo;
 // Key spec flags.
 constexpr uint32_t RO = kKeyRO, RW = kKeyRW, OW = kKeyOW, RM = kKeyRM, AC = kKeyAccess,
                    UP = kKeyUpdate, IN = kKeyInsert, DE = kKeyDelete, VAR = kKeyVariableFlags;
@@ -105,6 +106,15 @@ constexpr HistoryEntry kAclSetuserHistory[] = {
 constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
 constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
 constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
+
+constexpr HistoryEntry kGeoAddHistory[] = {{"6.2.0", "Added the `CH`, `NX` and `XX` options."}};
+constexpr HistoryEntry kGeoRadiusHistory[] = {
+    {"6.2.0", "Added the `ANY` option for `COUNT`."},
+    {"7.0.0", "Added support for uppercase unit names."},
+};
+constexpr HistoryEntry kGeoRadiusRoHistory[] = {{"6.2.0", "Added the `ANY` option for `COUNT`."}};
+// GEOSEARCH, GEOSEARCHSTORE and GEORADIUSBYMEMBER.
+constexpr HistoryEntry kGeoSearchHistory[] = {{"7.0.0", "Added support for uppercase unit names."}};
 
 // clang-format off
 constexpr HistoryEntry kZAddHistory[] = {
@@ -395,6 +405,17 @@ constexpr CommandSpec kTable[] = {
   {"monitor", "", 1, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdMonitor, "server", "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"},
   {"info", "[section [section ...]]", -1, L|S, cSlow|cDangerous|cServer, Keys(), INFO, CmdInfo, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"},
   {"debug", "subcommand [argument ...]", -2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdDebug, "server", "1.0.0", "A container for debugging commands (allowed by enable-debug-command).", "Depends on subcommand."},
+  // --- geo (engine/geohash.h over engine/zset_ops.h) ---
+  {"geoadd", "key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]", -5, W|D, cWrite|cGeo|cSlow, Keys(Range(RW|UP, 1)), SESS, CmdGeoAdd, "geo", "3.2.0", "Adds one or more members to a geospatial index. The key is created if it doesn't exist.", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", {}, nullptr, kGeoAddHistory},
+  {"geodist", "key member1 member2 [M | KM | FT | MI]", -4, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoDist, "geo", "3.2.0", "Returns the distance between two members of a geospatial index.", "O(log(N))"},
+  {"geohash", "key [member [member ...]]", -2, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoHash, "geo", "3.2.0", "Returns members from a geospatial index as geohash strings.", "O(log(N)) for each member requested, where N is the number of elements in the sorted set."},
+  {"geopos", "key [member [member ...]]", -2, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoPos, "geo", "3.2.0", "Returns the longitude and latitude of members from a geospatial index.", "O(N) where N is the number of members requested."},
+  {"georadius", "key longitude latitude radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]", -6, W|D, cWrite|cGeo|cSlow, Keys(Range(RO|AC, 1), Keyword(OW|UP, "STORE", 6), Keyword(OW|UP, "STOREDIST", 6)), SESS, CmdGeoRadius, "geo", "3.2.0", "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", {}, nullptr, kGeoRadiusHistory},
+  {"georadiusbymember", "key member radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]", -5, W|D, cWrite|cGeo|cSlow, Keys(Range(RO|AC, 1), Keyword(OW|UP, "STORE", 5), Keyword(OW|UP, "STOREDIST", 5)), SESS, CmdGeoRadiusByMember, "geo", "3.2.0", "Queries a geospatial index for members within a distance from a member, optionally stores the result.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", {}, nullptr, kGeoSearchHistory},
+  {"georadius_ro", "key longitude latitude radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]", -6, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoRadiusRo, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a coordinate.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.", {}, nullptr, kGeoRadiusRoHistory},
+  {"georadiusbymember_ro", "key member radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]", -5, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoRadiusByMemberRo, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a member.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."},
+  {"geosearch", "key (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]", -7, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoSearch, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
+  {"geosearchstore", "destination source (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [STOREDIST]", -8, W|D, cWrite|cGeo|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2)), SESS, CmdGeoSearchStore, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
   // --- sorted sets (zset_commands.cc, zset_multi_commands.cc). dkv's deviation: ZADD, ZINCRBY,
   // ZREM, ZCARD and ZREMRANGEBY* mark their key ACCESS (each reads the container in place). ---
   {"zadd", "key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]", -4, W|D|F, cWrite|kCatSortedSet|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdZAdd, "sorted-set", "1.2.0", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", {}, nullptr, kZAddHistory},

@@ -273,6 +273,17 @@ DKV_HANDLER(CmdLPos);
 DKV_HANDLER(CmdLMove);
 DKV_HANDLER(CmdRPopLPush);
 DKV_HANDLER(CmdLMPop);
+// geo (geo_commands.cc)
+DKV_HANDLER(CmdGeoAdd);
+DKV_HANDLER(CmdGeoDist);
+DKV_HANDLER(CmdGeoHash);
+DKV_HANDLER(CmdGeoPos);
+DKV_HANDLER(CmdGeoRadius);
+DKV_HANDLER(CmdGeoRadiusRo);
+DKV_HANDLER(CmdGeoRadiusByMember);
+DKV_HANDLER(CmdGeoRadiusByMemberRo);
+DKV_HANDLER(CmdGeoSearch);
+DKV_HANDLER(CmdGeoSearchStore);
 // sorted sets (zset_commands.cc, zset_multi_commands.cc)
 DKV_HANDLER(CmdZAdd);
 DKV_HANDLER(CmdZIncrBy);

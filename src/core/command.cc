@@ -38,12 +38,13 @@ constexpr CategoryName kCategoryNames[] = {
 
 bool IsRangeAtIndex(const KeySpec& s) { return s.keyword.empty() && !s.keynum; }
 
-// The argument the search for keys starts at, or -1.
+// The argument the search for keys starts at, or -1. A keyword is looked for as Redis does: from
+// `startfrom` up to (not including) the last argument, or backwards down to argument 1.
 int BeginSearch(const KeySpec& s, Args argv) {
   const int n = static_cast<int>(argv.size());
   if (s.keyword.empty()) return s.index < n ? s.index : -1;
   if (s.startfrom >= 0) {
-    for (int i = s.startfrom; i < n; ++i) {
+    for (int i = s.startfrom; i < n - 1; ++i) {
       if (text::EqualsIgnoreCase(argv[static_cast<size_t>(i)], s.keyword)) return i + 1;
     }
   } else {
@@ -121,6 +122,8 @@ bool KeysOf(const CommandSpec& spec, Args argv, std::vector<KeyRef>* out) {
     uint32_t flags = s.flags;
     if ((flags & kKeyVariableFlags) && spec.key_flags != nullptr) flags = spec.key_flags(s, argv);
     const int start = BeginSearch(s, argv);
+    // A keyword that is absent means no keys from this spec (GEORADIUS without STORE).
+    if (start < 0 && !s.keyword.empty()) continue;
     if (start < 0) {
       if (s.flags & kKeyIncomplete) continue;
       return false;

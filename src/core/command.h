@@ -154,6 +154,15 @@ constexpr KeySpec KeyNum(uint32_t flags, int index, int keynumidx, int firstkey,
   s.keystep = keystep;
   return s;
 }
+// Keyword(f, "STORE", 6): the key after the word STORE, searched for from argument 6 on (a
+// negative startfrom searches backwards from the end).
+constexpr KeySpec Keyword(uint32_t flags, std::string_view keyword, int startfrom) {
+  KeySpec s;
+  s.flags = flags;
+  s.keyword = keyword;
+  s.startfrom = startfrom;
+  return s;
+}
 constexpr KeySpecs Keys() { return {}; }
 constexpr KeySpecs Keys(KeySpec a) { return {{a, {}, {}}, 1}; }
 constexpr KeySpecs Keys(KeySpec a, KeySpec b) { return {{a, b, {}}, 2}; }

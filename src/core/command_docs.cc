@@ -61,6 +61,10 @@ std::string TypeOfValue(std::string_view name) {
   for (const char* k : kInts) {
     if (name == k) return "integer";
   }
+  if (name == "longitude" || name == "latitude" || name == "radius" || name == "width" ||
+      name == "height") {
+    return "double";
+  }
   if (name.substr(0, 9) == "unix-time") return "unix-time";
   if (name == "pattern") return "pattern";
   return "string";

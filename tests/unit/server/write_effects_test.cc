@@ -351,6 +351,36 @@ const std::map<std::string, std::vector<Example>>& Examples() {
          "k",
          1,
          false}}},
+      // Geo: GEOADD is ZADD (one write per member added or moved); the STORE forms write the
+      // destination once per stored member (Redis' count), or delete it once.
+      {"geoadd",
+       {{{}, {"GEOADD", "k", "13.361389", "38.115556", "Palermo"}, "k", 1},
+        {{{"GEOADD", "k", "1", "2", "m"}}, {"GEOADD", "k", "NX", "3", "4", "m"}, "k", 0, false},
+        {{{"GEOADD", "k", "1", "2", "m"}}, {"GEOADD", "k", "1", "2", "m"}, "k", 0, false}}},
+      {"geosearchstore",
+       {{{{"GEOADD", "s", "13.361389", "38.115556", "Palermo"}},
+         {"GEOSEARCHSTORE", "k", "s", "FROMMEMBER", "Palermo", "BYRADIUS", "1", "km"},
+         "k",
+         1},
+        // An empty result deletes the destination.
+        {{{"GEOADD", "s", "1", "2", "m"}, {"SET", "k", "x"}},
+         {"GEOSEARCHSTORE", "k", "s", "FROMLONLAT", "50", "50", "BYRADIUS", "1", "km"},
+         "k",
+         1}}},
+      {"georadius",
+       {{{{"GEOADD", "s", "13.361389", "38.115556", "Palermo"}},
+         {"GEORADIUS", "s", "13.361389", "38.115556", "1", "km", "STORE", "k"},
+         "k",
+         1},
+        // Without STORE it only reads.
+        {{{"GEOADD", "k", "1", "2", "m"}}, {"GEORADIUS", "k", "1", "2", "1", "km"}, "k", 0, false},
+        // A missing source deletes the destination.
+        {{{"SET", "k", "x"}}, {"GEORADIUS", "s", "1", "2", "1", "km", "STORE", "k"}, "k", 1}}},
+      {"georadiusbymember",
+       {{{{"GEOADD", "s", "13.361389", "38.115556", "Palermo"}},
+         {"GEORADIUSBYMEMBER", "s", "Palermo", "1", "km", "STOREDIST", "k"},
+         "k",
+         1}}},
   };
   return examples;
 }
