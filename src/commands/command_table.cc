@@ -90,6 +90,10 @@ constexpr HistoryEntry kAclSetuserHistory[] = {
     {"7.0.0", "Added selectors and key based permissions."},
 };
 
+constexpr std::string_view kSortPatternNotes =
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+constexpr std::string_view kSortStoreNotes =
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
 constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
 constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
 constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
@@ -355,6 +359,9 @@ constexpr CommandSpec kTable[] = {
   {"monitor", "", 1, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdMonitor, "server", "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"},
   {"info", "[section [section ...]]", -1, L|S, cSlow|cDangerous|cServer, Keys(), INFO, CmdInfo, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"},
   {"debug", "subcommand [argument ...]", -2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdDebug, "server", "1.0.0", "A container for debugging commands (allowed by enable-debug-command).", "Depends on subcommand."},
+  // SORT (src/commands/sort_commands.cc): BY/GET patterns and STORE are Redis' "unknown" specs.
+  {"sort", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]", -2, W|D, cWrite|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes), Unknown(OW|UP, kSortStoreNotes)), SESS, CmdSort, "generic", "1.0.0", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", {}, nullptr, {}, SortKeys},
+  {"sort_ro", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]", -2, R, cRead|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes)), SESS, CmdSortRo, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
 };
 // clang-format on
 

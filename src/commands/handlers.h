@@ -255,6 +255,10 @@ DKV_HANDLER(CmdSUnionStore);
 DKV_HANDLER(CmdSDiff);
 DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
+DKV_HANDLER(CmdSort);
+DKV_HANDLER(CmdSortRo);
 #undef DKV_HANDLER
+// SORT's key finder (Redis' sortGetKeys): the sorted key and the last STORE destination.
+void SortKeys(Args argv, std::vector<KeyRef>* out);
 
 }  // namespace dkv::server

@@ -57,6 +57,9 @@ struct Session {
   bool watch_dirty = false;
 
   bool monitor = false;
+  // The session scripts' redis.call runs on (src/scripting/): SORT of a set it does not sort
+  // sorts it anyway, so that a script sees the same order everywhere, as Redis does.
+  bool script = false;
   bool no_evict = false;
   bool no_touch = false;
   // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's (skip_next becomes skip

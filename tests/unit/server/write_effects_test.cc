@@ -258,6 +258,12 @@ const std::map<std::string, std::vector<Example>>& Examples() {
          "k",
          1,
          false}}},
+      // SORT ... STORE counts one write per element stored (Redis' server.dirty += outputlen);
+      // an empty result deletes the destination (one write) or, absent, changes nothing.
+      {"sort",
+       {{{{"SADD", "s", "c", "a", "b"}}, {"SORT", "s", "ALPHA", "STORE", "k"}, "k", 3},
+        {{{"SET", "k", "x"}}, {"SORT", "s", "STORE", "k"}, "k", 1},
+        {{}, {"SORT", "s", "STORE", "k"}, "k", 0, false}}},
   };
   return examples;
 }
