@@ -93,6 +93,12 @@ constexpr HistoryEntry kAclSetuserHistory[] = {
 constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
 constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
 constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
+// Blocking pops (src/commands/blocking_commands.cc).
+constexpr HistoryEntry kBlockingTimeoutHistory[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."}};
+constexpr uint32_t kBlockingW = W | kBlocking;
+constexpr uint32_t cBlockingList = cWrite | kCatList | cSlow | kCatBlocking;
+constexpr uint32_t cBlockingZset = cWrite | kCatSortedSet | kCatBlocking;
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -355,6 +361,15 @@ constexpr CommandSpec kTable[] = {
   {"monitor", "", 1, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdMonitor, "server", "1.0.0", "Listens for all requests received by the server in real-time.", "O(1)"},
   {"info", "[section [section ...]]", -1, L|S, cSlow|cDangerous|cServer, Keys(), INFO, CmdInfo, "server", "1.0.0", "Returns information and statistics about the server.", "O(1)"},
   {"debug", "subcommand [argument ...]", -2, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdDebug, "server", "1.0.0", "A container for debugging commands (allowed by enable-debug-command).", "Depends on subcommand."},
+  // Blocking pops (src/commands/blocking_commands.cc, src/core/blocked_clients.h).
+  {"blpop", "key [key ...] timeout", -3, kBlockingW, cBlockingList, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBLPop, "list", "2.0.0", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N) where N is the number of provided keys.", {}, nullptr, kBlockingTimeoutHistory},
+  {"brpop", "key [key ...] timeout", -3, kBlockingW, cBlockingList, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBRPop, "list", "2.0.0", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N) where N is the number of provided keys.", {}, nullptr, kBlockingTimeoutHistory},
+  {"brpoplpush", "source destination timeout", 4, kBlockingW|D, cBlockingList, Keys(Range(RW|AC|DE, 1), Range(RW|IN, 2)), SESS, CmdBRPopLPush, "list", "2.2.0", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "O(1)", {}, nullptr, kBlockingTimeoutHistory},
+  {"blmove", "source destination LEFT | RIGHT LEFT | RIGHT timeout", 6, kBlockingW|D, cBlockingList, Keys(Range(RW|AC|DE, 1), Range(RW|IN, 2)), SESS, CmdBLMove, "list", "6.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "O(1)"},
+  {"blmpop", "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]", -5, kBlockingW, cBlockingList, Keys(KeyNum(RW|AC|DE, 2, 0, 1, 1)), SESS, CmdBLMPop, "list", "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
+  {"bzpopmin", "key [key ...] timeout", -3, kBlockingW|F, cBlockingZset|cFast, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBZPopMin, "sorted-set", "5.0.0", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "O(log(N)) with N being the number of elements in the sorted set.", {}, nullptr, kBlockingTimeoutHistory},
+  {"bzpopmax", "key [key ...] timeout", -3, kBlockingW|F, cBlockingZset|cFast, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBZPopMax, "sorted-set", "5.0.0", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "O(log(N)) with N being the number of elements in the sorted set.", {}, nullptr, kBlockingTimeoutHistory},
+  {"bzmpop", "timeout numkeys key [key ...] MIN | MAX [COUNT count]", -5, kBlockingW, cBlockingZset|cSlow, Keys(KeyNum(RW|AC|DE, 2, 0, 1, 1)), SESS, CmdBZMPop, "sorted-set", "7.0.0", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
 };
 // clang-format on
 

@@ -255,6 +255,15 @@ DKV_HANDLER(CmdSUnionStore);
 DKV_HANDLER(CmdSDiff);
 DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
+// Blocking pops (blocking_commands.cc).
+DKV_HANDLER(CmdBLPop);
+DKV_HANDLER(CmdBRPop);
+DKV_HANDLER(CmdBRPopLPush);
+DKV_HANDLER(CmdBLMove);
+DKV_HANDLER(CmdBLMPop);
+DKV_HANDLER(CmdBZPopMin);
+DKV_HANDLER(CmdBZPopMax);
+DKV_HANDLER(CmdBZMPop);
 #undef DKV_HANDLER
 
 }  // namespace dkv::server
