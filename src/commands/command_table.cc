@@ -97,6 +97,12 @@ constexpr std::string_view kSortStoreNotes =
 constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
 constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
 constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
+// Blocking pops (src/commands/blocking_commands.cc).
+constexpr HistoryEntry kBlockingTimeoutHistory[] = {
+    {"6.0.0", "`timeout` is interpreted as a double instead of an integer."}};
+constexpr uint32_t kBlockingW = W | kBlocking;
+constexpr uint32_t cBlockingList = cWrite | kCatList | cSlow | kCatBlocking;
+constexpr uint32_t cBlockingZset = cWrite | kCatSortedSet | kCatBlocking;
 
 // clang-format off
 constexpr CommandSpec kTable[] = {
@@ -362,6 +368,15 @@ constexpr CommandSpec kTable[] = {
   // SORT (src/commands/sort_commands.cc): BY/GET patterns and STORE are Redis' "unknown" specs.
   {"sort", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]", -2, W|D, cWrite|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes), Unknown(OW|UP, kSortStoreNotes)), SESS, CmdSort, "generic", "1.0.0", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", {}, nullptr, {}, SortKeys},
   {"sort_ro", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]", -2, R, cRead|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes)), SESS, CmdSortRo, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
+  // Blocking pops (src/commands/blocking_commands.cc, src/core/blocked_clients.h).
+  {"blpop", "key [key ...] timeout", -3, kBlockingW, cBlockingList, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBLPop, "list", "2.0.0", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N) where N is the number of provided keys.", {}, nullptr, kBlockingTimeoutHistory},
+  {"brpop", "key [key ...] timeout", -3, kBlockingW, cBlockingList, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBRPop, "list", "2.0.0", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N) where N is the number of provided keys.", {}, nullptr, kBlockingTimeoutHistory},
+  {"brpoplpush", "source destination timeout", 4, kBlockingW|D, cBlockingList, Keys(Range(RW|AC|DE, 1), Range(RW|IN, 2)), SESS, CmdBRPopLPush, "list", "2.2.0", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", "O(1)", {}, nullptr, kBlockingTimeoutHistory},
+  {"blmove", "source destination LEFT | RIGHT LEFT | RIGHT timeout", 6, kBlockingW|D, cBlockingList, Keys(Range(RW|AC|DE, 1), Range(RW|IN, 2)), SESS, CmdBLMove, "list", "6.2.0", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", "O(1)"},
+  {"blmpop", "timeout numkeys key [key ...] LEFT | RIGHT [COUNT count]", -5, kBlockingW, cBlockingList, Keys(KeyNum(RW|AC|DE, 2, 0, 1, 1)), SESS, CmdBLMPop, "list", "7.0.0", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
+  {"bzpopmin", "key [key ...] timeout", -3, kBlockingW|F, cBlockingZset|cFast, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBZPopMin, "sorted-set", "5.0.0", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "O(log(N)) with N being the number of elements in the sorted set.", {}, nullptr, kBlockingTimeoutHistory},
+  {"bzpopmax", "key [key ...] timeout", -3, kBlockingW|F, cBlockingZset|cFast, Keys(Range(RW|AC|DE, 1, -2)), SESS, CmdBZPopMax, "sorted-set", "5.0.0", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", "O(log(N)) with N being the number of elements in the sorted set.", {}, nullptr, kBlockingTimeoutHistory},
+  {"bzmpop", "timeout numkeys key [key ...] MIN | MAX [COUNT count]", -5, kBlockingW, cBlockingZset|cSlow, Keys(KeyNum(RW|AC|DE, 2, 0, 1, 1)), SESS, CmdBZMPop, "sorted-set", "7.0.0", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped."},
 };
 // clang-format on
 
