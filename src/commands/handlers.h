@@ -266,6 +266,24 @@ DKV_HANDLER(CmdBLMPop);
 DKV_HANDLER(CmdBZPopMin);
 DKV_HANDLER(CmdBZPopMax);
 DKV_HANDLER(CmdBZMPop);
+// Lists (list_commands.cc).
+DKV_HANDLER(CmdLPush);
+DKV_HANDLER(CmdRPush);
+DKV_HANDLER(CmdLPushX);
+DKV_HANDLER(CmdRPushX);
+DKV_HANDLER(CmdLPop);
+DKV_HANDLER(CmdRPop);
+DKV_HANDLER(CmdLLen);
+DKV_HANDLER(CmdLRange);
+DKV_HANDLER(CmdLIndex);
+DKV_HANDLER(CmdLSet);
+DKV_HANDLER(CmdLInsert);
+DKV_HANDLER(CmdLRem);
+DKV_HANDLER(CmdLTrim);
+DKV_HANDLER(CmdLPos);
+DKV_HANDLER(CmdLMove);
+DKV_HANDLER(CmdRPopLPush);
+DKV_HANDLER(CmdLMPop);
 #undef DKV_HANDLER
 // SORT's key finder (Redis' sortGetKeys): the sorted key and the last STORE destination.
 void SortKeys(Args argv, std::vector<KeyRef>* out);
