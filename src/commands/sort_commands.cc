@@ -353,7 +353,7 @@ void SortGeneric(CommandContext& ctx, Args argv, bool readonly) {
       result.emplace_back(v ? *v : std::string_view());
     }
   }
-  engine::ListStore(ctx.db(), o.store, result);
+  engine::ListStore(ctx.db(), o.store, result, outputlen);
   ctx.reply.Integer(static_cast<int64_t>(outputlen));
 }
 
