@@ -8,7 +8,9 @@
 // only those back from PostgreSQL), so TTL, PTTL, EXPIRETIME and PEXPIRETIME have no ACCESS and
 // APPEND, SETRANGE, OBJECT ENCODING, OBJECT REFCOUNT and PFADD have it, and so have HSET, HSETNX,
 // HMSET, HDEL, HEXISTS, HLEN, HSTRLEN, the field-expiration commands, SADD, SREM, SISMEMBER,
-// SCARD and SMOVE's destination (each reads or changes the container in place); @kv and
+// SCARD and SMOVE's destination, LPUSH, RPUSH, LPUSHX, RPUSHX, LLEN, LINDEX, LPOS, LSET, LINSERT,
+// LREM, LTRIM and LMOVE's and RPOPLPUSH's destination (each reads or changes the container in
+// place); @kv and
 // @server are dkv's own categories.
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
@@ -52,6 +54,16 @@ uint32_t SetKeyFlags(const KeySpec&, Args argv) {
   return kKeyOW | kKeyUpdate;
 }
 
+// Lists.
+constexpr HistoryEntry kPushHistory[] = {
+    {"2.4.0", "Accepts multiple `element` arguments."},
+};
+constexpr HistoryEntry kPushXHistory[] = {
+    {"4.0.0", "Accepts multiple `element` arguments."},
+};
+constexpr HistoryEntry kPopHistory[] = {
+    {"6.2.0", "Added the `count` argument."},
+};
 constexpr HistoryEntry kPauseHistory[] = {
     {"6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option."},
 };
@@ -222,6 +234,24 @@ constexpr CommandSpec kTable[] = {
   {"sdiff", "key [key ...]", -2, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1, -1)), SESS, CmdSDiff, "set", "1.0.0", "Returns the difference of multiple sets.", "O(N) where N is the total number of elements in all given sets."},
   {"sdiffstore", "destination key [key ...]", -3, W|D, cWrite|cSet|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2, -1)), SESS, CmdSDiffStore, "set", "1.0.0", "Stores the difference of multiple sets in a key.", "O(N) where N is the total number of elements in all given sets."},
   {"sscan", "key cursor [MATCH pattern] [COUNT count]", -3, R, cRead|cSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdSScan, "set", "2.8.0", "Iterates over members of a set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."},
+  // Lists (list_commands.cc; the blocking forms are elsewhere).
+  {"lpush", "key element [element ...]", -3, W|D|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdLPush, "list", "1.0.0", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kPushHistory},
+  {"rpush", "key element [element ...]", -3, W|D|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdRPush, "list", "1.0.0", "Appends one or more elements to a list. Creates the key if it doesn't exist.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kPushHistory},
+  {"lpushx", "key element [element ...]", -3, W|D|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdLPushX, "list", "2.2.0", "Prepends one or more elements to a list only when the list exists.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kPushXHistory},
+  {"rpushx", "key element [element ...]", -3, W|D|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|IN, 1)), SESS, CmdRPushX, "list", "2.2.0", "Appends an element to a list only when the list exists.", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", {}, nullptr, kPushXHistory},
+  {"lpop", "key [count]", -2, W|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdLPop, "list", "1.0.0", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", "O(N) where N is the number of elements returned", {}, nullptr, kPopHistory},
+  {"rpop", "key [count]", -2, W|F, cWrite|kCatList|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdRPop, "list", "1.0.0", "Returns and removes the last elements of the list. Deletes the list if the last element was popped.", "O(N) where N is the number of elements returned", {}, nullptr, kPopHistory},
+  {"llen", "key", 2, R|F, cRead|kCatList|cFast, Keys(Range(RO|AC, 1)), SESS, CmdLLen, "list", "1.0.0", "Returns the length of a list.", "O(1)"},
+  {"lrange", "key start stop", 4, R, cRead|kCatList|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdLRange, "list", "1.0.0", "Returns a range of elements from a list.", "O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range."},
+  {"lindex", "key index", 3, R, cRead|kCatList|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdLIndex, "list", "1.0.0", "Returns an element from a list by its index.", "O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1)."},
+  {"lset", "key index element", 4, W|D, cWrite|kCatList|cSlow, Keys(Range(RW|AC|UP, 1)), SESS, CmdLSet, "list", "1.0.0", "Sets the value of an element in a list by its index.", "O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1)."},
+  {"linsert", "key (BEFORE | AFTER) pivot element", 5, W|D, cWrite|kCatList|cSlow, Keys(Range(RW|AC|IN, 1)), SESS, CmdLInsert, "list", "2.2.0", "Inserts an element before or after another element in a list.", "O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N)."},
+  {"lrem", "key count element", 4, W, cWrite|kCatList|cSlow, Keys(Range(RW|AC|DE, 1)), SESS, CmdLRem, "list", "1.0.0", "Removes elements from a list. Deletes the list if the last element was removed.", "O(N+M) where N is the length of the list and M is the number of elements removed."},
+  {"ltrim", "key start stop", 4, W, cWrite|kCatList|cSlow, Keys(Range(RW|AC|DE, 1)), SESS, CmdLTrim, "list", "1.0.0", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", "O(N) where N is the number of elements to be removed by the operation."},
+  {"lpos", "key element [RANK rank] [COUNT num-matches] [MAXLEN len]", -3, R, cRead|kCatList|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdLPos, "list", "6.0.6", "Returns the index of matching elements in a list.", "O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time."},
+  {"lmove", "source destination (LEFT | RIGHT) (LEFT | RIGHT)", 5, W|D, cWrite|kCatList|cSlow, Keys(Range(RW|AC|DE, 1), Range(RW|AC|IN, 2)), SESS, CmdLMove, "list", "6.2.0", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", "O(1)"},
+  {"rpoplpush", "source destination", 3, W|D, cWrite|kCatList|cSlow, Keys(Range(RW|AC|DE, 1), Range(RW|AC|IN, 2)), SESS, CmdRPopLPush, "list", "1.2.0", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", "O(1)"},
+  {"lmpop", "numkeys key [key ...] (LEFT | RIGHT) [COUNT count]", -4, W, cWrite|kCatList|cSlow, Keys(KeyNum(RW|AC|DE, 1, 0, 1, 1)), SESS, CmdLMPop, "list", "7.0.0", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", "O(N+M) where N is the number of provided keys and M is the number of elements returned."},
   // --- keys ---
   {"del", "key [key ...]", -2, W, cKeyspace|cWrite|cSlow, Keys(Range(RM|DE, 1, -1)), SESS, CmdDel, "generic", "1.0.0", "Deletes one or more keys.", "O(N) where N is the number of keys that will be removed."},
   {"unlink", "key [key ...]", -2, W|F, cKeyspace|cWrite|cFast, Keys(Range(RM|DE, 1, -1)), SESS, CmdUnlink, "generic", "4.0.0", "Asynchronously deletes one or more keys.", "O(1) for each key removed regardless of its size."},

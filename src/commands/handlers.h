@@ -255,6 +255,24 @@ DKV_HANDLER(CmdSUnionStore);
 DKV_HANDLER(CmdSDiff);
 DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
+// Lists (list_commands.cc).
+DKV_HANDLER(CmdLPush);
+DKV_HANDLER(CmdRPush);
+DKV_HANDLER(CmdLPushX);
+DKV_HANDLER(CmdRPushX);
+DKV_HANDLER(CmdLPop);
+DKV_HANDLER(CmdRPop);
+DKV_HANDLER(CmdLLen);
+DKV_HANDLER(CmdLRange);
+DKV_HANDLER(CmdLIndex);
+DKV_HANDLER(CmdLSet);
+DKV_HANDLER(CmdLInsert);
+DKV_HANDLER(CmdLRem);
+DKV_HANDLER(CmdLTrim);
+DKV_HANDLER(CmdLPos);
+DKV_HANDLER(CmdLMove);
+DKV_HANDLER(CmdRPopLPush);
+DKV_HANDLER(CmdLMPop);
 // Blocking pops (blocking_commands.cc).
 DKV_HANDLER(CmdBLPop);
 DKV_HANDLER(CmdBRPop);
