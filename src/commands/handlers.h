@@ -257,15 +257,6 @@ DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
 DKV_HANDLER(CmdSort);
 DKV_HANDLER(CmdSortRo);
-// Blocking pops (blocking_commands.cc).
-DKV_HANDLER(CmdBLPop);
-DKV_HANDLER(CmdBRPop);
-DKV_HANDLER(CmdBRPopLPush);
-DKV_HANDLER(CmdBLMove);
-DKV_HANDLER(CmdBLMPop);
-DKV_HANDLER(CmdBZPopMin);
-DKV_HANDLER(CmdBZPopMax);
-DKV_HANDLER(CmdBZMPop);
 // Lists (list_commands.cc).
 DKV_HANDLER(CmdLPush);
 DKV_HANDLER(CmdRPush);
@@ -284,6 +275,15 @@ DKV_HANDLER(CmdLPos);
 DKV_HANDLER(CmdLMove);
 DKV_HANDLER(CmdRPopLPush);
 DKV_HANDLER(CmdLMPop);
+// Blocking pops (blocking_commands.cc).
+DKV_HANDLER(CmdBLPop);
+DKV_HANDLER(CmdBRPop);
+DKV_HANDLER(CmdBRPopLPush);
+DKV_HANDLER(CmdBLMove);
+DKV_HANDLER(CmdBLMPop);
+DKV_HANDLER(CmdBZPopMin);
+DKV_HANDLER(CmdBZPopMax);
+DKV_HANDLER(CmdBZMPop);
 #undef DKV_HANDLER
 // SORT's key finder (Redis' sortGetKeys): the sorted key and the last STORE destination.
 void SortKeys(Args argv, std::vector<KeyRef>* out);
