@@ -359,7 +359,8 @@ std::string ListMove(Database& db, Entry* src, std::string_view dst_key, ListEnd
   return v;
 }
 
-void ListStore(Database& db, std::string_view key, const std::vector<std::string>& elements) {
+void ListStore(Database& db, std::string_view key, const std::vector<std::string>& elements,
+               uint64_t writes) {
   Entry* old = db.Find(key);
   if (elements.empty()) {
     if (old != nullptr) db.Delete(old);
@@ -372,7 +373,7 @@ void ListStore(Database& db, std::string_view key, const std::vector<std::string
   quick::List* l = quick::New();
   for (const std::string& s : elements) quick::Push(l, false, s, limit);
   db.InsertContainer(k, Kind::kList, NewValue(l, limits));
-  db.NoteWrite(k, ChangeKind::kWrite, 1);
+  db.NoteWrite(k, ChangeKind::kWrite, writes);
 }
 
 std::string ListSerialize(const Entry* entry) {

@@ -60,8 +60,10 @@ void ListTrim(Database& db, Entry* entry, int64_t start, int64_t stop);
 // Returns the element. Writes as Redis counts them.
 std::string ListMove(Database& db, Entry* src, std::string_view dst_key, ListEnd from, ListEnd to);
 // SORT ... STORE, GEO*STORE-like replacements: `key` becomes a list of `elements`, replacing
-// whatever it held (its TTL goes), or is deleted when `elements` is empty. One write.
-void ListStore(Database& db, std::string_view key, const std::vector<std::string>& elements);
+// whatever it held (its TTL goes), or is deleted when `elements` is empty. Counts `writes`
+// writes when it stores (SORT ... STORE: one per element, as Redis), one when it deletes.
+void ListStore(Database& db, std::string_view key, const std::vector<std::string>& elements,
+               uint64_t writes = 1);
 
 // --- Container plumbing, for engine/container.cc only. ---
 // The portable form (kListPacked: count, items).

@@ -279,7 +279,9 @@ def run_case(server, case, timeout_s, cpu=-1):
         # e.g. "WARNING: Could not fetch server CONFIG": harmless, said once.
         log(f"note: redis-benchmark against {server.name}: {err_lines[0]}")
         server.warned = True
-    row = rows[0]
+    # One row per test; LRANGE_* first prints the LPUSH that fills its list: the last row is the
+    # test asked for.
+    row = rows[-1]
     try:
         return Sample(rps=float(row["rps"]), p50_ms=float(row["p50_latency_ms"]),
                       p99_ms=float(row["p99_latency_ms"]),

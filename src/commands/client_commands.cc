@@ -50,7 +50,7 @@ std::string ClientInfoLine(Services& services, const Session& s) {
   std::string flags;
   if (s.monitor) flags += 'O';
   if (s.in_multi) flags += 'x';
-  if (s.postponed) flags += 'b';
+  if (s.postponed || s.blocked) flags += 'b';
   if (s.watch_dirty) flags += 'd';
   if (s.close_after_reply) flags += 'c';
   if (s.unix_socket) flags += 'U';
@@ -320,9 +320,17 @@ void CmdClientUnblock(CommandContext& ctx, Args argv) {
   int64_t id;
   if (!Int64OrReply(ctx.reply, argv[2], &id)) return;
   // Only a client blocked in a blocking command can be unblocked (a client held by CLIENT PAUSE
-  // is not, as Redis); dkv has no blocking command yet, so this answers 0.
-  bool done = id > 0 && ctx.services.clients().Unblock(static_cast<uint64_t>(id), with_error);
-  ctx.reply.Integer(done ? 1 : 0);
+  // is not, as Redis). TIMEOUT answers it as its timeout would (a null array), ERROR with
+  // -UNBLOCKED; its further commands then run (src/core/blocked_clients.h).
+  using Ending = BlockedClients::Ending;
+  Session* unblocked =
+      id > 0 ? ctx.services.blocked().Finish(static_cast<uint64_t>(id),
+                                             with_error ? Ending::kError : Ending::kTimeout)
+             : nullptr;
+  if (unblocked != nullptr && ctx.services.hooks() != nullptr) {
+    ctx.services.hooks()->BlockEnded(unblocked);
+  }
+  ctx.reply.Integer(unblocked != nullptr ? 1 : 0);
 }
 
 void CmdClientGetRedir(CommandContext& ctx, Args) {

@@ -54,11 +54,26 @@ std::vector<std::string> AclCategories(const CommandSpec& spec) {
 }
 
 void ReplyKeySpec(resp::ReplyBuilder& r, const KeySpec& s) {
-  r.MapHeader(3);
+  r.MapHeader(s.notes.empty() ? 3 : 4);
+  if (!s.notes.empty()) {
+    r.Bulk("notes");
+    r.Bulk(s.notes);
+  }
   r.Bulk("flags");
   auto flags = KeyFlagNames(s.flags);
   r.SetHeader(flags.size());
   for (auto f : flags) r.Simple(f);
+  if (s.unknown) {
+    for (std::string_view part : {"begin_search", "find_keys"}) {
+      r.Bulk(part);
+      r.MapHeader(2);
+      r.Bulk("type");
+      r.Bulk("unknown");
+      r.Bulk("spec");
+      r.MapHeader(0);
+    }
+    return;
+  }
   r.Bulk("begin_search");
   r.MapHeader(2);
   r.Bulk("type");
@@ -130,7 +145,18 @@ void ReplyCommandInfo(CommandContext& ctx, const CommandSpec& spec) {
 // belongs to the n-th key spec (the last spec takes the rest).
 void ReplyDocArg(resp::ReplyBuilder& r, const CommandSpec& spec, const DocArg& arg,
                  int* key_index) {
-  bool is_key = arg.type == "key";
+  // SORT's BY and GET patterns name keys: they belong to the row's first Unknown() spec, as in
+  // Redis; the key arguments after them take the specs after it.
+  int pattern_spec = -1;
+  if (arg.type == "pattern") {
+    for (int i = 0; i < spec.keys.count; ++i) {
+      if (spec.keys.spec[static_cast<size_t>(i)].unknown) {
+        pattern_spec = i;
+        break;
+      }
+    }
+  }
+  bool is_key = arg.type == "key" || pattern_spec >= 0;
   size_t pairs = 2 + (is_key ? 1 : 0) + (arg.token.empty() ? 0 : 1) +
                  ((arg.optional || arg.multiple) ? 1 : 0) + (arg.arguments.empty() ? 0 : 1);
   r.MapHeader(pairs);
@@ -138,7 +164,11 @@ void ReplyDocArg(resp::ReplyBuilder& r, const CommandSpec& spec, const DocArg& a
   r.Bulk(arg.name);
   r.Bulk("type");
   r.Bulk(arg.type);
-  if (is_key) {
+  if (pattern_spec >= 0) {
+    r.Bulk("key_spec_index");
+    r.Integer(pattern_spec);
+    *key_index = std::max(*key_index, pattern_spec + 1);
+  } else if (is_key) {
     r.Bulk("key_spec_index");
     r.Integer(std::max(0, std::min(*key_index, spec.keys.count - 1)));
     ++*key_index;

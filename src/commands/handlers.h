@@ -255,6 +255,8 @@ DKV_HANDLER(CmdSUnionStore);
 DKV_HANDLER(CmdSDiff);
 DKV_HANDLER(CmdSDiffStore);
 DKV_HANDLER(CmdSScan);
+DKV_HANDLER(CmdSort);
+DKV_HANDLER(CmdSortRo);
 // Lists (list_commands.cc).
 DKV_HANDLER(CmdLPush);
 DKV_HANDLER(CmdRPush);
@@ -284,6 +286,15 @@ DKV_HANDLER(CmdGeoRadiusByMember);
 DKV_HANDLER(CmdGeoRadiusByMemberRo);
 DKV_HANDLER(CmdGeoSearch);
 DKV_HANDLER(CmdGeoSearchStore);
+// Blocking pops (blocking_commands.cc).
+DKV_HANDLER(CmdBLPop);
+DKV_HANDLER(CmdBRPop);
+DKV_HANDLER(CmdBRPopLPush);
+DKV_HANDLER(CmdBLMove);
+DKV_HANDLER(CmdBLMPop);
+DKV_HANDLER(CmdBZPopMin);
+DKV_HANDLER(CmdBZPopMax);
+DKV_HANDLER(CmdBZMPop);
 // sorted sets (zset_commands.cc, zset_multi_commands.cc)
 DKV_HANDLER(CmdZAdd);
 DKV_HANDLER(CmdZIncrBy);
@@ -318,5 +329,7 @@ DKV_HANDLER(CmdZMPop);
 DKV_HANDLER(CmdZRandMember);
 DKV_HANDLER(CmdZScan);
 #undef DKV_HANDLER
+// SORT's key finder (Redis' sortGetKeys): the sorted key and the last STORE destination.
+void SortKeys(Args argv, std::vector<KeyRef>* out);
 
 }  // namespace dkv::server

@@ -136,8 +136,8 @@ void ClientsSection(CommandContext& ctx, Section& s) {
   s.Line("blocked_clients", std::to_string(st.clients().blocked()));
   s.Line("tracking_clients", "0");
   s.Line("pubsub_clients", "0");
-  s.Line("clients_in_timeout_table", "0");
-  s.Line("total_blocking_keys", "0");
+  s.Line("clients_in_timeout_table", std::to_string(st.blocked().timeout_count()));
+  s.Line("total_blocking_keys", std::to_string(st.blocked().key_count()));
   s.Line("total_blocking_keys_on_nokey", "0");
 }
 

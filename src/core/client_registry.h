@@ -43,17 +43,13 @@ class ClientRegistry {
   }
   const std::vector<Session*>& monitors() const { return monitors_; }
 
-  // Clients blocked in a command (INFO's blocked_clients): those whose command CLIENT PAUSE
-  // holds, as Redis counts them (there are no blocking commands yet). CLIENT UNBLOCK asks
-  // Unblock, which has nothing to unblock until a blocking command exists.
+  // Clients blocked in a command (INFO's blocked_clients), as Redis counts them: those parked by
+  // a blocking command (src/core/blocked_clients.h) and those whose command CLIENT PAUSE holds.
   size_t blocked() const {
-    size_t n = blocked_;
-    for (const auto& [id, s] : clients_) n += s->postponed ? 1 : 0;
+    size_t n = 0;
+    for (const auto& [id, s] : clients_) n += (s->postponed || s->blocked) ? 1 : 0;
     return n;
   }
-  // A blocking command would register how to end its wait here; with none, no client is
-  // blocked and CLIENT UNBLOCK answers 0.
-  bool Unblock(uint64_t /*id*/, bool /*with_error*/) { return false; }
 
   // CLIENT PAUSE: until `end_ms` (the server clock), every command waits (all) or only those
   // that may change data (writes, EVAL, EXEC with writes). A second pause keeps the later end
@@ -76,7 +72,6 @@ class ClientRegistry {
   std::map<uint64_t, Session*> clients_;
   std::vector<Session*> monitors_;
   uint64_t next_id_ = 1;
-  size_t blocked_ = 0;
   int64_t pause_end_ms_ = 0;  // 0: not paused
   bool pause_all_ = false;
 };

@@ -36,7 +36,7 @@ constexpr CategoryName kCategoryNames[] = {
     {kCatServer, "server", false},
 };
 
-bool IsRangeAtIndex(const KeySpec& s) { return s.keyword.empty() && !s.keynum; }
+bool IsRangeAtIndex(const KeySpec& s) { return s.keyword.empty() && !s.keynum && !s.unknown; }
 
 // The argument the search for keys starts at, or -1. A keyword is looked for as Redis does: from
 // `startfrom` up to (not including) the last argument, or backwards down to argument 1.
@@ -117,8 +117,13 @@ LegacyRange LegacyKeyRange(const CommandSpec& spec) {
 }
 
 bool KeysOf(const CommandSpec& spec, Args argv, std::vector<KeyRef>* out) {
+  if (spec.find_keys != nullptr) {
+    spec.find_keys(argv, out);
+    return true;
+  }
   const int n = static_cast<int>(argv.size());
   for (const KeySpec& s : spec.keys.all()) {
+    if (s.unknown) continue;
     uint32_t flags = s.flags;
     if ((flags & kKeyVariableFlags) && spec.key_flags != nullptr) flags = spec.key_flags(s, argv);
     const int start = BeginSearch(s, argv);

@@ -124,6 +124,11 @@ struct KeySpec {
   int limit = 0;        // range: with lastkey -1, take 1/limit of the rest (0: all)
   int keynumidx = 0;    // keynum: the count argument, relative to the start
   int firstkey = 0;     // keynum: the first key, relative to the start
+  // Redis' "unknown" begin_search and find_keys (SORT's BY/GET patterns and STORE): the spec
+  // cannot locate its keys; the row's find_keys function does, when it has one. `notes` is
+  // COMMAND INFO's explanation.
+  bool unknown = false;
+  std::string_view notes = {};
 };
 struct KeySpecs {
   std::array<KeySpec, 3> spec{};
@@ -161,6 +166,14 @@ constexpr KeySpec Keyword(uint32_t flags, std::string_view keyword, int startfro
   s.flags = flags;
   s.keyword = keyword;
   s.startfrom = startfrom;
+  return s;
+}
+// A spec whose keys no rule finds (Redis' begin_search and find_keys "unknown").
+constexpr KeySpec Unknown(uint32_t flags, std::string_view notes) {
+  KeySpec s;
+  s.flags = flags;
+  s.unknown = true;
+  s.notes = notes;
   return s;
 }
 constexpr KeySpecs Keys() { return {}; }
@@ -223,6 +236,9 @@ struct CommandContext {
 using Handler = void (*)(CommandContext&, Args);
 // For a spec with kKeyVariableFlags: the flags this call has, from its arguments.
 using KeyFlagsProc = uint32_t (*)(const KeySpec& spec, Args argv);
+// Redis' getkeys_proc: the keys of one call for a row whose specs cannot find them all (SORT's
+// STORE); replaces the walk over the specs in KeysOf.
+using FindKeysProc = void (*)(Args argv, std::vector<KeyRef>* out);
 
 struct HistoryEntry {
   std::string_view version;
@@ -247,6 +263,7 @@ struct CommandSpec {
   SecretArgs secret = {};
   KeyFlagsProc key_flags = nullptr;            // for key specs with kKeyVariableFlags
   std::span<const HistoryEntry> history = {};  // COMMAND DOCS' history: what changed when
+  FindKeysProc find_keys = nullptr;            // for rows with Unknown() specs that have keys
 };
 
 // All rows, in the order docs list them.

@@ -218,6 +218,8 @@ std::string KeysColumn(const CommandSpec& spec) {
     if (s.keynum) {
       out += "numkeys at " + std::to_string(s.index + s.keynumidx);
       if (s.keystep != 1) out += ", step " + std::to_string(s.keystep);
+    } else if (s.unknown) {
+      out += "unknown";
     } else if (!s.keyword.empty()) {
       out += "after " + std::string(s.keyword);
     } else {

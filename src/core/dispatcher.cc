@@ -138,9 +138,9 @@ void Dispatcher::Execute(Session& session, Args argv) {
   Check(session, argv);
   session.argv_mem = 0;
   state_->keyspace.set_expiry_paused(false);
-  // A command that waits (for a pause to end, for values from PostgreSQL) runs again later:
-  // its reply, if any, comes then.
-  if (session.postponed || session.value_fetch != 0) return;
+  // A command that waits (for a pause to end, for values from PostgreSQL, for a key to get a
+  // value) runs again later: its reply, if any, comes then.
+  if (session.postponed || session.value_fetch != 0 || session.blocked) return;
   // CLIENT REPLY OFF or SKIP: the command ran, its reply is dropped (CLIENT REPLY ON's own OK
   // is kept: it clears the flags before replying).
   if (session.reply_off || session.reply_skip) session.out->resize(out_before);
@@ -446,10 +446,14 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
     session.rerun = true;
     return;
   }
-  // After the run that counts, as Redis 7: EXEC's line follows the commands it ran.
-  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin))) {
+  // After the run that counts, as Redis 7: EXEC's line follows the commands it ran. A blocking
+  // command shows when it blocks, not again when it is served (Redis 7.2).
+  if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&
+      !session.block_rerun) {
     FeedMonitors(spec, session, argv);
   }
+  // A command that blocked counts when it is served, times out or is unblocked.
+  if (session.blocked) return;
 
   CommandStats& cs = state_->stats.commands[std::string(spec.name)];
   cs.calls++;

@@ -66,6 +66,10 @@ class ServerHooks {
   // (Session::postponed) run when it ends, in the order they waited; after UNPAUSE, once the
   // current command is over. Without a network layer nothing waits.
   virtual void PauseChanged() {}
+  // A blocked client's wait ended without its command running again (a timeout, CLIENT UNBLOCK:
+  // BlockedClients::Finish wrote the reply): the command leaves the input and the client's
+  // further commands run. Without a network layer nothing waits.
+  virtual void BlockEnded(Session*) {}
   // The buffers of a client, for CLIENT LIST and CLIENT INFO (zeros without a network layer).
   virtual ClientBuffers BuffersOf(const Session&) { return {}; }
 };

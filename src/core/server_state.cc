@@ -68,8 +68,9 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
       run_id(RandomRunId()) {
   acl_error = acl.Load(config);
   applied_requirepass = config.requirepass;
-  keyspace.set_observer(&watches);
   observers.observers.push_back(&watches);
+  observers.observers.push_back(&blocked);
+  keyspace.set_observer(&observers);
   ApplyConfig();
 }
 

@@ -1,9 +1,10 @@
 // ServerState: the server's state, as the parts it is made of: the configuration, the keyspace,
 // statistics and the slow log (src/core/stats.h), the client registry (src/core/client_registry.h),
-// WATCH bookkeeping (src/core/watch_registry.h), users, and the persistence Backend in use
-// (src/core/backend.h). It owns the parts (but the backend, the scripts and the hooks, which the
-// server owns). The network layer, the dispatcher, scripts, HTTP and /metrics use it; command
-// handlers never do: they get the narrower Services (src/core/services.h). Loop thread only.
+// WATCH bookkeeping (src/core/watch_registry.h), blocked clients (src/core/blocked_clients.h),
+// users, and the persistence Backend in use (src/core/backend.h). It owns the parts (but the
+// backend, the scripts and the hooks, which the server owns). The network layer, the dispatcher,
+// scripts, HTTP and /metrics use it; command handlers never do: they get the narrower Services
+// (src/core/services.h). Loop thread only.
 #pragma once
 
 #include <sys/socket.h>
@@ -18,6 +19,7 @@
 #include "engine/pattern.h"
 #include "src/config/config.h"
 #include "src/core/backend.h"
+#include "src/core/blocked_clients.h"
 #include "src/core/client_registry.h"
 #include "src/core/eviction.h"
 #include "src/core/memory.h"
@@ -45,6 +47,8 @@ struct ServerState {
   Stats stats;
   SlowLog slowlog;
   WatchRegistry watches;
+  // Clients parked in blocking commands; an observer after WATCH (src/core/blocked_clients.h).
+  BlockedClients blocked{&stats};
   ObserverList observers;
   ScanCursors scan_cursors;
   engine::PatternCache patterns;

@@ -15,6 +15,7 @@ Services::Services(ServerState* state, Dispatcher* dispatcher)
       slowlog_(state->slowlog),
       clients_(state->clients),
       watches_(state->watches),
+      blocked_(state->blocked),
       patterns_(state->patterns),
       scan_cursors_(state->scan_cursors) {}
 

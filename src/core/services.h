@@ -10,6 +10,7 @@
 //   scripts()                    the Lua engine (src/scripting/script_api.h); null without one
 //   hooks()                      actions of the network layer (src/core/server_hooks.h);
 //                                null in tests
+//   blocked()                    clients parked in blocking commands (src/core/blocked_clients.h)
 //   watches(), patterns(),       WATCH bookkeeping, compiled patterns, SCAN cursors
 //   scan_cursors()
 //   acl(), auth_throttle(),      users and logins: AUTH, HELLO, RESET, SELECT's namespace check
@@ -31,6 +32,7 @@
 #include "engine/pattern.h"
 #include "src/config/config.h"
 #include "src/core/backend.h"
+#include "src/core/blocked_clients.h"
 #include "src/core/client_registry.h"
 #include "src/core/scan_cursors.h"
 #include "src/core/server_hooks.h"
@@ -66,6 +68,7 @@ class Services {
   Scripts* scripts();
   ServerHooks* hooks();
   WatchRegistry& watches() { return watches_; }
+  BlockedClients& blocked() { return blocked_; }
   engine::PatternCache& patterns() { return patterns_; }
   ScanCursors& scan_cursors() { return scan_cursors_; }
 
@@ -101,6 +104,7 @@ class Services {
   SlowLog& slowlog_;
   ClientRegistry& clients_;
   WatchRegistry& watches_;
+  BlockedClients& blocked_;
   engine::PatternCache& patterns_;
   ScanCursors& scan_cursors_;
 };

@@ -57,6 +57,9 @@ struct Session {
   bool watch_dirty = false;
 
   bool monitor = false;
+  // The session scripts' redis.call runs on (src/scripting/): SORT of a set it does not sort
+  // sorts it anyway, so that a script sees the same order everywhere, as Redis does.
+  bool script = false;
   bool no_evict = false;
   bool no_touch = false;
   // CLIENT REPLY: OFF drops every reply; SKIP drops the next command's (skip_next becomes skip
@@ -67,6 +70,14 @@ struct Session {
   // CLIENT PAUSE holds this client's current command: it was not run and its bytes stay in the
   // input; the network layer runs it again once the pause ends (in the order clients waited).
   bool postponed = false;
+  // A blocking command (BLPOP, BZPOPMIN, ...) parked this client (src/core/blocked_clients.h):
+  // the command stays in the input, unanswered, and later commands wait behind it. block_rerun
+  // is set while it runs again to be served (MONITOR saw it when it blocked). deny_blocking:
+  // blocking commands answer at once instead of blocking (the scripts' session; EXEC runs its
+  // queue with Services::in_exec()).
+  bool blocked = false;
+  bool block_rerun = false;
+  bool deny_blocking = false;
   // The cache tier over PostgreSQL: the number of the value read the current command waits for
   // (0: none), how often it waited for this command, and why the last read failed ("" if not).
   uint64_t value_fetch = 0;

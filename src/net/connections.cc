@@ -162,11 +162,12 @@ bool Server::Impl::OverOutputLimit(Connection* conn) {
   return true;
 }
 
-void Server::Impl::ProcessInput(Connection* conn) {
+void Server::Impl::ProcessInput(Connection* conn, size_t max_commands) {
   Session& s = conn->session;
   conn->parser.set_max_bulk_len(state_.config.proto_max_bulk_len);
-  while (!conn->in.empty() && !s.close_after_reply && !conn->closing && conn->held_for_batch == 0 &&
-         s.value_fetch == 0 && !s.waiting_for_exit && !s.postponed) {
+  while (max_commands > 0 && !conn->in.empty() && !s.close_after_reply && !conn->closing &&
+         conn->held_for_batch == 0 && s.value_fetch == 0 && !s.waiting_for_exit && !s.postponed &&
+         !s.blocked) {
     if (conn->PendingOutput() > kOutputHighWater) {
       // Backpressure: the client does not read its replies; stop parsing until it does.
       StopReading(conn);
@@ -186,6 +187,7 @@ void Server::Impl::ProcessInput(Connection* conn) {
     }
     size_t consumed = conn->parser.consumed();
     const auto& args = conn->parser.args();
+    if (!args.empty()) max_commands--;
     if (!args.empty() && IsCrossProtocolPrelude(args[0])) {
       RefuseCrossProtocol(conn);
       return;
@@ -197,6 +199,13 @@ void Server::Impl::ProcessInput(Connection* conn) {
       } else {
         dispatcher_.Execute(s, args);
       }
+    }
+    if (s.blocked) {
+      // A blocking command found its keys empty: it stays in the input, unconsumed, and runs
+      // again when a key gets a value (ServeBlocked), or is dropped when its wait ends
+      // (BlockEnded); this client's later commands wait behind it.
+      conn->blocked_bytes = consumed;
+      break;
     }
     if (s.postponed) {
       // CLIENT PAUSE holds the command: it stays in the input, unconsumed, and runs when the
@@ -218,6 +227,11 @@ void Server::Impl::ProcessInput(Connection* conn) {
       s.rerun = false;
     }
     conn->in.Consume(consumed);
+    // The command may have given values to keys that clients wait for: they are served now,
+    // before this client's next command (Redis: after each command, and after a whole EXEC or
+    // script, which are one command here).
+    if (state_.blocked.has_ready()) ServeBlocked();
+    if (conn->closing) return;
     if (OverOutputLimit(conn)) break;
     if (postgres_ != nullptr && postgres_->sync() && postgres_->change_count() != changes) {
       // The command wrote: its reply, and the commands after it, wait for the commit.
@@ -389,6 +403,62 @@ void Server::Impl::OnPauseTimer(uv_timer_t* timer) {
   }
 }
 
+void Server::Impl::ServeBlocked() {
+  // A script's writes are served once it is over (a busy script lets other clients in).
+  if (scripts_.running()) return;
+  state_.blocked.ServeReady(state_.keyspace, [this](Session* s) {
+    auto it = connections_.find(s->id);
+    if (it == connections_.end() || it->second->closing) return;
+    Connection* conn = it->second;
+    conn->blocked_bytes = 0;
+    // The blocking command runs again, alone: it pops now (or waits again, or CLIENT PAUSE
+    // holds it); the commands after it run before the loop polls again.
+    s->block_rerun = true;
+    ProcessInput(conn, 1);
+    s->block_rerun = false;
+    if (!s->blocked && !conn->closing) QueueUnblocked(conn);
+  });
+}
+
+void Server::Impl::QueueUnblocked(Connection* conn) {
+  MarkPending(conn);
+  if (std::find(unblocked_.begin(), unblocked_.end(), conn) == unblocked_.end()) {
+    unblocked_.push_back(conn);
+  }
+}
+
+void Server::Impl::BlockEnded(Session* session) {
+  auto it = connections_.find(session->id);
+  if (it == connections_.end() || it->second->closing) return;
+  Connection* conn = it->second;
+  conn->in.Consume(conn->blocked_bytes);  // the blocking command is over: answered
+  conn->blocked_bytes = 0;
+  QueueUnblocked(conn);
+}
+
+void Server::Impl::ArmBlockTimer() {
+  const int64_t next = state_.blocked.NextDeadline();
+  if (next == block_timer_at_) return;
+  block_timer_at_ = next;
+  if (next == 0) {
+    uv_timer_stop(&block_timer_);
+    return;
+  }
+  const int64_t wait = std::max<int64_t>(next - clock_.NowMs(), 0);
+  uv_timer_start(&block_timer_, OnBlockTimer, static_cast<uint64_t>(wait), 0);
+}
+
+void Server::Impl::OnBlockTimer(uv_timer_t* timer) {
+  auto* self = static_cast<Impl*>(timer->data);
+  self->block_timer_at_ = 0;
+  for (uint64_t id : self->state_.blocked.Due(self->clock_.NowMs())) {
+    Session* s = self->state_.blocked.Finish(id, BlockedClients::Ending::kTimeout);
+    if (s != nullptr) self->BlockEnded(s);
+  }
+  // Re-armed for the next deadline (or for this one, should the timer have fired early).
+  self->ArmBlockTimer();
+}
+
 ClientBuffers Server::Impl::BuffersOf(const Session& session) {
   ClientBuffers b;
   auto it = connections_.find(session.id);
@@ -413,6 +483,18 @@ ClientBuffers Server::Impl::BuffersOf(const Session& session) {
 
 void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   auto* self = static_cast<Impl*>(handle->data);
+  // Keys made ready outside a client's command (none today; cheap to check), then the clients
+  // whose wait ended in this iteration run the commands they sent after the blocking one (each
+  // round may unblock more; every round consumes input, so it ends).
+  if (self->state_.blocked.has_ready()) self->ServeBlocked();
+  while (!self->unblocked_.empty()) {
+    std::vector<Connection*> round;
+    round.swap(self->unblocked_);
+    for (Connection* conn : round) {
+      if (!conn->closing) self->ProcessInput(conn);
+    }
+  }
+  self->ArmBlockTimer();
   self->MaybeStartBackground();
   // Group commit: the writes of this loop iteration go to PostgreSQL in one batch.
   if (self->postgres_ != nullptr) self->postgres_->MaybeFlush();
@@ -497,6 +579,8 @@ void Server::Impl::Close(Connection* conn) {
   if (conn->session.postponed) {
     postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), conn), postponed_.end());
   }
+  state_.blocked.Forget(&conn->session);
+  unblocked_.erase(std::remove(unblocked_.begin(), unblocked_.end(), conn), unblocked_.end());
   if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
   Session& s = conn->session;
   state_.watches.UnwatchAll(&s);

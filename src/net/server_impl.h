@@ -96,6 +96,9 @@ class Server::Impl : public ServerHooks {
     // postgres.durability sync: the replies wait (and no further command runs) until every
     // change up to this number has committed; 0 when not waiting.
     uint64_t held_for_batch = 0;
+    // A blocking command parked this client (Session::blocked): the bytes of that command, which
+    // stay at the front of `in` until it is served (it runs again) or its wait ends (dropped).
+    size_t blocked_bytes = 0;
     int64_t soft_limit_since_ms = 0;  // unsent output above the soft limit since then
     size_t out_peak = 0;              // the largest the reply buffer got since it last shrank
 
@@ -206,7 +209,20 @@ class Server::Impl : public ServerHooks {
   // limit, or stay above the soft limit for soft-seconds, is disconnected (its replies dropped).
   bool OverOutputLimit(Connection* conn);
 
-  void ProcessInput(Connection* conn);
+  // Runs the complete commands in the input, at most `max_commands` of them, until one waits.
+  void ProcessInput(Connection* conn, size_t max_commands = SIZE_MAX);
+
+  // --- blocked clients (src/core/blocked_clients.h) ---
+  // After a command: the clients waiting for keys it gave values to run their command again,
+  // first come first served, in this loop iteration (not while a script runs).
+  void ServeBlocked();
+  // A client whose wait ended (served, timed out, CLIENT UNBLOCK): its further commands run
+  // before the loop polls again.
+  void QueueUnblocked(Connection* conn);
+  void BlockEnded(Session* session) override;
+  // One timer for every blocked client's deadline, armed to the earliest (before each poll).
+  void ArmBlockTimer();
+  static void OnBlockTimer(uv_timer_t* timer);
 
   // An HTTP request sent to the RESP port (a web page can make a browser send one, with Redis
   // commands in its body) starts with `POST` or carries a `Host:` line. As Redis does, the
@@ -307,6 +323,9 @@ class Server::Impl : public ServerHooks {
   std::vector<Connection*> fetching_;      // waiting for values read back from PostgreSQL
   std::vector<Connection*> postponed_;     // held by CLIENT PAUSE, in the order they came
   uv_timer_t pause_timer_;
+  std::vector<Connection*> unblocked_;  // wait ended: further commands to run before polling
+  uv_timer_t block_timer_;
+  int64_t block_timer_at_ = 0;  // the deadline the timer is armed for (0: stopped)
   bool signal_shutdown_failed_ = false;
   bool exit_uncommitted_ = false;   // a second signal: exit without waiting for PostgreSQL
   int64_t last_attack_log_ms_ = 0;  // the cross-protocol warning is logged once a minute

@@ -71,6 +71,8 @@ std::string Server::Impl::Start() {
   cron_timer_.data = this;
   uv_timer_init(loop_, &pause_timer_);
   pause_timer_.data = this;
+  uv_timer_init(loop_, &block_timer_);
+  block_timer_.data = this;
   uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
   uv_timer_start(&cron_timer_, OnCron, period, period);
   for (auto* sig : {&sigint_, &sigterm_}) {

@@ -57,6 +57,8 @@ ScriptEngine::ScriptEngine(ServerState* state, Dispatcher* dispatcher)
   session_.out = &out_;
   session_.addr = "lua";
   session_.name = "lua";
+  session_.script = true;
+  session_.deny_blocking = true;  // BLPOP and the like answer at once in scripts, as Redis
   Open();
   int unused;
   flua_ = NewInterpreter(&fguards_, &unused, &functions_memory_);

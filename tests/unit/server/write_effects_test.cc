@@ -381,6 +381,30 @@ const std::map<std::string, std::vector<Example>>& Examples() {
          {"GEORADIUSBYMEMBER", "s", "Palermo", "1", "km", "STOREDIST", "k"},
          "k",
          1}}},
+      // SORT ... STORE counts one write per element stored (Redis' server.dirty += outputlen);
+      // an empty result deletes the destination (one write) or, absent, changes nothing.
+      {"sort",
+       {{{{"SADD", "s", "c", "a", "b"}}, {"SORT", "s", "ALPHA", "STORE", "k"}, "k", 3},
+        {{{"SET", "k", "x"}}, {"SORT", "s", "STORE", "k"}, "k", 1},
+        {{}, {"SORT", "s", "STORE", "k"}, "k", 0, false}}},
+      // Blocking pops (src/commands/blocking_commands.cc): a key with values pops at once.
+      {"blpop", {{{{"RPUSH", "k", "a", "b"}}, {"BLPOP", "k", "0"}, "k", 1}}},
+      {"brpop", {{{{"RPUSH", "k", "a", "b"}}, {"BRPOP", "nokey", "k", "0.5"}, "k", 1}}},
+      {"blmpop",
+       {{{{"RPUSH", "k", "a", "b", "c"}},
+         {"BLMPOP", "0", "1", "k", "LEFT", "COUNT", "2"},
+         "k",
+         2}}},
+      {"blmove",
+       {{{{"RPUSH", "k", "a", "b"}}, {"BLMOVE", "k", "d", "LEFT", "RIGHT", "0"}, "d", 1}}},
+      {"brpoplpush", {{{{"RPUSH", "k", "a", "b"}}, {"BRPOPLPUSH", "k", "k", "0"}, "k", 1}}},
+      {"bzpopmin", {{{{"ZADD", "k", "1", "a", "2", "b"}}, {"BZPOPMIN", "k", "0"}, "k", 1}}},
+      {"bzpopmax", {{{{"ZADD", "k", "1", "a", "2", "b"}}, {"BZPOPMAX", "k", "0"}, "k", 1}}},
+      {"bzmpop",
+       {{{{"ZADD", "k", "1", "a", "2", "b", "3", "c"}},
+         {"BZMPOP", "0", "1", "k", "MAX", "COUNT", "2"},
+         "k",
+         2}}},
   };
   return examples;
 }
