@@ -282,6 +282,39 @@ DKV_HANDLER(CmdBLMPop);
 DKV_HANDLER(CmdBZPopMin);
 DKV_HANDLER(CmdBZPopMax);
 DKV_HANDLER(CmdBZMPop);
+// sorted sets (zset_commands.cc, zset_multi_commands.cc)
+DKV_HANDLER(CmdZAdd);
+DKV_HANDLER(CmdZIncrBy);
+DKV_HANDLER(CmdZRem);
+DKV_HANDLER(CmdZCard);
+DKV_HANDLER(CmdZScore);
+DKV_HANDLER(CmdZMScore);
+DKV_HANDLER(CmdZRank);
+DKV_HANDLER(CmdZRevRank);
+DKV_HANDLER(CmdZCount);
+DKV_HANDLER(CmdZLexCount);
+DKV_HANDLER(CmdZRange);
+DKV_HANDLER(CmdZRangeStore);
+DKV_HANDLER(CmdZRevRange);
+DKV_HANDLER(CmdZRangeByScore);
+DKV_HANDLER(CmdZRevRangeByScore);
+DKV_HANDLER(CmdZRangeByLex);
+DKV_HANDLER(CmdZRevRangeByLex);
+DKV_HANDLER(CmdZRemRangeByRank);
+DKV_HANDLER(CmdZRemRangeByScore);
+DKV_HANDLER(CmdZRemRangeByLex);
+DKV_HANDLER(CmdZPopMin);
+DKV_HANDLER(CmdZPopMax);
+DKV_HANDLER(CmdZUnion);
+DKV_HANDLER(CmdZInter);
+DKV_HANDLER(CmdZDiff);
+DKV_HANDLER(CmdZUnionStore);
+DKV_HANDLER(CmdZInterStore);
+DKV_HANDLER(CmdZDiffStore);
+DKV_HANDLER(CmdZInterCard);
+DKV_HANDLER(CmdZMPop);
+DKV_HANDLER(CmdZRandMember);
+DKV_HANDLER(CmdZScan);
 #undef DKV_HANDLER
 
 }  // namespace dkv::server
