@@ -104,9 +104,11 @@ constexpr HistoryEntry kAclSetuserHistory[] = {
 };
 
 constexpr std::string_view kSortPatternNotes =
-    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort";
+    "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the "
+    "content of the key we sort";
 constexpr std::string_view kSortStoreNotes =
-    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array";
+    "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear "
+    "anywhere in the argument array";
 constexpr HistoryEntry kMultiMemberHistory[] = {{"2.4.0", "Accepts multiple `member` arguments."}};
 constexpr HistoryEntry kSPopHistory[] = {{"3.2.0", "Added the `count` argument."}};
 constexpr HistoryEntry kSRandMemberHistory[] = {{"2.6.0", "Added the optional `count` argument."}};
