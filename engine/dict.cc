@@ -10,6 +10,7 @@
 #include <random>
 
 #include "engine/packed.h"
+#include "engine/table_scan.h"
 
 namespace dkv::engine {
 
@@ -26,12 +27,6 @@ uint64_t Seed() {
   return seed;
 }
 constexpr size_t kMinBuckets = 4;
-uint64_t Reverse(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  return __builtin_bswap64(v);
-}
 Dict::Node** NewTable(size_t n) {
   auto** t = static_cast<Dict::Node**>(std::calloc(n, sizeof(Dict::Node*)));
   if (t == nullptr) throw std::bad_alloc();
@@ -304,41 +299,12 @@ std::string Dict::PopAnyRandom(std::mt19937_64& rng) {
 
 uint64_t Dict::Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const {
   if (size_ == 0 || table0_ == nullptr) return 0;
-  auto visit_bucket = [&](Node** table, size_t i) {
-    for (const Node* node = table[i]; node != nullptr; node = node->next) visit(node);
-  };
-  uint64_t v = cursor;
-  if (!rehashing()) {
-    uint64_t m0 = size0_ - 1;
-    visit_bucket(table0_, v & m0);
-    v |= ~m0;
-  } else {
-    // Visit the small table's bucket, then every bucket of the large table that expands it.
-    Node** small = table0_;
-    Node** large = table1_;
-    uint64_t m0 = size0_ - 1, m1 = size1_ - 1;
-    if (size0_ > size1_) {
-      std::swap(small, large);
-      std::swap(m0, m1);
+  return table_scan::Step(cursor, size0_, rehashing() ? size1_ : 0, [&](int table, size_t i) {
+    for (const Node* node = (table == 0 ? table0_ : table1_)[i]; node != nullptr;
+         node = node->next) {
+      visit(node);
     }
-    visit_bucket(small, v & m0);
-    // The expansions are walked in the same reverse-binary order as the cursor, from the one it
-    // names: a cursor handed out while the large table was the only one has visited the
-    // expansions before it in that order, not those numerically below it.
-    do {
-      visit_bucket(large, v & m1);
-      v |= ~m1;
-      v = Reverse(v);
-      ++v;
-      v = Reverse(v);
-    } while (v & (m0 ^ m1));
-    // The last increment carried out of the large table's extra bits into the small table's:
-    // the cursor already names the next small bucket.
-    return v;
-  }
-  v = Reverse(v);
-  ++v;
-  return Reverse(v);
+  });
 }
 
 Dict* Dict::Clone() const {

@@ -9,6 +9,8 @@
 #include <new>
 #include <random>
 
+#include "engine/table_scan.h"
+
 namespace dkv::engine {
 
 namespace {
@@ -20,13 +22,6 @@ uint64_t Seed() {
 }
 
 constexpr size_t kMinBuckets = 4;
-
-uint64_t Reverse(uint64_t v) {
-  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-  return __builtin_bswap64(v);
-}
 
 Skiplist::Node** NewTable(size_t n) {
   auto** t = static_cast<Skiplist::Node**>(std::calloc(n, sizeof(Skiplist::Node*)));
@@ -316,37 +311,12 @@ size_t Skiplist::RankOf(const Node* node) const {
 
 uint64_t Skiplist::Scan(uint64_t cursor, const std::function<void(const Node*)>& visit) const {
   if (size_ == 0 || table0_ == nullptr) return 0;
-  auto visit_bucket = [&](Node** table, size_t i) {
-    for (const Node* node = table[i]; node != nullptr; node = node->hnext) visit(node);
-  };
-  uint64_t v = cursor;
-  if (!rehashing()) {
-    uint64_t m0 = size0_ - 1;
-    visit_bucket(table0_, v & m0);
-    v |= ~m0;
-  } else {
-    // The small table's bucket, then every bucket of the large table that expands it, in the
-    // cursor's reverse-binary order (see Dict::Scan).
-    Node** small = table0_;
-    Node** large = table1_;
-    uint64_t m0 = size0_ - 1, m1 = size1_ - 1;
-    if (size0_ > size1_) {
-      std::swap(small, large);
-      std::swap(m0, m1);
+  return table_scan::Step(cursor, size0_, rehashing() ? size1_ : 0, [&](int table, size_t i) {
+    for (const Node* node = (table == 0 ? table0_ : table1_)[i]; node != nullptr;
+         node = node->hnext) {
+      visit(node);
     }
-    visit_bucket(small, v & m0);
-    do {
-      visit_bucket(large, v & m1);
-      v |= ~m1;
-      v = Reverse(v);
-      ++v;
-      v = Reverse(v);
-    } while (v & (m0 ^ m1));
-    return v;
-  }
-  v = Reverse(v);
-  ++v;
-  return Reverse(v);
+  });
 }
 
 Skiplist* Skiplist::Clone() const {

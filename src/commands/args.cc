@@ -184,6 +184,24 @@ bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor) 
   return true;
 }
 
+engine::Entry* ContainerScanStart(CommandContext& ctx, Args argv, engine::Kind kind,
+                                  uint64_t* cursor, ScanOptions* opts,
+                                  std::shared_ptr<const engine::Pattern>* pattern) {
+  if (!CursorOrReply(ctx, argv[2], cursor)) return nullptr;
+  bool wrong = false;
+  engine::Entry* e = LookupRead(ctx, argv[1], kind, &wrong);
+  if (wrong) return nullptr;
+  if (e == nullptr) {
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("0");
+    ctx.reply.EmptyArray();
+    return nullptr;
+  }
+  if (!ParseScanOptions(ctx, argv.subspan(1), false, opts)) return nullptr;
+  if (!ScanPatternOrReply(ctx, opts->match, opts->has_match, pattern)) return nullptr;
+  return e;
+}
+
 bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_match,
                         std::shared_ptr<const engine::Pattern>* out) {
   out->reset();

@@ -140,6 +140,14 @@ bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_ma
 // "ERR invalid cursor".
 bool CursorOrReply(CommandContext& ctx, std::string_view arg, uint64_t* cursor);
 
+// The start shared by SSCAN and ZSCAN (key cursor [MATCH pattern] [COUNT count]), in Redis'
+// order: the cursor, the key (of `kind`), the options, the compiled pattern. Returns the live
+// entry to scan, or nullptr when the reply is made (an error, WRONGTYPE, or a missing key's empty
+// scan).
+engine::Entry* ContainerScanStart(CommandContext& ctx, Args argv, engine::Kind kind,
+                                  uint64_t* cursor, ScanOptions* opts,
+                                  std::shared_ptr<const engine::Pattern>* pattern);
+
 // Redis' human-readable byte counts (INFO's *_human, MEMORY DOCTOR): "512B", "1.50K", "2.00M".
 std::string HumanBytes(uint64_t n);
 

@@ -407,19 +407,10 @@ void CmdZRandMember(CommandContext& ctx, Args argv) {
 
 void CmdZScan(CommandContext& ctx, Args argv) {
   uint64_t cursor = 0;
-  if (!CursorOrReply(ctx, argv[2], &cursor)) return;
-  bool wrong = false;
-  engine::Entry* e = LookupRead(ctx, argv[1], engine::Kind::kZset, &wrong);
-  if (wrong) return;
-  if (e == nullptr) {
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk("0");
-    return ctx.reply.EmptyArray();
-  }
   ScanOptions opts;
-  if (!ParseScanOptions(ctx, argv.subspan(1), false, &opts)) return;
   std::shared_ptr<const engine::Pattern> pattern;
-  if (!ScanPatternOrReply(ctx, opts.match, opts.has_match, &pattern)) return;
+  engine::Entry* e = ContainerScanStart(ctx, argv, engine::Kind::kZset, &cursor, &opts, &pattern);
+  if (e == nullptr) return;
   std::vector<std::string> found;
   size_t visited = 0;
   // Redis replies a listpack's scores as the listpack holds them: an integral score within
