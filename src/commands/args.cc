@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/container.h"
+
 namespace dkv::server {
 
 void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern& scope,
@@ -200,6 +202,18 @@ engine::Entry* ContainerScanStart(CommandContext& ctx, Args argv, engine::Kind k
   if (!ParseScanOptions(ctx, argv.subspan(1), false, opts)) return nullptr;
   if (!ScanPatternOrReply(ctx, opts->match, opts->has_match, pattern)) return nullptr;
   return e;
+}
+
+bool RepeatReplyFitsOrReply(CommandContext& ctx, const engine::Entry* entry, size_t elements,
+                            uint64_t count) {
+  constexpr uint64_t kMaxRepeatReplyBytes = 512ull << 20;
+  // A table's or skiplist's own bytes, else the packed value's.
+  uint64_t bytes = engine::ContainerExtraBytes(entry);
+  if (bytes == 0) bytes = entry->value_size();
+  uint64_t per_member = bytes / elements + 8;
+  if (count <= kMaxRepeatReplyBytes / per_member) return true;
+  ctx.reply.Error("ERR value is out of range, the reply would pass 512 MB");
+  return false;
 }
 
 bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_match,

@@ -148,6 +148,14 @@ engine::Entry* ContainerScanStart(CommandContext& ctx, Args argv, engine::Kind k
                                   uint64_t* cursor, ScanOptions* opts,
                                   std::shared_ptr<const engine::Pattern>* pattern);
 
+// SRANDMEMBER and ZRANDMEMBER with a negative count: whether `count` picks from `entry` (a live
+// container of `elements` members) stay within a 512 MB reply, by the container's bytes per
+// member: the reply is built in memory before it is sent (Redis streams it until the output
+// buffer limit closes the client). False after replying "ERR value is out of range, the reply
+// would pass 512 MB".
+bool RepeatReplyFitsOrReply(CommandContext& ctx, const engine::Entry* entry, size_t elements,
+                            uint64_t count);
+
 // Redis' human-readable byte counts (INFO's *_human, MEMORY DOCTOR): "512B", "1.50K", "2.00M".
 std::string HumanBytes(uint64_t n);
 

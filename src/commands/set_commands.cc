@@ -23,11 +23,6 @@ namespace dkv::server {
 
 namespace {
 
-// A negative SRANDMEMBER count asks for that many members with repeats: the reply is built in
-// memory before it is sent, so it is bounded (Redis streams it until the output-buffer limit
-// closes the client).
-constexpr uint64_t kMaxRepeatReplyBytes = 512ull << 20;
-
 constexpr std::string_view kMustBePositive = "ERR value is out of range, must be positive";
 constexpr std::string_view kRandCountRange =
     "ERR value is out of range, value must between -9223372036854775807 and "
@@ -70,13 +65,7 @@ void SRandMemberWithCount(CommandContext& ctx, Args argv) {
   if (n < 0) {
     // With repeats: independent uniform picks.
     uint64_t count = static_cast<uint64_t>(-n);
-    uint64_t bytes = engine::EncodingOf(e) == engine::Encoding::kSetTable
-                         ? engine::ContainerExtraBytes(e)
-                         : e->value_size();
-    uint64_t per_member = bytes / size + 8;
-    if (count > kMaxRepeatReplyBytes / per_member) {
-      return ctx.reply.Error("ERR value is out of range, the reply would pass 512 MB");
-    }
+    if (!RepeatReplyFitsOrReply(ctx, e, size, count)) return;
     ctx.reply.ArrayHeader(count);
     for (uint64_t i = 0; i < count; ++i) {
       engine::SetRandom(e, rng, &member);

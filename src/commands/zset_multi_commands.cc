@@ -224,10 +224,6 @@ void ZOpGeneric(CommandContext& ctx, Args argv, ZOp op, bool store, std::string_
   ReplyMembers(ctx, result, withscores);
 }
 
-// A negative ZRANDMEMBER count asks for repeats: the reply is built before it is sent, so it
-// is bounded.
-constexpr uint64_t kMaxRepeatReplyBytes = 512ull << 20;
-
 void ZRandMemberWithCount(CommandContext& ctx, Args argv) {
   int64_t n = 0;
   if (!engine::ParseInt64(argv[2], &n)) return ctx.reply.Error(errors::kNotInteger);
@@ -260,13 +256,7 @@ void ZRandMemberWithCount(CommandContext& ctx, Args argv) {
   };
   if (n < 0) {
     uint64_t count = static_cast<uint64_t>(-n);
-    uint64_t bytes = engine::EncodingOf(e) == engine::Encoding::kZsetSkiplist
-                         ? engine::ContainerExtraBytes(e)
-                         : e->value_size();
-    uint64_t per_member = bytes / size + 8;
-    if (count > kMaxRepeatReplyBytes / per_member) {
-      return ctx.reply.Error("ERR value is out of range, the reply would pass 512 MB");
-    }
+    if (!RepeatReplyFitsOrReply(ctx, e, size, count)) return;
     reply_n(count);
     for (uint64_t i = 0; i < count; ++i) {
       engine::ScoredMember sm = engine::ZsetRandom(e, rng);
