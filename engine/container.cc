@@ -11,6 +11,7 @@
 #include "engine/keyspace.h"
 #include "engine/list_ops.h"
 #include "engine/packed.h"
+#include "engine/stream.h"
 #include "engine/zset_ops.h"
 
 namespace dkv::engine {
@@ -145,6 +146,9 @@ std::string_view EncodingName(Encoding encoding) {
       return "quicklist";
     case Encoding::kZsetSkiplist:
       return "skiplist";
+    case Encoding::kStream:
+    case Encoding::kStreamPortable:
+      return "stream";
     case Encoding::kSetIntset:
       return "intset";
     case Encoding::kHashTable:
@@ -172,6 +176,7 @@ size_t ContainerExtraBytes(const Entry* entry) {
   if (entry->cold()) return 0;
   if (entry->kind() == Kind::kList) return ListExtraBytes(entry);
   if (entry->kind() == Kind::kZset) return ZsetExtraBytes(entry);
+  if (entry->kind() == Kind::kStream) return StreamExtraBytes(entry);
   Dict* dict = DictOf(entry);
   return dict ? dict->bytes() : 0;
 }
@@ -210,6 +215,7 @@ void* PointerOf(const Entry* entry, Encoding encoding) {
 std::string Serialize(const Entry* entry) {
   if (entry->kind() == Kind::kList) return ListSerialize(entry);
   if (entry->kind() == Kind::kZset) return ZsetSerialize(entry);
+  if (entry->kind() == Kind::kStream) return StreamSerialize(entry);
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
   if (HasFieldTtls(dict)) return SerializeWithTimes(dict);
@@ -241,6 +247,7 @@ bool Materialize(Kind kind, std::string_view portable, const ContainerLimits& li
   if (portable.empty()) return false;
   if (kind == Kind::kList) return ListMaterialize(portable, limits, value);
   if (kind == Kind::kZset) return ZsetMaterialize(portable, limits, value);
+  if (kind == Kind::kStream) return StreamMaterialize(portable, value);
   if (kind != Kind::kHash && kind != Kind::kSet) return false;
   auto enc = static_cast<Encoding>(portable[0]);
   if (kind == Kind::kSet && enc == Encoding::kSetIntset) {
@@ -298,6 +305,8 @@ void ReleaseContainer(Entry* entry) {
     ListRelease(entry);
   } else if (entry->kind() == Kind::kZset) {
     ZsetRelease(entry);
+  } else if (entry->kind() == Kind::kStream) {
+    StreamRelease(entry);
   } else {
     Dispose(DictOf(entry));
   }
@@ -312,6 +321,7 @@ void DisownContainer(Entry* entry) {
 std::string CloneContainer(const Entry* entry) {
   if (entry->kind() == Kind::kList) return ListClone(entry);
   if (entry->kind() == Kind::kZset) return ZsetClone(entry);
+  if (entry->kind() == Kind::kStream) return StreamClone(entry);
   Dict* dict = DictOf(entry);
   if (dict == nullptr) return std::string(entry->value());
   Dict* copy = dict->Clone();

@@ -9,6 +9,7 @@
 //   kListPacked, kListQuick  a list: inline, or a pointer to its node list (engine/list_ops.h)
 //   kZsetPacked, kZsetSkiplist  a sorted set: inline, or a pointer to its skiplist
 //                            (engine/zset_ops.h)
+//   kStream                  a stream: a pointer to its Stream (engine/stream.h)
 //
 // Small containers are therefore one allocation with their key; large ones get O(1) point
 // operations. An entry converts from a small encoding to the table when it passes the limits
@@ -55,6 +56,10 @@ enum class Encoding : uint8_t {
   // form of any sorted set is kZsetPacked.
   kZsetPacked = 9,
   kZsetSkiplist = 10,
+  // Streams (engine/stream.h): always a pointer to a Stream the entry owns ("stream"); the
+  // portable form of any stream is kStreamPortable (engine/stream_portable.cc).
+  kStream = 11,
+  kStreamPortable = 12,
 };
 
 // Redis' thresholds (CONFIG SET hash-max-listpack-entries, ...), owned by the Keyspace.

@@ -37,6 +37,8 @@ class ReplyBuilder {
   void ArrayHeader(size_t n);
   void MapHeader(size_t pairs);  // RESP2: an array of 2*pairs elements
   void SetHeader(size_t n);      // RESP2: an array
+  // Out-of-band data (Pub/Sub messages, tracking invalidations): `>` in RESP3, an array in RESP2.
+  void PushHeader(size_t n) { Header(protocol_ >= 3 ? '>' : '*', static_cast<int64_t>(n)); }
   void EmptyArray() { ArrayHeader(0); }
 
   // Deferred length (KEYS and other replies whose length is known only at the end): returns a

@@ -231,6 +231,11 @@ struct CommandContext {
   // Every namespace (commands that name another: MOVE, COPY, SWAPDB, FLUSHALL, KV.NS ...).
   engine::Keyspace& keyspace();
   const Config& config() const;
+  // A keyspace notification for `key` of the session's namespace, as Redis'
+  // notifyKeyspaceEvent(type, event, key, db): `type` is a NotifyType bit
+  // (src/core/keyspace_events.h: kNotifyList ...), `event` Redis' event name ("lpush"). Every
+  // command that Redis notifies for calls it, after the change, in Redis' order.
+  void Notify(uint32_t type, std::string_view event, std::string_view key);
 };
 
 using Handler = void (*)(CommandContext&, Args);

@@ -70,6 +70,8 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
   applied_requirepass = config.requirepass;
   observers.observers.push_back(&watches);
   observers.observers.push_back(&blocked);
+  observers.observers.push_back(&events);
+  observers.observers.push_back(&tracking);
   keyspace.set_observer(&observers);
   ApplyConfig();
 }

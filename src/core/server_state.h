@@ -22,11 +22,14 @@
 #include "src/core/blocked_clients.h"
 #include "src/core/client_registry.h"
 #include "src/core/eviction.h"
+#include "src/core/keyspace_events.h"
 #include "src/core/memory.h"
+#include "src/core/pubsub.h"
 #include "src/core/scan_cursors.h"
 #include "src/core/server_hooks.h"
 #include "src/core/session.h"
 #include "src/core/stats.h"
+#include "src/core/tracking.h"
 #include "src/core/watch_registry.h"
 #include "src/security/acl.h"
 #include "src/security/auth_throttle.h"
@@ -65,6 +68,12 @@ struct ServerState {
   int64_t start_ms;
   std::string run_id;
   ServerHooks* hooks = nullptr;
+  // Pub/Sub channels and subscribers (src/core/pubsub.h); keyspace notifications published
+  // through it (src/core/keyspace_events.h) and client tracking (src/core/tracking.h), both
+  // keyspace observers after the blocked clients.
+  PubSub pubsub{&hooks, &stats};
+  KeyspaceEvents events{&pubsub, &keyspace};
+  Tracking tracking{&pubsub, &clients, &hooks};
   // Lua scripts (owned by the server; null in tests that run without one).
   Scripts* scripts = nullptr;
   // Persistence: the backend in use (owned by the server); NoBackend until one is set (tests

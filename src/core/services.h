@@ -11,11 +11,11 @@
 //   hooks()                      actions of the network layer (src/core/server_hooks.h);
 //                                null in tests
 //   blocked()                    clients parked in blocking commands (src/core/blocked_clients.h)
-//   watches(), patterns(),       WATCH bookkeeping, compiled patterns, SCAN cursors
-//   scan_cursors()
-//   acl(), auth_throttle(),      users and logins: AUTH, HELLO, RESET, SELECT's namespace check
-//   Authenticate(), BindUser(),
-//   InitSession(), UserOf(), CanUseNamespace()
+//   pubsub(), events(),          Pub/Sub channels (src/core/pubsub.h), keyspace notifications
+//   tracking()                   (src/core/keyspace_events.h), client tracking
+//   (src/core/tracking.h) watches(), patterns(),       WATCH bookkeeping, compiled patterns, SCAN
+//   cursors scan_cursors() acl(), auth_throttle(),      users and logins: AUTH, HELLO, RESET,
+//   SELECT's namespace check Authenticate(), BindUser(), InitSession(), UserOf(), CanUseNamespace()
 //   dispatcher()                 command lookup for COMMAND (Find, Resolve, Subcommands,
 //                                top_level_count) and EXEC (ExecQueued)
 //   start_ms(), run_id(),        facts about the process: start time, run id, loading at start,
@@ -34,10 +34,13 @@
 #include "src/core/backend.h"
 #include "src/core/blocked_clients.h"
 #include "src/core/client_registry.h"
+#include "src/core/keyspace_events.h"
+#include "src/core/pubsub.h"
 #include "src/core/scan_cursors.h"
 #include "src/core/server_hooks.h"
 #include "src/core/session.h"
 #include "src/core/stats.h"
+#include "src/core/tracking.h"
 #include "src/core/watch_registry.h"
 
 namespace dkv::server {
@@ -69,6 +72,9 @@ class Services {
   ServerHooks* hooks();
   WatchRegistry& watches() { return watches_; }
   BlockedClients& blocked() { return blocked_; }
+  PubSub& pubsub();
+  KeyspaceEvents& events();
+  Tracking& tracking();
   engine::PatternCache& patterns() { return patterns_; }
   ScanCursors& scan_cursors() { return scan_cursors_; }
 
