@@ -98,6 +98,7 @@ def types_report(args, dkv_path, tmp):
             c.close()
             log(f"  memory {srv.name}: {mem[srv.name]}")
         rps = {}
+        cpu = {}  # server CPU seconds per request (us): what the server spends, whatever the client
         for rnd in range(rounds):
             order = servers if rnd % 2 == 0 else servers[::-1]
             for test in TESTS:
@@ -115,13 +116,14 @@ def types_report(args, dkv_path, tmp):
                     s = run_case(srv, case, args.run_timeout, -1)
                     if s is not None:
                         rps.setdefault((test, srv.name), []).append(s.rps)
+                        cpu.setdefault((test, srv.name), []).append(s.cpu_us_per_req)
                         log(f"  round {rnd + 1}/{rounds} {test:<5} {srv.name:<5} {s.rps:>11.0f} rps")
     finally:
         for srv in servers:
             srv.stop()
 
-    def med(test, name):
-        v = rps.get((test, name))
+    def med(test, name, table=None):
+        v = (rps if table is None else table).get((test, name))
         return statistics.median(v) if v else None
 
     rows = []
@@ -129,6 +131,10 @@ def types_report(args, dkv_path, tmp):
         r, d = med(test, "redis"), med(test, "dkv")
         shape = "-P 16 -c 50 -r 1000000" if test in RANDOM_KEYS else "-P 16 -c 50"
         rows.append((f"{test.upper()} {shape} (rps)", fmt(r, 0), fmt(d, 0),
+                     f"{d / r:.2f}" if r and d else "-"))
+    for test in TESTS:
+        r, d = med(test, "redis", cpu), med(test, "dkv", cpu)
+        rows.append((f"{test.upper()} server CPU per request (us)", fmt(r, 2), fmt(d, 2),
                      f"{d / r:.2f}" if r and d else "-"))
     R, D = mem["redis"], mem["dkv"]
     for key, label in (("hash", f"one {n}-field hash, bytes per field"),
@@ -143,7 +149,10 @@ def types_report(args, dkv_path, tmp):
           else "Hashes, sets, lists and sorted sets")
     print()
     print_table(args, ("measure", "redis", "dkv", "dkv / redis"), rows, (50, 12, 12, 12))
-    print("Throughput: medians of the rounds (higher is better); memory: INFO used_memory "
+    print("Throughput: medians of the rounds (higher is better); server CPU per request: the "
+          "server process' CPU time over the run divided by its requests (lower is better; at "
+          "-P 16 on 2 cores redis-benchmark's own core often bounds throughput, so this is the "
+          "steadier comparison); memory: INFO used_memory "
           "delta per element (lower is better). Fields are field:<i> with values value:<i>, set "
           "members member:<i>; the small hashes have 10 fields such as class, queue, jid; list "
           "elements element:<i>; sorted-set members member:<i> with integer scores. The list "
