@@ -303,7 +303,11 @@ void PostgresBackend::ContinuePrepared(size_t budget) {
     if (prepare_timer_ == nullptr) {
       prepare_timer_ = loop_->NewTimer([this] { ContinuePrepared(kSliceElements); });
     }
-    prepare_timer_->Start(0, 0);
+    // 1 ms, not 0: libuv (1.44) runs a timer re-armed with 0 from its own callback again in the
+    // same pass over the timers, before polling, so every slice of a big row ran back to back
+    // and the loop answered nobody until the row was whole (measured: a 434 ms stretch without
+    // a poll for one change of a 1M-field hash). A 1 ms timer is due only after the poll.
+    prepare_timer_->Start(1, 0);
   }
 }
 
