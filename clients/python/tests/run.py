@@ -5,7 +5,9 @@
                     Debian's site packages (python3-redis, python3-setuptools), installs the copy
                     with `pip install --no-index --no-build-isolation` (offline, as README.md
                     says), and runs tests/test_*.py with the venv's python, so the tests import
-                    the installed package, against the dkv-server of DKV_SERVER.
+                    the installed package, against the dkv-server of DKV_SERVER (on the
+                    PostgreSQL backend with DKV_TEST_BACKEND=postgres and DKV_PG_DSN, as
+                    tests/pylib/dkv_fixture.py reads them).
     run.py --mypy   mypy --strict over the package (Debian's python3-mypy); exit 77 (skipped)
                     without mypy unless DKV_REQUIRE_MYPY is set.
 """
@@ -41,6 +43,9 @@ def mypy():
 
 
 def tests():
+    if os.environ.get("DKV_TEST_BACKEND") == "postgres" and not os.environ.get("DKV_PG_DSN"):
+        print("skipped: DKV_TEST_BACKEND=postgres needs DKV_PG_DSN (scripts/test sets it)")
+        return 77
     with tempfile.TemporaryDirectory(prefix="dkv-pyclient-") as tmp:
         copy = os.path.join(tmp, "dataknobs-kv")
         shutil.copytree(PKG, copy, ignore=shutil.ignore_patterns(
