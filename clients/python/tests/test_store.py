@@ -171,6 +171,11 @@ class StoreTest(unittest.IsolatedAsyncioTestCase):
             ns = await self.store.namespaces()
             self.assertEqual(ns["tenant_a"], 1)
             self.assertEqual(ns["tenant_b"], 0)
+            # The URL may name the namespace, as dkv-migrate's dkv://host:port/namespace.
+            by_url = KVStore(support.dkv_url() + "/tenant_a")
+            self.assertEqual(by_url.namespace, "tenant_a")
+            self.assertEqual((await by_url.get("shared.key")).data, "from a")
+            await by_url.close()
             # A database number works too.
             n3 = KVStore(namespace=3)
             await n3.set("k", 1)

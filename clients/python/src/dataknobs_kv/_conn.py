@@ -2,7 +2,8 @@
 SELECT on every new connection), timeouts, retries and the pool size, as redis-py takes them."""
 
 import os
-from typing import Any, Dict, Optional, Union
+import urllib.parse
+from typing import Any, Dict, Optional, Tuple, Union
 
 DEFAULT_URL = "redis://127.0.0.1:6379"
 URL_ENV = "DATAKNOBS_KV_URL"
@@ -15,6 +16,17 @@ BACKENDS = ("memory", "file", "postgres", "redis", "dkv", "server")
 def resolve_url(url: Optional[str]) -> str:
     """The URL given, else $DATAKNOBS_KV_URL, else redis://127.0.0.1:6379."""
     return url or os.environ.get(URL_ENV) or DEFAULT_URL
+
+
+def split_namespace(url: str) -> Tuple[str, Optional[str]]:
+    """A URL whose path names a namespace (redis://host:6379/user_data, as dkv-migrate's
+    dkv://host:port/namespace) without that path, and the name; a numbered database stays in
+    the URL for redis-py."""
+    parts = urllib.parse.urlsplit(url)
+    name = urllib.parse.unquote(parts.path.lstrip("/"))
+    if name and not name.isdigit():
+        return urllib.parse.urlunsplit(parts._replace(path="")), name
+    return url, None
 
 
 def check_backend(backend: Optional[str]) -> Optional[str]:

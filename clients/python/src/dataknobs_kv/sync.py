@@ -19,8 +19,8 @@ class SyncKVStore:
     """A key/value store in a dkv server: hierarchical keys ("app.config.database.host"),
     typed values with metadata, patterns, TTLs, compare-and-swap, namespaces.
 
-    url:        the server, redis://[user:password@]host:port (rediss:// for TLS); default
-                $DATAKNOBS_KV_URL, else redis://127.0.0.1:6379.
+    url:        the server, redis://[user:password@]host:port[/db or /namespace] (rediss://
+                for TLS); default $DATAKNOBS_KV_URL, else redis://127.0.0.1:6379.
     namespace:  a named namespace ("user_data") or a database number; every connection
                 SELECTs it, so two stores in different namespaces never see each other's keys.
     separator:  the server's key separator (`key-separator`, "." by default), for key checks.
@@ -38,6 +38,9 @@ class SyncKVStore:
                  retries: int = 0, max_connections: Optional[int] = None,
                  **redis_options: Any) -> None:
         self.url = _conn.resolve_url(url)
+        pool_url, url_namespace = _conn.split_namespace(self.url)
+        if namespace is None:
+            namespace = url_namespace
         self.namespace = namespace
         self.separator = separator
         self.backend = _conn.check_backend(backend)
@@ -46,7 +49,7 @@ class SyncKVStore:
         # With a bound, a command waits for a free connection instead of failing.
         pool_class = (_redis.BlockingConnectionPool if max_connections is not None
                       else _redis.ConnectionPool)
-        self._pool = pool_class.from_url(self.url, **kw)
+        self._pool = pool_class.from_url(pool_url, **kw)
         _conn.apply_namespace(self._pool.connection_kwargs, namespace)
         self._redis = _redis.Redis(connection_pool=self._pool)
         self._ops = Ops(separator)
