@@ -58,7 +58,8 @@ class Celery(ServerTestCase):
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                # The worker's own process group (start_new_session): it and its pool children.
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
         self.monitor.stop()
         self.log.close()

@@ -71,6 +71,12 @@ class StoreTest(unittest.IsolatedAsyncioTestCase):
         await s.redis.set("t.raw", b"\xff\xfe")
         self.assertEqual((await s.get("t.raw")).data, b"\xff\xfe")
         self.assertIsNone(await s.get("t.missing"))
+        # A key name that is not UTF-8 round-trips as a str with surrogate escapes.
+        await s.redis.set(b"t.k\xff", b"v")
+        [name] = await s.keys("t.k*")
+        self.assertEqual(name, "t.k\udcff")
+        self.assertEqual((await s.get_pattern("t.k*"))[name].data, "v")
+        self.assertTrue(await s.delete(name))
 
     async def test_metadata(self):
         s = self.store

@@ -40,6 +40,9 @@ def pool_kwargs(socket_timeout: Optional[float], connect_timeout: Optional[float
                 retries: int, max_connections: Optional[int], retry_module: Any,
                 backoff_module: Any, extra: Dict[str, Any]) -> Dict[str, Any]:
     kw: Dict[str, Any] = dict(extra)
+    # Key names that are not UTF-8 come back as str with surrogate escapes (PEP 383) and go
+    # out again as the same bytes.
+    kw.setdefault("encoding_errors", "surrogateescape")
     if socket_timeout is not None:
         kw["socket_timeout"] = socket_timeout
     if connect_timeout is not None:
