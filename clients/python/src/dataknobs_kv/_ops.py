@@ -269,12 +269,11 @@ class Ops:
 
 
 def invalidation_filter(pattern: str, separator: str) -> Callable[[str], bool]:
-    """A predicate over invalidated key names for watch(pattern): the keys the pattern matches,
-    and prefix invalidations (a name ending in the separator or a wildcard: one message for a
-    deleted subtree)."""
+    """A predicate over invalidated key names for watch(pattern): the keys the pattern matches
+    (the server sends every key under the pattern's literal prefix)."""
     rx = compile_pattern(pattern, separator)
 
     def keep(name: str) -> bool:
-        return rx.fullmatch(name) is not None or name.endswith(separator) or name.endswith("*")
+        return rx.fullmatch(name) is not None
 
     return keep

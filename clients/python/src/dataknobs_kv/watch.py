@@ -4,13 +4,13 @@ A watch holds two dedicated connections (not from the store's pool): a subscribe
 its CLIENT ID and SUBSCRIBEs to __redis__:invalidate, and a tracking connection, which runs
 CLIENT TRACKING ON REDIRECT <id> BCAST [PREFIX <the pattern's literal prefix>] (Redis' RESP2
 tracking protocol; redis-py 4.3 has no RESP3). Every write under the prefix then sends the key
-names to the subscriber; the watch yields the ones the pattern matches, plus prefix
-invalidations (dkv sends one message for a deleted subtree), and Invalidation(keys=None) for a
-flush. Closing the watch closes both connections, which ends the tracking.
+names to the subscriber; the watch yields the ones the pattern matches, dkv's prefix
+invalidations (one message `message __redis__:invalidate <null> [prefix**, ...]` for a deleted
+subtree) as Invalidation(keys=[], prefixes=[...]), and Invalidation(keys=None) for a flush. Closing the watch closes both connections, which ends the tracking.
 """
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional
 
 from ._ops import invalidation_filter
@@ -22,9 +22,13 @@ CHANNEL = "__redis__:invalidate"
 
 @dataclass
 class Invalidation:
-    """Keys changed under a watched pattern; `keys` is None when everything was (a flush)."""
+    """Keys changed under a watched pattern. `keys`: the changed key names, or None when
+    everything may have changed (a flush). `prefixes`: dkv's subtree invalidations, each a
+    pattern `prefix**` under which every key may have changed (one message for a `KV.DEL` of a
+    subtree; docs/client-tracking.md); `keys` is then []."""
 
     keys: Optional[List[str]]
+    prefixes: List[str] = field(default_factory=list)
 
 
 def tracking_args(client_id: int, pattern: str, noloop: bool) -> List[Any]:
@@ -43,12 +47,18 @@ def parse_message(msg: Any, keep: Callable[[str], bool]) -> Optional[Invalidatio
         return None
     data = msg[2]
     if data is None:
+        # dkv's prefix invalidation: a null key list (what a flush sends, so other clients
+        # drop everything) followed by the prefixes as `prefix**`.
+        if len(msg) >= 4 and isinstance(msg[3], list) and msg[3]:
+            return Invalidation(keys=[], prefixes=_names(msg[3]))
         return Invalidation(keys=None)
-    names = data if isinstance(data, list) else [data]
-    keys = [n.decode("utf-8", "surrogateescape") if isinstance(n, bytes) else str(n)
-            for n in names]
-    kept = [k for k in keys if keep(k)]
+    kept = [k for k in _names(data if isinstance(data, list) else [data]) if keep(k)]
     return Invalidation(keys=kept) if kept else None
+
+
+def _names(items: List[Any]) -> List[str]:
+    return [n.decode("utf-8", "surrogateescape") if isinstance(n, bytes) else str(n)
+            for n in items]
 
 
 class AsyncWatch:
