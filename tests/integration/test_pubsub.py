@@ -173,17 +173,13 @@ class PubSubTestCase(ServerTestCase):
     def test_tenants_never_hear_each_other(self):
         if not self.is_dkv():
             self.skipTest("named namespaces are dkv's")
-        a = redis.Redis(host="127.0.0.1", port=self.server.port)
-        b = redis.Redis(host="127.0.0.1", port=self.server.port)
+        # db= makes redis-py SELECT the namespace on every connection, the PubSub's too.
+        a = redis.Redis(host="127.0.0.1", port=self.server.port, db="tenant_a")
+        b = redis.Redis(host="127.0.0.1", port=self.server.port, db="tenant_b")
         self.closers += [a, b]
-        a.execute_command("SELECT", "tenant_a")
-        b.execute_command("SELECT", "tenant_b")
         pa = a.pubsub(ignore_subscribe_messages=True)
         pb = b.pubsub(ignore_subscribe_messages=True)
         self.closers += [pa, pb]
-        # The PubSub objects take new connections from each client's pool: select there too.
-        pa.execute_command("SELECT", "tenant_a")
-        pb.execute_command("SELECT", "tenant_b")
         pa.subscribe("jobs")
         pb.psubscribe("*")
         self.assertTrue(wait_for(lambda: a.execute_command("PUBSUB", "NUMSUB", "jobs")[1] == 1))
