@@ -81,6 +81,7 @@ void CmdAclSetuser(CommandContext& ctx, Args argv) {
   if (std::string err = ctx.services.acl().SetUser(argv[2], rules); !err.empty()) {
     return ctx.reply.Error(err);
   }
+  DisconnectRevokedSubscribers(ctx.services);
   ctx.reply.Ok();
 }
 
@@ -203,6 +204,7 @@ void CmdAclLoad(CommandContext& ctx, Args) {
     return ctx.reply.Error("ERR " + err);
   }
   ctx.services.DisconnectDeletedUsers();
+  DisconnectRevokedSubscribers(ctx.services);
   ctx.reply.Ok();
 }
 

@@ -23,7 +23,10 @@ ClientType ClientTypeByName(std::string_view name) {
   return ClientType::kUnknown;
 }
 
-ClientType TypeOf(const Session&) { return ClientType::kNormal; }
+// A client with a subscription is of the pubsub class (Redis' getClientType).
+ClientType TypeOf(const Session& s) {
+  return s.subscriptions > 0 ? ClientType::kPubSub : ClientType::kNormal;
+}
 
 std::string UnknownTypeError(std::string_view name) {
   return "ERR Unknown client type '" + std::string(name) + "'";
@@ -49,6 +52,7 @@ std::string ClientInfoLine(Services& services, const Session& s) {
       services.hooks() != nullptr ? services.hooks()->BuffersOf(s) : ClientBuffers{};
   std::string flags;
   if (s.monitor) flags += 'O';
+  if (s.subscriptions > 0) flags += 'P';
   if (s.in_multi) flags += 'x';
   if (s.postponed || s.blocked) flags += 'b';
   if (s.watch_dirty) flags += 'd';
@@ -75,7 +79,10 @@ std::string ClientInfoLine(Services& services, const Session& s) {
   line += " idle=" + num(now / 1000 - s.last_interaction_ms / 1000);
   line += " flags=" + flags;
   line += " db=" + num(s.db);
-  line += " sub=0 psub=0 ssub=0";
+  const PubSub& pubsub = services.pubsub();
+  line += " sub=" + std::to_string(pubsub.CountOf(&s, PubSub::Kind::kChannel)) +
+          " psub=" + std::to_string(pubsub.CountOf(&s, PubSub::Kind::kPattern)) +
+          " ssub=" + std::to_string(pubsub.CountOf(&s, PubSub::Kind::kShard));
   line += " multi=" + num(s.in_multi ? static_cast<int64_t>(s.queued.size()) : int64_t{-1});
   line += " qbuf=" + num(b.qbuf);
   line += " qbuf-free=" + num(b.qbuf_free);

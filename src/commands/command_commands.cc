@@ -317,7 +317,10 @@ bool KeysOfCall(CommandContext& ctx, Args target, std::vector<KeyRef>* keys) {
     ctx.reply.Error("ERR Invalid number of arguments specified for command");
     return false;
   }
-  if (spec->keys.count == 0) {
+  // Specs of things that are not keys (NOT_KEY: SSUBSCRIBE's shard channels) do not count.
+  bool has_keys = false;
+  for (const KeySpec& k : spec->keys.all()) has_keys = has_keys || !(k.flags & kKeyNotKey);
+  if (!has_keys) {
     ctx.reply.Error("ERR The command has no key arguments");
     return false;
   }

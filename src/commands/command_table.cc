@@ -29,6 +29,9 @@ constexpr uint32_t cKeyspace = kCatKeyspace, cRead = kCatRead, cWrite = kCatWrit
                    cServer = kCatServer;
 constexpr uint32_t cHll = kCatHyperLogLog, cHash = kCatHash, cSet = kCatSet;
 constexpr uint32_t cGeo = kCatGeo;
+constexpr uint32_t P = kPubSub, cPubSub = kCatPubSub, NK = kKeyNotKey;
+constexpr ChannelArgs kChanFirst = ChannelArgs::kFirst, kChanAll = ChannelArgs::kAll,
+                      kChanPatterns = ChannelArgs::kAllPatterns;
 // Key spec flags.
 constexpr uint32_t RO = kKeyRO, RW = kKeyRW, OW = kKeyOW, RM = kKeyRM, AC = kKeyAccess,
                    UP = kKeyUpdate, IN = kKeyInsert, DE = kKeyDelete, VAR = kKeyVariableFlags;
@@ -337,6 +340,21 @@ constexpr CommandSpec kTable[] = {
   {"flushdb", "[ASYNC | SYNC]", -1, W, cKeyspace|cWrite|cSlow|cDangerous|cServer, Keys(), SESS, CmdFlushDb, "server", "1.0.0", "Removes all keys from the current database.", "O(N) where N is the number of keys in the selected database"},
   {"flushall", "[ASYNC | SYNC]", -1, W, cKeyspace|cWrite|cSlow|cDangerous|cServer, Keys(), SRV, CmdFlushAll, "server", "1.0.0", "Removes all keys from all databases.", "O(N) where N is the total number of keys in all databases"},
   {"swapdb", "index1 index2", 3, W|F, cKeyspace|cWrite|cFast|cDangerous|cServer, Keys(), SRV, CmdSwapDb, "server", "4.0.0", "Swaps two Redis databases.", "O(N) where N is the count of clients watching or blocking on keys from both databases."},
+  {"subscribe", "channel [channel ...]", -2, P|NS|L|S, cPubSub|cSlow, Keys(), SESS, CmdSubscribe, "pubsub", "2.0.0", "Listens for messages published to channels.", "O(N) where N is the number of channels to subscribe to.", {}, nullptr, {}, nullptr, kChanAll},
+  {"unsubscribe", "[channel [channel ...]]", -1, P|NS|L|S, cPubSub|cSlow, Keys(), SESS, CmdUnsubscribe, "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "O(N) where N is the number of channels to unsubscribe."},
+  {"psubscribe", "pattern [pattern ...]", -2, P|NS|L|S, cPubSub|cSlow, Keys(), SESS, CmdPsubscribe, "pubsub", "2.0.0", "Listens for messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns to subscribe to.", {}, nullptr, {}, nullptr, kChanPatterns},
+  {"punsubscribe", "[pattern [pattern ...]]", -1, P|NS|L|S, cPubSub|cSlow, Keys(), SESS, CmdPunsubscribe, "pubsub", "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "O(N) where N is the number of patterns to unsubscribe."},
+  {"publish", "channel message", 3, P|L|S|F|kMayReplicate, cPubSub|cFast, Keys(), SESS, CmdPublish, "pubsub", "2.0.0", "Posts a message to a channel.", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).", {}, nullptr, {}, nullptr, kChanFirst},
+  {"ssubscribe", "shardchannel [shardchannel ...]", -2, P|NS|L|S, cPubSub|cSlow, Keys(Range(NK, 1, -1)), SESS, CmdSsubscribe, "pubsub", "7.0.0", "Listens for messages published to shard channels.", "O(N) where N is the number of shard channels to subscribe to.", {}, nullptr, {}, nullptr, kChanAll},
+  {"sunsubscribe", "[shardchannel [shardchannel ...]]", -1, P|NS|L|S, cPubSub|cSlow, Keys(Range(NK, 1, -1)), SESS, CmdSunsubscribe, "pubsub", "7.0.0", "Stops listening to messages posted to shard channels.", "O(N) where N is the number of shard channels to unsubscribe."},
+  {"spublish", "shardchannel message", 3, P|L|S|F|kMayReplicate, cPubSub|cFast, Keys(Range(NK, 1)), SESS, CmdSpublish, "pubsub", "7.0.0", "Post a message to a shard channel", "O(N) where N is the number of clients subscribed to the receiving shard channel.", {}, nullptr, {}, nullptr, kChanFirst},
+  {"pubsub", "", -2, 0, cSlow, Keys(), NONE, nullptr, "pubsub", "2.8.0", "A container for Pub/Sub commands.", "Depends on subcommand."},
+  {"pubsub|channels", "[pattern]", -2, P|L|S, cPubSub|cSlow, Keys(), SESS, CmdPubsubChannels, "pubsub", "2.8.0", "Returns the active channels.", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)"},
+  {"pubsub|numsub", "[channel [channel ...]]", -2, P|L|S, cPubSub|cSlow, Keys(), SESS, CmdPubsubNumSub, "pubsub", "2.8.0", "Returns a count of subscribers to channels.", "O(N) for the NUMSUB subcommand, where N is the number of requested channels"},
+  {"pubsub|numpat", "", 2, P|L|S, cPubSub|cSlow, Keys(), SESS, CmdPubsubNumPat, "pubsub", "2.8.0", "Returns a count of unique pattern subscriptions.", "O(1)"},
+  {"pubsub|shardchannels", "[pattern]", -2, P|L|S, cPubSub|cSlow, Keys(), SESS, CmdPubsubShardChannels, "pubsub", "7.0.0", "Returns the active shard channels.", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels)."},
+  {"pubsub|shardnumsub", "[shardchannel [shardchannel ...]]", -2, P|L|S, cPubSub|cSlow, Keys(), SESS, CmdPubsubShardNumSub, "pubsub", "7.0.0", "Returns the count of subscribers of shard channels.", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels"},
+  {"pubsub|help", "", 2, L|S, cSlow, Keys(), NONE, CmdPubsubHelp, "pubsub", "6.2.0", "Returns helpful text about the different subcommands.", "O(1)"},
   {"config", "", -2, 0, cSlow|cServer, Keys(), SRV, nullptr, "server", "2.0.0", "A container for server configuration commands.", "Depends on subcommand."},
   {"config|get", "parameter [parameter ...]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdConfigGet, "server", "2.0.0", "Returns the effective values of configuration parameters.", "O(N) when N is the number of configuration parameters provided"},
   {"config|set", "parameter value [parameter value ...]", -4, A|L|S|NS, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdConfigSet, "server", "2.0.0", "Sets configuration parameters in-flight.", "O(N) when N is the number of configuration parameters provided", kSecretRequirepass},

@@ -68,6 +68,12 @@ bool LogIn(CommandContext& ctx, std::string_view command, std::string_view user,
 
 void CmdPing(CommandContext& ctx, Args argv) {
   if (argv.size() > 2) return ctx.reply.Error(errors::WrongArity("ping"));
+  if (ctx.session.subscriptions > 0 && ctx.session.protocol == 2) {
+    // RESP2 subscribed mode: a push-shaped ["pong", message or ""] (Redis).
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    return ctx.reply.Bulk(argv.size() == 2 ? argv[1] : std::string_view());
+  }
   if (argv.size() == 1) return ctx.reply.Simple("PONG");
   ctx.reply.Bulk(argv[1]);
 }
@@ -89,6 +95,7 @@ void CmdReset(CommandContext& ctx, Args) {
     s.monitor = false;
     ctx.services.clients().RemoveMonitor(&s);
   }
+  ctx.services.pubsub().Forget(&s);  // every subscription, without replies
   s.db = 0;
   s.protocol = 2;
   ctx.reply.set_protocol(2);

@@ -11,6 +11,9 @@ namespace dkv::server {
 std::string ClientInfoLine(Services& services, const Session& s);
 // Shows EVAL/EVALSHA/FCALL/FCALL_RO to MONITOR before the script runs (script_commands.cc).
 void ShowScriptCallToMonitors(CommandContext& ctx, Args argv);
+// Closes every subscriber whose user no longer may use one of its channels or patterns (after
+// ACL SETUSER and ACL LOAD, as Redis 7; pubsub_commands.cc).
+void DisconnectRevokedSubscribers(Services& services);
 // connection
 DKV_HANDLER(CmdPing);
 DKV_HANDLER(CmdEcho);
@@ -36,6 +39,21 @@ DKV_HANDLER(CmdClientUnpause);
 DKV_HANDLER(CmdClientUnblock);
 DKV_HANDLER(CmdClientGetRedir);
 DKV_HANDLER(CmdClientHelp);
+// pubsub
+DKV_HANDLER(CmdSubscribe);
+DKV_HANDLER(CmdUnsubscribe);
+DKV_HANDLER(CmdPsubscribe);
+DKV_HANDLER(CmdPunsubscribe);
+DKV_HANDLER(CmdSsubscribe);
+DKV_HANDLER(CmdSunsubscribe);
+DKV_HANDLER(CmdPublish);
+DKV_HANDLER(CmdSpublish);
+DKV_HANDLER(CmdPubsubChannels);
+DKV_HANDLER(CmdPubsubNumSub);
+DKV_HANDLER(CmdPubsubNumPat);
+DKV_HANDLER(CmdPubsubShardChannels);
+DKV_HANDLER(CmdPubsubShardNumSub);
+DKV_HANDLER(CmdPubsubHelp);
 // strings
 DKV_HANDLER(CmdGet);
 DKV_HANDLER(CmdSet);

@@ -135,7 +135,7 @@ void ClientsSection(CommandContext& ctx, Section& s) {
   s.Line("client_recent_max_output_buffer", "0");
   s.Line("blocked_clients", std::to_string(st.clients().blocked()));
   s.Line("tracking_clients", "0");
-  s.Line("pubsub_clients", "0");
+  s.Line("pubsub_clients", std::to_string(st.pubsub().client_count()));
   s.Line("clients_in_timeout_table", std::to_string(st.blocked().timeout_count()));
   s.Line("total_blocking_keys", std::to_string(st.blocked().key_count()));
   s.Line("total_blocking_keys_on_nokey", "0");
@@ -294,9 +294,9 @@ void StatsSection(CommandContext& ctx, Section& s) {
   s.Line("current_eviction_exceeded_time", "0");
   s.Line("keyspace_hits", k.keyspace_hits);
   s.Line("keyspace_misses", k.keyspace_misses);
-  s.Line("pubsub_channels", "0");
-  s.Line("pubsub_patterns", "0");
-  s.Line("pubsubshard_channels", "0");
+  s.Line("pubsub_channels", std::to_string(st.pubsub().channel_count()));
+  s.Line("pubsub_patterns", std::to_string(st.pubsub().pattern_count()));
+  s.Line("pubsubshard_channels", std::to_string(st.pubsub().shard_channel_count()));
   if (st.backend().has_snapshot_file()) {
     s.Line("latest_fork_usec", st.backend().snapshot_status().latest_fork_usec);
     s.Line("total_forks", st.backend().snapshot_status().total_forks);

@@ -183,6 +183,7 @@ std::vector<ConfigParam> BuildParams() {
          }
          if (tokens.empty() || tokens.size() % 4 != 0) return "Wrong number of arguments";
          OutputBufferLimit normal = c.output_limit;
+         OutputBufferLimit pubsub = c.pubsub_output_limit;
          for (size_t t = 0; t < tokens.size(); t += 4) {
            std::string cls = ToLower(tokens[t]);
            if (cls != "normal" && cls != "replica" && cls != "slave" && cls != "pubsub") {
@@ -193,17 +194,22 @@ std::vector<ConfigParam> BuildParams() {
                !engine::ParseInt64(tokens[t + 3], &secs) || secs < 0) {
              return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
            }
-           // dkv has no replicas and no pub/sub: only the normal class applies.
+           // dkv has no replicas: the normal and pubsub classes apply.
            if (cls == "normal") normal = OutputBufferLimit{hard, soft, secs};
+           if (cls == "pubsub") pubsub = OutputBufferLimit{hard, soft, secs};
          }
          c.output_limit = normal;
+         c.pubsub_output_limit = pubsub;
          return "";
        },
        [](const Config& c) {
          return "normal " + std::to_string(c.output_limit.hard) + " " +
                 std::to_string(c.output_limit.soft) + " " +
                 std::to_string(c.output_limit.soft_seconds) +
-                " slave 268435456 67108864 60 pubsub 33554432 8388608 60";
+                " slave 268435456 67108864 60 pubsub " +
+                std::to_string(c.pubsub_output_limit.hard) + " " +
+                std::to_string(c.pubsub_output_limit.soft) + " " +
+                std::to_string(c.pubsub_output_limit.soft_seconds);
        }},
       {"loglevel", true, "debug, verbose, notice or warning.",
        EnumSetter(&Config::loglevel, {"debug", "verbose", "notice", "warning", "nothing"}),

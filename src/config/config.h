@@ -54,6 +54,8 @@ struct Config {
   int64_t acllog_max_len = 128;
   bool protected_mode = true;
   OutputBufferLimit output_limit;
+  // client-output-buffer-limit's pubsub class: clients with a subscription (Redis' default).
+  OutputBufferLimit pubsub_output_limit{32LL * 1024 * 1024, 8LL * 1024 * 1024, 60};
   std::string loglevel = "notice";
   std::string logfile;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;

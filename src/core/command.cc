@@ -123,7 +123,9 @@ bool KeysOf(const CommandSpec& spec, Args argv, std::vector<KeyRef>* out) {
   }
   const int n = static_cast<int>(argv.size());
   for (const KeySpec& s : spec.keys.all()) {
-    if (s.unknown) continue;
+    // Redis' NOT_KEY specs (SSUBSCRIBE's shard channels) name no keys: ACL, WATCH and the
+    // cache tier skip them, as Redis' default key search does.
+    if (s.unknown || (s.flags & kKeyNotKey)) continue;
     uint32_t flags = s.flags;
     if ((flags & kKeyVariableFlags) && spec.key_flags != nullptr) flags = spec.key_flags(s, argv);
     const int start = BeginSearch(s, argv);

@@ -245,6 +245,12 @@ using KeyFlagsProc = uint32_t (*)(const KeySpec& spec, Args argv);
 // STORE); replaces the walk over the specs in KeysOf.
 using FindKeysProc = void (*)(Args argv, std::vector<KeyRef>* out);
 
+// Which arguments of a call are Pub/Sub channels, checked against ACL's channel rules (&pattern)
+// as Redis' getChannelsFromCommand: the first (PUBLISH, SPUBLISH), all (SUBSCRIBE, SSUBSCRIBE),
+// or all as patterns (PSUBSCRIBE: the pattern itself must be allowed). Unsubscribing is never
+// checked.
+enum class ChannelArgs : uint8_t { kNone, kFirst, kAll, kAllPatterns };
+
 struct HistoryEntry {
   std::string_view version;
   std::string_view change;
@@ -269,6 +275,7 @@ struct CommandSpec {
   KeyFlagsProc key_flags = nullptr;            // for key specs with kKeyVariableFlags
   std::span<const HistoryEntry> history = {};  // COMMAND DOCS' history: what changed when
   FindKeysProc find_keys = nullptr;            // for rows with Unknown() specs that have keys
+  ChannelArgs channels = ChannelArgs::kNone;   // Pub/Sub channels in the arguments (ACL)
 };
 
 // All rows, in the order docs list them.

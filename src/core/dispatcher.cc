@@ -56,6 +56,14 @@ std::string UnknownSubcommandError(std::string_view parent, std::string_view sub
          " HELP.";
 }
 
+// What a RESP2 client in subscribed mode may still run.
+bool AllowedWhileSubscribed(const CommandSpec& spec) {
+  static constexpr Handler kAllowed[] = {CmdSubscribe,    CmdUnsubscribe, CmdPsubscribe,
+                                         CmdPunsubscribe, CmdSsubscribe,  CmdSunsubscribe,
+                                         CmdPing,         CmdQuit,        CmdReset};
+  return std::find(std::begin(kAllowed), std::end(kAllowed), spec.handler) != std::end(kAllowed);
+}
+
 bool ArityOk(const CommandSpec& spec, size_t argc) {
   int n = static_cast<int>(argc);
   return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
@@ -135,7 +143,9 @@ void Dispatcher::Execute(Session& session, Args argv) {
   size_t argv_mem = 0;
   for (std::string_view a : argv) argv_mem += a.size();
   session.argv_mem = argv_mem;
+  session.running_command = true;
   Check(session, argv);
+  session.running_command = false;
   session.argv_mem = 0;
   state_->keyspace.set_expiry_paused(false);
   // A command that waits (for a pause to end, for values from PostgreSQL, for a key to get a
@@ -144,6 +154,11 @@ void Dispatcher::Execute(Session& session, Args argv) {
   // CLIENT REPLY OFF or SKIP: the command ran, its reply is dropped (CLIENT REPLY ON's own OK
   // is kept: it clears the flags before replying).
   if (session.reply_off || session.reply_skip) session.out->resize(out_before);
+  // Pub/Sub pushes are not replies: CLIENT REPLY OFF / SKIP keeps them (PubSub::PushBuffer).
+  if (!session.kept_pushes.empty()) {
+    session.out->append(session.kept_pushes);
+    session.kept_pushes.clear();
+  }
   session.reply_skip = session.reply_skip_next;
   session.reply_skip_next = false;
 }
@@ -235,6 +250,12 @@ void Dispatcher::Check(Session& session, Args argv) {
   if (state_->backend().SnapshotWritesRefused() &&
       ((EffectiveFlags(*spec, session) & kWrite) || (spec->flags & kDeniedOnDiskError))) {
     return refuse(errors::kMisconf);
+  }
+  // RESP2 subscribed mode (Redis' processCommand: after MISCONF, before LOADING).
+  if (session.subscriptions > 0 && session.protocol == 2 && !AllowedWhileSubscribed(*spec)) {
+    return refuse("ERR Can't execute '" + std::string(spec->name) +
+                  "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+                  "this context");
   }
   if (!busy && state_->loading && !(spec->flags & kLoading)) {
     return refuse("LOADING Redis is loading the dataset in memory");

@@ -71,7 +71,7 @@ struct ServerState {
   // Pub/Sub channels and subscribers (src/core/pubsub.h); keyspace notifications published
   // through it (src/core/keyspace_events.h) and client tracking (src/core/tracking.h), both
   // keyspace observers after the blocked clients.
-  PubSub pubsub{&hooks, &stats};
+  PubSub pubsub{&hooks, &stats, &config};
   KeyspaceEvents events{&pubsub, &keyspace};
   Tracking tracking{&pubsub, &clients, &hooks};
   // Lua scripts (owned by the server; null in tests that run without one).

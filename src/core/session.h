@@ -60,6 +60,11 @@ struct Session {
   // Pub/Sub: how many channels, patterns and shard channels this client is subscribed to
   // (PubSub keeps which); a RESP2 client with any is in subscribed mode.
   size_t subscriptions = 0;
+  // Set while this client's own command runs (Dispatcher::Execute). Pub/Sub pushes written to it
+  // meanwhile under CLIENT REPLY OFF or SKIP wait in kept_pushes: the command's reply is
+  // dropped, the pushes are not (Redis' CLIENT_PUSHING), and they follow it out.
+  bool running_command = false;
+  std::string kept_pushes;
   // The session scripts' redis.call runs on (src/scripting/): SORT of a set it does not sort
   // sorts it anyway, so that a script sees the same order everywhere, as Redis does.
   bool script = false;

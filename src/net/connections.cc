@@ -141,7 +141,9 @@ void Server::Impl::OnRead(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
 }
 
 bool Server::Impl::OverOutputLimit(Connection* conn) {
-  const OutputBufferLimit& lim = state_.config.output_limit;
+  // A client with a subscription is of the pubsub class (Redis' getClientType).
+  const OutputBufferLimit& lim = conn->session.subscriptions > 0 ? state_.config.pubsub_output_limit
+                                                                 : state_.config.output_limit;
   const size_t pending = conn->PendingOutput();
   const int64_t now = clock_.NowMs();
   bool over = lim.hard > 0 && pending > static_cast<size_t>(lim.hard);
@@ -502,7 +504,8 @@ void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   batch.swap(self->pending_);
   for (Connection* conn : batch) {
     conn->pending_flush = false;
-    if (!conn->closing) self->FlushNow(conn);
+    // Output another client's command added (Pub/Sub deliveries) counts against the limits too.
+    if (!conn->closing && !self->OverOutputLimit(conn)) self->FlushNow(conn);
   }
 }
 
@@ -584,6 +587,7 @@ void Server::Impl::Close(Connection* conn) {
   if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
   Session& s = conn->session;
   state_.watches.UnwatchAll(&s);
+  state_.pubsub.Forget(&s);
   state_.clients.Remove(&s);
   connections_.erase(s.id);
   uv_close(conn->uv_handle(), [](uv_handle_t* h) {

@@ -248,7 +248,7 @@ void Server::Impl::Cron() {
   snapshotter_.Cron();
   int64_t now = clock_.NowMs();
   if (http_ != nullptr) http_->Cron(now);
-  if (c.output_limit.soft > 0) {
+  if (c.output_limit.soft > 0 || c.pubsub_output_limit.soft > 0) {
     // The soft limit's time runs out also for clients that send nothing more.
     std::vector<Connection*> over;
     for (auto& [id, conn] : connections_) {

@@ -108,6 +108,15 @@ std::string LegacyUserRules(const UserConfig& uc, std::vector<std::string>* rule
 }
 
 // The checks of one selector (Redis' order: the command, then each key).
+// A pattern (PSUBSCRIBE) must be one of the selector's literally; a channel must match one.
+bool SelectorAllowsChannel(const AclSelector& s, std::string_view channel, bool pattern) {
+  if (s.all_channels) return true;
+  for (const std::string& p : s.channels) {
+    if (pattern ? p == channel : engine::RedisGlobMatch(p, channel)) return true;
+  }
+  return false;
+}
+
 AclDenial CheckSelector(const AclSelector& s, const CommandSpec& spec, size_t row,
                         std::span<const std::string_view> argv, size_t* index) {
   if (!(spec.flags & kNoAuth) && !s.allowed[row]) {
@@ -135,6 +144,17 @@ AclDenial CheckSelector(const AclSelector& s, const CommandSpec& spec, size_t ro
       if (!ok) {
         *index = static_cast<size_t>(k.index);
         return AclDenial::kKey;
+      }
+    }
+  }
+  if (!s.all_channels && spec.channels != ChannelArgs::kNone) {
+    const bool patterns = spec.channels == ChannelArgs::kAllPatterns;
+    const size_t end =
+        spec.channels == ChannelArgs::kFirst ? std::min<size_t>(2, argv.size()) : argv.size();
+    for (size_t i = 1; i < end; ++i) {
+      if (!SelectorAllowsChannel(s, argv[i], patterns)) {
+        *index = i;
+        return AclDenial::kChannel;
       }
     }
   }
@@ -499,11 +519,7 @@ bool Acl::CanUseNamespace(const AclUser& user, std::string_view name) {
 
 bool Acl::CanUseChannel(const AclUser& user, std::string_view channel, bool pattern) {
   for (const AclSelector& s : user.selectors) {
-    if (s.all_channels) return true;
-    for (const std::string& p : s.channels) {
-      // A pattern (PSUBSCRIBE) must be one of the user's literally; a channel must match one.
-      if (pattern ? p == channel : engine::RedisGlobMatch(p, channel)) return true;
-    }
+    if (SelectorAllowsChannel(s, channel, pattern)) return true;
   }
   return false;
 }

@@ -27,7 +27,8 @@ BOOST_AUTO_TEST_CASE(rows_are_consistent) {
         BOOST_TEST(r.step > 0);
         BOOST_TEST((r.last < 0 || r.last >= r.first));
         int min_args = spec.arity > 0 ? spec.arity : -spec.arity;
-        BOOST_TEST(r.first < min_args);
+        // SUNSUBSCRIBE's shard channels (its key range, as Redis') are optional.
+        BOOST_TEST((r.first < min_args || spec.name == "sunsubscribe"));
       }
     }
   }
