@@ -170,6 +170,7 @@ Entry* Database::FindForRead(std::string_view key, bool touch) {
   Entry* e = Find(key);
   if (e == nullptr) {
     keyspace_->stats().keyspace_misses++;
+    if (KeyNotices* notices = keyspace_->notices()) notices->OnKeyMiss(index_, key);
   } else {
     keyspace_->stats().keyspace_hits++;
     if (touch) RecordAccess(e);
@@ -322,7 +323,7 @@ std::unique_ptr<Database::Contents> Database::Flush() {
 void Database::Evict(Entry* entry) {
   std::string key(entry->key());
   Erase(entry);
-  Touch(key, ChangeKind::kDelete);
+  Touch(key, ChangeKind::kEvicted);
   keyspace_->stats().evicted_keys++;
 }
 
@@ -336,6 +337,7 @@ Entry* Database::Insert(std::string_view key, std::string_view value, ValueType 
   e->set_type(type);
   e->lfu_ = kLfuInitialValue;
   tree_.Insert(e);
+  if (KeyNotices* notices = keyspace_->notices()) notices->OnKeyCreated(index_, e->key());
   return e;
 }
 
@@ -363,8 +365,12 @@ Entry* Database::Restore(std::string_view key, std::string_view value, const Ent
   return e;
 }
 
-Entry* Database::InsertContainer(std::string_view key, Kind kind, std::string_view value) {
+Entry* Database::InsertContainer(std::string_view key, Kind kind, std::string_view value,
+                                 bool replacing) {
+  KeyNotices* notices = keyspace_->notices();
+  if (replacing) keyspace_->set_notices(nullptr);
   Entry* e = Insert(key, value);
+  keyspace_->set_notices(notices);
   e->set_kind(kind);
   PlaceFieldTtls(*this, e);
   return e;

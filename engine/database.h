@@ -165,8 +165,10 @@ struct EntryMeta {
   Kind kind = Kind::kString;
 };
 
-// Why a key changed, for observers (WATCH, persistence).
-enum class ChangeKind { kWrite, kDelete, kExpired };
+// Why a key changed, for observers (WATCH, persistence, keyspace notifications). kEvicted is a
+// deletion by maxmemory (Database::Evict): observers that only care that the key went treat it
+// as kDelete.
+enum class ChangeKind { kWrite, kDelete, kExpired, kEvicted };
 
 // Hears of every change of the keyspace: WATCH, the PostgreSQL write queue (and, later, keyspace
 // notifications and client tracking). The engine's write operations call it; commands never do.
@@ -282,7 +284,8 @@ class Database {
   // --- Deletions that are not writes: observers hear of them, dirty does not count them (as
   // Redis). Lazy expiry (Find) and the active cycle (ExpireDue) are the others. ---
 
-  // Deletes an entry to free memory (maxmemory); counts it in evicted_keys.
+  // Deletes an entry to free memory (maxmemory); counts it in evicted_keys. Observers hear
+  // ChangeKind::kEvicted.
   void Evict(Entry* entry);
 
   // --- Building blocks. Quiet: no observer hears of them and nothing is counted. Loaders (the
@@ -290,7 +293,8 @@ class Database {
   // and the write operations above use them; commands never do. ---
 
   // Inserts a new key (version 1, created now). REQUIRES: FindRaw(key) == nullptr. The entry
-  // has no expiry.
+  // has no expiry. Tells the keyspace's KeyNotices listener, when one is set, that the key is
+  // new (keyspace notifications' "new"; loaders use Restore, which does not).
   Entry* Insert(std::string_view key, std::string_view value, ValueType type = ValueType::kString);
   // Sets the value and type of `key`, creating it if needed; the expiry is removed unless
   // keep_ttl. Content type and user fields stay.
@@ -303,8 +307,10 @@ class Database {
   // As SetValue, without counting a change (a container operation counts once per command).
   Entry* SetRawValue(Entry* entry, std::string_view value);
   // Inserts a new container of `kind` whose value bytes are `value` (engine/container.h: the
-  // entry owns the Dict they may point to). REQUIRES: FindRaw(key) == nullptr.
-  Entry* InsertContainer(std::string_view key, Kind kind, std::string_view value);
+  // entry owns the Dict they may point to). REQUIRES: FindRaw(key) == nullptr. `replacing`: the
+  // command overwrites a key it just erased (the *STORE commands), which is no "new" key.
+  Entry* InsertContainer(std::string_view key, Kind kind, std::string_view value,
+                         bool replacing = false);
   // Grows or shrinks the value to `size` bytes, keeping its start and zero-filling growth. The
   // caller writes the new bytes, then calls NoteValueChanged.
   // Growth doubles the room (amortized appends) unless `exact`: a container's packed bytes grow

@@ -40,6 +40,17 @@ struct AccessPolicy {
   int lfu_decay_minutes = 1;
 };
 
+// Keyspace notifications the engine raises besides changes (src/core/keyspace_events.h): a key
+// created by a write (Database::Insert: Redis' "new") and a read that found no key
+// (Database::FindForRead: "keymiss"). Set on the keyspace only while notifications ask for
+// them, so that otherwise each insert and miss costs one test.
+class KeyNotices {
+ public:
+  virtual ~KeyNotices() = default;
+  virtual void OnKeyCreated(int db, std::string_view key) = 0;
+  virtual void OnKeyMiss(int db, std::string_view key) = 0;
+};
+
 class Keyspace {
  public:
   Keyspace(const Clock* clock, int databases);
@@ -74,6 +85,9 @@ class Keyspace {
 
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
+  // "new" and "keymiss" notifications; null (the default) when nobody asked for them.
+  void set_notices(KeyNotices* notices) { notices_ = notices; }
+  KeyNotices* notices() const { return notices_; }
 
   std::mt19937_64& rng() { return rng_; }
   ContentTypes& content_types() { return content_types_; }
@@ -130,6 +144,7 @@ class Keyspace {
   std::vector<std::string> names_;
   int numbered_;
   KeyspaceObserver* observer_ = nullptr;
+  KeyNotices* notices_ = nullptr;
   std::mt19937_64 rng_{0x5eed};
   KeyspaceStats stats_;
   ContentTypes content_types_;

@@ -367,12 +367,13 @@ void ListStore(Database& db, std::string_view key, const std::vector<std::string
     return;
   }
   std::string k(key);
-  if (old != nullptr) db.Erase(old);
+  bool replacing = old != nullptr;
+  if (replacing) db.Erase(old);
   const ContainerLimits& limits = db.keyspace().container_limits();
   quick::Limit limit = quick::LimitOf(limits.list_max_listpack_size);
   quick::List* l = quick::New();
   for (const std::string& s : elements) quick::Push(l, false, s, limit);
-  db.InsertContainer(k, Kind::kList, NewValue(l, limits));
+  db.InsertContainer(k, Kind::kList, NewValue(l, limits), replacing);
   db.NoteWrite(k, ChangeKind::kWrite, writes);
 }
 

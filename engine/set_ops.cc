@@ -287,9 +287,11 @@ void SetStore(Database& db, std::string_view key, const std::vector<std::string>
     return;
   }
   std::string k(key);
-  if (old != nullptr) db.Erase(old);
+  bool replacing = old != nullptr;
+  if (replacing) db.Erase(old);
   const ContainerLimits& limits = db.keyspace().container_limits();
-  Entry* e = db.InsertContainer(k, Kind::kSet, NewSetBytes(members[0], members.size(), limits));
+  Entry* e =
+      db.InsertContainer(k, Kind::kSet, NewSetBytes(members[0], members.size(), limits), replacing);
   for (const std::string& m : members) AddMember(db, &e, m, limits);
   db.NoteWrite(k, ChangeKind::kWrite, 1);
 }

@@ -579,7 +579,8 @@ void ZsetStore(Database& db, std::string_view key, const std::vector<ScoredMembe
     return;
   }
   std::string k(key);
-  if (old != nullptr) db.Erase(old);
+  bool replacing = old != nullptr;
+  if (replacing) db.Erase(old);
   const ContainerLimits& limits = db.keyspace().container_limits();
   size_t max_len = 0;
   for (const ScoredMember& m : members) max_len = std::max(max_len, m.member.size());
@@ -600,7 +601,7 @@ void ZsetStore(Database& db, std::string_view key, const std::vector<ScoredMembe
     for (const ScoredMember* m : sorted) items.push_back({m->member, m->score});
     bytes = BuildPacked(items);
   }
-  db.InsertContainer(k, Kind::kZset, bytes);
+  db.InsertContainer(k, Kind::kZset, bytes, replacing);
   db.NoteWrite(k, ChangeKind::kWrite, 1);
 }
 

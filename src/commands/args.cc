@@ -43,6 +43,35 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
   for (const std::string& k : keys) ctx.reply.Bulk(k);
 }
 
+void NotifyDelIfGone(CommandContext& ctx, std::string_view key) {
+  if (!ctx.services.events().wants(kNotifyGeneric)) return;
+  if (ctx.db().FindRaw(key) == nullptr) ctx.Notify(kNotifyGeneric, "del", key);
+}
+
+void NotifyListPop(CommandContext& ctx, std::string_view key, bool head) {
+  ctx.Notify(kNotifyList, head ? "lpop" : "rpop", key);
+  NotifyDelIfGone(ctx, key);
+}
+
+bool DestinationExisted(CommandContext& ctx, std::string_view key) {
+  return ctx.services.events().wants(kNotifyGeneric) && ctx.db().Find(key) != nullptr;
+}
+
+void NotifyStored(CommandContext& ctx, std::string_view key, uint32_t type, std::string_view event,
+                  bool stored, bool existed) {
+  if (stored) {
+    ctx.Notify(type, event, key);
+  } else if (existed) {
+    ctx.Notify(kNotifyGeneric, "del", key);
+  }
+}
+
+void NotifyZsetPop(CommandContext& ctx, std::string_view key, bool max, size_t popped) {
+  if (popped == 0) return;
+  ctx.Notify(kNotifyZset, max ? "zpopmax" : "zpopmin", key);
+  NotifyDelIfGone(ctx, key);
+}
+
 engine::Entry* StoreValue(CommandContext& ctx, std::string_view key, std::string_view value,
                           int64_t when_ms, bool keep_ttl, engine::ValueType type) {
   engine::StoreOptions opts;

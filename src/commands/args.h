@@ -82,6 +82,24 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
 bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
                      std::string_view command, int64_t* when_ms);
 
+// After an operation that may have removed a container's last element (the engine then deletes
+// the key): the "del" keyspace event when `key` is gone. Looks the key up only when that event
+// would be published.
+void NotifyDelIfGone(CommandContext& ctx, std::string_view key);
+// A list pop's events (LPOP, RPOP, LMPOP, LMOVE, the blocking pops): "lpop" or "rpop", then
+// "del" when the list is gone.
+void NotifyListPop(CommandContext& ctx, std::string_view key, bool head);
+// A sorted set pop's events (ZPOPMIN, ZPOPMAX, ZMPOP, BZPOP*): "zpopmin" or "zpopmax" when
+// `popped` > 0, then "del" when the set is gone.
+void NotifyZsetPop(CommandContext& ctx, std::string_view key, bool max, size_t popped);
+// A *STORE command's events (SINTERSTORE, ZUNIONSTORE, SORT ... STORE, GEOSEARCHSTORE, ...):
+// `event` on the destination when a non-empty result was stored, else "del" when the
+// destination existed before (call DestinationExisted before the write; it looks only when
+// "del" would be published).
+bool DestinationExisted(CommandContext& ctx, std::string_view key);
+void NotifyStored(CommandContext& ctx, std::string_view key, uint32_t type, std::string_view event,
+                  bool stored, bool existed);
+
 // The common write of SET, SETEX, PSETEX, SETNX, GETSET, MSET, MSETEX and KV.SET: stores the
 // value (with `type`) and an absolute expiry (0: none; the old one stays when keep_ttl) with
 // Database::Store, which signals the change and counts it. An expiry already past deletes the

@@ -136,10 +136,13 @@ void Bitfield(CommandContext& ctx, Args argv, bool read_only_command) {
   }
   if (read_only_command) return ctx.reply.Error("ERR BITFIELD_RO only supports the GET subcommand");
   std::vector<std::optional<int64_t>> results;
+  uint64_t dirty = ctx.keyspace().dirty();
   if (engine::OpStatus s = engine::BitfieldWrite(ctx.db(), argv[1], ops, &results);
       s != engine::OpStatus::kOk) {
     return ReplyBitWriteError(ctx, s);
   }
+  // "setbit" when a SET or INCRBY changed the value (the engine counted it), as Redis.
+  if (ctx.keyspace().dirty() != dirty) ctx.Notify(kNotifyString, "setbit", argv[1]);
   ReplyResults(ctx, results);
 }
 
@@ -152,10 +155,13 @@ void CmdSetBit(CommandContext& ctx, Args argv) {
   if (!Int64OrReply(ctx.reply, argv[3], &on, kBadBit)) return;
   if (on != 0 && on != 1) return ctx.reply.Error(kBadBit);
   bool old = false;
+  uint64_t dirty = ctx.keyspace().dirty();
   if (engine::OpStatus s = engine::SetBit(ctx.db(), argv[1], offset, on == 1, &old);
       s != engine::OpStatus::kOk) {
     return ReplyBitWriteError(ctx, s);
   }
+  // Only a created or grown value or a flipped bit is a change (Redis' event and dirty alike).
+  if (ctx.keyspace().dirty() != dirty) ctx.Notify(kNotifyString, "setbit", argv[1]);
   ctx.reply.Integer(old ? 1 : 0);
 }
 
@@ -242,7 +248,10 @@ void CmdBitOp(CommandContext& ctx, Args argv) {
     sources.push_back(ReadValue(ctx, argv[j], &exists, &wrong));
     if (wrong) return;
   }
-  ctx.reply.Integer(engine::BitOpStore(ctx.db(), op, argv[2], sources));
+  bool existed = DestinationExisted(ctx, argv[2]);
+  int64_t len = engine::BitOpStore(ctx.db(), op, argv[2], sources);
+  NotifyStored(ctx, argv[2], kNotifyString, "set", len > 0, existed);
+  ctx.reply.Integer(len);
 }
 
 void CmdBitField(CommandContext& ctx, Args argv) { Bitfield(ctx, argv, false); }

@@ -127,6 +127,7 @@ void BlockingListPop(CommandContext& ctx, Args argv, const std::vector<std::stri
     if (e == nullptr) continue;
     std::vector<std::string> popped =
         engine::ListPop(ctx.db(), e, end, count < 0 ? 1 : static_cast<size_t>(count));
+    NotifyListPop(ctx, key, end == ListEnd::kHead);
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     if (count < 0) return ctx.reply.Bulk(popped.front());
@@ -149,6 +150,7 @@ void BlockingZsetPop(CommandContext& ctx, Args argv, const std::vector<std::stri
     if (e == nullptr) continue;
     std::vector<engine::ScoredMember> popped =
         engine::ZsetPop(ctx.db(), e, max, count < 0 ? 1 : static_cast<size_t>(count));
+    NotifyZsetPop(ctx, key, max, popped.size());
     if (count < 0) {
       ctx.reply.ArrayHeader(3);
       ctx.reply.Bulk(key);
@@ -186,6 +188,8 @@ void BlockingMove(CommandContext& ctx, Args argv, ListEnd from, ListEnd to, int6
   // live one).
   src = ctx.db().FindRaw(argv[1]);
   ctx.reply.Bulk(engine::ListMove(ctx.db(), src, argv[2], from, to));
+  ctx.Notify(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", argv[2]);
+  NotifyListPop(ctx, argv[1], from == ListEnd::kHead);
 }
 
 }  // namespace

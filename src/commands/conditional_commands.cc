@@ -48,6 +48,7 @@ void CmdDelEx(CommandContext& ctx, Args argv) {
   // A missing key is never deleted, whatever the condition.
   if (e == nullptr || !ConditionHolds(condition, e, operand, digest)) return ctx.reply.Integer(0);
   db.Delete(e);
+  ctx.Notify(kNotifyGeneric, "del", argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -58,6 +59,7 @@ void CmdDelIfEq(CommandContext& ctx, Args argv) {
   if (wrong) return;
   if (e == nullptr || e->value() != argv[2]) return ctx.reply.Integer(0);
   db.Delete(e);
+  ctx.Notify(kNotifyGeneric, "del", argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -93,6 +95,8 @@ void CmdMSetEx(CommandContext& ctx, Args argv) {
   bool keep_ttl = expiry.kind == ExpiryOption::kKeepTtl;
   for (size_t i = 2; i < first_option; i += 2) {
     StoreValue(ctx, argv[i], argv[i + 1], when_ms, keep_ttl);
+    ctx.Notify(kNotifyString, "set", argv[i]);
+    if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[i]);
   }
   ctx.reply.Integer(1);
 }

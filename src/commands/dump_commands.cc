@@ -367,7 +367,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     when = absttl ? ttl : ctx.keyspace().now_ms() + ttl;
     if (when <= ctx.keyspace().now_ms()) {
       // Already expired: as Redis, nothing is created (an existing key is still replaced).
-      if (replace) db.Delete(argv[1]);
+      if (replace && db.Delete(argv[1])) ctx.Notify(kNotifyGeneric, "del", argv[1]);
       return ctx.reply.Ok();
     }
   }
@@ -375,9 +375,10 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     if (engine::StoreContainer(db, argv[1], kind, value, when) == nullptr) {
       return ctx.reply.Error(kBadData);
     }
-    return ctx.reply.Ok();
+  } else {
+    StoreValue(ctx, argv[1], value, when, false, engine::ValueType::kString);
   }
-  StoreValue(ctx, argv[1], value, when, false, engine::ValueType::kString);
+  ctx.Notify(kNotifyGeneric, "restore", argv[1]);
   ctx.reply.Ok();
 }
 

@@ -273,7 +273,9 @@ void GeoSearchGeneric(CommandContext& ctx, Args argv, size_t src, unsigned flags
 
   if (e == nullptr) {
     if (!has_store) return ctx.reply.EmptyArray();
+    bool existed = DestinationExisted(ctx, store_key);
     engine::ZsetStore(ctx.db(), store_key, {});
+    NotifyStored(ctx, store_key, kNotifyZset, "", false, existed);
     return ctx.reply.Integer(0);
   }
 
@@ -317,7 +319,10 @@ void GeoSearchGeneric(CommandContext& ctx, Args argv, size_t src, unsigned flags
     Point& p = points[i];
     members.push_back({std::move(p.member), store_dist ? p.meters / shape.to_meters : p.score});
   }
+  bool existed = DestinationExisted(ctx, store_key);
   engine::ZsetStore(ctx.db(), store_key, members);
+  NotifyStored(ctx, store_key, kNotifyZset, search ? "geosearchstore" : "georadiusstore",
+               !members.empty(), existed);
   ctx.reply.Integer(static_cast<int64_t>(returned));
 }
 
@@ -354,6 +359,8 @@ void CmdGeoAdd(CommandContext& ctx, Args argv) {
   flags.nx = nx;
   flags.xx = xx;
   engine::ZaddResult r = engine::ZsetAdd(ctx.db(), argv[1], pairs, flags);
+  // GEOADD is ZADD in Redis (its event too).
+  if (r.changed > 0) ctx.Notify(kNotifyZset, "zadd", argv[1]);
   ctx.reply.Integer(static_cast<int64_t>(ch ? r.changed : r.added));
 }
 

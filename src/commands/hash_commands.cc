@@ -53,6 +53,7 @@ bool SetPairs(CommandContext& ctx, Args argv, size_t* added) {
   FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return false;
   *added = engine::HashSet(ctx.db(), argv[1], Pairs(argv, 2));
+  ctx.Notify(kNotifyHash, "hset", argv[1]);
   return true;
 }
 
@@ -189,6 +190,7 @@ void CmdHSetNx(CommandContext& ctx, Args argv) {
   FindHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   size_t added = engine::HashSet(ctx.db(), argv[1], {{argv[2], argv[3]}}, true);
+  if (added > 0) ctx.Notify(kNotifyHash, "hset", argv[1]);
   ctx.reply.Integer(static_cast<int64_t>(added));
 }
 
@@ -228,7 +230,12 @@ void CmdHDel(CommandContext& ctx, Args argv) {
   std::vector<std::string_view> fields;
   fields.reserve(argv.size() - 2);
   for (size_t i = 2; i < argv.size(); ++i) fields.emplace_back(argv[i]);
-  ctx.reply.Integer(static_cast<int64_t>(engine::HashDelete(ctx.db(), e, fields)));
+  size_t deleted = engine::HashDelete(ctx.db(), e, fields);
+  if (deleted > 0) {
+    ctx.Notify(kNotifyHash, "hdel", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  }
+  ctx.reply.Integer(static_cast<int64_t>(deleted));
 }
 
 void CmdHExists(CommandContext& ctx, Args argv) {
@@ -274,6 +281,7 @@ void CmdHIncrBy(CommandContext& ctx, Args argv) {
   value += incr;
   std::string text = engine::FormatInt64(value);
   engine::HashSet(ctx.db(), argv[1], {{argv[2], text}}, false, true);
+  ctx.Notify(kNotifyHash, "hincrby", argv[1]);
   ctx.reply.Integer(value);
 }
 
@@ -296,6 +304,7 @@ void CmdHIncrByFloat(CommandContext& ctx, Args argv) {
   }
   std::string text = engine::FormatLongDouble(value);
   engine::HashSet(ctx.db(), argv[1], {{argv[2], text}}, false, true);
+  ctx.Notify(kNotifyHash, "hincrbyfloat", argv[1]);
   ctx.reply.Bulk(text);
 }
 

@@ -93,7 +93,21 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative) 
   engine::Entry* e = LiveHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   if (e == nullptr) return ReplyCodes(ctx, std::vector<int>(fields.size(), -2));
-  ReplyCodes(ctx, engine::ExpireFields(ctx.db(), e, fields, when, cond));
+  std::vector<int> codes = engine::ExpireFields(ctx.db(), e, fields, when, cond);
+  ReplyCodes(ctx, codes);
+  // Redis 7.4: "hdel" when a time in the past deleted fields (then "del" with the last one),
+  // else "hexpire" when any time was set.
+  bool deleted = false, set = false;
+  for (int c : codes) {
+    deleted |= c == 2;
+    set |= c == 1;
+  }
+  if (deleted) {
+    ctx.Notify(kNotifyHash, "hdel", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  } else if (set) {
+    ctx.Notify(kNotifyHash, "hexpire", argv[1]);
+  }
 }
 
 // HTTL family: `unit` ms per reply unit; `absolute` for the *EXPIRETIME ones.
@@ -141,10 +155,25 @@ void CmdHPersist(CommandContext& ctx, Args argv) {
   engine::Entry* e = LiveHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   if (e == nullptr) return ReplyCodes(ctx, std::vector<int>(fields.size(), -2));
-  ReplyCodes(ctx, engine::PersistFields(ctx.db(), e, fields));
+  std::vector<int> codes = engine::PersistFields(ctx.db(), e, fields);
+  ReplyCodes(ctx, codes);
+  for (int c : codes) {
+    if (c == 1) return ctx.Notify(kNotifyHash, "hpersist", argv[1]);
+  }
 }
 
 namespace {
+
+// The events of HGETEX's and HSETEX's field times (Redis 8): "hpersist" for PERSIST (when_ms 0),
+// "hdel" (and "del" with the last field) for a time not in the future, else "hexpire".
+void NotifyFieldTimes(CommandContext& ctx, std::string_view key, int64_t when_ms) {
+  if (when_ms == 0) return ctx.Notify(kNotifyHash, "hpersist", key);
+  if (when_ms <= ctx.keyspace().now_ms()) {
+    ctx.Notify(kNotifyHash, "hdel", key);
+    return NotifyDelIfGone(ctx, key);
+  }
+  ctx.Notify(kNotifyHash, "hexpire", key);
+}
 
 // HGETEX's and HGETDEL's reply: each field's value, or nil (`e` may be nullptr: no hash).
 void ReplyFieldValues(CommandContext& ctx, engine::Entry* e,
@@ -198,6 +227,7 @@ void CmdHGetEx(CommandContext& ctx, Args argv) {
   ReplyFieldValues(ctx, e, fields);
   if (e == nullptr || (!persist && opt.kind == ExpiryOption::kNone)) return;
   engine::SetFieldTimes(ctx.db(), e, fields, persist ? 0 : when);
+  NotifyFieldTimes(ctx, argv[1], persist ? 0 : when);
 }
 
 // HSETEX key [FNX | FXX] [EX s | PX ms | EXAT t | PXAT t | KEEPTTL] FIELDS numfields f v ...
@@ -245,9 +275,11 @@ void CmdHSetEx(CommandContext& ctx, Args argv) {
     }
   }
   engine::HashSet(ctx.db(), argv[1], pairs, false, opt.kind == ExpiryOption::kKeepTtl);
+  ctx.Notify(kNotifyHash, "hset", argv[1]);
   if (when != 0) {
     if (engine::Entry* h = ctx.db().FindRaw(argv[1])) {
       engine::SetFieldTimes(ctx.db(), h, fields, when, true);
+      NotifyFieldTimes(ctx, argv[1], when);
     }
   }
   ctx.reply.Integer(1);
@@ -260,7 +292,10 @@ void CmdHGetDel(CommandContext& ctx, Args argv) {
   engine::Entry* e = LiveHash(ctx, argv[1], true, &wrong);
   if (wrong) return;
   ReplyFieldValues(ctx, e, fields);
-  if (e != nullptr) engine::HashDelete(ctx.db(), e, fields);
+  if (e != nullptr && engine::HashDelete(ctx.db(), e, fields) > 0) {
+    ctx.Notify(kNotifyHash, "hdel", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  }
 }
 
 }  // namespace dkv::server

@@ -50,6 +50,7 @@ void CmdPfAdd(CommandContext& ctx, Args argv) {
   hll::Status s =
       hll::PfAdd(ctx.db(), argv[1], Rest(argv, 2), ctx.config().hll_sparse_max_bytes, &changed);
   if (ReplyFailure(ctx, s)) return;
+  if (changed) ctx.Notify(kNotifyString, "pfadd", argv[1]);
   ctx.reply.Integer(changed ? 1 : 0);
 }
 
@@ -64,6 +65,8 @@ void CmdPfCount(CommandContext& ctx, Args argv) {
 void CmdPfMerge(CommandContext& ctx, Args argv) {
   hll::Status s = hll::PfMerge(ctx.db(), argv[1], Rest(argv, 2), ctx.config().hll_sparse_max_bytes);
   if (ReplyFailure(ctx, s)) return;
+  // Redis sends "pfadd" for a merge too (a mass add).
+  ctx.Notify(kNotifyString, "pfadd", argv[1]);
   ctx.reply.Ok();
 }
 

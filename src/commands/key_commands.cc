@@ -17,7 +17,10 @@ void DeleteKeys(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   int64_t deleted = 0;
   for (size_t i = 1; i < argv.size(); ++i) {
-    if (db.Delete(argv[i])) ++deleted;
+    if (db.Delete(argv[i])) {
+      ++deleted;
+      ctx.Notify(kNotifyGeneric, "del", argv[i]);
+    }
   }
   ctx.reply.Integer(deleted);
 }
@@ -115,6 +118,8 @@ void RenameGeneric(CommandContext& ctx, Args argv, bool nx) {
   engine::Entry* dst = db.Find(argv[2]);
   if (dst != nullptr && nx) return ctx.reply.Integer(0);
   db.Rename(src, argv[2]);
+  ctx.Notify(kNotifyGeneric, "rename_from", argv[1]);
+  ctx.Notify(kNotifyGeneric, "rename_to", argv[2]);
   nx ? ctx.reply.Integer(1) : ctx.reply.Ok();
 }
 }  // namespace
@@ -143,6 +148,7 @@ void CmdCopy(CommandContext& ctx, Args argv) {
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[2]) != nullptr && !replace) return ctx.reply.Integer(0);
   src_db.CopyTo(src, dst_db, argv[2]);
+  ctx.services.events().Notify(kNotifyGeneric, "copy_to", dst_index, argv[2]);
   ctx.reply.Integer(1);
 }
 
@@ -158,6 +164,8 @@ void CmdMove(CommandContext& ctx, Args argv) {
   if (src == nullptr) return ctx.reply.Integer(0);
   if (dst_db.Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
   src_db.MoveTo(src, dst_db);
+  ctx.Notify(kNotifyGeneric, "move_from", argv[1]);
+  ctx.services.events().Notify(kNotifyGeneric, "move_to", dst_index, argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -296,6 +304,7 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
     if ((flags & kExpLt) && current != -1 && when >= current) return ctx.reply.Integer(0);
   }
   db.Expire(e, when);  // a time already past deletes the key
+  ctx.Notify(kNotifyGeneric, when <= ctx.keyspace().now_ms() ? "del" : "expire", argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -331,6 +340,7 @@ void CmdPersist(CommandContext& ctx, Args argv) {
   engine::Entry* e = db.Find(argv[1]);
   if (e == nullptr || !e->has_expire()) return ctx.reply.Integer(0);
   db.Persist(e);
+  ctx.Notify(kNotifyGeneric, "persist", argv[1]);
   ctx.reply.Integer(1);
 }
 

@@ -125,6 +125,9 @@ void CmdKvDel(CommandContext& ctx, Args argv) {
     // The whole subtree leaves the tree at once (atomic for every client); its memory is freed
     // in slices by the server's reaper.
     size_t n = db.DeletePrefix(pa.pattern->literal_prefix());
+    // One event for the whole subtree, whatever its size (one per key would stall the loop on
+    // a million keys): "kv.delprefix" with the literal prefix as its key.
+    if (n > 0) ctx.Notify(kNotifyGeneric, "kv.delprefix", pa.pattern->literal_prefix());
     return ctx.reply.Integer(static_cast<int64_t>(n));
   }
   std::vector<std::string> victims;
@@ -132,7 +135,9 @@ void CmdKvDel(CommandContext& ctx, Args argv) {
     victims.emplace_back(e->key());
     return true;
   });
-  for (const std::string& key : victims) db.Delete(key);
+  for (const std::string& key : victims) {
+    if (db.Delete(key)) ctx.Notify(kNotifyGeneric, "del", key);
+  }
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 

@@ -187,6 +187,9 @@ void CmdKvSet(CommandContext& ctx, Args argv) {
     opts.fields = &user;
   }
   db.Store(key, value, opts);
+  // As SET (docs/keyspace-events.md): "set", then "expire" when a TTL was given.
+  ctx.Notify(kNotifyString, "set", key);
+  if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", key);
   if (meta_ok) ctx.reply.Ok();
 }
 
@@ -224,6 +227,7 @@ void CmdKvSetMeta(CommandContext& ctx, Args argv) {
   engine::UserFields user;
   if (!SplitFields(ctx, fields, &content_type, &user)) return;
   db.SetMeta(e, content_type, user);
+  ctx.Notify(kNotifyGeneric, "kv.setmeta", argv[1]);
   ctx.reply.Integer(static_cast<int64_t>(fields.size()));
 }
 
@@ -240,7 +244,9 @@ void CmdKvDelMeta(CommandContext& ctx, Args argv) {
       names.push_back(argv[j]);
     }
   }
-  ctx.reply.Integer(static_cast<int64_t>(db.DelMeta(e, content_type, names)));
+  size_t removed = db.DelMeta(e, content_type, names);
+  if (removed > 0) ctx.Notify(kNotifyGeneric, "kv.delmeta", argv[1]);
+  ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
 void CmdKvCas(CommandContext& ctx, Args argv) {
@@ -265,6 +271,8 @@ void CmdKvCas(CommandContext& ctx, Args argv) {
                            std::string(engine::ValueTypeName(e->type())) + ": " + why);
   }
   db.Replace(e, argv[3], when_ms, expiry.kind == ExpiryOption::kKeepTtl);
+  ctx.Notify(kNotifyString, "set", argv[1]);
+  if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -507,6 +515,8 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
     opts.expire_ms = when_ms;  // EX only: never already past
     opts.type = item.type;
     db.Store(item.key, item.value, opts);
+    ctx.Notify(kNotifyString, "set", item.key);
+    if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", item.key);
   }
   ctx.reply.Integer(static_cast<int64_t>(items.size()));
 }

@@ -52,12 +52,17 @@ bool RangeOrReply(CommandContext& ctx, std::string_view arg, int64_t min, int64_
   return false;
 }
 
+void NotifyPopped(CommandContext& ctx, std::string_view key, ListEnd end) {
+  NotifyListPop(ctx, key, end == ListEnd::kHead);
+}
+
 void Push(CommandContext& ctx, Args argv, ListEnd end, bool only_existing) {
   bool wrong = false;
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kList, &wrong);
   if (wrong) return;
   if (only_existing && e == nullptr) return ctx.reply.Integer(0);
   size_t len = engine::ListPush(ctx.db(), argv[1], end, Elements(argv, 2));
+  ctx.Notify(kNotifyList, end == ListEnd::kHead ? "lpush" : "rpush", argv[1]);
   ctx.reply.Integer(static_cast<int64_t>(len));
 }
 
@@ -73,6 +78,7 @@ void Pop(CommandContext& ctx, Args argv, ListEnd end, std::string_view name) {
   if (has_count && count == 0) return ctx.reply.EmptyArray();
   std::vector<std::string> out =
       engine::ListPop(ctx.db(), e, end, has_count ? static_cast<size_t>(count) : 1);
+  NotifyPopped(ctx, argv[1], end);
   if (!has_count) return ctx.reply.Bulk(out[0]);
   ctx.reply.ArrayHeader(out.size());
   for (const std::string& s : out) ctx.reply.Bulk(s);
@@ -89,6 +95,9 @@ void Move(CommandContext& ctx, Args argv, ListEnd from, ListEnd to) {
   // key, which the source is not).
   src = ctx.db().Find(argv[1]);
   ctx.reply.Bulk(engine::ListMove(ctx.db(), src, argv[2], from, to));
+  // Redis' order: the push on the destination, then the pop (and "del") on the source.
+  ctx.Notify(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", argv[2]);
+  NotifyPopped(ctx, argv[1], from);
 }
 
 }  // namespace
@@ -151,6 +160,7 @@ void CmdLSet(CommandContext& ctx, Args argv) {
   if (!engine::ListSet(ctx.db(), e, index, argv[3])) {
     return ctx.reply.Error("ERR index out of range");
   }
+  ctx.Notify(kNotifyList, "lset", argv[1]);
   ctx.reply.Ok();
 }
 
@@ -165,7 +175,9 @@ void CmdLInsert(CommandContext& ctx, Args argv) {
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kList, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
-  ctx.reply.Integer(engine::ListInsert(ctx.db(), e, before, argv[3], argv[4]));
+  int64_t len = engine::ListInsert(ctx.db(), e, before, argv[3], argv[4]);
+  if (len > 0) ctx.Notify(kNotifyList, "linsert", argv[1]);
+  ctx.reply.Integer(len);
 }
 
 void CmdLRem(CommandContext& ctx, Args argv) {
@@ -175,7 +187,12 @@ void CmdLRem(CommandContext& ctx, Args argv) {
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kList, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
-  ctx.reply.Integer(static_cast<int64_t>(engine::ListRemove(ctx.db(), e, count, argv[3])));
+  size_t removed = engine::ListRemove(ctx.db(), e, count, argv[3]);
+  if (removed > 0) {
+    ctx.Notify(kNotifyList, "lrem", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  }
+  ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
 void CmdLTrim(CommandContext& ctx, Args argv) {
@@ -186,7 +203,11 @@ void CmdLTrim(CommandContext& ctx, Args argv) {
   bool wrong = false;
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kList, &wrong);
   if (wrong) return;
-  if (e != nullptr) engine::ListTrim(ctx.db(), e, start, stop);
+  if (e != nullptr) {
+    engine::ListTrim(ctx.db(), e, start, stop);
+    ctx.Notify(kNotifyList, "ltrim", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  }
   ctx.reply.Ok();
 }
 
@@ -281,6 +302,7 @@ void CmdLMPop(CommandContext& ctx, Args argv) {
     if (e == nullptr || engine::ListLen(e) == 0) continue;
     std::string key(argv[k]);
     std::vector<std::string> out = engine::ListPop(ctx.db(), e, end, static_cast<size_t>(count));
+    NotifyPopped(ctx, key, end);
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     ctx.reply.ArrayHeader(out.size());

@@ -114,7 +114,9 @@ void CmdSAdd(CommandContext& ctx, Args argv) {
   bool wrong = false;
   LookupWrite(ctx, argv[1], engine::Kind::kSet, &wrong);
   if (wrong) return;
-  ctx.reply.Integer(static_cast<int64_t>(engine::SetAdd(ctx.db(), argv[1], Members(argv, 2))));
+  size_t added = engine::SetAdd(ctx.db(), argv[1], Members(argv, 2));
+  if (added > 0) ctx.Notify(kNotifySet, "sadd", argv[1]);
+  ctx.reply.Integer(static_cast<int64_t>(added));
 }
 
 void CmdSRem(CommandContext& ctx, Args argv) {
@@ -122,7 +124,12 @@ void CmdSRem(CommandContext& ctx, Args argv) {
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kSet, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
-  ctx.reply.Integer(static_cast<int64_t>(engine::SetRemove(ctx.db(), e, Members(argv, 2))));
+  size_t removed = engine::SetRemove(ctx.db(), e, Members(argv, 2));
+  if (removed > 0) {
+    ctx.Notify(kNotifySet, "srem", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
+  }
+  ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
 void CmdSIsMember(CommandContext& ctx, Args argv) {
@@ -170,6 +177,8 @@ void CmdSPop(CommandContext& ctx, Args argv) {
     if (wrong) return;
     if (e == nullptr) return ctx.reply.Null();
     std::vector<std::string> popped = engine::SetPop(ctx.db(), e, 1, rng);
+    ctx.Notify(kNotifySet, "spop", argv[1]);
+    NotifyDelIfGone(ctx, argv[1]);
     return ctx.reply.Bulk(popped[0]);
   }
   int64_t count = 0;
@@ -178,6 +187,8 @@ void CmdSPop(CommandContext& ctx, Args argv) {
   if (wrong) return;
   if (e == nullptr || count == 0) return ctx.reply.SetHeader(0);
   std::vector<std::string> popped = engine::SetPop(ctx.db(), e, static_cast<size_t>(count), rng);
+  ctx.Notify(kNotifySet, "spop", argv[1]);
+  NotifyDelIfGone(ctx, argv[1]);
   ctx.reply.SetHeader(popped.size());
   for (const std::string& m : popped) ctx.reply.Bulk(m);
 }
@@ -205,7 +216,11 @@ void CmdSMove(CommandContext& ctx, Args argv) {
   }
   if (!engine::SetContains(src, argv[3])) return ctx.reply.Integer(0);
   if (src == dst) return ctx.reply.Integer(1);
+  bool added = dst == nullptr || !engine::SetContains(dst, argv[3]);
   engine::SetMove(db, src, argv[2], argv[3]);
+  ctx.Notify(kNotifySet, "srem", argv[1]);
+  NotifyDelIfGone(ctx, argv[1]);
+  if (added) ctx.Notify(kNotifySet, "sadd", argv[2]);
   ctx.reply.Integer(1);
 }
 
@@ -332,7 +347,13 @@ void SetOpStore(CommandContext& ctx, Args argv, SetOp op) {
   std::vector<engine::Entry*> sets;
   if (!LookupSets(ctx, argv.subspan(2), true, &sets)) return;
   std::vector<std::string> members = Compute(ctx, sets, op);
+  bool existed = DestinationExisted(ctx, argv[1]);
   engine::SetStore(ctx.db(), argv[1], members);
+  NotifyStored(ctx, argv[1], kNotifySet,
+               op == SetOp::kInter   ? "sinterstore"
+               : op == SetOp::kUnion ? "sunionstore"
+                                     : "sdiffstore",
+               !members.empty(), existed);
   ctx.reply.Integer(static_cast<int64_t>(members.size()));
 }
 

@@ -353,7 +353,9 @@ void SortGeneric(CommandContext& ctx, Args argv, bool readonly) {
       result.emplace_back(v ? *v : std::string_view());
     }
   }
+  bool existed = DestinationExisted(ctx, o.store);
   engine::ListStore(ctx.db(), o.store, result, outputlen);
+  NotifyStored(ctx, o.store, kNotifyList, "sortstore", outputlen > 0, existed);
   ctx.reply.Integer(static_cast<int64_t>(outputlen));
 }
 

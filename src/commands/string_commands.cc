@@ -147,12 +147,15 @@ void CmdSet(CommandContext& ctx, Args argv) {
     return;
   }
   StoreValue(ctx, argv[1], argv[2], when_ms, opts.expiry.kind == ExpiryOption::kKeepTtl);
+  ctx.Notify(kNotifyString, "set", argv[1]);
+  if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   if (!(opts.flags & kSetGet)) ctx.reply.Ok();
 }
 
 void CmdSetNx(CommandContext& ctx, Args argv) {
   if (ctx.db().Find(argv[1]) != nullptr) return ctx.reply.Integer(0);
   StoreValue(ctx, argv[1], argv[2], 0, false);
+  ctx.Notify(kNotifyString, "set", argv[1]);
   ctx.reply.Integer(1);
 }
 
@@ -160,6 +163,8 @@ void CmdSetEx(CommandContext& ctx, Args argv) {
   int64_t when_ms;
   if (!ExpireAtOrReply(ctx, argv[2], true, true, "setex", &when_ms)) return;
   StoreValue(ctx, argv[1], argv[3], when_ms, false);
+  ctx.Notify(kNotifyString, "set", argv[1]);
+  ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
 }
 
@@ -167,6 +172,8 @@ void CmdPSetEx(CommandContext& ctx, Args argv) {
   int64_t when_ms;
   if (!ExpireAtOrReply(ctx, argv[2], false, true, "psetex", &when_ms)) return;
   StoreValue(ctx, argv[1], argv[3], when_ms, false);
+  ctx.Notify(kNotifyString, "set", argv[1]);
+  ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
 }
 
@@ -183,9 +190,12 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
   engine::Database& db = ctx.db();
   ctx.reply.Bulk(e->value());
   if (when_ms != 0) {
+    bool past = when_ms <= ctx.keyspace().now_ms();
     db.Expire(e, when_ms);  // a time already past deletes the key
+    ctx.Notify(kNotifyGeneric, past ? "del" : "expire", argv[1]);
   } else if ((opts.flags & kSetPersist) && e->has_expire()) {
     db.Persist(e);
+    ctx.Notify(kNotifyGeneric, "persist", argv[1]);
   }
 }
 
@@ -196,6 +206,7 @@ void CmdGetDel(CommandContext& ctx, Args argv) {
   if (e == nullptr) return ctx.reply.Null();
   ctx.reply.Bulk(e->value());
   ctx.db().Delete(e);
+  ctx.Notify(kNotifyGeneric, "del", argv[1]);
 }
 
 void CmdGetSet(CommandContext& ctx, Args argv) {
@@ -208,6 +219,7 @@ void CmdGetSet(CommandContext& ctx, Args argv) {
     ctx.reply.Bulk(e->value());
   }
   StoreValue(ctx, argv[1], argv[2], 0, false);
+  ctx.Notify(kNotifyString, "set", argv[1]);
 }
 
 void CmdMGet(CommandContext& ctx, Args argv) {
@@ -225,7 +237,10 @@ void CmdMGet(CommandContext& ctx, Args argv) {
 
 void CmdMSet(CommandContext& ctx, Args argv) {
   if (argv.size() % 2 == 0) return ctx.reply.Error(errors::WrongArity("mset"));
-  for (size_t i = 1; i < argv.size(); i += 2) StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+  for (size_t i = 1; i < argv.size(); i += 2) {
+    StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+    ctx.Notify(kNotifyString, "set", argv[i]);
+  }
   ctx.reply.Ok();
 }
 
@@ -235,7 +250,10 @@ void CmdMSetNx(CommandContext& ctx, Args argv) {
   for (size_t i = 1; i < argv.size(); i += 2) {
     if (db.Find(argv[i]) != nullptr) return ctx.reply.Integer(0);
   }
-  for (size_t i = 1; i < argv.size(); i += 2) StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+  for (size_t i = 1; i < argv.size(); i += 2) {
+    StoreValue(ctx, argv[i], argv[i + 1], 0, false);
+    ctx.Notify(kNotifyString, "set", argv[i]);
+  }
   ctx.reply.Integer(1);
 }
 
@@ -244,6 +262,7 @@ void IncrByReply(CommandContext& ctx, std::string_view key, int64_t delta) {
   int64_t result;
   engine::OpStatus status = engine::IncrBy(ctx.db(), key, delta, &result);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.Notify(kNotifyString, "incrby", key);
   ctx.reply.Integer(result);
 }
 }  // namespace
@@ -274,6 +293,7 @@ void CmdIncrByFloat(CommandContext& ctx, Args argv) {
   std::string result;
   engine::OpStatus status = engine::IncrByFloat(ctx.db(), argv[1], delta, &result);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.Notify(kNotifyString, "incrbyfloat", argv[1]);
   ctx.reply.Bulk(result);
 }
 
@@ -282,6 +302,7 @@ void CmdAppend(CommandContext& ctx, Args argv) {
   engine::OpStatus status =
       engine::Append(ctx.db(), argv[1], argv[2], ctx.config().proto_max_bulk_len, &len);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  ctx.Notify(kNotifyString, "append", argv[1]);
   ctx.reply.Integer(len);
 }
 
@@ -310,6 +331,8 @@ void CmdSetRange(CommandContext& ctx, Args argv) {
   engine::OpStatus status =
       engine::SetRange(ctx.db(), argv[1], offset, argv[3], ctx.config().proto_max_bulk_len, &len);
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
+  // Nothing is written for an empty value (Redis sends no event then either).
+  if (!argv[3].empty()) ctx.Notify(kNotifyString, "setrange", argv[1]);
   ctx.reply.Integer(len);
 }
 

@@ -67,6 +67,7 @@ void ZAddGeneric(CommandContext& ctx, Args argv, bool zincrby) {
   if (wrong) return;
   engine::ZaddResult r = engine::ZsetAdd(ctx.db(), argv[1], pairs, flags);
   if (r.nan) return ctx.reply.Error("ERR resulting score is not a number (NaN)");
+  if (r.changed > 0) ctx.Notify(kNotifyZset, flags.incr ? "zincr" : "zadd", argv[1]);
   if (flags.incr) {
     if (r.skipped) return ctx.reply.Null();
     return ReplyScore(ctx.reply, r.score);
@@ -161,7 +162,9 @@ void RangeGeneric(CommandContext& ctx, Args argv, size_t from, RangeRequest req,
     }
   }
   if (store) {
+    bool existed = DestinationExisted(ctx, argv[1]);
     engine::ZsetStore(ctx.db(), argv[1], out);
+    NotifyStored(ctx, argv[1], kNotifyZset, "zrangestore", !out.empty(), existed);
     return ctx.reply.Integer(static_cast<int64_t>(out.size()));
   }
   if (req.withscores && ctx.reply.protocol() < 3) {
@@ -217,18 +220,29 @@ void PopGeneric(CommandContext& ctx, Args argv, bool max) {
   if (e == nullptr || count == 0) return ctx.reply.EmptyArray();
   std::vector<engine::ScoredMember> popped =
       engine::ZsetPop(ctx.db(), e, max, static_cast<size_t>(count));
+  NotifyZsetPop(ctx, argv[1], max, popped.size());
   bool nested = has_count && ctx.reply.protocol() >= 3;
   ctx.reply.ArrayHeader(nested ? popped.size() : popped.size() * 2);
   for (const auto& sm : popped) ReplyScored(ctx.reply, sm.member, sm.score, nested);
 }
 
+// The events of ZREM and ZREMRANGEBY*: `event` when members went, then "del" with the last.
+void NotifyRemoved(CommandContext& ctx, std::string_view key, std::string_view event,
+                   size_t removed) {
+  if (removed == 0) return;
+  ctx.Notify(kNotifyZset, event, key);
+  NotifyDelIfGone(ctx, key);
+}
+
 template <typename Remove>
-void RemRangeGeneric(CommandContext& ctx, Args argv, const Remove& remove) {
+void RemRangeGeneric(CommandContext& ctx, Args argv, std::string_view event, const Remove& remove) {
   bool wrong = false;
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kZset, &wrong);
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
-  ctx.reply.Integer(static_cast<int64_t>(remove(e)));
+  size_t removed = remove(e);
+  NotifyRemoved(ctx, argv[1], event, removed);
+  ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
 }  // namespace
@@ -242,7 +256,9 @@ void CmdZRem(CommandContext& ctx, Args argv) {
   if (wrong) return;
   if (e == nullptr) return ctx.reply.Integer(0);
   std::vector<std::string_view> members(argv.begin() + 2, argv.end());
-  ctx.reply.Integer(static_cast<int64_t>(engine::ZsetRemove(ctx.db(), e, members)));
+  size_t removed = engine::ZsetRemove(ctx.db(), e, members);
+  NotifyRemoved(ctx, argv[1], "zrem", removed);
+  ctx.reply.Integer(static_cast<int64_t>(removed));
 }
 
 void CmdZCard(CommandContext& ctx, Args argv) {
@@ -338,7 +354,7 @@ void CmdZRemRangeByRank(CommandContext& ctx, Args argv) {
   if (!Int64OrReply(ctx.reply, argv[2], &start) || !Int64OrReply(ctx.reply, argv[3], &stop)) {
     return;
   }
-  RemRangeGeneric(ctx, argv, [&](engine::Entry* e) -> size_t {
+  RemRangeGeneric(ctx, argv, "zremrangebyrank", [&](engine::Entry* e) -> size_t {
     size_t lo = 0, hi = 0;
     if (!NormalizeRanks(start, stop, engine::ZsetLen(e), &lo, &hi)) return 0;
     return engine::ZsetRemoveRangeByRank(ctx.db(), e, lo, hi);
@@ -348,7 +364,7 @@ void CmdZRemRangeByRank(CommandContext& ctx, Args argv) {
 void CmdZRemRangeByScore(CommandContext& ctx, Args argv) {
   engine::ScoreRange range;
   if (!ParseScoreRange(argv[2], argv[3], &range)) return ctx.reply.Error(kMinMaxNotFloat);
-  RemRangeGeneric(ctx, argv, [&](engine::Entry* e) {
+  RemRangeGeneric(ctx, argv, "zremrangebyscore", [&](engine::Entry* e) {
     return engine::ZsetRemoveRangeByScore(ctx.db(), e, range);
   });
 }
@@ -357,7 +373,7 @@ void CmdZRemRangeByLex(CommandContext& ctx, Args argv) {
   engine::LexRange range;
   bool empty = false;
   if (!ParseLexRange(argv[2], argv[3], &range, &empty)) return ctx.reply.Error(kMinMaxNotLex);
-  RemRangeGeneric(ctx, argv, [&](engine::Entry* e) -> size_t {
+  RemRangeGeneric(ctx, argv, "zremrangebylex", [&](engine::Entry* e) -> size_t {
     return empty ? 0 : engine::ZsetRemoveRangeByLex(ctx.db(), e, range);
   });
 }

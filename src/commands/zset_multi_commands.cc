@@ -217,7 +217,13 @@ void ZOpGeneric(CommandContext& ctx, Args argv, ZOp op, bool store, std::string_
   }
   std::vector<engine::ScoredMember> result = Compute(std::move(src), op, agg);
   if (store) {
+    bool existed = DestinationExisted(ctx, argv[1]);
     engine::ZsetStore(ctx.db(), argv[1], result);
+    NotifyStored(ctx, argv[1], kNotifyZset,
+                 op == ZOp::kUnion   ? "zunionstore"
+                 : op == ZOp::kInter ? "zinterstore"
+                                     : "zdiffstore",
+                 !result.empty(), existed);
     return ctx.reply.Integer(static_cast<int64_t>(result.size()));
   }
   SortResult(&result);
@@ -373,6 +379,7 @@ void CmdZMPop(CommandContext& ctx, Args argv) {
     if (e == nullptr) continue;
     std::vector<engine::ScoredMember> popped =
         engine::ZsetPop(ctx.db(), e, max, static_cast<size_t>(count));
+    NotifyZsetPop(ctx, argv[i], max, popped.size());
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(argv[i]);
     ctx.reply.ArrayHeader(popped.size());

@@ -11,6 +11,7 @@
 
 #include "engine/database.h"
 #include "engine/numbers.h"
+#include "src/config/notify_flags.h"
 
 namespace dkv::server {
 namespace {
@@ -320,6 +321,18 @@ std::vector<ConfigParam> BuildParams() {
          return "";
        },
        Getter(&Config::save)},
+      {"notify-keyspace-events", true,
+       "Keyspace notifications (docs/keyspace-events.md): Redis' class letters, e.g. KEA; empty: "
+       "off.",
+       [](Config& c, std::string_view v) -> std::string {
+         uint32_t flags = 0;
+         if (!ParseNotifyFlags(v, &flags)) {
+           return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+         }
+         c.notify_keyspace_events = flags;
+         return "";
+       },
+       [](const Config& c) { return FormatNotifyFlags(c.notify_keyspace_events); }},
       {"stop-writes-on-bgsave-error", true,
        "Refuse writes (-MISCONF) while the last background save failed and a schedule is set.",
        BoolSetter(&Config::stop_writes_on_bgsave_error),

@@ -99,6 +99,8 @@ struct Config {
   int64_t postgres_pool_size = 4;
   int64_t postgres_response_timeout = 60000;
   bool lazyfree_lazy_user_flush = false;
+  // notify-keyspace-events as NotifyType bits (src/config/notify_flags.h); 0: off.
+  uint32_t notify_keyspace_events = 0;
   int http_port = 0;  // the observability listener (/metrics, the browser page); 0: off
   bool http_show_values = false;
   bool http_show_keys = false;  // key names over HTTP without a password

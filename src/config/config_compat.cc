@@ -100,7 +100,6 @@ constexpr CompatOption kOptions[] = {
     {"min-slaves-max-lag", "10", kInt, true, "min-replicas-max-lag", "", false},
     {"min-slaves-to-write", "0", kInt, true, "min-replicas-to-write", "", false},
     {"no-appendfsync-on-rewrite", "no", kBool, true, "", "", false},
-    {"notify-keyspace-events", "", kString, true, "", "", false},
     {"oom-score-adj", "no", kEnum, true, "", "no|yes|relative|absolute", false},
     {"oom-score-adj-values", "0 200 800", kString, true, "", "", false},
     {"pidfile", "", kString, false, "", "", false},

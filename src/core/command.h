@@ -234,8 +234,9 @@ struct CommandContext {
   // A keyspace notification for `key` of the session's namespace, as Redis'
   // notifyKeyspaceEvent(type, event, key, db): `type` is a NotifyType bit
   // (src/core/keyspace_events.h: kNotifyList ...), `event` Redis' event name ("lpush"). Every
-  // command that Redis notifies for calls it, after the change, in Redis' order.
-  void Notify(uint32_t type, std::string_view event, std::string_view key);
+  // command that Redis notifies for calls it, after the change, in Redis' order. (Defined
+  // inline in services.h.)
+  inline void Notify(uint32_t type, std::string_view event, std::string_view key);
 };
 
 using Handler = void (*)(CommandContext&, Args);

@@ -6,42 +6,25 @@
 // key) through PubSub, in the namespace it happened in; <db> is the namespace's name (a number
 // for Redis' numbered databases).
 //
-// With notifications off (the default, flags() == 0) Notify is one load and a test. Owned by
+// With notifications off (the default, flags() == 0) Notify is one load and a test: no string is
+// built unless an event is published. "new" and "keymiss" come from the engine through
+// engine::KeyNotices, which is set on the keyspace only while `n` or `m` is on. Owned by
 // ServerState; handlers reach it through Services::events(). Loop thread only.
+// docs/keyspace-events.md lists the events of every command.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "engine/keyspace.h"
+#include "src/config/notify_flags.h"  // NotifyType: kNotifyGeneric, kNotifyList, ...
 #include "src/core/pubsub.h"
 
 namespace dkv::server {
 
-// Redis' event type bits (server.h NOTIFY_*) and their letters in notify-keyspace-events.
-enum NotifyType : uint32_t {
-  kNotifyKeyspace = 1u << 0,  // K
-  kNotifyKeyevent = 1u << 1,  // E
-  kNotifyGeneric = 1u << 2,   // g: DEL, EXPIRE, RENAME, ...
-  kNotifyString = 1u << 3,    // $
-  kNotifyList = 1u << 4,      // l
-  kNotifySet = 1u << 5,       // s
-  kNotifyHash = 1u << 6,      // h
-  kNotifyZset = 1u << 7,      // z
-  kNotifyExpired = 1u << 8,   // x
-  kNotifyEvicted = 1u << 9,   // e
-  kNotifyStream = 1u << 10,   // t
-  kNotifyKeyMiss = 1u << 11,  // m
-  kNotifyLoaded = 1u << 12,   // (modules only)
-  kNotifyModule = 1u << 13,   // d
-  kNotifyNew = 1u << 14,      // n
-  // A: g$lshzxetd
-  kNotifyAll = kNotifyGeneric | kNotifyString | kNotifyList | kNotifySet | kNotifyHash |
-               kNotifyZset | kNotifyExpired | kNotifyEvicted | kNotifyStream | kNotifyModule,
-};
-
-class KeyspaceEvents : public engine::KeyspaceObserver {
+class KeyspaceEvents : public engine::KeyspaceObserver, public engine::KeyNotices {
  public:
   KeyspaceEvents(PubSub* pubsub, engine::Keyspace* keyspace)
       : pubsub_(pubsub), keyspace_(keyspace) {}
@@ -50,10 +33,18 @@ class KeyspaceEvents : public engine::KeyspaceObserver {
 
   // notify-keyspace-events as Redis parses and prints it ("KEA" ...). Parse returns false for
   // an unknown letter.
-  static bool ParseFlags(std::string_view text, uint32_t* flags);
-  static std::string FormatFlags(uint32_t flags);
+  static bool ParseFlags(std::string_view text, uint32_t* flags) {
+    return ParseNotifyFlags(text, flags);
+  }
+  static std::string FormatFlags(uint32_t flags) { return FormatNotifyFlags(flags); }
   uint32_t flags() const { return flags_; }
-  void set_flags(uint32_t flags) { flags_ = flags; }
+  // Whether an event of `type` would be published (for callers that must look something up
+  // first, such as whether a container lost its last element).
+  bool wants(uint32_t type) const {
+    return (flags_ & type) != 0 && (flags_ & (kNotifyKeyspace | kNotifyKeyevent)) != 0;
+  }
+  // Also sets or clears the engine's KeyNotices hook (`n`, `m`).
+  void set_flags(uint32_t flags);
 
   // Redis' notifyKeyspaceEvent: `type` is one NotifyType bit (kNotifyList ...), `event` the
   // event's name ("lpush"), `db` the namespace index.
@@ -64,15 +55,31 @@ class KeyspaceEvents : public engine::KeyspaceObserver {
 
   // --- engine::KeyspaceObserver: expired and evicted keys ---
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
+  // KV.DEL of a subtree, FLUSHDB, FLUSHALL: no event per key (Redis sends none for a flush; the
+  // subtree's "del" is the command's own, docs/keyspace-events.md).
   void OnPrefixDeleted(int, std::string_view) override {}
   void OnFlush(engine::Database&) override {}
+
+  // --- engine::KeyNotices: "new" and "keymiss" ---
+  void OnKeyCreated(int db, std::string_view key) override { Notify(kNotifyNew, "new", db, key); }
+  void OnKeyMiss(int db, std::string_view key) override {
+    Notify(kNotifyKeyMiss, "keymiss", db, key);
+  }
+
+  // Test seam: when set, every event that would be published is also handed to `sink` (unit
+  // tests check names and order without subscribers).
+  using Sink =
+      std::function<void(uint32_t type, std::string_view event, int db, std::string_view key)>;
+  void set_sink(Sink sink) { sink_ = std::move(sink); }
 
  private:
   void Publish(uint32_t type, std::string_view event, int db, std::string_view key);
 
-  [[maybe_unused]] PubSub* pubsub_;
-  [[maybe_unused]] engine::Keyspace* keyspace_;
+  PubSub* pubsub_;
+  engine::Keyspace* keyspace_;
   uint32_t flags_ = 0;
+  Sink sink_;
+  std::string channel_;  // reused: no allocation per event once it has grown
 };
 
 }  // namespace dkv::server

@@ -104,6 +104,7 @@ void ServerState::ApplyConfig() {
   limits.zset_max_entries = static_cast<size_t>(config.zset_max_listpack_entries);
   limits.zset_max_value = static_cast<size_t>(config.zset_max_listpack_value);
   keyspace.set_container_limits(limits);
+  events.set_flags(config.notify_keyspace_events);
 }
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {

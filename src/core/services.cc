@@ -16,6 +16,7 @@ Services::Services(ServerState* state, Dispatcher* dispatcher)
       clients_(state->clients),
       watches_(state->watches),
       blocked_(state->blocked),
+      events_(state->events),
       patterns_(state->patterns),
       scan_cursors_(state->scan_cursors) {}
 
@@ -24,7 +25,6 @@ Backend& Services::backend() { return state_.backend(); }
 Scripts* Services::scripts() { return state_.scripts; }
 ServerHooks* Services::hooks() { return state_.hooks; }
 PubSub& Services::pubsub() { return state_.pubsub; }
-KeyspaceEvents& Services::events() { return state_.events; }
 Tracking& Services::tracking() { return state_.tracking; }
 const Acl& Services::acl() const { return state_.acl; }
 Acl& Services::acl() { return state_.acl; }
@@ -64,8 +64,5 @@ bool Services::in_exec() const { return state_.in_exec; }
 engine::Database& CommandContext::db() { return services.keyspace().db(session.db); }
 engine::Keyspace& CommandContext::keyspace() { return services.keyspace(); }
 const Config& CommandContext::config() const { return services.config(); }
-void CommandContext::Notify(uint32_t type, std::string_view event, std::string_view key) {
-  services.events().Notify(type, event, session.db, key);
-}
 
 }  // namespace dkv::server

@@ -73,7 +73,7 @@ class Services {
   WatchRegistry& watches() { return watches_; }
   BlockedClients& blocked() { return blocked_; }
   PubSub& pubsub();
-  KeyspaceEvents& events();
+  KeyspaceEvents& events() { return events_; }
   Tracking& tracking();
   engine::PatternCache& patterns() { return patterns_; }
   ScanCursors& scan_cursors() { return scan_cursors_; }
@@ -111,8 +111,14 @@ class Services {
   ClientRegistry& clients_;
   WatchRegistry& watches_;
   BlockedClients& blocked_;
+  KeyspaceEvents& events_;  // inline: CommandContext::Notify reads its flags on every write
   engine::PatternCache& patterns_;
   ScanCursors& scan_cursors_;
 };
+
+// Inline, so that with notifications off a write pays one load and a test for its event.
+inline void CommandContext::Notify(uint32_t type, std::string_view event, std::string_view key) {
+  services.events().Notify(type, event, session.db, key);
+}
 
 }  // namespace dkv::server

@@ -15,7 +15,8 @@ namespace {
 
 struct Event {
   int db;
-  std::string what;  // "write:k", "delete:k", "expired:k", "prefix:p", "flush", "swap:1"
+  std::string
+      what;  // "write:k", "delete:k", "expired:k", "evicted:k", "prefix:p", "flush", "swap:1"
   bool operator==(const Event&) const = default;
 };
 
@@ -23,9 +24,10 @@ struct Recorder : KeyspaceObserver {
   std::vector<Event> events;
   size_t keys_at_flush = 0;
   void OnKeyChanged(int db, std::string_view key, ChangeKind kind) override {
-    const char* k = kind == ChangeKind::kWrite    ? "write:"
-                    : kind == ChangeKind::kDelete ? "delete:"
-                                                  : "expired:";
+    const char* k = kind == ChangeKind::kWrite     ? "write:"
+                    : kind == ChangeKind::kDelete  ? "delete:"
+                    : kind == ChangeKind::kEvicted ? "evicted:"
+                                                   : "expired:";
     events.push_back({db, k + std::string(key)});
   }
   void OnPrefixDeleted(int db, std::string_view prefix) override {
@@ -294,7 +296,7 @@ BOOST_AUTO_TEST_CASE(expiry_and_eviction_signal_but_do_not_count) {
   BOOST_TEST(db.ExpireDue(ks.now_ms(), 100, &more) == 1u);
   BOOST_TEST((Take() == Events{{0, "expired:a"}}));
   db.Evict(db.FindRaw("b"));
-  BOOST_TEST((Take() == Events{{0, "delete:b"}}));
+  BOOST_TEST((Take() == Events{{0, "evicted:b"}}));
   BOOST_TEST(ks.stats().evicted_keys == 1u);
   BOOST_TEST(TakeDirty() == 0u);
 }
