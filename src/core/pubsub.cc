@@ -35,6 +35,7 @@ bool PubSub::OverHardLimit(const Session* target) const {
 }
 
 bool PubSub::Subscribe(Session* session, Kind kind, int ns, std::string_view name) {
+  ns = SpaceOf(ns);
   auto& mine = clients_[session].of[KindIndex(kind)];
   std::pair<int, std::string> entry(ns, std::string(name));
   auto at = std::lower_bound(mine.begin(), mine.end(), entry);
@@ -66,6 +67,7 @@ bool PubSub::Subscribe(Session* session, Kind kind, int ns, std::string_view nam
 }
 
 bool PubSub::Unsubscribe(Session* session, Kind kind, int ns, std::string_view name) {
+  ns = SpaceOf(ns);
   auto client = clients_.find(session);
   if (client == clients_.end()) return false;
   auto& mine = client->second.of[KindIndex(kind)];
@@ -132,6 +134,7 @@ void PubSub::Deliver(Session* target, std::string_view kind, const std::string* 
 }
 
 size_t PubSub::Publish(int ns, std::string_view channel, std::string_view message, bool shard) {
+  ns = SpaceOf(ns);
   auto space = spaces_.find(ns);
   if (space == spaces_.end()) return 0;
   size_t receivers = 0;
@@ -183,6 +186,7 @@ size_t PubSub::CountOf(const Session* session, Kind kind) const {
 
 std::vector<std::string> PubSub::Channels(int ns, bool shard, bool has_pattern,
                                           std::string_view pattern) const {
+  ns = SpaceOf(ns);
   std::vector<std::string> out;
   auto space = spaces_.find(ns);
   if (space == spaces_.end()) return out;
@@ -200,6 +204,7 @@ std::vector<std::string> PubSub::Channels(int ns, bool shard, bool has_pattern,
 }
 
 size_t PubSub::NumSub(int ns, bool shard, std::string_view channel) const {
+  ns = SpaceOf(ns);
   auto space = spaces_.find(ns);
   if (space == spaces_.end()) return 0;
   const auto& map = shard ? space->second.shard : space->second.channels;
@@ -208,6 +213,7 @@ size_t PubSub::NumSub(int ns, bool shard, std::string_view channel) const {
 }
 
 size_t PubSub::NumPat(int ns) const {
+  ns = SpaceOf(ns);
   auto space = spaces_.find(ns);
   return space == spaces_.end() ? 0 : space->second.patterns.size();
 }

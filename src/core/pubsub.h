@@ -3,8 +3,8 @@
 //
 // Channels live in namespaces: a client subscribes in the namespace its session is in, and a
 // PUBLISH reaches only subscribers of the same namespace (a tenant never hears another's
-// messages); namespace 0 is Redis' one global channel space. Keyspace notifications
-// (src/core/keyspace_events.h) and client tracking's RESP2 redirection
+// messages); Redis' numbered databases (SELECT 0..15) share one channel space, as in Redis.
+// Keyspace notifications (src/core/keyspace_events.h) and client tracking's RESP2 redirection
 // (src/core/tracking.h) deliver through it too.
 //
 // Delivery appends the message to the subscriber's output (Session::out: a RESP2 array, or a
@@ -140,6 +140,9 @@ class PubSub {
   ServerHooks* const* hooks_;
   [[maybe_unused]] Stats* stats_;
   const Config* config_;
+  // The channel space of namespace `ns`: Redis' numbered databases share one (0), as Redis'
+  // Pub/Sub ignores SELECT; each named namespace (a tenant) has its own.
+  int SpaceOf(int ns) const { return config_ != nullptr && ns < config_->databases ? 0 : ns; }
   std::unordered_map<int, Space> spaces_;
   std::unordered_map<const Session*, ClientSubs> clients_;
   size_t channels_ = 0;

@@ -142,11 +142,17 @@ BOOST_AUTO_TEST_CASE(reply_off_keeps_pushes) {
   BOOST_TEST(Out(h, 1) == ">3\r\n$7\r\nmessage\r\n$1\r\na\r\n$1\r\nn\r\n");
 }
 
-BOOST_AUTO_TEST_CASE(namespaces_are_separate) {
+BOOST_AUTO_TEST_CASE(numbered_databases_share_channels_named_namespaces_do_not) {
   PubSubHarness h;
   h.Run({"SUBSCRIBE", "news"}, 1);
   h.Run({"PSUBSCRIBE", "*"}, 1);
+  // As in Redis, SELECT does not matter to Pub/Sub: databases 0..15 are one channel space.
   h.Run({"SELECT", "3"}, 2);
+  BOOST_TEST(h.Run({"PUBLISH", "news", "x"}, 2) == ":2\r\n");
+  BOOST_TEST(h.Run({"PUBSUB", "NUMPAT"}, 2) == ":1\r\n");
+  Out(h, 1);
+  // A named namespace (a tenant) has its own.
+  h.Run({"SELECT", "tenant7"}, 2);
   BOOST_TEST(h.Run({"PUBLISH", "news", "x"}, 2) == ":0\r\n");
   BOOST_TEST(h.Run({"PUBSUB", "NUMSUB", "news"}, 2) == "*2\r\n$4\r\nnews\r\n:0\r\n");
   BOOST_TEST(h.Run({"PUBSUB", "NUMPAT"}, 2) == ":0\r\n");
