@@ -150,6 +150,24 @@ constexpr KeySpec StreamsKeys(uint32_t flags, int startfrom) {
   s.limit = 2;
   return s;
 }
+// Streams (src/commands/stream_commands.cc).
+constexpr uint32_t cStream = kCatStream;
+constexpr HistoryEntry kXAddHistory[] = {
+    {"6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."},
+    {"7.0.0", "Added support for the `<ms>-*` explicit ID form."},
+};
+constexpr HistoryEntry kXTrimHistory[] = {
+    {"6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."}};
+constexpr HistoryEntry kXRangeHistory[] = {{"6.2.0", "Added exclusive ranges."}};
+constexpr HistoryEntry kXSetIdHistory[] = {
+    {"7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."}};
+// XREAD's keys: after STREAMS, the first half of what follows.
+constexpr KeySpec XReadKeys() {
+  KeySpec s = Keyword(RO | AC, "STREAMS", 1);
+  s.lastkey = -1;
+  s.limit = 2;
+  return s;
+}
 
 constexpr HistoryEntry kGeoAddHistory[] = {{"6.2.0", "Added the `CH`, `NX` and `XX` options."}};
 constexpr HistoryEntry kGeoRadiusHistory[] = {
@@ -460,6 +478,15 @@ constexpr CommandSpec kTable[] = {
   {"georadiusbymember_ro", "key member radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]", -5, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoRadiusByMemberRo, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a member.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."},
   {"geosearch", "key (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]", -7, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoSearch, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
   {"geosearchstore", "destination source (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [STOREDIST]", -8, W|D, cWrite|cGeo|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2)), SESS, CmdGeoSearchStore, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
+  // Streams without consumer groups (src/commands/stream_commands.cc, engine/stream.h).
+  {"xadd", "key [NOMKSTREAM] [(MAXLEN | MINID) [= | ~] threshold [LIMIT count]] (* | id) field value [field value ...]", -5, W|D|F, cWrite|cStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXAdd, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", {}, nullptr, kXAddHistory},
+  {"xlen", "key", 2, R|F, cRead|cStream|cFast, Keys(Range(RO|AC, 1)), SESS, CmdXLen, "stream", "5.0.0", "Return the number of messages in a stream.", "O(1)"},
+  {"xrange", "key start end [COUNT count]", -4, R, cRead|cStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXRange, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs.", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", {}, nullptr, kXRangeHistory},
+  {"xrevrange", "key end start [COUNT count]", -4, R, cRead|cStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXRevRange, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", {}, nullptr, kXRangeHistory},
+  {"xdel", "key id [id ...]", -3, W|F, cWrite|cStream|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdXDel, "stream", "5.0.0", "Returns the number of messages after removing them from a stream.", "O(1) for each single item to delete in the stream, regardless of the stream size."},
+  {"xtrim", "key (MAXLEN | MINID) [= | ~] threshold [LIMIT count]", -4, W, cWrite|cStream|cSlow, Keys(Range(RW|AC|DE, 1)), SESS, CmdXTrim, "stream", "5.0.0", "Deletes messages from the beginning of a stream.", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", {}, nullptr, kXTrimHistory},
+  {"xsetid", "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]", -3, W|D|F, cWrite|cStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXSetId, "stream", "5.0.0", "An internal command for replicating stream values.", "O(1)", {}, nullptr, kXSetIdHistory},
+  {"xread", "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]", -4, R|kBlocking, cRead|cStream|cSlow|kCatBlocking, Keys(XReadKeys()), SESS, CmdXRead, "stream", "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."},
   // SORT (src/commands/sort_commands.cc): BY/GET patterns and STORE are Redis' "unknown" specs.
   {"sort", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]", -2, W|D, cWrite|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes), Unknown(OW|UP, kSortStoreNotes)), SESS, CmdSort, "generic", "1.0.0", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", {}, nullptr, {}, SortKeys},
   {"sort_ro", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]", -2, R, cRead|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes)), SESS, CmdSortRo, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},

@@ -286,6 +286,15 @@ DKV_HANDLER(CmdGeoRadiusByMember);
 DKV_HANDLER(CmdGeoRadiusByMemberRo);
 DKV_HANDLER(CmdGeoSearch);
 DKV_HANDLER(CmdGeoSearchStore);
+// streams without consumer groups (stream_commands.cc)
+DKV_HANDLER(CmdXAdd);
+DKV_HANDLER(CmdXLen);
+DKV_HANDLER(CmdXRange);
+DKV_HANDLER(CmdXRevRange);
+DKV_HANDLER(CmdXDel);
+DKV_HANDLER(CmdXTrim);
+DKV_HANDLER(CmdXSetId);
+DKV_HANDLER(CmdXRead);
 // Blocking pops (blocking_commands.cc).
 DKV_HANDLER(CmdBLPop);
 DKV_HANDLER(CmdBRPop);

@@ -326,9 +326,10 @@ void CmdXReadGroup(CommandContext& ctx, Args argv) {
   }
   std::vector<std::string_view> keys(argv.begin() + static_cast<ptrdiff_t>(streams_at),
                                      argv.begin() + static_cast<ptrdiff_t>(streams_at + nstreams));
-  BlockedClients& blocked = ctx.services.blocked();
-  blocked.Block(&ctx.session, ctx.session.db, keys, engine::Kind::kStream, deadline, "xreadgroup");
-  blocked.WakeOnAnyChange(ctx.session.id);
+  // Woken also when a key goes away or changes type (Redis 7.2's unblock_on_nokey): the command
+  // then runs again and answers NOGROUP or WRONGTYPE.
+  ctx.services.blocked().BlockOnStreams(&ctx.session, ctx.session.db, keys, ids, deadline,
+                                        "xreadgroup", true);
 }
 
 void CmdXAck(CommandContext& ctx, Args argv) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <random>
 
+#include "engine/stream.h"
 #include "resp/text.h"
 
 namespace dkv::server {
@@ -104,6 +105,8 @@ void ServerState::ApplyConfig() {
   limits.zset_max_entries = static_cast<size_t>(config.zset_max_listpack_entries);
   limits.zset_max_value = static_cast<size_t>(config.zset_max_listpack_value);
   keyspace.set_container_limits(limits);
+  engine::GlobalStreamLimits() = {static_cast<size_t>(config.stream_node_max_entries),
+                                  static_cast<size_t>(config.stream_node_max_bytes)};
 }
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {

@@ -162,6 +162,8 @@ BOOST_AUTO_TEST_CASE(acl_categories_from_the_row) {
   BOOST_TEST(cat.find("$2\r\nkv\r\n") != std::string::npos);
   BOOST_TEST(cat.find("$4\r\nhash\r\n") != std::string::npos);
   BOOST_TEST(cat.find("$6\r\nstream\r\n") != std::string::npos);
+  BOOST_TEST(Run({"ACL", "CAT", "stream"}).find("$4\r\nxadd\r\n") != std::string::npos);
+  BOOST_TEST(Run({"ACL", "CAT", "pubsub"}).rfind("*", 0) == 0);  // a known category
   BOOST_TEST(Run({"ACL", "CAT", "stream"}).find("$10\r\nxreadgroup\r\n") != std::string::npos);
   BOOST_TEST(Run({"ACL", "CAT", "nosuch"}) == "-ERR Unknown category 'nosuch'\r\n");
   std::string dangerous = Run({"ACL", "CAT", "dangerous"});
