@@ -11,6 +11,7 @@
 #include "engine/metadata.h"
 #include "engine/packed.h"
 #include "engine/set_ops.h"
+#include "engine/stream.h"
 
 namespace dkv::engine {
 namespace {
@@ -34,6 +35,10 @@ size_t ContainerSize(const Entry* entry) {
       return ListLen(entry);
     case Kind::kZset:
       return ZsetLen(entry);
+    case Kind::kStream: {
+      const Stream* s = StreamOf(entry);
+      return s != nullptr ? s->length() : 0;
+    }
     default:
       return SetLen(entry);
   }

@@ -122,6 +122,56 @@ constexpr uint32_t kBlockingW = W | kBlocking;
 constexpr uint32_t cBlockingList = cWrite | kCatList | cSlow | kCatBlocking;
 constexpr uint32_t cBlockingZset = cWrite | kCatSortedSet | kCatBlocking;
 
+// Stream consumer groups and XINFO (stream_group_commands.cc, stream_info_commands.cc). dkv's
+// deviations from Redis' key specs: every key is ACCESS (each reads or changes the stream in
+// place, so the cache tier must bring its value back first), and XREADGROUP's keys are RW UPDATE
+// (Redis says RO ACCESS, but the command moves the group's last ID and PEL: a write).
+constexpr HistoryEntry kXGroupCreateHistory[] = {
+    {"7.0.0", "Added the `entries_read` named argument."}};
+constexpr HistoryEntry kXGroupSetIdHistory[] = {
+    {"7.0.0", "Added the optional `entries_read` argument."}};
+constexpr HistoryEntry kXPendingHistory[] = {
+    {"6.2.0", "Added the `IDLE` option and exclusive range intervals."}};
+constexpr HistoryEntry kXAutoClaimHistory[] = {
+    {"7.0.0",
+     "Added an element to the reply array, containing deleted entries the command cleared from "
+     "the PEL"}};
+constexpr HistoryEntry kXInfoStreamHistory[] = {
+    {"6.0.0", "Added the `FULL` modifier."},
+    {"7.0.0",
+     "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, "
+     "`entries-read` and `lag` fields"},
+    {"7.2.0", "Added the `active-time` field, and changed the meaning of `seen-time`."}};
+constexpr HistoryEntry kXInfoGroupsHistory[] = {
+    {"7.0.0", "Added the `entries-read` and `lag` fields"}};
+constexpr HistoryEntry kXInfoConsumersHistory[] = {{"7.2.0", "Added the `inactive` field."}};
+// XREADGROUP's keys: after the word STREAMS (searched from argument 4), the first half of the
+// rest.
+constexpr KeySpec StreamsKeys(uint32_t flags, int startfrom) {
+  KeySpec s = Keyword(flags, "STREAMS", startfrom);
+  s.lastkey = -1;
+  s.limit = 2;
+  return s;
+}
+// Streams (src/commands/stream_commands.cc).
+constexpr uint32_t cStream = kCatStream;
+constexpr HistoryEntry kXAddHistory[] = {
+    {"6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."},
+    {"7.0.0", "Added support for the `<ms>-*` explicit ID form."},
+};
+constexpr HistoryEntry kXTrimHistory[] = {
+    {"6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option."}};
+constexpr HistoryEntry kXRangeHistory[] = {{"6.2.0", "Added exclusive ranges."}};
+constexpr HistoryEntry kXSetIdHistory[] = {
+    {"7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments."}};
+// XREAD's keys: after STREAMS, the first half of what follows.
+constexpr KeySpec XReadKeys() {
+  KeySpec s = Keyword(RO | AC, "STREAMS", 1);
+  s.lastkey = -1;
+  s.limit = 2;
+  return s;
+}
+
 constexpr HistoryEntry kGeoAddHistory[] = {{"6.2.0", "Added the `CH`, `NX` and `XX` options."}};
 constexpr HistoryEntry kGeoRadiusHistory[] = {
     {"6.2.0", "Added the `ANY` option for `COUNT`."},
@@ -446,6 +496,15 @@ constexpr CommandSpec kTable[] = {
   {"georadiusbymember_ro", "key member radius (M | KM | FT | MI) [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]", -5, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoRadiusByMemberRo, "geo", "3.2.10", "Returns members from a geospatial index that are within a distance from a member.", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index."},
   {"geosearch", "key (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]", -7, R, cRead|cGeo|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdGeoSearch, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
   {"geosearchstore", "destination source (FROMMEMBER member | FROMLONLAT longitude latitude) (BYRADIUS radius (M | KM | FT | MI) | BYBOX width height (M | KM | FT | MI)) [ASC | DESC] [COUNT count [ANY]] [STOREDIST]", -8, W|D, cWrite|cGeo|cSlow, Keys(Range(OW|UP, 1), Range(RO|AC, 2)), SESS, CmdGeoSearchStore, "geo", "6.2.0", "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.", "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape", {}, nullptr, kGeoSearchHistory},
+  // Streams without consumer groups (src/commands/stream_commands.cc, engine/stream.h).
+  {"xadd", "key [NOMKSTREAM] [(MAXLEN | MINID) [= | ~] threshold [LIMIT count]] (* | id) field value [field value ...]", -5, W|D|F, cWrite|cStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXAdd, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", {}, nullptr, kXAddHistory},
+  {"xlen", "key", 2, R|F, cRead|cStream|cFast, Keys(Range(RO|AC, 1)), SESS, CmdXLen, "stream", "5.0.0", "Return the number of messages in a stream.", "O(1)"},
+  {"xrange", "key start end [COUNT count]", -4, R, cRead|cStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXRange, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs.", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", {}, nullptr, kXRangeHistory},
+  {"xrevrange", "key end start [COUNT count]", -4, R, cRead|cStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXRevRange, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", {}, nullptr, kXRangeHistory},
+  {"xdel", "key id [id ...]", -3, W|F, cWrite|cStream|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdXDel, "stream", "5.0.0", "Returns the number of messages after removing them from a stream.", "O(1) for each single item to delete in the stream, regardless of the stream size."},
+  {"xtrim", "key (MAXLEN | MINID) [= | ~] threshold [LIMIT count]", -4, W, cWrite|cStream|cSlow, Keys(Range(RW|AC|DE, 1)), SESS, CmdXTrim, "stream", "5.0.0", "Deletes messages from the beginning of a stream.", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", {}, nullptr, kXTrimHistory},
+  {"xsetid", "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]", -3, W|D|F, cWrite|cStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXSetId, "stream", "5.0.0", "An internal command for replicating stream values.", "O(1)", {}, nullptr, kXSetIdHistory},
+  {"xread", "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]", -4, R|kBlocking, cRead|cStream|cSlow|kCatBlocking, Keys(XReadKeys()), SESS, CmdXRead, "stream", "5.0.0", "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data."},
   // SORT (src/commands/sort_commands.cc): BY/GET patterns and STORE are Redis' "unknown" specs.
   {"sort", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA] [STORE destination]", -2, W|D, cWrite|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes), Unknown(OW|UP, kSortStoreNotes)), SESS, CmdSort, "generic", "1.0.0", "Sorts the elements in a list, a set, or a sorted set, optionally storing the result.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", {}, nullptr, {}, SortKeys},
   {"sort_ro", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC | DESC] [ALPHA]", -2, R, cRead|cSet|kCatSortedSet|kCatList|cSlow|cDangerous, Keys(Range(RO|AC, 1), Unknown(RO|AC, kSortPatternNotes)), SESS, CmdSortRo, "generic", "7.0.0", "Returns the sorted elements of a list, a set, or a sorted set.", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N)."},
@@ -492,6 +551,24 @@ constexpr CommandSpec kTable[] = {
   {"zdiffstore", "destination numkeys key [key ...]", -4, W|D, cWrite|kCatSortedSet|cSlow, Keys(Range(OW|UP, 1), KeyNum(RO|AC, 2, 0, 1, 1)), SESS, CmdZDiffStore, "sorted-set", "6.2.0", "Stores the difference of multiple sorted sets in a key.", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."},
   {"zintercard", "numkeys key [key ...] [LIMIT limit]", -3, R, cRead|kCatSortedSet|cSlow, Keys(KeyNum(RO|AC, 1, 0, 1, 1)), SESS, CmdZInterCard, "sorted-set", "7.0.0", "Returns the number of members of the intersect of multiple sorted sets.", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."},
   {"zscan", "key cursor [MATCH pattern] [COUNT count]", -3, R, cRead|kCatSortedSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdZScan, "sorted-set", "2.8.0", "Iterates over members and scores of a sorted set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."},
+  // --- stream consumer groups and XINFO (stream_group_commands.cc, stream_info_commands.cc) ---
+  {"xgroup", "", -2, 0, cSlow, Keys(), NONE, nullptr, "stream", "5.0.0", "A container for consumer groups commands.", "Depends on subcommand."},
+  {"xgroup|create", "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]", -5, W|D, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|IN, 2)), SESS, CmdXGroupCreate, "stream", "5.0.0", "Creates a consumer group.", "O(1)", {}, nullptr, kXGroupCreateHistory},
+  {"xgroup|setid", "key group id | $ [ENTRIESREAD entriesread]", -5, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|UP, 2)), SESS, CmdXGroupSetId, "stream", "5.0.0", "Sets the last-delivered ID of a consumer group.", "O(1)", {}, nullptr, kXGroupSetIdHistory},
+  {"xgroup|destroy", "key group", 4, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|DE, 2)), SESS, CmdXGroupDestroy, "stream", "5.0.0", "Destroys a consumer group.", "O(N) where N is the number of entries in the group's pending entries list (PEL)."},
+  {"xgroup|createconsumer", "key group consumer", 5, W|D, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|IN, 2)), SESS, CmdXGroupCreateConsumer, "stream", "6.2.0", "Creates a consumer in a consumer group.", "O(1)"},
+  {"xgroup|delconsumer", "key group consumer", 5, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|DE, 2)), SESS, CmdXGroupDelConsumer, "stream", "5.0.0", "Deletes a consumer from a consumer group.", "O(1)"},
+  {"xgroup|help", "", 2, L|S, kCatStream|cSlow, Keys(), NONE, CmdXGroupHelp, "stream", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  {"xreadgroup", "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]", -7, W|kBlocking, cWrite|kCatStream|cSlow|kCatBlocking, Keys(StreamsKeys(RW|AC|UP, 4)), SESS, CmdXReadGroup, "stream", "5.0.0", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."},
+  {"xack", "key group id [id ...]", -4, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXAck, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "O(1) for each message ID processed."},
+  {"xpending", "key group [[IDLE min-idle-time] start end count [consumer]]", -3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXPending, "stream", "5.0.0", "Returns the information and entries from a stream consumer group's pending entries list.", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", {}, nullptr, kXPendingHistory},
+  {"xclaim", "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]", -6, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXClaim, "stream", "5.0.0", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "O(log N) with N being the number of messages in the PEL of the consumer group."},
+  {"xautoclaim", "key group consumer min-idle-time start [COUNT count] [JUSTID]", -6, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdXAutoClaim, "stream", "6.2.0", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "O(1) if COUNT is small.", {}, nullptr, kXAutoClaimHistory},
+  {"xinfo", "", -2, 0, cSlow, Keys(), NONE, nullptr, "stream", "5.0.0", "A container for stream introspection commands.", "Depends on subcommand."},
+  {"xinfo|stream", "key [FULL [COUNT count]]", -3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoStream, "stream", "5.0.0", "Returns information about a stream.", "O(1)", {}, nullptr, kXInfoStreamHistory},
+  {"xinfo|groups", "key", 3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoGroups, "stream", "5.0.0", "Returns a list of the consumer groups of a stream.", "O(1)", {}, nullptr, kXInfoGroupsHistory},
+  {"xinfo|consumers", "key group", 4, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoConsumers, "stream", "5.0.0", "Returns a list of the consumers in a consumer group.", "O(1)", {}, nullptr, kXInfoConsumersHistory},
+  {"xinfo|help", "", 2, L|S, kCatStream|cSlow, Keys(), NONE, CmdXInfoHelp, "stream", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
 };
 // clang-format on
 

@@ -72,6 +72,9 @@ struct Config {
   int64_t list_compress_depth = 0;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
+  // Streams (engine::StreamLimits): a node's entries and bytes (0: no limit).
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   int64_t maxmemory = 0;
   std::string maxmemory_policy = "noeviction";

@@ -144,8 +144,6 @@ constexpr CompatOption kOptions[] = {
     {"slave-serve-stale-data", "yes", kBool, true, "replica-serve-stale-data", "", false},
     {"slaveof", "", kString, false, "replicaof", "", false},
     {"socket-mark-id", "0", kInt, false, "", "", false},
-    {"stream-node-max-bytes", "4096", kInt, true, "", "", false},
-    {"stream-node-max-entries", "100", kInt, true, "", "", false},
     {"supervised", "no", kEnum, false, "", "upstart|systemd|auto|no", false},
     {"syslog-enabled", "no", kBool, false, "", "", false},
     {"syslog-facility", "local0", kEnum, false, "",

@@ -33,10 +33,23 @@ void BlockedClients::Block(Session* session, int db, const std::vector<std::stri
   session->blocked = true;
 }
 
+void BlockedClients::BlockOnStreams(Session* session, int db,
+                                    const std::vector<std::string_view>& keys,
+                                    std::vector<engine::StreamId> ids, int64_t deadline_ms,
+                                    std::string_view command, bool wake_on_missing) {
+  Block(session, db, keys, engine::Kind::kStream, deadline_ms, command);
+  Waiter& w = waiters_[session->id];
+  w.stream_ids = std::move(ids);
+  w.has_stream_ids = true;
+  w.wake_on_missing = wake_on_missing;
+  if (wake_on_missing) wake_on_missing_count_++;
+}
+
 void BlockedClients::Remove(uint64_t id) {
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return;
   Waiter& w = it->second;
+  if (w.wake_on_missing) wake_on_missing_count_--;
   auto db_it = by_key_.find(w.db);
   for (auto& [key, pos] : w.keys) {
     auto k = db_it->second.find(key);
@@ -97,7 +110,9 @@ void BlockedClients::MarkReady(int db, std::string_view key, KeyWaiters& w) {
 void BlockedClients::OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) {
   // Every write is a candidate (Redis signals new keys; a superset costs one look-up per write
   // while someone waits, nothing otherwise). Deletions and expiry make nothing servable.
-  if (key_count_ == 0 || kind != engine::ChangeKind::kWrite) return;
+  // (A deletion matters only to a waiter woken by a missing key: XREADGROUP.)
+  if (key_count_ == 0) return;
+  if (kind != engine::ChangeKind::kWrite && wake_on_missing_count_ == 0) return;
   auto db_it = by_key_.find(db);
   if (db_it == by_key_.end()) return;
   auto it = db_it->second.find(key);
@@ -112,6 +127,13 @@ void BlockedClients::OnSwapDatabases(engine::Database& a, engine::Database& b) {
     if (db_it == by_key_.end()) continue;
     for (auto& [key, w] : db_it->second) MarkReady(db, key, w);
   }
+}
+
+void BlockedClients::OnFlush(engine::Database& db) {
+  if (wake_on_missing_count_ == 0) return;
+  auto db_it = by_key_.find(db.index());
+  if (db_it == by_key_.end()) return;
+  for (auto& [key, w] : db_it->second) MarkReady(db.index(), key, w);
 }
 
 void BlockedClients::ServeReady(engine::Keyspace& keyspace,
@@ -137,18 +159,28 @@ void BlockedClients::ServeReady(engine::Keyspace& keyspace,
         auto w = waiters_.find(id);
         if (w == waiters_.end()) continue;  // served or gone meanwhile
         const engine::Entry* e = database.FindRaw(key);
-        // Only a list or a sorted set serves, and an empty one does not exist: no one else can
-        // be served from a missing key.
-        if (e == nullptr || database.IsExpired(e)) break;
-        if (e->kind() != w->second.kind) continue;  // another type: the client keeps waiting
+        // A list or a sorted set serves, and an empty one does not exist: no one else can be
+        // served from a missing key, except a waiter that wants to hear of it (XREADGROUP).
+        // Another type: the client keeps waiting, with the same exception.
+        const bool missing = e == nullptr || database.IsExpired(e);
+        if (missing || e->kind() != w->second.kind) {
+          if (!w->second.wake_on_missing) {
+            if (missing && wake_on_missing_count_ == 0) break;
+            continue;
+          }
+        }
         Session* s = w->second.session;
         const int64_t deadline = w->second.deadline_ms;
+        rerun_stream_ids_ = std::move(w->second.stream_ids);
+        rerun_has_stream_ids_ = w->second.has_stream_ids;
         Remove(id);
         rerun_id_ = id;
         rerun_deadline_ = deadline;
         rerun(s);
         rerun_id_ = 0;
         rerun_deadline_ = 0;
+        rerun_has_stream_ids_ = false;
+        rerun_stream_ids_.clear();
       }
     }
   }

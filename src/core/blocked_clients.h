@@ -1,5 +1,6 @@
 // BlockedClients: the clients parked in a blocking command (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
-// BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP) and the keys they wait for, Redis 7.2's model:
+// BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK) and the keys they wait
+// for, Redis 7.2's model:
 //   - A blocking command that finds all its keys empty calls Block(): the session is parked
 //     (Session::blocked), registered per (namespace, key) in FIFO order, with its deadline.
 //     Its command stays unconsumed in the connection's input (the network layer keeps it and
@@ -33,6 +34,7 @@
 #include "engine/database.h"
 #include "engine/keyspace.h"
 #include "engine/metadata.h"
+#include "engine/stream.h"
 #include "src/core/session.h"
 #include "src/core/stats.h"
 
@@ -49,6 +51,24 @@ class BlockedClients : public engine::KeyspaceObserver {
   // statistics at a timeout). A command run again by ServeReady keeps its first deadline.
   void Block(Session* session, int db, const std::vector<std::string_view>& keys, engine::Kind kind,
              int64_t deadline_ms, std::string_view command);
+  // Streams (XREAD BLOCK, and XREADGROUP BLOCK through the same call): parks `session` on
+  // `keys` (kind kStream) as Block does, remembering `ids`, one per key in argument order: what
+  // the command resolved when it first ran (XREAD's "$" is the stream's last ID at that time,
+  // which must not move while it waits). A write to a waited key that holds a stream runs the
+  // command again; the handler then takes its IDs from RerunStreamIds() instead of its
+  // arguments, serves what is new after them, or parks again with the same IDs (it keeps its
+  // deadline). With `wake_on_missing` (XREADGROUP: Redis 7.2's unblock_on_nokey) the command
+  // also runs again when a waited key is deleted, flushed, swapped away or becomes another type,
+  // so that it answers its error (-NOGROUP, -WRONGTYPE); without it (XREAD) the client keeps
+  // waiting, and a stream created again later serves it.
+  void BlockOnStreams(Session* session, int db, const std::vector<std::string_view>& keys,
+                      std::vector<engine::StreamId> ids, int64_t deadline_ms,
+                      std::string_view command, bool wake_on_missing);
+  // While ServeReady runs again the command of `session_id` that parked with BlockOnStreams:
+  // the IDs it parked with; nullptr otherwise (its first run).
+  const std::vector<engine::StreamId>* RerunStreamIds(uint64_t session_id) const {
+    return session_id == rerun_id_ && rerun_has_stream_ids_ ? &rerun_stream_ids_ : nullptr;
+  }
   // How a wait ends without being served.
   enum class Ending { kTimeout, kError };
   // Ends the wait of client `id` (timeout: a null array; error: "-UNBLOCKED client unblocked
@@ -77,7 +97,7 @@ class BlockedClients : public engine::KeyspaceObserver {
   // --- engine::KeyspaceObserver ---
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
   void OnPrefixDeleted(int, std::string_view) override {}
-  void OnFlush(engine::Database&) override {}
+  void OnFlush(engine::Database& db) override;
   void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
 
  private:
@@ -96,6 +116,10 @@ class BlockedClients : public engine::KeyspaceObserver {
     int db = 0;
     engine::Kind kind = engine::Kind::kList;
     int64_t deadline_ms = 0;
+    // BlockOnStreams: the IDs, and whether a missing key or another type runs it again.
+    std::vector<engine::StreamId> stream_ids;
+    bool has_stream_ids = false;
+    bool wake_on_missing = false;
     std::string command;
     // Where this client stands in each key's queue (a key named twice is queued once).
     std::vector<std::pair<std::string, std::list<uint64_t>::iterator>> keys;
@@ -115,6 +139,9 @@ class BlockedClients : public engine::KeyspaceObserver {
   // While ServeReady runs a client's command again: that client, and its deadline to keep.
   uint64_t rerun_id_ = 0;
   int64_t rerun_deadline_ = 0;
+  std::vector<engine::StreamId> rerun_stream_ids_;
+  bool rerun_has_stream_ids_ = false;
+  size_t wake_on_missing_count_ = 0;  // waiters with wake_on_missing
 };
 
 }  // namespace dkv::server

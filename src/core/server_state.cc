@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <random>
 
+#include "engine/stream.h"
 #include "resp/text.h"
 
 namespace dkv::server {
@@ -105,6 +106,8 @@ void ServerState::ApplyConfig() {
   limits.zset_max_value = static_cast<size_t>(config.zset_max_listpack_value);
   keyspace.set_container_limits(limits);
   events.set_flags(config.notify_keyspace_events);
+  engine::GlobalStreamLimits() = {static_cast<size_t>(config.stream_node_max_entries),
+                                  static_cast<size_t>(config.stream_node_max_bytes)};
 }
 
 Evictor::Result ServerState::Evict(int64_t budget_us) {
