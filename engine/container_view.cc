@@ -11,6 +11,7 @@
 #include "engine/metadata.h"
 #include "engine/packed.h"
 #include "engine/set_ops.h"
+#include "engine/stream.h"
 
 namespace dkv::engine {
 namespace {
@@ -34,6 +35,8 @@ size_t ContainerSize(const Entry* entry) {
       return ListLen(entry);
     case Kind::kZset:
       return ZsetLen(entry);
+    case Kind::kStream:
+      return StreamOf(entry) ? StreamOf(entry)->length() : 0;
     default:
       return SetLen(entry);
   }
@@ -94,6 +97,18 @@ std::string ContainerJson(const Entry* entry) {
   } else if (entry->kind() == Kind::kList) {
     j = nlohmann::json::array();
     for (auto& element : ListElements(entry)) j.push_back(std::move(element));
+  } else if (entry->kind() == Kind::kStream) {
+    // Entries in ID order, each {"id": "ms-seq", "fields": [field, value, ...]}: an array, as
+    // XRANGE answers, since a stream entry may repeat a field.
+    j = nlohmann::json::array();
+    if (const Stream* s = StreamOf(entry)) {
+      s->Range(StreamId::Min(), StreamId::Max(), false, [&](const StreamEntryView& e) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (std::string_view item : e.items) fields.push_back(std::string(item));
+        j.push_back({{"id", e.id.ToString()}, {"fields", std::move(fields)}});
+        return true;
+      });
+    }
   } else if (entry->kind() == Kind::kZset) {
     j = nlohmann::json::object();
     for (auto& m : ZsetMembers(entry)) {
@@ -112,6 +127,7 @@ std::string ContainerJson(const Entry* entry) {
 
 std::string CanonicalForm(const Entry* entry) {
   std::string out;
+  if (entry->kind() == Kind::kStream) return Serialize(entry);  // already canonical
   if (entry->kind() == Kind::kList) {
     auto elements = ListElements(entry);
     out.push_back(static_cast<char>(Encoding::kListPacked));
