@@ -35,8 +35,10 @@ size_t ContainerSize(const Entry* entry) {
       return ListLen(entry);
     case Kind::kZset:
       return ZsetLen(entry);
-    case Kind::kStream:
-      return StreamOf(entry) ? StreamOf(entry)->length() : 0;
+    case Kind::kStream: {
+      const Stream* s = StreamOf(entry);
+      return s != nullptr ? s->length() : 0;
+    }
     default:
       return SetLen(entry);
   }

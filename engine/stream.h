@@ -136,6 +136,9 @@ class Stream {
   size_t node_count() const;
   size_t bytes() const;
 
+  // A deep copy: entries, IDs, counters and groups (COPY).
+  Stream* Clone() const;
+
   // Consumer groups by name (XGROUP CREATE, XREADGROUP, XINFO GROUPS ...).
   std::map<std::string, StreamGroup, std::less<>>& groups() { return groups_; }
   const std::map<std::string, StreamGroup, std::less<>>& groups() const { return groups_; }
@@ -147,6 +150,7 @@ class Stream {
   StreamId last_id_;
   StreamId max_deleted_id_;
   uint64_t entries_added_ = 0;
+  size_t node_bytes_ = 0;  // what the nodes cost (bytes())
   std::map<std::string, StreamGroup, std::less<>> groups_;
 };
 
