@@ -163,9 +163,23 @@ std::string ReadStream(uint8_t type, RdbSource& in, RdbStream* out) {
       if (!in.GetLength(&read)) return "truncated stream group";
       group.entries_read = static_cast<int64_t>(read);
     } else {
-      // Redis 7 estimates it; dkv knows it exactly only for a group at the stream's end.
-      group.entries_read =
-          group.last_id == out->last_id ? static_cast<int64_t>(out->entries_added) : -1;
+      // Redis 7's estimate (streamEstimateDistanceFromFirstEverEntry; entries-added is the
+      // length and no entry was deleted as far as the payload says).
+      auto added = static_cast<int64_t>(out->entries_added);
+      const RdbStreamId id = group.last_id;
+      if (added == 0) {
+        group.entries_read = 0;
+      } else if ((out->entries.empty() && id <= out->last_id) || id == out->last_id) {
+        group.entries_read = added;
+      } else if (id > out->last_id) {
+        group.entries_read = -1;
+      } else if (id < out->first_id) {
+        group.entries_read = added - static_cast<int64_t>(out->entries.size());
+      } else if (id == out->first_id) {
+        group.entries_read = added - static_cast<int64_t>(out->entries.size()) + 1;
+      } else {
+        group.entries_read = -1;
+      }
     }
     uint64_t pel = 0;
     if (!in.GetLength(&pel)) return "truncated stream PEL";

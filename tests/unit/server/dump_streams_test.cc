@@ -40,6 +40,19 @@ const std::string kDeleted = Hex(
     "67310102020100000000000000010000000000000002a3793753a20100000101026331a3793753a2010000010000"
     "00000000000100000000000000020a00b4c7c708e5702540");
 
+// Redis' own test payload (stream-cgroups.tcl, "Loading from legacy persistence"), DUMPed by
+// Redis 5: type 15, an LZF-compressed listpack. XADD x 1-0 .. 6-0 data a..f; XDEL x 3-0; XGROUP
+// CREATE x g1 0; XGROUP CREATE x g2 0; XREADGROUP GROUP g1 c11 COUNT 4 STREAMS x >; XTRIM x
+// MAXLEN = 2.
+const std::string kLegacy = Hex(
+    "0f011000000000000000010000000000000000c3404a405716570000002300020104010101846461746105000103"
+    "010020010381610204200a0001400a0062600a0002400a0063600a4022018164200a4039200a0065600a0005400a"
+    "0066200a00ff02060002026731050004000000000000000100000000000000003ef783437a010000010000000000"
+    "00000200000000000000003ef783437a01000001000000000000000400000000000000003ef783437a0100000100"
+    "0000000000000500000000000000003ef783437a0100000101036331313ef783437a010000040000000000000001"
+    "00000000000000000000000000000002000000000000000000000000000000040000000000000000000000000000"
+    "000500000000000000000267320000000009003d52ef6867521dfa");
+
 rdb::RdbKey Decode(const std::string& payload, std::string* err) {
   rdb::RdbKey k;
   *err = rdb::DecodeRdbValue(std::string_view(payload).substr(0, payload.size() - 10), &k);
@@ -96,8 +109,25 @@ BOOST_AUTO_TEST_CASE(redis_payloads_decode_and_encode_to_the_same_bytes) {
   BOOST_CHECK_EQUAL(back.stream.groups[0].consumers[0].active_time_ms, 12345);
 }
 
+BOOST_AUTO_TEST_CASE(a_redis_5_payload_restores_with_redis_7s_estimates) {
+  std::string err;
+  rdb::RdbKey k = Decode(kLegacy, &err);
+  BOOST_REQUIRE_EQUAL(err, "");
+  const rdb::RdbStream& s = k.stream;
+  BOOST_REQUIRE_EQUAL(s.entries.size(), 2u);
+  BOOST_CHECK((s.entries[0].id == rdb::RdbStreamId{5, 0}));
+  BOOST_CHECK((s.entries[1].items == std::vector<std::string>{"data", "f"}));
+  BOOST_CHECK_EQUAL(s.entries_added, 2u);
+  BOOST_CHECK((s.max_deleted_id == rdb::RdbStreamId{0, 0}));
+  BOOST_REQUIRE_EQUAL(s.groups.size(), 2u);
+  BOOST_CHECK_EQUAL(s.groups[0].entries_read, 1);  // what Redis' test expects
+  BOOST_CHECK_EQUAL(s.groups[1].entries_read, 0);
+  BOOST_CHECK_EQUAL(s.groups[0].pel.size(), 4u);
+  BOOST_CHECK_EQUAL(s.groups[0].consumers[0].name, "c11");
+}
+
 BOOST_AUTO_TEST_CASE(damaged_payloads_are_refused_and_never_read_past) {
-  for (const std::string* payload : {&kThree, &kDeleted}) {
+  for (const std::string* payload : {&kThree, &kDeleted, &kLegacy}) {
     std::string body = payload->substr(0, payload->size() - 10);
     for (size_t n = 1; n < body.size(); ++n) {
       rdb::RdbKey k;
