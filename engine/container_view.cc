@@ -100,8 +100,9 @@ std::string ContainerJson(const Entry* entry) {
     j = nlohmann::json::array();
     for (auto& element : ListElements(entry)) j.push_back(std::move(element));
   } else if (entry->kind() == Kind::kStream) {
-    // Entries in ID order, each {"id": "ms-seq", "fields": [field, value, ...]}: an array, as
-    // XRANGE answers, since a stream entry may repeat a field.
+    // Entries in ID order, each {"fields": [field, value, ...], "id": "ms-seq"} (an object's
+    // members in name order, as every JSON object here): fields an array, as XRANGE answers,
+    // since a stream entry may repeat a field.
     j = nlohmann::json::array();
     if (const Stream* s = StreamOf(entry)) {
       s->Range(StreamId::Min(), StreamId::Max(), false, [&](const StreamEntryView& e) {

@@ -35,7 +35,7 @@ std::vector<ScoredMember> ZsetMembers(const Entry* entry);
 // byte order, a set an array ["member", ...] in byte order, a list an array of its elements in
 // list order, a sorted set an object {"member": score, ...} (member names in byte order, scores
 // as JSON numbers; +-infinity, which JSON cannot write, as the strings "inf" and "-inf"), a
-// stream an array of its entries in ID order, [{"id": "1-1", "fields": ["f", "v", ...]}, ...]
+// stream an array of its entries in ID order, [{"fields": ["f", "v", ...], "id": "1-1"}, ...]
 // (fields and values alternating, as XRANGE gives them: a field may repeat). Bytes
 // that are not UTF-8 become U+FFFD, as KV.EXPORT writes binary strings.
 std::string ContainerJson(const Entry* entry);

@@ -408,7 +408,7 @@ byte order, so that the same contents always look the same), a JSON array of the
 list order for a list, and a JSON object of members and their scores (numbers; `inf` and `-inf`,
 which JSON cannot write, as the strings `"inf"` and `"-inf"`) for a sorted set, its members in
 byte order. A stream (`XADD`) has `type` `stream`, `size` its number of entries, and shows as a
-JSON array of its entries in ID order, each `{"id": "1-1", "fields": ["field", "value", ...]}`
+JSON array of its entries in ID order, each `{"fields": ["field", "value", ...], "id": "1-1"}`
 (fields and values alternating, as `XRANGE` gives them, since an entry may repeat a field; its
 consumer groups are not shown). Bytes that are not UTF-8 become U+FFFD, as for strings in
 `KV.EXPORT`. The checksum

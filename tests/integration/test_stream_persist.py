@@ -191,7 +191,11 @@ class StreamPersist(unittest.TestCase):
     def test_kv_export_shows_a_stream_as_its_entries(self):
         self.dkv.xadd("s", {"f": "v", "f2": b"\x00"}, id="1-1")
         self.dkv.xadd("s", {"f": "1"}, id="2-0")
-        value = json.loads(self.dkv.execute_command("KV.GET", "s"))
+        reply = self.dkv.execute_command("KV.GET", "s")
+        meta = dict(zip(reply[0::2], reply[1::2]))
+        self.assertEqual(meta[b"type"], b"stream")
+        self.assertEqual(meta[b"size"], 2)
+        value = json.loads(meta[b"value"])
         self.assertEqual(value, [{"id": "1-1", "fields": ["f", "v", "f2", "\u0000"]},
                                  {"id": "2-0", "fields": ["f", "1"]}])
 

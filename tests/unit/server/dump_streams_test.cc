@@ -167,4 +167,49 @@ BOOST_AUTO_TEST_CASE(damaged_payloads_are_refused_and_never_read_past) {
   BOOST_CHECK_EQUAL(err, "stream entry above the last ID");
 }
 
+BOOST_AUTO_TEST_CASE(restore_then_dump_through_the_server) {
+  CommandHarness h;
+  auto bulk = [](const std::string& b) {
+    return "$" + std::to_string(b.size()) + "\r\n" + b + "\r\n";
+  };
+  BOOST_CHECK_EQUAL(h.Run({"RESTORE", "k", "0", kThree}), "+OK\r\n");
+  BOOST_CHECK_EQUAL(h.Run({"TYPE", "k"}), "+stream\r\n");
+  BOOST_CHECK_EQUAL(h.Run({"OBJECT", "ENCODING", "k"}), "$6\r\nstream\r\n");
+  // Redis' bytes back: same nodes, same group, PEL and consumer (seen time kept).
+  BOOST_CHECK(h.Run({"DUMP", "k"}) == bulk(kThree));
+  // A deleted entry is not written: the same contents, re-encoded.
+  BOOST_CHECK_EQUAL(h.Run({"RESTORE", "d", "0", kDeleted}), "+OK\r\n");
+  std::string err;
+  std::string dumped = h.Run({"DUMP", "d"});
+  std::string payload = dumped.substr(dumped.find("\r\n") + 2);
+  payload.resize(payload.size() - 2);
+  rdb::RdbKey again = Decode(payload, &err);
+  BOOST_REQUIRE_EQUAL(err, "");
+  rdb::RdbKey want = Decode(kDeleted, &err);
+  BOOST_CHECK_EQUAL(again.stream.entries.size(), want.stream.entries.size());
+  BOOST_CHECK((again.stream.max_deleted_id == want.stream.max_deleted_id));
+  BOOST_CHECK_EQUAL(again.stream.entries_added, want.stream.entries_added);
+  BOOST_CHECK_EQUAL(again.stream.groups[0].pel.size(), 1u);
+  BOOST_CHECK_EQUAL(h.Run({"RESTORE", "legacy", "0", kLegacy}), "+OK\r\n");
+  // Damaged: refused, the key untouched.
+  std::string cut = kThree.substr(0, kThree.size() - 20);
+  cut += kThree.substr(kThree.size() - 10, 2);
+  std::string crc;
+  {
+    uint64_t c = rdb::Crc64(cut);
+    for (int i = 0; i < 8; ++i) crc.push_back(static_cast<char>((c >> (8 * i)) & 0xFF));
+  }
+  BOOST_CHECK_EQUAL(h.Run({"RESTORE", "k", "0", cut + crc, "REPLACE"}), "-ERR Bad data format\r\n");
+  BOOST_CHECK(h.Run({"DUMP", "k"}) == bulk(kThree));
+  // COPY keeps everything; the copy dumps the same.
+  BOOST_CHECK_EQUAL(h.Run({"COPY", "k", "k2"}), ":1\r\n");
+  BOOST_CHECK(h.Run({"DUMP", "k2"}) == bulk(kThree));
+  // KV.GET shows the entries.
+  std::string kv = h.Run({"KV.GET", "k"});
+  BOOST_CHECK(
+      kv.find(R"([{"fields":["f","v"],"id":"1-1"},{"fields":["f","v2","g","3"],"id":"1-2"}])") !=
+      std::string::npos);
+  BOOST_CHECK(kv.find("$4\r\nsize\r\n:3\r\n") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
