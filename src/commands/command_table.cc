@@ -119,6 +119,38 @@ constexpr uint32_t kBlockingW = W | kBlocking;
 constexpr uint32_t cBlockingList = cWrite | kCatList | cSlow | kCatBlocking;
 constexpr uint32_t cBlockingZset = cWrite | kCatSortedSet | kCatBlocking;
 
+// Stream consumer groups and XINFO (stream_group_commands.cc, stream_info_commands.cc). dkv's
+// deviations from Redis' key specs: every key is ACCESS (each reads or changes the stream in
+// place, so the cache tier must bring its value back first), and XREADGROUP's keys are RW UPDATE
+// (Redis says RO ACCESS, but the command moves the group's last ID and PEL: a write).
+constexpr HistoryEntry kXGroupCreateHistory[] = {
+    {"7.0.0", "Added the `entries_read` named argument."}};
+constexpr HistoryEntry kXGroupSetIdHistory[] = {
+    {"7.0.0", "Added the optional `entries_read` argument."}};
+constexpr HistoryEntry kXPendingHistory[] = {
+    {"6.2.0", "Added the `IDLE` option and exclusive range intervals."}};
+constexpr HistoryEntry kXAutoClaimHistory[] = {
+    {"7.0.0",
+     "Added an element to the reply array, containing deleted entries the command cleared from "
+     "the PEL"}};
+constexpr HistoryEntry kXInfoStreamHistory[] = {
+    {"6.0.0", "Added the `FULL` modifier."},
+    {"7.0.0",
+     "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, "
+     "`entries-read` and `lag` fields"},
+    {"7.2.0", "Added the `active-time` field, and changed the meaning of `seen-time`."}};
+constexpr HistoryEntry kXInfoGroupsHistory[] = {
+    {"7.0.0", "Added the `entries-read` and `lag` fields"}};
+constexpr HistoryEntry kXInfoConsumersHistory[] = {{"7.2.0", "Added the `inactive` field."}};
+// XREADGROUP's keys: after the word STREAMS (searched from argument 4), the first half of the
+// rest.
+constexpr KeySpec StreamsKeys(uint32_t flags, int startfrom) {
+  KeySpec s = Keyword(flags, "STREAMS", startfrom);
+  s.lastkey = -1;
+  s.limit = 2;
+  return s;
+}
+
 constexpr HistoryEntry kGeoAddHistory[] = {{"6.2.0", "Added the `CH`, `NX` and `XX` options."}};
 constexpr HistoryEntry kGeoRadiusHistory[] = {
     {"6.2.0", "Added the `ANY` option for `COUNT`."},
@@ -474,6 +506,24 @@ constexpr CommandSpec kTable[] = {
   {"zdiffstore", "destination numkeys key [key ...]", -4, W|D, cWrite|kCatSortedSet|cSlow, Keys(Range(OW|UP, 1), KeyNum(RO|AC, 2, 0, 1, 1)), SESS, CmdZDiffStore, "sorted-set", "6.2.0", "Stores the difference of multiple sorted sets in a key.", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set."},
   {"zintercard", "numkeys key [key ...] [LIMIT limit]", -3, R, cRead|kCatSortedSet|cSlow, Keys(KeyNum(RO|AC, 1, 0, 1, 1)), SESS, CmdZInterCard, "sorted-set", "7.0.0", "Returns the number of members of the intersect of multiple sorted sets.", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets."},
   {"zscan", "key cursor [MATCH pattern] [COUNT count]", -3, R, cRead|kCatSortedSet|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdZScan, "sorted-set", "2.8.0", "Iterates over members and scores of a sorted set.", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection."},
+  // --- stream consumer groups and XINFO (stream_group_commands.cc, stream_info_commands.cc) ---
+  {"xgroup", "", -2, 0, cSlow, Keys(), NONE, nullptr, "stream", "5.0.0", "A container for consumer groups commands.", "Depends on subcommand."},
+  {"xgroup|create", "key group id | $ [MKSTREAM] [ENTRIESREAD entries-read]", -5, W|D, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|IN, 2)), SESS, CmdXGroupCreate, "stream", "5.0.0", "Creates a consumer group.", "O(1)", {}, nullptr, kXGroupCreateHistory},
+  {"xgroup|setid", "key group id | $ [ENTRIESREAD entriesread]", -5, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|UP, 2)), SESS, CmdXGroupSetId, "stream", "5.0.0", "Sets the last-delivered ID of a consumer group.", "O(1)", {}, nullptr, kXGroupSetIdHistory},
+  {"xgroup|destroy", "key group", 4, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|DE, 2)), SESS, CmdXGroupDestroy, "stream", "5.0.0", "Destroys a consumer group.", "O(N) where N is the number of entries in the group's pending entries list (PEL)."},
+  {"xgroup|createconsumer", "key group consumer", 5, W|D, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|IN, 2)), SESS, CmdXGroupCreateConsumer, "stream", "6.2.0", "Creates a consumer in a consumer group.", "O(1)"},
+  {"xgroup|delconsumer", "key group consumer", 5, W, cWrite|kCatStream|cSlow, Keys(Range(RW|AC|DE, 2)), SESS, CmdXGroupDelConsumer, "stream", "5.0.0", "Deletes a consumer from a consumer group.", "O(1)"},
+  {"xgroup|help", "", 2, L|S, kCatStream|cSlow, Keys(), NONE, CmdXGroupHelp, "stream", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
+  {"xreadgroup", "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]", -7, W|kBlocking, cWrite|kCatStream|cSlow|kCatBlocking, Keys(StreamsKeys(RW|AC|UP, 4)), SESS, CmdXReadGroup, "stream", "5.0.0", "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data."},
+  {"xack", "key group id [id ...]", -4, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXAck, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.", "O(1) for each message ID processed."},
+  {"xpending", "key group [[IDLE min-idle-time] start end count [consumer]]", -3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 1)), SESS, CmdXPending, "stream", "5.0.0", "Returns the information and entries from a stream consumer group's pending entries list.", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", {}, nullptr, kXPendingHistory},
+  {"xclaim", "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]", -6, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|UP, 1)), SESS, CmdXClaim, "stream", "5.0.0", "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.", "O(log N) with N being the number of messages in the PEL of the consumer group."},
+  {"xautoclaim", "key group consumer min-idle-time start [COUNT count] [JUSTID]", -6, W|F, cWrite|kCatStream|cFast, Keys(Range(RW|AC|DE, 1)), SESS, CmdXAutoClaim, "stream", "6.2.0", "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.", "O(1) if COUNT is small.", {}, nullptr, kXAutoClaimHistory},
+  {"xinfo", "", -2, 0, cSlow, Keys(), NONE, nullptr, "stream", "5.0.0", "A container for stream introspection commands.", "Depends on subcommand."},
+  {"xinfo|stream", "key [FULL [COUNT count]]", -3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoStream, "stream", "5.0.0", "Returns information about a stream.", "O(1)", {}, nullptr, kXInfoStreamHistory},
+  {"xinfo|groups", "key", 3, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoGroups, "stream", "5.0.0", "Returns a list of the consumer groups of a stream.", "O(1)", {}, nullptr, kXInfoGroupsHistory},
+  {"xinfo|consumers", "key group", 4, R, cRead|kCatStream|cSlow, Keys(Range(RO|AC, 2)), SESS, CmdXInfoConsumers, "stream", "5.0.0", "Returns a list of the consumers in a consumer group.", "O(1)", {}, nullptr, kXInfoConsumersHistory},
+  {"xinfo|help", "", 2, L|S, kCatStream|cSlow, Keys(), NONE, CmdXInfoHelp, "stream", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
 };
 // clang-format on
 

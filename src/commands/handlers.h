@@ -328,6 +328,22 @@ DKV_HANDLER(CmdZInterCard);
 DKV_HANDLER(CmdZMPop);
 DKV_HANDLER(CmdZRandMember);
 DKV_HANDLER(CmdZScan);
+// stream consumer groups (stream_group_commands.cc) and XINFO (stream_info_commands.cc)
+DKV_HANDLER(CmdXGroupCreate);
+DKV_HANDLER(CmdXGroupSetId);
+DKV_HANDLER(CmdXGroupDestroy);
+DKV_HANDLER(CmdXGroupCreateConsumer);
+DKV_HANDLER(CmdXGroupDelConsumer);
+DKV_HANDLER(CmdXGroupHelp);
+DKV_HANDLER(CmdXReadGroup);
+DKV_HANDLER(CmdXAck);
+DKV_HANDLER(CmdXPending);
+DKV_HANDLER(CmdXClaim);
+DKV_HANDLER(CmdXAutoClaim);
+DKV_HANDLER(CmdXInfoStream);
+DKV_HANDLER(CmdXInfoGroups);
+DKV_HANDLER(CmdXInfoConsumers);
+DKV_HANDLER(CmdXInfoHelp);
 #undef DKV_HANDLER
 // SORT's key finder (Redis' sortGetKeys): the sorted key and the last STORE destination.
 void SortKeys(Args argv, std::vector<KeyRef>* out);

@@ -94,14 +94,43 @@ void BlockedClients::MarkReady(int db, std::string_view key, KeyWaiters& w) {
   ready_.emplace_back(db, std::string(key));
 }
 
+void BlockedClients::WakeOnAnyChange(uint64_t id) {
+  auto it = waiters_.find(id);
+  if (it != waiters_.end()) it->second.any_change = true;
+}
+
+void BlockedClients::MarkReadyForAnyChange(int db, std::string_view key, KeyWaiters& w) {
+  for (uint64_t id : w.clients) {
+    auto it = waiters_.find(id);
+    if (it != waiters_.end() && it->second.any_change) return MarkReady(db, key, w);
+  }
+}
+
 void BlockedClients::OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) {
   // Every write is a candidate (Redis signals new keys; a superset costs one look-up per write
-  // while someone waits, nothing otherwise). Deletions and expiry make nothing servable.
-  if (key_count_ == 0 || kind != engine::ChangeKind::kWrite) return;
+  // while someone waits, nothing otherwise). Deletions and expiry make nothing servable, but
+  // wake the clients waiting for any change (XREADGROUP).
+  if (key_count_ == 0) return;
   auto db_it = by_key_.find(db);
   if (db_it == by_key_.end()) return;
   auto it = db_it->second.find(key);
-  if (it != db_it->second.end()) MarkReady(db, key, it->second);
+  if (it == db_it->second.end()) return;
+  if (kind == engine::ChangeKind::kWrite) return MarkReady(db, key, it->second);
+  MarkReadyForAnyChange(db, key, it->second);
+}
+
+void BlockedClients::OnPrefixDeleted(int db, std::string_view prefix) {
+  auto db_it = by_key_.find(db);
+  if (db_it == by_key_.end()) return;
+  for (auto& [key, w] : db_it->second) {
+    if (key.compare(0, prefix.size(), prefix) == 0) MarkReadyForAnyChange(db, key, w);
+  }
+}
+
+void BlockedClients::OnFlush(engine::Database& database) {
+  auto db_it = by_key_.find(database.index());
+  if (db_it == by_key_.end()) return;
+  for (auto& [key, w] : db_it->second) MarkReadyForAnyChange(database.index(), key, w);
 }
 
 void BlockedClients::OnSwapDatabases(engine::Database& a, engine::Database& b) {
@@ -137,10 +166,10 @@ void BlockedClients::ServeReady(engine::Keyspace& keyspace,
         auto w = waiters_.find(id);
         if (w == waiters_.end()) continue;  // served or gone meanwhile
         const engine::Entry* e = database.FindRaw(key);
-        // Only a list or a sorted set serves, and an empty one does not exist: no one else can
-        // be served from a missing key.
-        if (e == nullptr || database.IsExpired(e)) break;
-        if (e->kind() != w->second.kind) continue;  // another type: the client keeps waiting
+        const bool present = e != nullptr && !database.IsExpired(e);
+        // A missing key or another type serves no one, except the clients waiting for any
+        // change (XREADGROUP), which run again to answer their error.
+        if ((!present || e->kind() != w->second.kind) && !w->second.any_change) continue;
         Session* s = w->second.session;
         const int64_t deadline = w->second.deadline_ms;
         Remove(id);

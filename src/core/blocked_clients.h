@@ -49,6 +49,10 @@ class BlockedClients : public engine::KeyspaceObserver {
   // statistics at a timeout). A command run again by ServeReady keeps its first deadline.
   void Block(Session* session, int db, const std::vector<std::string_view>& keys, engine::Kind kind,
              int64_t deadline_ms, std::string_view command);
+  // XREADGROUP (Redis' unblock_on_nokey): client `id`, just parked, is run again on any change
+  // of its keys, also when one is deleted, flushed or replaced by another type (it then answers
+  // NOGROUP or WRONGTYPE, as Redis 7.2).
+  void WakeOnAnyChange(uint64_t id);
   // How a wait ends without being served.
   enum class Ending { kTimeout, kError };
   // Ends the wait of client `id` (timeout: a null array; error: "-UNBLOCKED client unblocked
@@ -76,8 +80,8 @@ class BlockedClients : public engine::KeyspaceObserver {
 
   // --- engine::KeyspaceObserver ---
   void OnKeyChanged(int db, std::string_view key, engine::ChangeKind kind) override;
-  void OnPrefixDeleted(int, std::string_view) override {}
-  void OnFlush(engine::Database&) override {}
+  void OnPrefixDeleted(int db, std::string_view prefix) override;
+  void OnFlush(engine::Database& db) override;
   void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
 
  private:
@@ -96,12 +100,15 @@ class BlockedClients : public engine::KeyspaceObserver {
     int db = 0;
     engine::Kind kind = engine::Kind::kList;
     int64_t deadline_ms = 0;
+    bool any_change = false;  // WakeOnAnyChange
     std::string command;
     // Where this client stands in each key's queue (a key named twice is queued once).
     std::vector<std::pair<std::string, std::list<uint64_t>::iterator>> keys;
   };
 
   void MarkReady(int db, std::string_view key, KeyWaiters& w);
+  // MarkReady when one of the key's clients waits for any change (a deletion wakes only those).
+  void MarkReadyForAnyChange(int db, std::string_view key, KeyWaiters& w);
   // Unparks a client: out of every key's queue and the timeout set; Session::blocked false.
   void Remove(uint64_t id);
 
