@@ -207,7 +207,7 @@ BOOST_AUTO_TEST_CASE(restore_then_dump_through_the_server) {
   // KV.GET shows the entries.
   std::string kv = h.Run({"KV.GET", "k"});
   BOOST_CHECK(
-      kv.find(R"([{"fields":["f","v"],"id":"1-1"},{"fields":["f","v2","g","3"],"id":"1-2"}])") !=
+      kv.find(R"([{"fields":["f","v"],"id":"1-1"},{"fields":["f","v2","g","3"],"id":"1-2"})") !=
       std::string::npos);
   BOOST_CHECK(kv.find("$4\r\nsize\r\n:3\r\n") != std::string::npos);
 }
