@@ -200,5 +200,27 @@ class StreamPersist(unittest.TestCase):
                                  {"id": "2-0", "fields": ["f", "1"]}])
 
 
+def server_has_xadd():
+    """The stream commands come with another branch (i22-streams): until they are in this
+    build, the test reports skipped (77)."""
+    server = suite_server()
+    server.start()
+    try:
+        client = redis.Redis(port=server.port, socket_timeout=30)
+        try:
+            client.execute_command("XRANGE", "no-such-key", "-", "+")
+            client.execute_command("XADD", "no-such-key", "NOMKSTREAM", "*", "f", "v")
+            return True
+        except redis.ResponseError:
+            return False
+        finally:
+            client.close()
+    finally:
+        server.cleanup()
+
+
 if __name__ == "__main__":
+    if not server_has_xadd():
+        print("skipped: this dkv-server has no XADD/XRANGE yet")
+        sys.exit(77)
     unittest.main()
