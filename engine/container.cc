@@ -12,6 +12,7 @@
 #include "engine/list_ops.h"
 #include "engine/packed.h"
 #include "engine/stream.h"
+#include "engine/stream_portable.h"
 #include "engine/zset_ops.h"
 
 namespace dkv::engine {
@@ -235,6 +236,7 @@ size_t PortableCount(std::string_view portable) {
   if (portable.empty()) return 0;
   auto enc = static_cast<Encoding>(portable[0]);
   if (enc == Encoding::kSetIntset) return intset::Count(portable);
+  if (enc == Encoding::kStreamPortable) return StreamPortableEntries(portable);
   uint64_t n = 0;
   packed::GetVarint(portable.data() + 1, &n);
   if (enc == Encoding::kHashPackedTtl) return static_cast<size_t>(n / 3);

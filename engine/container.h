@@ -21,7 +21,9 @@
 // field expiry times (engine/hash_ttl.h) is kHashPackedTtl: count, then field, value and time
 // items (the time 8 bytes little-endian, or empty for none); it materializes as a table.
 // A list's is kListPacked (count, items); a sorted set's kZsetPacked (count of items, two per
-// member: the member, then its score; engine/zset_ops.cc says how the score is written).
+// member: the member, then its score; engine/zset_ops.cc says how the score is written). A
+// stream's is kStreamPortable: entries, counters and consumer groups (engine/stream_portable.cc),
+// and unlike the others it may be empty; PortableCount answers its number of entries.
 //
 // Table dicts are freed with their entry; one with more than kFreeInSlices elements is queued
 // and freed in slices by ReapContainers (DEL or FLUSH of a huge hash answers at once). Loop

@@ -99,6 +99,19 @@ std::string ContainerJson(const Entry* entry) {
   } else if (entry->kind() == Kind::kList) {
     j = nlohmann::json::array();
     for (auto& element : ListElements(entry)) j.push_back(std::move(element));
+  } else if (entry->kind() == Kind::kStream) {
+    // Entries in ID order, each {"fields": [field, value, ...], "id": "ms-seq"} (an object's
+    // members in name order, as every JSON object here): fields an array, as XRANGE answers,
+    // since a stream entry may repeat a field.
+    j = nlohmann::json::array();
+    if (const Stream* s = StreamOf(entry)) {
+      s->Range(StreamId::Min(), StreamId::Max(), false, [&](const StreamEntryView& e) {
+        nlohmann::json fields = nlohmann::json::array();
+        for (std::string_view item : e.items) fields.push_back(std::string(item));
+        j.push_back({{"id", e.id.ToString()}, {"fields", std::move(fields)}});
+        return true;
+      });
+    }
   } else if (entry->kind() == Kind::kZset) {
     j = nlohmann::json::object();
     for (auto& m : ZsetMembers(entry)) {
@@ -117,6 +130,7 @@ std::string ContainerJson(const Entry* entry) {
 
 std::string CanonicalForm(const Entry* entry) {
   std::string out;
+  if (entry->kind() == Kind::kStream) return Serialize(entry);  // already canonical
   if (entry->kind() == Kind::kList) {
     auto elements = ListElements(entry);
     out.push_back(static_cast<char>(Encoding::kListPacked));

@@ -1,4 +1,5 @@
-// Read-only views of a container (a hash, a set, a list or a sorted set, engine/container.h) for
+// Read-only views of a container (a hash, a set, a list, a sorted set or a stream,
+// engine/container.h) for
 // what shows one to a person or a program outside Redis' own commands: KV.GET, KV.MGET,
 // KV.EXPORT, KV.META, the HTTP API, DEBUG DIGEST, RESTORE. A hash's fields and a set's members
 // come in byte order, a list's elements in list order and a sorted set's members by score, then
@@ -33,13 +34,16 @@ std::vector<ScoredMember> ZsetMembers(const Entry* entry);
 // The container as JSON text: a hash is an object {"field": "value", ...} with its fields in
 // byte order, a set an array ["member", ...] in byte order, a list an array of its elements in
 // list order, a sorted set an object {"member": score, ...} (member names in byte order, scores
-// as JSON numbers; +-infinity, which JSON cannot write, as the strings "inf" and "-inf"). Bytes
+// as JSON numbers; +-infinity, which JSON cannot write, as the strings "inf" and "-inf"), a
+// stream an array of its entries in ID order, [{"fields": ["f", "v", ...], "id": "1-1"}, ...]
+// (fields and values alternating, as XRANGE gives them: a field may repeat). Bytes
 // that are not UTF-8 become U+FFFD, as KV.EXPORT writes binary strings.
 std::string ContainerJson(const Entry* entry);
 
 // The canonical form: the portable form (engine/container.h) of a packed container holding the
 // elements in byte order (tag kHashPacked or kSetPacked, the item count, the items), a list's
-// in list order, a sorted set's by score then member (ZsetPortableForm). Equal contents give
+// in list order, a sorted set's by score then member (ZsetPortableForm), a stream's portable form
+// (entries, counters and groups; engine/stream_portable.cc). Equal contents give
 // equal bytes, whatever the encoding; KV.GET's checksum is XXH3-64 of it.
 std::string CanonicalForm(const Entry* entry);
 uint64_t ContainerChecksum(const Entry* entry);

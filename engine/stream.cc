@@ -437,10 +437,6 @@ void NoteStreamWrite(Database& db, Entry* entry, uint64_t writes) {
   db.NoteWrite(entry->key(), ChangeKind::kWrite, writes);
 }
 
-std::string StreamSerialize(const Entry*) {
-  return std::string(1, static_cast<char>(Encoding::kStreamPortable));
-}
-bool StreamMaterialize(std::string_view, std::string*) { return false; }
 void StreamRelease(Entry* entry) { delete StreamOf(entry); }
 std::string StreamClone(const Entry* entry) {
   const Stream* s = StreamOf(entry);

@@ -367,7 +367,8 @@ class Reader {
       if (ctype > h.content_types.size()) return bad("content type index out of range");
       if (kind != engine::Kind::kString) {
         if (kind != engine::Kind::kHash && kind != engine::Kind::kSet &&
-            kind != engine::Kind::kList && kind != engine::Kind::kZset) {
+            kind != engine::Kind::kList && kind != engine::Kind::kZset &&
+            kind != engine::Kind::kStream) {
           return bad("unknown container kind " + std::to_string(static_cast<int>(kind)));
         }
         if ((flags & kRecTypeMask) != 0 || (flags2 & kRec2Raw)) {
@@ -389,7 +390,7 @@ class Reader {
           std::memcpy(&dict, container_.data() + 1, sizeof(dict));
           delete dict;
         } else if (built == engine::Encoding::kListQuick ||
-                   built == engine::Encoding::kZsetSkiplist) {
+                   built == engine::Encoding::kZsetSkiplist || built == engine::Encoding::kStream) {
           DiscardStructure(kind);
         }
         // A huge container's copy is not kept for the next record.

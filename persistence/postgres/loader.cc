@@ -70,14 +70,15 @@ void Loader::LoadRow(PGresult* r) {
   meta.created_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 7), 8));
   meta.updated_ms = static_cast<int64_t>(ReadBigEndian(PQgetvalue(r, 0, 8), 8));
   meta.accessed_ms = meta.updated_ms;
-  // Schema 2: the row of a container (a hash, a set, a list, a sorted set) holds its portable
-  // form.
+  // Schema 2: the row of a container (a hash, a set, a list, a sorted set, a stream) holds its
+  // portable form.
   int kind = static_cast<int16_t>(ReadBigEndian(PQgetvalue(r, 0, 9), 2));
   if (kind != static_cast<int>(engine::Kind::kString) &&
       kind != static_cast<int>(engine::Kind::kHash) &&
       kind != static_cast<int>(engine::Kind::kSet) &&
       kind != static_cast<int>(engine::Kind::kList) &&
-      kind != static_cast<int>(engine::Kind::kZset)) {
+      kind != static_cast<int>(engine::Kind::kZset) &&
+      kind != static_cast<int>(engine::Kind::kStream)) {
     load_error_ = "the row of key '" + std::string(key) + "' in namespace '" + ns + "' has kind " +
                   std::to_string(kind) + ", which this server does not know";
     return;

@@ -1,7 +1,8 @@
 """scripts/bench --only types: hashes, sets, lists and sorted sets side by side. Throughput of
 redis-benchmark's HSET, SADD and SPOP (fields and members drawn from -r 1000000, so the hash and
 the set grow into their large encodings) and of LPUSH, RPUSH, LPOP, RPOP, LRANGE_100,
-LRANGE_600, ZADD and ZPOPMIN, all at -P 16; and memory per element (INFO used_memory delta) of
+LRANGE_600, ZADD and ZPOPMIN, and of XADD and XREADGROUP on one stream (COUNT 1, one group), all
+at -P 16; and memory per element (INFO used_memory delta) of
 five shapes: one 1,000,000-field hash, one 1,000,000-member set, 100,000 small hashes of 10
 fields (the shape of Rails sessions and Sidekiq jobs), one 1,000,000-element list and one
 1,000,000-member sorted set."""
@@ -18,6 +19,13 @@ from .common import Case, Resp, Server, fmt, log, print_table, run_case, used_me
 TESTS = ("hset", "sadd", "spop", "lpush", "rpush", "lpop", "rpop", "lrange_100", "lrange_600",
          "zadd", "zpopmin")
 RANDOM_KEYS = ("hset", "sadd", "spop", "zadd", "zpopmin")
+# Streams, as literal commands on one key: XADD appends the requests' entries, then one group
+# reads them one XREADGROUP at a time (COUNT 1: each call delivers one new entry and grows the
+# group's PEL by one, so the XADDs before it leave exactly enough).
+STREAM_KEY = "bench:stream"
+STREAM_TESTS = (("xadd", ("XADD", STREAM_KEY, "*", "field", "value")),
+                ("xreadgroup", ("XREADGROUP", "GROUP", "grp", "consumer", "COUNT", "1",
+                                "STREAMS", STREAM_KEY, ">")))
 
 SMALL_FIELDS = ("class", "queue", "jid", "created_at", "enqueued_at", "retry", "args",
                 "user_id", "status", "attempts")
@@ -118,6 +126,21 @@ def types_report(args, dkv_path, tmp):
                         rps.setdefault((test, srv.name), []).append(s.rps)
                         cpu.setdefault((test, srv.name), []).append(s.cpu_us_per_req)
                         log(f"  round {rnd + 1}/{rounds} {test:<5} {srv.name:<5} {s.rps:>11.0f} rps")
+            for test, command in STREAM_TESTS:
+                for srv in order:
+                    c = Resp(srv.port)
+                    if test == "xadd":
+                        c.call("DEL", STREAM_KEY)
+                    else:
+                        c.call("XGROUP", "CREATE", STREAM_KEY, "grp", "0")
+                    c.close()
+                    case = Case(label=test.upper(), pipeline=16, clients=50,
+                                requests=args.requests, command=list(command))
+                    s = run_case(srv, case, args.run_timeout, -1)
+                    if s is not None:
+                        rps.setdefault((test, srv.name), []).append(s.rps)
+                        cpu.setdefault((test, srv.name), []).append(s.cpu_us_per_req)
+                        log(f"  round {rnd + 1}/{rounds} {test:<5} {srv.name:<5} {s.rps:>11.0f} rps")
     finally:
         for srv in servers:
             srv.stop()
@@ -132,7 +155,11 @@ def types_report(args, dkv_path, tmp):
         shape = "-P 16 -c 50 -r 1000000" if test in RANDOM_KEYS else "-P 16 -c 50"
         rows.append((f"{test.upper()} {shape} (rps)", fmt(r, 0), fmt(d, 0),
                      f"{d / r:.2f}" if r and d else "-"))
-    for test in TESTS:
+    for test, command in STREAM_TESTS:
+        r, d = med(test, "redis"), med(test, "dkv")
+        rows.append((f"{' '.join(command[:2])} ... -P 16 -c 50 (rps)", fmt(r, 0), fmt(d, 0),
+                     f"{d / r:.2f}" if r and d else "-"))
+    for test in TESTS + tuple(t for t, _ in STREAM_TESTS):
         r, d = med(test, "redis", cpu), med(test, "dkv", cpu)
         rows.append((f"{test.upper()} server CPU per request (us)", fmt(r, 2), fmt(d, 2),
                      f"{d / r:.2f}" if r and d else "-"))

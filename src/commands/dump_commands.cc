@@ -16,10 +16,13 @@
 //           double
 //           hashes, sets, lists and sorted sets carry RDB version 11, as Redis 7.2 writes them:
 //           the body is what Redis 7.2 answers for the same contents when it does not compress
+//   stream  STREAM_LISTPACKS_2 (19) with RDB version 10, as Redis 7.0, or _3 (21) with version
+//           11 when a consumer's active time needs it (src/commands/dump_streams.h)
 // RESTORE decodes with the RDB reader of src/tools/rdb_file.h: strings in every encoding (LZF
 // included); hashes (listpack, ziplist, zipmap, hashtable), sets (intset, listpack, hashtable),
 // lists (LIST, ZIPLIST, QUICKLIST of ziplists, QUICKLIST_2 with PLAIN and PACKED nodes) and
-// sorted sets (ZSET with text scores, ZSET_2, ZIPLIST, LISTPACK) become dkv containers through
+// sorted sets (ZSET with text scores, ZSET_2, ZIPLIST, LISTPACK) and streams (STREAM_LISTPACKS 15,
+// 19 and 21, with their groups) become dkv containers through
 // the engine (engine::StoreContainer), in the encoding the keyspace's limits choose, as Redis
 // 7.2 loads them. Empty values, repeated fields or members, NaN or unreadable scores and damaged
 // listpacks, ziplists and intsets answer "Bad data format" with the key untouched. RDB versions up
@@ -43,6 +46,7 @@
 #include "engine/set_ops.h"
 #include "engine/zset_ops.h"
 #include "src/commands/args.h"
+#include "src/commands/dump_streams.h"
 #include "src/commands/handlers.h"
 #include "src/core/errors.h"
 #include "src/tools/rdb_file.h"
@@ -132,6 +136,7 @@ void DumpZset(const engine::Entry* e, std::string* out) {
 
 // A container re-encoded as Redis 7.2 serializes the same encoding (never its raw bytes).
 std::string DumpContainer(const engine::Entry* e, int64_t list_fill) {
+  if (e->kind() == engine::Kind::kStream) return DumpStream(e);
   std::string out;
   auto type = [&](uint8_t t) { out.push_back(static_cast<char>(t)); };
   if (e->kind() == engine::Kind::kList || e->kind() == engine::Kind::kZset) {
@@ -357,6 +362,9 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   } else if (decoded.type == "list" || decoded.type == "zset") {
     kind = decoded.type == "list" ? engine::Kind::kList : engine::Kind::kZset;
     if (!PortableSequence(decoded, &value)) return ctx.reply.Error(kBadData);
+  } else if (decoded.type == "stream") {
+    kind = engine::Kind::kStream;
+    value = StreamPortableForm(decoded.stream);
   } else {
     return ctx.reply.Error("ERR RESTORE: a Redis " + decoded.type + " has no dkv equivalent");
   }

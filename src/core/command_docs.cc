@@ -407,14 +407,19 @@ API) a JSON object of fields and values for a hash, a JSON array of members for 
 byte order, so that the same contents always look the same), a JSON array of the elements in
 list order for a list, and a JSON object of members and their scores (numbers; `inf` and `-inf`,
 which JSON cannot write, as the strings `"inf"` and `"-inf"`) for a sorted set, its members in
-byte order. Bytes that are not UTF-8 become U+FFFD, as for strings in `KV.EXPORT`. The checksum
+byte order. A stream (`XADD`) has `type` `stream`, `size` its number of entries, and shows as a
+JSON array of its entries in ID order, each `{"fields": ["field", "value", ...], "id": "1-1"}`
+(fields and values alternating, as `XRANGE` gives them, since an entry may repeat a field; its
+consumer groups are not shown). Bytes that are not UTF-8 become U+FFFD, as for strings in
+`KV.EXPORT`. The checksum
 of a container is XXH3-64 of its canonical form: one byte `0x01` for a hash, `0x04` for a set,
 `0x07` for a list, `0x09` for a sorted set, then the number of items (a hash has two per field,
 a sorted set two per member) and each item (field then value, or member, in byte order; a list's
 elements in order; a sorted set's member then score, by score then member, the score as the
 portable form writes it, [snapshot-format.md](snapshot-format.md)), each number an unsigned
 LEB128 varint and each item its length as a varint followed by its bytes; equal contents give
-equal checksums whatever their encoding or history. `KV.KEYS`, `KV.COUNT`, `KV.TREE`, `KV.SCAN`
+equal checksums whatever their encoding or history (a stream's canonical form is its portable
+form, groups included). `KV.KEYS`, `KV.COUNT`, `KV.TREE`, `KV.SCAN`
 and `KV.DEL` see a container as one key like any other; `KV.SET` and `KV.IMPORT` overwrite one
 as `SET` does, and `KV.SETMETA`/`KV.DELMETA` work on it. `KV.CAS`, which compares string values,
 answers `WRONGTYPE` on a container, as `DIGEST`, `DELEX IFxx` and `SET IFxx` do. `KV.IMPORT`

@@ -11,8 +11,10 @@
 // RESTORE ... REPLACE of a HASH or SET payload built by src/tools/rdb_writer.h: one atomic command
 // per key, with its TTL; dkv picks the encoding); with --flatten-hashes a hash becomes a subtree
 // instead (user:1 {name: x} -> user.1.name = x), as before issue 20. Lists and sorted sets stay
-// lists and sorted sets the same way (RESTORE of a LIST or ZSET_2 payload); streams and other
-// types are reported and skipped. --separator rewrites
+// lists and sorted sets the same way (RESTORE of a LIST or ZSET_2 payload); streams stay streams,
+// with their consumer groups, PELs and consumers (read with DUMP from a live Redis or from the
+// RDB file, written as a STREAM_LISTPACKS_3 payload: src/tools/rdb_stream.h); other types are
+// reported and skipped. --separator rewrites
 // the source's separator to '.'; a key that would collide after rewriting is reported, never
 // overwritten. The exit status is 1 when anything was skipped or differs, 2 on a usage or
 // connection error. The mappings are documented in docs/migration.md.
@@ -240,6 +242,12 @@ std::optional<std::vector<Write>> Plan(const Item& it, const Options& o, Summary
       members.emplace_back(member, score);
     }
     out.push_back({base, dkv::rdb::ZsetPayload(members, kPayloadRdbVersion), Via::kRestore});
+  } else if (it.type == "stream") {
+    // Type 21 keeps every consumer's active time; nodes as Redis fills them by default.
+    std::string payload =
+        dkv::rdb::StreamValue(it.stream, dkv::rdb::kRdbTypeStreamListpacks3, 100, 4096);
+    dkv::rdb::AppendDumpFooter(&payload, 11);
+    out.push_back({base, std::move(payload), Via::kRestore});
   } else if (it.type == "none") {
     s->Skip("deleted while migrating", it.key);
     return std::nullopt;
@@ -293,6 +301,7 @@ std::vector<std::string> ReadBack(const Item& it, const std::string& key) {
   if (it.type == "hash") return {"HGETALL", key};
   if (it.type == "list") return {"LRANGE", key, "0", "-1"};
   if (it.type == "zset") return {"ZRANGE", key, "0", "-1", "WITHSCORES"};
+  if (it.type == "stream") return {"XRANGE", key, "-", "+"};
   return {"SMEMBERS", key};
 }
 
@@ -301,6 +310,26 @@ std::vector<std::string> ReadBack(const Item& it, const std::string& key) {
 // sorted sets, whose scores compare as numbers: Redis 7.0 and dkv print them differently).
 bool SameContents(const Item& it, const redisReply* r) {
   if (r == nullptr || r->type != REDIS_REPLY_ARRAY) return false;
+  if (it.type == "stream") {  // XRANGE: [id, [field, value, ...]] per entry
+    if (r->elements != it.stream.entries.size()) return false;
+    for (size_t j = 0; j < r->elements; ++j) {
+      const redisReply* e = r->element[j];
+      const auto& want = it.stream.entries[j];
+      if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+          e->element[1]->elements != want.items.size()) {
+        return false;
+      }
+      if (std::string(e->element[0]->str, e->element[0]->len) !=
+          std::to_string(want.id.ms) + "-" + std::to_string(want.id.seq)) {
+        return false;
+      }
+      for (size_t k = 0; k < want.items.size(); ++k) {
+        const redisReply* item = e->element[1]->element[k];
+        if (std::string(item->str, item->len) != want.items[k]) return false;
+      }
+    }
+    return true;
+  }
   std::vector<std::string> got, want;
   for (size_t j = 0; j < r->elements; ++j) {
     const redisReply* e = r->element[j];
@@ -352,16 +381,30 @@ bool ReadItems(Conn& src, const std::vector<std::string>& keys, std::vector<Item
     if (it.type == "list") src.Append({"LRANGE", it.key, "0", "-1"});
     if (it.type == "set") src.Append({"SMEMBERS", it.key});
     if (it.type == "zset") src.Append({"ZRANGE", it.key, "0", "-1", "WITHSCORES"});
+    if (it.type == "stream") src.Append({"DUMP", it.key});
   }
   for (Item& it : *items) {
     if (it.type != "string" && it.type != "hash" && it.type != "list" && it.type != "set" &&
-        it.type != "zset") {
+        it.type != "zset" && it.type != "stream") {
       continue;
     }
     Reply r(src.Next());
     if (!r.r) return false;
     if (r.r->type == REDIS_REPLY_NIL) {
       it.type = "none";  // gone between TYPE and the read
+    } else if (it.type == "stream") {
+      // The source's own DUMP payload, decoded (groups and all) by the RDB reader.
+      std::string payload = r.str();
+      dkv::rdb::RdbKey decoded;
+      if (!dkv::rdb::DumpFooterOk(payload, 12) ||
+          !dkv::rdb::DecodeRdbValue(std::string_view(payload).substr(0, payload.size() - 10),
+                                    &decoded)
+               .empty() ||
+          decoded.type != "stream") {
+        it.type = "stream (an unreadable DUMP payload)";
+      } else {
+        it.stream = std::move(decoded.stream);
+      }
     } else if (it.type == "string") {
       it.value = r.str();
     } else if (r.r->type == REDIS_REPLY_ARRAY) {

@@ -265,7 +265,7 @@ bool LzfDecompress(std::string_view in, size_t size, std::string* out) {
   return out->size() == size;
 }
 
-class Reader {
+class Reader : public RdbSource {
  public:
   Reader(std::string data, uint64_t max_bytes) : d_(std::move(data)), max_bytes_(max_bytes) {}
 
@@ -439,7 +439,7 @@ class Reader {
     return true;
   }
   // Charges one member (or pair) read from its own string to the value's budget.
-  bool Charge(uint64_t bytes) { return budget_.Take(bytes) || TooLarge(); }
+  bool Charge(uint64_t bytes) override { return budget_.Take(bytes) || TooLarge(); }
   bool TooLarge() {
     too_large_ = true;
     error_ = "the value decodes to more than " + std::to_string(max_bytes_) + " bytes";
@@ -550,7 +550,7 @@ class Reader {
       case 19:
       case 21:
         k->type = "stream";
-        return SkipStream(type);
+        return ReadStreamValue(type, k);
       case 22:
       case 23:
       case 24:
@@ -564,42 +564,26 @@ class Reader {
     }
   }
 
-  // Reads a stream past (dkv does not migrate streams; the key is reported).
-  bool SkipStream(uint8_t type) {
-    std::string s;
-    uint64_t nodes = Length();
-    for (uint64_t i = 0; i < nodes && ok_; ++i) {
-      String(&s);
-      String(&s);
-    }
-    Length();  // items
-    Length();  // last id
-    Length();
-    if (type >= 19) {
-      for (int i = 0; i < 5; ++i) Length();  // first id, max deleted id, entries added
-    }
-    uint64_t groups = Length();
-    for (uint64_t g = 0; g < groups && ok_; ++g) {
-      String(&s);
-      Length();
-      Length();
-      if (type >= 19) Length();  // entries read
-      uint64_t pel = Length();
-      for (uint64_t i = 0; i < pel && ok_; ++i) {
-        Take(16, &s);
-        Fixed(8);
-        Length();
-      }
-      uint64_t consumers = Length();
-      for (uint64_t c = 0; c < consumers && ok_; ++c) {
-        String(&s);
-        Fixed(8);
-        if (type >= 21) Fixed(8);
-        uint64_t cpel = Length();
-        for (uint64_t i = 0; i < cpel && ok_; ++i) Take(16, &s);
-      }
-    }
+  bool ReadStreamValue(uint8_t type, RdbKey* k) {
+    std::string err = ReadStream(type, *this, &k->stream);
+    if (!err.empty() && error_.empty()) error_ = err;
+    if (!err.empty() || !error_.empty()) Fail();
     return ok_;
+  }
+
+  // RdbSource, for the stream reader (Charge is shared with the other types).
+  bool GetLength(uint64_t* v) override {
+    *v = Length();
+    return ok_;
+  }
+  bool GetString(std::string* s) override { return String(s); }
+  bool GetRaw(size_t n, std::string* s) override { return Take(n, s); }
+  bool GetFixed(int bytes, uint64_t* v) override {
+    *v = Fixed(bytes);
+    return ok_;
+  }
+  bool GetListpack(std::string_view lp, std::vector<std::string>* items) override {
+    return Decoded(DecodeListpack(lp, items, &budget_)) || Fail();
   }
 
   uint8_t Fail() {

@@ -4,10 +4,11 @@
 // ReadRdbFile walks the file and hands every key to a callback with its database, type, expiry
 // and contents: strings (raw, integer and LZF encodings), lists (quicklist of ziplists or
 // listpacks, plain), sets (intset, listpack, hashtable), sorted sets (ziplist, listpack,
-// skiplist), hashes (zipmap, ziplist, listpack, hashtable). Streams are read past and reported with
-// their type; module types and Redis 7.4's hashes with field expirations (types 22 to 25) cannot be
-// read past and stop the read with an error. The checksum at the end is verified. Errors name the
-// byte offset. The writing side (DUMP) is src/tools/rdb_writer.h.
+// skiplist), hashes (zipmap, ziplist, listpack, hashtable), streams (types 15, 19 and 21, with
+// their consumer groups: src/tools/rdb_stream.h); module types and Redis 7.4's hashes with field
+// expirations (types 22 to 25) cannot be read past and stop the read with an error. The checksum at
+// the end is verified. Errors name the byte offset. The writing side (DUMP) is
+// src/tools/rdb_writer.h.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "src/tools/rdb_stream.h"
 
 namespace dkv::rdb {
 
@@ -28,7 +31,8 @@ struct RdbKey {
   std::string value;                 // string
   std::vector<std::string> members;  // list (in order), set
   std::vector<std::pair<std::string, std::string>>
-      pairs;  // hash (field, value), zset (member, score)
+      pairs;         // hash (field, value), zset (member, score)
+  RdbStream stream;  // stream (src/tools/rdb_stream.h)
 };
 
 // The most one value may decode to by default: Redis' default proto-max-bulk-len. A string

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """dkv-migrate against Debian's redis-server and a real dkv-server: a mixed live keyspace (strings
-with binary, unicode and integer values, TTLs, hashes, lists, sets, sorted sets, a stream) copied
+with binary, unicode and integer values, TTLs, hashes, lists, sets, sorted sets, a stream with a
+consumer group) copied
 with --separator ':' and --verify, every key checked from Python; hashes, sets, lists and sorted
 sets copied as themselves (small and large, binary, with TTLs; live and from dump.rdb), hashes as
 before with --flatten-hashes; the collision report; an interrupted migration resumed from its state file; a
@@ -80,6 +81,10 @@ class Migrate(unittest.TestCase):
                 p.zadd(f"rank:{i}", {"alice": 3, "bob": 1.5, "carol": -2})
         p.execute()
         self.src.xadd("events", {"k": "v"})
+        self.src.xadd("events", {"k": "w", "n": 7})
+        self.src.xgroup_create("events", "workers", id="0")
+        self.src.xreadgroup("workers", "w1", {"events": ">"}, count=1)
+        self.src.xgroup_createconsumer("events", "workers", "idle")
 
     def fill_large_collections(self):
         # Past the listpack/intset limits: hashtable, quicklist and skiplist encodings.
@@ -128,8 +133,15 @@ class Migrate(unittest.TestCase):
                 self.assertEqual(dst.zrange(target, 0, -1, withscores=True),
                                  src.zrange(key, 0, -1, withscores=True), key)
             elif kind == "stream":
-                self.assertIsNone(dst.get(target))
-            if kind in ("list", "set", "zset") or (kind == "hash" and not flatten):
+                self.assertEqual(dst.type(target), b"stream", key)
+                self.assertEqual(dst.xrange(target), src.xrange(key), key)
+                self.assertEqual(dst.xinfo_groups(target), src.xinfo_groups(key), key)
+                for group in src.xinfo_groups(key):
+                    name = group["name"]
+                    self.assertEqual(dst.xpending(target, name), src.xpending(key, name), key)
+                    self.assertEqual([c["name"] for c in dst.xinfo_consumers(target, name)],
+                                     [c["name"] for c in src.xinfo_consumers(key, name)], key)
+            if kind in ("list", "set", "zset", "stream") or (kind == "hash" and not flatten):
                 dttl = dst.pttl(target)
                 if ttl > 0:
                     self.assertLessEqual(abs(dttl - ttl), 1000, key)
@@ -147,8 +159,7 @@ class Migrate(unittest.TestCase):
         rdb = os.path.join(self.source.dir, "dump.rdb")
         out = self.run_tool("--from-rdb", rdb, "--to", f"dkv://127.0.0.1:{self.dest.port}",
                             "--separator", ":")
-        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
-        self.assertIn("type stream is not migrated", out.stdout)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)   # the stream too
         self.assertGreater(self.check_copy(), 5000)
         self.assertEqual(self.dst.hlen("big.hash"), 300)
         # A damaged file is refused with the offset.
@@ -166,8 +177,8 @@ class Migrate(unittest.TestCase):
         self.fill()
         self.fill_large_collections()
         out = self.run_tool(*self.urls(), "--separator", ":", "--verify")
-        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
-        self.assertIn("skipped 1: type stream is not migrated", out.stdout)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)   # the stream too
+        self.assertNotIn("not migrated", out.stdout)
         self.assertIn("verify: 0 differences", out.stdout)
         self.assertGreater(self.check_copy(), 5000)
         # The copied keys form a tree dkv can count.
@@ -268,7 +279,7 @@ class Migrate(unittest.TestCase):
         self.fill(400)
         self.src.hset("big:hash", mapping={f"f{i}": f"v{i}" for i in range(300)})
         out = self.run_tool(*self.urls(), "--separator", ":", "--flatten-hashes", "--verify")
-        self.assertEqual(out.returncode, 1, out.stdout + out.stderr)   # the stream is skipped
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("verify: 0 differences", out.stdout)
         self.check_copy(flatten=True)
         self.assertEqual(self.dst.execute_command("KV.COUNT", "big.hash.*"), 300)
@@ -330,8 +341,8 @@ class Migrate(unittest.TestCase):
         self.assertEqual(dst.object("encoding", "z"), b"skiplist")
         self.assertTrue(dst.restore("h", 0, src.dump("h")))
         self.assertEqual(dst.hgetall("h"), {b"f": b"v"})
-        with self.assertRaisesRegex(redis.ResponseError, "stream"):
-            dst.restore("x", 0, src.dump("x"))
+        self.assertTrue(dst.restore("x", 0, src.dump("x")))   # a stream, natively
+        self.assertEqual(dst.xrange("x"), src.xrange("x"))
         # And back: dkv's DUMP of a string restores into Redis.
         src.restore("from:dkv", 0, dst.dump("s"))
         self.assertEqual(src.get("from:dkv"), b"x" * 100)

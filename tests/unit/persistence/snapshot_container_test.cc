@@ -339,7 +339,10 @@ BOOST_AUTO_TEST_CASE(damaged_container_records_are_refused_with_file_and_offset)
       {"intset out of order", Record("s", bad_intset, Kind::kSet), "damaged set"},
       {"wrong kind", Record("s", Packed(Encoding::kHashPacked, {"f", "v"}), Kind::kSet),
        "damaged set"},
-      {"unknown kind", Record("l", "x", Kind::kStream), "unknown container kind 5"},
+      {"unknown kind", Record("l", "x", static_cast<Kind>(6)), "unknown container kind 6"},
+      {"damaged stream",
+       Record("x", std::string(1, static_cast<char>(Encoding::kStreamPortable)), Kind::kStream),
+       "damaged stream value (key 'x'"},
       {"internal bytes", Record("h", std::string("\x02\0\0\0\0\0\0\0\0", 9), Kind::kHash),
        "damaged hash"},
   };
