@@ -35,6 +35,9 @@ DKV_HANDLER(CmdClientPause);
 DKV_HANDLER(CmdClientUnpause);
 DKV_HANDLER(CmdClientUnblock);
 DKV_HANDLER(CmdClientGetRedir);
+DKV_HANDLER(CmdClientTracking);
+DKV_HANDLER(CmdClientCaching);
+DKV_HANDLER(CmdClientTrackingInfo);
 DKV_HANDLER(CmdClientHelp);
 // strings
 DKV_HANDLER(CmdGet);

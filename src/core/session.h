@@ -60,6 +60,8 @@ struct Session {
   // Pub/Sub: how many channels, patterns and shard channels this client is subscribed to
   // (PubSub keeps which); a RESP2 client with any is in subscribed mode.
   size_t subscriptions = 0;
+  // CLIENT TRACKING is on (src/core/tracking.h keeps the rest): the dispatcher's one check.
+  bool tracking = false;
   // The session scripts' redis.call runs on (src/scripting/): SORT of a set it does not sort
   // sorts it anyway, so that a script sees the same order everywhere, as Redis does.
   bool script = false;
