@@ -51,9 +51,9 @@ def parse_pushes(data):
         m = parser.reply()
         messages += 1
         if isinstance(m, list) and len(m) >= 2:
-            if m[1] is not None:
+            if isinstance(m[1], list):          # the keys
                 entries += len(m[1])
-            elif len(m) >= 3 and m[2] is not None:
+            elif len(m) >= 3 and isinstance(m[2], list):   # null, then dkv's prefixes
                 entries += len(m[2])
     return messages, entries
 
