@@ -305,6 +305,22 @@ BOOST_AUTO_TEST_CASE(scripts_track_what_they_read_for_their_caller) {
   BOOST_TEST(Out(0) == Push({"k2"}));
 }
 
+BOOST_AUTO_TEST_CASE(cache_tier_drop_and_swapdb_invalidate) {
+  Track(0);
+  Run({"SET", "cold", "1"}, 1);
+  Run({"GET", "cold"}, 0);
+  Out(0).clear();
+  // The cache tier drops the value (the key stays, its value only in PostgreSQL).
+  dkv::engine::Database& db = state.keyspace.db(0);
+  db.FillValue(db.DropValue(db.FindRaw("cold")), "1");
+  BOOST_TEST(Out(0) == Push({"cold"}));
+  Out(0).clear();
+  Run({"GET", "w"}, 0);
+  Out(0).clear();
+  BOOST_TEST(Run({"SWAPDB", "0", "1"}, 1) == "+OK\r\n");
+  BOOST_TEST(Out(0) == kNullPush);
+}
+
 BOOST_AUTO_TEST_CASE(tracking_off_and_reset_stop_it) {
   Track(0);
   Run({"GET", "k"}, 0);
