@@ -272,7 +272,7 @@ void Tracking::InvalidateKey(int db, std::string_view key, uint64_t writer, bool
   if (bcast) {
     for (auto& [prefix, b] : broadcasts_) {
       if (!StartsWith(key, prefix)) continue;
-      b.keys[std::string(key)] = writer;
+      b.keys[{db, std::string(key)}] = writer;
       broadcast_pending_ = true;
     }
   }
@@ -307,7 +307,7 @@ void Tracking::OnPrefixDeleted(int db, std::string_view prefix) {
   const uint64_t writer = Writer();
   for (auto& [p, b] : broadcasts_) {
     if (!StartsWith(p, prefix) && !StartsWith(prefix, p)) continue;
-    b.subtrees.emplace_back(std::string(Narrower(p, prefix)), writer);
+    b.subtrees.emplace_back(db, std::string(Narrower(p, prefix)), writer);
     broadcast_pending_ = true;
   }
   // Default mode: every client that read a key under the prefix, or a pattern whose range
@@ -492,14 +492,19 @@ void Tracking::FlushBroadcasts() {
     if (b.keys.empty() && b.subtrees.empty()) continue;
     for (uint64_t id : b.clients) {
       ClientState* st = StateOf(id);
-      if (st == nullptr) continue;
+      Session* client = clients_->Find(id);
+      if (st == nullptr || client == nullptr) continue;
+      // Only the database the client has selected: a tenant never hears another namespace's
+      // key names (Redis, without namespaces, sends every database's).
       std::vector<std::string> keys;
-      for (const auto& [key, writer] : b.keys) {
-        if (!(st->noloop && writer == id)) keys.push_back(key);
+      for (const auto& [where, writer] : b.keys) {
+        if (where.first == client->db && !(st->noloop && writer == id)) {
+          keys.push_back(where.second);
+        }
       }
       std::vector<std::string> subtrees;
-      for (const auto& [sub, writer] : b.subtrees) {
-        if (!(st->noloop && writer == id)) subtrees.push_back(sub);
+      for (const auto& [db, sub, writer] : b.subtrees) {
+        if (db == client->db && !(st->noloop && writer == id)) subtrees.push_back(sub);
       }
       if (keys.size() > kCoalesceKeys) {
         subtrees.push_back(CommonPrefix(keys));  // every key starts with `prefix`

@@ -17,8 +17,8 @@
 // Order, as Redis: invalidations caused by a command are collected while it runs and written
 // when the client's command is over, so the tracking client's own reply comes first; those
 // caused outside a command (active expiry, eviction before a command, the table's bound) go at
-// once. The default-mode table is keyed by (database, key); BCAST prefixes hear every database,
-// as Redis.
+// once. The default-mode table is keyed by (database, key); BCAST clients hear the database they
+// have selected (Redis: every database), so a tenant never learns another namespace's keys.
 //
 // Observes the keyspace (after WATCH and the blocked clients). Owned by ServerState; handlers
 // reach it through Services::tracking(). Loop thread only.
@@ -29,6 +29,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -144,12 +145,13 @@ class Tracking : public engine::KeyspaceObserver {
     std::vector<std::string> prefixes;
     bool flush = false;
   };
-  // One BCAST prefix: its clients and what changed under it since the last flush (key ->
-  // id of the client that changed it, 0 for none; subtrees deleted under it, with the same).
+  // One BCAST prefix: its clients and what changed under it since the last flush ((database,
+  // key) -> id of the client that changed it, 0 for none; subtrees deleted under it, with
+  // their database and the same).
   struct Broadcast {
     std::vector<uint64_t> clients;
-    std::map<std::string, uint64_t, std::less<>> keys;
-    std::vector<std::pair<std::string, uint64_t>> subtrees;
+    std::map<std::pair<int, std::string>, uint64_t> keys;
+    std::vector<std::tuple<int, std::string, uint64_t>> subtrees;
   };
   using Ids = std::vector<uint64_t>;
   using Table = std::map<std::string, Ids, std::less<>>;

@@ -204,6 +204,13 @@ BOOST_AUTO_TEST_CASE(bcast_collects_per_prefix_until_the_loop_flushes) {
   BOOST_TEST(Out(0) == "+OK\r\n");  // nothing before the loop iteration ends
   state.tracking.BeforeSleep();
   BOOST_TEST(Out(0) == "+OK\r\n" + Push({"a:1", "a:2"}) + Push({"b:1"}));
+  // Another database (namespace): not heard.
+  Run({"SELECT", "1"}, 1);
+  Run({"SET", "a:9", "x"}, 1);
+  Run({"SELECT", "0"}, 1);
+  Out(0).clear();
+  state.tracking.BeforeSleep();
+  BOOST_TEST(Out(0).empty());
   // NOLOOP in BCAST mode.
   Run({"CLIENT", "TRACKING", "OFF"}, 0);
   Run({"CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP"}, 0);
