@@ -385,6 +385,9 @@ void Database::WarmUp(Entry* entry) {
 
 Entry* Database::DropValue(Entry* entry) {
   if (entry->cold()) return entry;
+  if (KeyspaceObserver* observer = keyspace_->observer()) {
+    observer->OnValueDropped(index_, entry->key());
+  }
   ReleaseContainer(entry);
   uint32_t size = entry->value_len_;
   entry->value_len_ = 0;  // nothing to carry over

@@ -187,6 +187,13 @@ class KeyspaceObserver {
     (void)a;
     (void)b;
   }
+  // The cache tier dropped the value of `key` (DropValue: the key stays, its value now lives in
+  // the store of record only). Nothing changed for WATCH or persistence; client tracking
+  // invalidates it as Redis does for an evicted key. By default nothing.
+  virtual void OnValueDropped(int db, std::string_view key) {
+    (void)db;
+    (void)key;
+  }
 };
 
 // How Database::Store writes a value.
@@ -329,7 +336,8 @@ class Database {
                     bool keep_identity);
 
   // The cache tier: drops the value of `entry` (it becomes cold, keeping its size, metadata and
-  // expiry) and returns the entry's new address. No observer hears of it: nothing changed.
+  // expiry) and returns the entry's new address. Observers hear OnValueDropped only (nothing
+  // changed; client tracking invalidates the key).
   Entry* DropValue(Entry* entry);
   // Gives a cold entry its value back (read from the store of record; a container's in its
   // portable form); version and timestamps stay. Returns the entry's new address.

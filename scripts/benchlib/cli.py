@@ -1,6 +1,6 @@
 """scripts/bench's options and its order of reports: the throughput tables (strings, latency,
 scripting) first, then, on a full run, the hierarchical, cache, persistence, postgres, http,
-types and pubsub reports; --only runs one of them."""
+types, pubsub and tracking reports; --only runs one of them."""
 
 import argparse
 import os
@@ -10,7 +10,7 @@ import tempfile
 import time
 
 from . import (cache, hierarchical, http_listener, persistence, postgres, pubsub, scripting,
-               strings, types)
+               strings, tracking, types)
 from .common import DEFAULT_DKV, REPO_ROOT, Interrupts, log
 
 def ensure_dkv_built(path):
@@ -47,7 +47,8 @@ def parse_args(argv):
     p.add_argument("--run-timeout", type=float, default=180.0,
                    help="seconds before one redis-benchmark run is abandoned (default 180)")
     p.add_argument("--only", choices=("strings", "scripting", "hierarchical", "cache",
-                                      "persistence", "postgres", "http", "types", "pubsub"),
+                                      "persistence", "postgres", "http", "types", "pubsub",
+                                      "tracking"),
                    default=None, help="run one part only (default: all)")
     p.add_argument("--max-minutes", type=float, default=30.0,
                    help="overall time budget; remaining runs are skipped after it (default 30)")
@@ -69,7 +70,8 @@ DESCRIPTION = "Throughput, latency and CPU cost of dkv-server next to redis-serv
 REPORTS = {"hierarchical": hierarchical.hierarchical_report, "cache": cache.cache_report,
            "persistence": persistence.persistence_report, "postgres": postgres.postgres_report,
            "http": http_listener.http_report, "types": types.types_report,
-           "pubsub": pubsub.pubsub_report}
+           "pubsub": pubsub.pubsub_report,
+           "tracking": tracking.tracking_report}
 
 
 def main(argv):

@@ -1,5 +1,6 @@
 // CLIENT family: ID, SETNAME, GETNAME, SETINFO, INFO, LIST, KILL, REPLY, PAUSE, UNPAUSE, UNBLOCK,
-// GETREDIR, NO-EVICT, NO-TOUCH, HELP. Replies, fields and error texts are Redis 7.2's.
+// NO-EVICT, NO-TOUCH, HELP (TRACKING, CACHING, GETREDIR, TRACKINGINFO:
+// client_tracking_commands.cc). Replies, fields and error texts are Redis 7.2's.
 #include <algorithm>
 
 #include "src/commands/args.h"
@@ -55,6 +56,7 @@ std::string ClientInfoLine(Services& services, const Session& s) {
   if (s.subscriptions > 0) flags += 'P';
   if (s.in_multi) flags += 'x';
   if (s.postponed || s.blocked) flags += 'b';
+  if (s.tracking) flags += services.tracking().ClientListFlags(s);  // t R B
   if (s.watch_dirty) flags += 'd';
   if (s.close_after_reply) flags += 'c';
   if (s.unix_socket) flags += 'U';
@@ -97,7 +99,7 @@ std::string ClientInfoLine(Services& services, const Session& s) {
   line += " events=" + events;
   line += " cmd=" + s.last_command;
   line += " user=" + services.UserOf(s).name;
-  line += " redir=-1";
+  line += " redir=" + num(services.tracking().Redirect(s));
   line += " resp=" + num(s.protocol);
   line += " lib-name=" + s.lib_name;
   line += " lib-ver=" + s.lib_ver;
@@ -340,11 +342,6 @@ void CmdClientUnblock(CommandContext& ctx, Args argv) {
   ctx.reply.Integer(unblocked != nullptr ? 1 : 0);
 }
 
-void CmdClientGetRedir(CommandContext& ctx, Args) {
-  // No client-side caching (CLIENT TRACKING): tracking is off, so -1.
-  ctx.reply.Integer(-1);
-}
-
 void CmdClientNoEvict(CommandContext& ctx, Args argv) {
   if (OnOffOrReply(ctx, argv[2], &ctx.session.no_evict)) ctx.reply.Ok();
 }
@@ -356,10 +353,12 @@ void CmdClientNoTouchMode(CommandContext& ctx, Args argv) {
 void CmdClientHelp(CommandContext& ctx, Args) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    With TRACKING OPTIN or OPTOUT: whether the next command's keys are tracked.",
       "GETNAME",
       "    The name of this connection (null when it has none).",
       "GETREDIR",
-      "    Where tracking notifications go: always -1 (no client-side caching).",
+      "    Where tracking invalidations go: -1 (not tracking), 0 (this connection) or an id.",
       "ID",
       "    The id of this connection.",
       "INFO",
@@ -385,6 +384,10 @@ void CmdClientHelp(CommandContext& ctx, Args) {
       "    Set LIB-NAME or LIB-VER of this connection.",
       "SETNAME <name>",
       "    Name this connection.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Client-side caching: invalidations for the keys this connection reads.",
+      "TRACKINGINFO",
+      "    This connection's tracking flags, redirection and prefixes.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    End the wait of a client blocked in a blocking command.",
       "UNPAUSE",

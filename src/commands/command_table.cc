@@ -223,6 +223,9 @@ constexpr CommandSpec kTable[] = {
   {"client|unpause", "", 2, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientUnpause, "connection", "6.2.0", "Resumes processing commands from paused clients.", "O(N) Where N is the number of paused clients"},
   {"client|unblock", "client-id [TIMEOUT | ERROR]", -3, A|L|S|NS, cAdmin|cSlow|cDangerous|cConnection, Keys(), SRV, CmdClientUnblock, "connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", "O(log N) where N is the number of client connections"},
   {"client|getredir", "", 2, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientGetRedir, "connection", "6.0.0", "Returns the client ID to which the connection's tracking notifications are redirected.", "O(1)"},
+  {"client|tracking", "(ON | OFF) [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]", -3, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientTracking, "connection", "6.0.0", "Controls server-assisted client-side caching for the connection.", "O(1). Some options may introduce additional complexity."},
+  {"client|caching", "(YES | NO)", 3, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientCaching, "connection", "6.0.0", "Instructs the server whether to track the keys in the next request.", "O(1)"},
+  {"client|trackinginfo", "", 2, L|S|NS, cSlow|cConnection, Keys(), NONE, CmdClientTrackingInfo, "connection", "6.2.0", "Returns information about server-assisted client-side caching for the connection.", "O(1)"},
   {"client|help", "", 2, L|S, cSlow|cConnection, Keys(), NONE, CmdClientHelp, "connection", "5.0.0", "Returns helpful text about the different subcommands.", "O(1)"},
   // --- strings ---
   {"get", "key", 2, R|F, cRead|cString|cFast, Keys(Range(RO|AC, 1)), SESS, CmdGet, "string", "1.0.0", "Returns the string value of a key.", "O(1)"},

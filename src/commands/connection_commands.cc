@@ -91,6 +91,7 @@ void CmdReset(CommandContext& ctx, Args) {
   s.in_multi = false;
   s.multi_error = false;
   ctx.services.watches().UnwatchAll(&s);
+  ctx.services.tracking().Disable(s);
   if (s.monitor) {
     s.monitor = false;
     ctx.services.clients().RemoveMonitor(&s);

@@ -38,6 +38,9 @@ DKV_HANDLER(CmdClientPause);
 DKV_HANDLER(CmdClientUnpause);
 DKV_HANDLER(CmdClientUnblock);
 DKV_HANDLER(CmdClientGetRedir);
+DKV_HANDLER(CmdClientTracking);
+DKV_HANDLER(CmdClientCaching);
+DKV_HANDLER(CmdClientTrackingInfo);
 DKV_HANDLER(CmdClientHelp);
 // pubsub
 DKV_HANDLER(CmdSubscribe);

@@ -1,7 +1,7 @@
 // INFO: the sections of Redis 7.2 (server, clients, memory, persistence, stats, replication,
 // cpu, modules, commandstats, errorstats, latencystats, cluster, keyspace) and Redis 8's
 // keysizes (only when asked for by name or with `everything`: it walks the keyspace). Fields of
-// features dkv does not have (replication, AOF, cluster, defragmentation, client tracking) are
+// features dkv does not have (replication, AOF, cluster, defragmentation) are
 // there with the values of a Redis that does not use them, so clients that read them work.
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -134,7 +134,7 @@ void ClientsSection(CommandContext& ctx, Section& s) {
   s.Line("client_recent_max_input_buffer", "0");
   s.Line("client_recent_max_output_buffer", "0");
   s.Line("blocked_clients", std::to_string(st.clients().blocked()));
-  s.Line("tracking_clients", "0");
+  s.Line("tracking_clients", std::to_string(st.tracking().client_count()));
   s.Line("pubsub_clients", std::to_string(st.pubsub().client_count()));
   s.Line("clients_in_timeout_table", std::to_string(st.blocked().timeout_count()));
   s.Line("total_blocking_keys", std::to_string(st.blocked().key_count()));
@@ -312,9 +312,9 @@ void StatsSection(CommandContext& ctx, Section& s) {
   s.Line("active_defrag_key_misses", "0");
   s.Line("total_active_defrag_time", "0");
   s.Line("current_active_defrag_time", "0");
-  s.Line("tracking_total_keys", "0");
-  s.Line("tracking_total_items", "0");
-  s.Line("tracking_total_prefixes", "0");
+  s.Line("tracking_total_keys", std::to_string(ctx.services.tracking().key_count()));
+  s.Line("tracking_total_items", std::to_string(ctx.services.tracking().item_count()));
+  s.Line("tracking_total_prefixes", std::to_string(ctx.services.tracking().prefix_count()));
   s.Line("unexpected_error_replies", t.unexpected_error_replies);
   s.Line("total_error_replies", t.total_error_replies);
   s.Line("dump_payload_sanitizations", "0");

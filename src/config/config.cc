@@ -306,6 +306,11 @@ std::vector<ConfigParam> BuildParams() {
        Getter(&Config::slowlog_log_slower_than)},
       {"slowlog-max-len", true, "Entries kept in the slow log.",
        Int64Setter(&Config::slowlog_max_len, 0, kMax), Getter(&Config::slowlog_max_len)},
+      {"tracking-table-max-keys", true,
+       "Keys client tracking remembers for default-mode clients; past it, keys are invalidated "
+       "and forgotten (0: no bound).",
+       Int64Setter(&Config::tracking_table_max_keys, 0, kMax),
+       Getter(&Config::tracking_table_max_keys)},
       {"key-separator", false, "Separator of key segments for the KV.* commands.",
        [](Config& c, std::string_view v) -> std::string {
          if (v.size() != 1 || static_cast<unsigned char>(v[0]) == 0xFF) {

@@ -84,6 +84,9 @@ struct Config {
   int hz = 10;
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
+  // Client tracking: keys remembered for default-mode clients before the oldest are invalidated
+  // (0: no bound).
+  int64_t tracking_table_max_keys = 1000000;
   std::string key_separator = ".";
   std::string save = "3600 1 300 100 60 10000";
   bool stop_writes_on_bgsave_error = true;

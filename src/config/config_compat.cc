@@ -170,7 +170,6 @@ constexpr CompatOption kOptions[] = {
     {"tls-session-cache-size", "20480", kInt, true, "", "", false},
     {"tls-session-cache-timeout", "300", kInt, true, "", "", false},
     {"tls-session-caching", "yes", kBool, true, "", "", false},
-    {"tracking-table-max-keys", "1000000", kInt, true, "", "", false},
     {"locale-collate", "", kString, true, "", "", false},
     {"cluster-announce-human-nodename", "", kString, true, "", "", false},
     {"key-load-delay", "0", kInt, true, "", "", true},

@@ -245,7 +245,10 @@ std::string CommandDocsMarkdown() {
       "exactly N words including the command name, -N at least N. Keys: the key specs, each as\n"
       "first, last (-1 = the last argument) and step, or `numkeys at I` (a count at argument I,\n"
       "then the keys), with Redis 7's key flags (RO, RW, OW, RM; access = the command reads the\n"
-      "value).\n";
+      "value).\n\n"
+      "Client-side caching (`CLIENT TRACKING`): the invalidation messages, their RESP2 and RESP3\n"
+      "shapes and dkv's prefix invalidation (one message for a subtree delete, pattern reads)\n"
+      "are in [client-tracking.md](client-tracking.md).\n";
   std::map<std::string_view, std::vector<const CommandSpec*>> groups;
   std::vector<std::string_view> order;
   for (const CommandSpec& spec : CommandTable()) {

@@ -144,6 +144,8 @@ void Dispatcher::Execute(Session& session, Args argv) {
   for (std::string_view a : argv) argv_mem += a.size();
   session.argv_mem = argv_mem;
   session.running_command = true;
+  // Client tracking: invalidations this command causes for its own client follow its reply.
+  Tracking::CommandScope tracking_scope(state_->tracking, session);
   Check(session, argv);
   session.running_command = false;
   session.argv_mem = 0;
@@ -454,6 +456,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   const int64_t start_us = state_->clock->NowUs();
   const uint64_t errors_before = state_->stats.total_error_replies;
   try {
+    Tracking::CallScope tracking_calls(state_->tracking);
     spec.handler(ctx, argv);
   } catch (const std::length_error&) {
     // The engine refuses a value longer than an entry can hold (4 GiB) before changing
@@ -467,6 +470,8 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
     session.rerun = true;
     return;
   }
+  // Client tracking remembers what a read-only command read (one branch when it is off).
+  if (session.tracking || session.script) state_->tracking.AfterCommand(session, spec, argv);
   // After the run that counts, as Redis 7: EXEC's line follows the commands it ran. A blocking
   // command shows when it blocks, not again when it is served (Redis 7.2).
   if (!state_->clients.monitors().empty() && !(spec.flags & (kSkipMonitor | kAdmin)) &&

@@ -85,6 +85,7 @@ void ServerState::ApplyConfig() {
     applied_requirepass = config.requirepass;
   }
   acl.log().Trim(static_cast<size_t>(config.acllog_max_len));
+  tracking.set_max_keys(static_cast<size_t>(config.tracking_table_max_keys));
   eviction_policy = ParseEvictionPolicy(config.maxmemory_policy);
   engine::AccessPolicy access;
   access.lfu = eviction_policy == EvictionPolicy::kAllKeysLfu ||

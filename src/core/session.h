@@ -65,6 +65,8 @@ struct Session {
   // dropped, the pushes are not (Redis' CLIENT_PUSHING), and they follow it out.
   bool running_command = false;
   std::string kept_pushes;
+  // CLIENT TRACKING is on (src/core/tracking.h keeps the rest): the dispatcher's one check.
+  bool tracking = false;
   // The session scripts' redis.call runs on (src/scripting/): SORT of a set it does not sort
   // sorts it anyway, so that a script sees the same order everywhere, as Redis does.
   bool script = false;

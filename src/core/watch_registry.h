@@ -52,6 +52,9 @@ class ObserverList : public engine::KeyspaceObserver {
   void OnSwapDatabases(engine::Database& a, engine::Database& b) override {
     for (auto* o : observers) o->OnSwapDatabases(a, b);
   }
+  void OnValueDropped(int db, std::string_view key) override {
+    for (auto* o : observers) o->OnValueDropped(db, key);
+  }
 };
 
 }  // namespace dkv::server

@@ -498,6 +498,9 @@ void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   }
   self->ArmBlockTimer();
   self->MaybeStartBackground();
+  // Client tracking: the table's bound and this iteration's BCAST invalidations (Redis'
+  // beforeSleep), before the output goes out.
+  self->state_.tracking.BeforeSleep();
   // Group commit: the writes of this loop iteration go to PostgreSQL in one batch.
   if (self->postgres_ != nullptr) self->postgres_->MaybeFlush();
   std::vector<Connection*> batch;
@@ -588,6 +591,7 @@ void Server::Impl::Close(Connection* conn) {
   Session& s = conn->session;
   state_.watches.UnwatchAll(&s);
   state_.pubsub.Forget(&s);
+  state_.tracking.Forget(&s);
   state_.clients.Remove(&s);
   connections_.erase(s.id);
   uv_close(conn->uv_handle(), [](uv_handle_t* h) {

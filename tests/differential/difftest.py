@@ -422,6 +422,10 @@ class Connection:
     def command(self, args):
         self.sock.sendall(encode_command(args))
         reply = read_reply(self.src)
+        # RESP3 pushes that arrive with the reply (client tracking's invalidations for the
+        # client's own writes follow its reply in the same write) are compared with it.
+        while self.src.buf[:1] == b">":
+            reply += read_reply(self.src)
         if self.src.buf:
             extra = bytes(self.src.buf[:80])
             raise ProtocolError("unexpected bytes after the reply %r: %r"
