@@ -9,6 +9,8 @@
 #include <iterator>
 #include <string_view>
 
+#include "src/tools/rdb_encode.h"
+
 namespace dkv::rdb {
 namespace {
 
@@ -634,21 +636,6 @@ std::string ReadRdbFile(const std::string& path, const std::function<bool(const 
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string err = Reader(std::move(data), max_bytes).Run(on_key);
   return err.empty() ? "" : path + ": " + err;
-}
-
-void PutRdbLength(std::string* out, uint64_t len) {
-  if (len < 64) {
-    out->push_back(static_cast<char>(len));
-  } else if (len < 16384) {
-    out->push_back(static_cast<char>(0x40 | (len >> 8)));
-    out->push_back(static_cast<char>(len & 0xFF));
-  } else if (len <= UINT32_MAX) {
-    out->push_back(static_cast<char>(0x80));
-    for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  } else {
-    out->push_back(static_cast<char>(0x81));
-    for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((len >> (8 * i)) & 0xFF));
-  }
 }
 
 void AppendDumpFooter(std::string* out, uint16_t rdb_version) {

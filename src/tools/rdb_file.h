@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "src/tools/rdb_encode.h"
 #include "src/tools/rdb_stream.h"
 
 namespace dkv::rdb {
@@ -47,9 +48,6 @@ std::string ReadRdbFile(const std::string& path, const std::function<bool(const 
 // CRC-64/Jones (polynomial 0xad93d23594c935a9, reflected, initial value 0): what RDB files and
 // DUMP payloads end with.
 uint64_t Crc64(std::string_view data);
-
-// Writing: an RDB length (6, 14, 32 or 64 bits, Redis' encoding) appended to *out.
-void PutRdbLength(std::string* out, uint64_t len);
 
 // A DUMP payload's footer (DUMP, FUNCTION DUMP): the RDB version (2 bytes, little-endian), then
 // the CRC-64 of everything before the checksum (8 bytes, little-endian), appended to *out.

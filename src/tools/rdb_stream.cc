@@ -3,8 +3,7 @@
 #include <charconv>
 #include <map>
 
-#include "src/tools/rdb_file.h"
-#include "src/tools/rdb_writer.h"
+#include "src/tools/rdb_encode.h"
 
 namespace dkv::rdb {
 namespace {

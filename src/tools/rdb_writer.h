@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include "src/tools/rdb_encode.h"
+
 namespace dkv::rdb {
 
 // RDB object types DUMP writes (Redis' rdb.h numbering, a file-format fact).
@@ -38,8 +40,6 @@ inline constexpr uint8_t kRdbTypeSetListpack = 20;
 // A QUICKLIST_2 node's container: one element as a raw string, or a listpack of elements.
 inline constexpr uint8_t kQuicklistNodePlain = 1;
 inline constexpr uint8_t kQuicklistNodePacked = 2;
-
-void PutRdbString(std::string* out, std::string_view s);
 
 std::string ScoreText(double score);
 void PutBinaryDouble(std::string* out, double score);

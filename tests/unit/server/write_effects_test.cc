@@ -490,10 +490,11 @@ const std::map<std::string, std::vector<Example>>& Examples() {
 }
 
 // Write commands for which Redis publishes no keyspace event: flushes and SWAPDB (no event per
-// key), function libraries (no keys), PFDEBUG TODENSE (a re-encoding).
+// key), function libraries (no keys), PFDEBUG TODENSE (a re-encoding), XACK (a group's
+// pending list changes, never the entries; Redis 7.2's t_stream.c notifies nothing for it).
 const std::set<std::string> kSilent = {"flushdb",          "flushall",       "swapdb",
                                        "function|delete",  "function|flush", "function|load",
-                                       "function|restore", "pfdebug"};
+                                       "function|restore", "pfdebug",        "xack"};
 
 // The payload of a RESP2 bulk reply.
 std::string BulkPayload(const std::string& reply) {
