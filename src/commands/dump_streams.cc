@@ -5,6 +5,7 @@
 #include "engine/stream.h"
 #include "engine/stream_portable.h"
 #include "src/tools/rdb_file.h"
+#include "src/tools/rdb_stream_value.h"
 
 namespace dkv::server {
 namespace {

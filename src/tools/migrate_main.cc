@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "src/tools/rdb_file.h"
+#include "src/tools/rdb_stream_value.h"
 #include "src/tools/rdb_writer.h"
 
 namespace {

@@ -89,8 +89,6 @@ class RdbSource {
 // Reads the value of a stream of RDB `type` (15, 19 or 21). Returns "" or what is wrong.
 std::string ReadStream(uint8_t type, RdbSource& in, RdbStream* out);
 
-// The type byte (19 or 21) and the value, nodes filled as XADD fills them.
-std::string StreamValue(const RdbStream& s, uint8_t type, size_t node_max_entries,
-                        size_t node_max_bytes);
+// Writing a stream: src/tools/rdb_stream_value.h.
 
 }  // namespace dkv::rdb

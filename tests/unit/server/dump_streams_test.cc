@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "src/tools/rdb_file.h"
 #include "src/tools/rdb_stream.h"
+#include "src/tools/rdb_stream_value.h"
 
 using namespace dkv::server;
 namespace rdb = dkv::rdb;
