@@ -257,9 +257,9 @@ void Stream::Append(StreamId id, std::span<const std::string_view> items,
     }
   }
   if (tail == nullptr) {
-    auto node = std::make_unique<Node>();
-    tail = node.get();
-    nodes_.emplace(id, std::move(node));
+    // The map's own node (ids ascend, so `id` is new): no pointer into a node that an
+    // emplace finding the key taken would have freed.
+    tail = nodes_.emplace(id, std::make_unique<Node>()).first->second.get();
     node_bytes_ += tail->Cost();
   }
   node_bytes_ -= tail->Cost();

@@ -114,7 +114,6 @@ void PgConn::Tick(int64_t response_timeout_ms) {
     return Disconnect("no answer from PostgreSQL for " + std::to_string(response_timeout_ms) +
                       " ms (postgres.response-timeout)");
   }
-  MaybeRecycle();
 }
 
 void PgConn::ReconnectWithin(int64_t ms) {
@@ -362,14 +361,12 @@ void PgConn::ReadResults() {
     PQclear(r);
   }
   // Callbacks run once this connection's state is settled: they may send more work.
-  if (!done.empty()) last_work_ms_ = Now();
   for (Job& job : done) job.on_done(!job.failed, job.error);
   MaybeRecycle();
 }
 
 void PgConn::MaybeRecycle() {
   if (!recycle_ || state_ != State::kReady || !jobs_.empty()) return;
-  if (Now() - last_work_ms_ < kRecycleIdleMs) return;
   recycle_ = false;
   Logf(*host_, LogLevel::kVerbose,
        "PostgreSQL connection %s: opened again to free the buffers of a large transfer",

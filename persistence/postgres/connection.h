@@ -73,9 +73,8 @@ class PgConn {
   // A writer: when it is lost with work in flight, its PostgreSQL backend may still commit that
   // work later, so the backend must be seen gone before anything is written again.
   void set_fences_on_loss() { fences_on_loss_ = true; }
-  // A large transfer went through (kRecycleBytes): once no work has been in flight for
-  // kRecycleIdleMs the connection is opened again, to free libpq's buffers (checked as work
-  // ends and on Tick). Results that large are noticed here already.
+  // A large transfer went through (kRecycleBytes): once no work is in flight the connection is
+  // opened again, to free libpq's buffers. Results that large are noticed here already.
   void RecycleWhenIdle() { recycle_ = true; }
 
   // Starts a connection attempt; `blocking_dns` (at shutdown, with the loop stopped) lets
@@ -140,7 +139,6 @@ class PgConn {
   PgBackendId backend_;                 // once ready
   bool fences_on_loss_ = false;
   bool recycle_ = false;      // RecycleWhenIdle
-  int64_t last_work_ms_ = 0;  // when the last job ended (kRecycleIdleMs counts from it)
   bool down_logged_ = false;  // a loss or failed connect was logged, and no reconnection yet
   int64_t backoff_ms_ = 100;
   int64_t reconnect_at_ms_ = 0;

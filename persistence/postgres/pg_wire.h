@@ -25,12 +25,8 @@ constexpr size_t kChunkRows = 10000;
 constexpr size_t kChunkBytes = 8u << 20;
 // libpq keeps a connection's buffers at the size of the largest transfer (doubled as they grow),
 // and they count in used_memory: after a batch or a result of this size the connection is
-// closed and opened again once it has been idle for kRecycleIdleMs, which frees them. Not at
-// once: a large container written again soon (each change of a 1M-field hash is a new row of
-// tens of MB) reuses the grown buffer instead of growing a fresh one on the loop, whose page
-// faults and copies were most of the loop's time in PQsendQueryPrepared.
+// closed and opened again once idle, which frees them.
 constexpr size_t kRecycleBytes = 8u << 20;
-constexpr int64_t kRecycleIdleMs = 5000;
 // After failures, retries wait 100 ms doubling up to this.
 constexpr int64_t kMaxBackoffMs = 10000;
 
