@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 
 #include "engine/container.h"
 
@@ -254,6 +255,23 @@ bool ScanPatternOrReply(CommandContext& ctx, std::string_view match, bool has_ma
   if (*out != nullptr) return true;
   ctx.reply.Error("ERR invalid pattern: " + error);
   return false;
+}
+
+bool BlockDeadlineFromMsOrReply(CommandContext& ctx, int64_t timeout_ms, int64_t* deadline_ms) {
+  if (timeout_ms < 0) {
+    ctx.reply.Error("ERR timeout is negative");
+    return false;
+  }
+  if (timeout_ms > 0) {
+    const int64_t now = ctx.services.clock().NowMs();
+    if (timeout_ms > std::numeric_limits<int64_t>::max() - now) {
+      ctx.reply.Error("ERR timeout is out of range");
+      return false;
+    }
+    timeout_ms += now;
+  }
+  *deadline_ms = timeout_ms;
+  return true;
 }
 
 }  // namespace dkv::server

@@ -79,6 +79,11 @@ void ReplyScanSlice(CommandContext& ctx, uint64_t cursor, const engine::Pattern&
 // Turns an expire argument into an absolute time in ms (relative: from now; seconds: x1000).
 // Replies Redis' error and returns false when the value is not an integer, not positive, or
 // overflows ("invalid expire time in '<command>' command").
+// A blocking command's timeout, already in ms (BLPOP's float seconds rounded up, XREAD's BLOCK),
+// as the absolute deadline on the server clock, or 0 for forever; Redis' "timeout is negative"
+// and "timeout is out of range" errors. False after replying the error.
+bool BlockDeadlineFromMsOrReply(CommandContext& ctx, int64_t timeout_ms, int64_t* deadline_ms);
+
 bool ExpireAtOrReply(CommandContext& ctx, std::string_view arg, bool seconds, bool relative,
                      std::string_view command, int64_t* when_ms);
 

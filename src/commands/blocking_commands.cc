@@ -6,6 +6,7 @@
 // is answered a null array at its timeout. Inside MULTI/EXEC and scripts it never blocks: it
 // answers as if it had timed out. The pops and moves are the engine's writes (engine/list_ops.h,
 // engine/zset_ops.h), which own their side effects.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -37,21 +38,8 @@ bool DeadlineOrReply(CommandContext& ctx, std::string_view arg, int64_t* deadlin
     ctx.reply.Error("ERR timeout is out of range");
     return false;
   }
-  if (ms < 0) {
-    ctx.reply.Error("ERR timeout is negative");
-    return false;
-  }
-  int64_t t = static_cast<int64_t>(ms);
-  if (t > 0) {
-    const int64_t now = ctx.services.clock().NowMs();
-    if (t > std::numeric_limits<int64_t>::max() - now) {
-      ctx.reply.Error("ERR timeout is out of range");
-      return false;
-    }
-    t += now;
-  }
-  *deadline_ms = t;
-  return true;
+  // Any negative timeout is refused there; -1 keeps a huge negative one from overflowing.
+  return BlockDeadlineFromMsOrReply(ctx, static_cast<int64_t>(std::max(ms, -1.0L)), deadline_ms);
 }
 
 // Whether this run may park the client: not inside EXEC, not from a script.

@@ -76,20 +76,7 @@ bool BlockDeadlineOrReply(CommandContext& ctx, std::string_view arg, int64_t* de
     ctx.reply.Error("ERR timeout is not an integer or out of range");
     return false;
   }
-  if (t < 0) {
-    ctx.reply.Error("ERR timeout is negative");
-    return false;
-  }
-  if (t > 0) {
-    const int64_t now = ctx.services.clock().NowMs();
-    if (t > std::numeric_limits<int64_t>::max() - now) {
-      ctx.reply.Error("ERR timeout is out of range");
-      return false;
-    }
-    t += now;
-  }
-  *deadline_ms = t;
-  return true;
+  return BlockDeadlineFromMsOrReply(ctx, t, deadline_ms);
 }
 
 namespace {
