@@ -405,14 +405,34 @@ std::vector<ConfigParam> BuildParams() {
       {"rdb-key-save-delay", true,
        "Test knob: microseconds a snapshot save sleeps after each key (0: none).",
        Int64Setter(&Config::rdb_key_save_delay, 0, 10000000), Getter(&Config::rdb_key_save_delay)},
-      {"appendonly", true, "Accepted for compatibility: dkv has no append-only file; only 'no'.",
-       [](Config&, std::string_view v) -> std::string {
-         std::string lower = ToLower(v);
-         if (lower == "no") return "";
-         if (lower != "yes") return "argument must be 'yes' or 'no'";
-         return "dkv has no append-only file; persistence is the snapshot file";
-       },
-       [](const Config&) { return std::string("no"); }},
+      // The append-only log (src/core/aof.h, docs/persistence.md).
+      {"appendonly", true,
+       "Log every write to the append-only log (appenddirname) and load it at start instead of "
+       "the snapshot file.",
+       BoolSetter(&Config::appendonly), Getter(&Config::appendonly)},
+      {"appendfsync", true,
+       "always: a reply leaves after its write is fdatasync()ed (one sync per loop iteration); "
+       "everysec: synced once a second in the background; no: the kernel decides.",
+       EnumSetter(&Config::appendfsync, {"always", "everysec", "no"}),
+       Getter(&Config::appendfsync)},
+      {"appenddirname", false, "Directory of the log's files and manifest, under dir.",
+       StringSetter(&Config::appenddirname), Getter(&Config::appenddirname)},
+      {"appendfilename", false, "Base name of the log's files.",
+       StringSetter(&Config::appendfilename), Getter(&Config::appendfilename)},
+      {"no-appendfsync-on-rewrite", true, "Do not sync the log while a rewrite runs.",
+       BoolSetter(&Config::no_appendfsync_on_rewrite), Getter(&Config::no_appendfsync_on_rewrite)},
+      {"aof-timestamp-enabled", true, "Write a #TS:<unix time> annotation when the second changes.",
+       BoolSetter(&Config::aof_timestamp_enabled), Getter(&Config::aof_timestamp_enabled)},
+      {"aof-load-truncated", true,
+       "A log that ends inside a command loads up to the last whole one (logged); no: refuse.",
+       BoolSetter(&Config::aof_load_truncated), Getter(&Config::aof_load_truncated)},
+      {"auto-aof-rewrite-percentage", true,
+       "Rewrite when the log grew by this percentage since the last rewrite; 0: never.",
+       Int64Setter(&Config::auto_aof_rewrite_percentage, 0, INT32_MAX),
+       Getter(&Config::auto_aof_rewrite_percentage)},
+      {"auto-aof-rewrite-min-size", true, "No automatic rewrite while the log is smaller.",
+       MemorySetter(&Config::auto_aof_rewrite_min_size, 0),
+       Getter(&Config::auto_aof_rewrite_min_size)},
       {"lazyfree-lazy-user-flush", true, "FLUSHALL/FLUSHDB without a flag free in the background.",
        BoolSetter(&Config::lazyfree_lazy_user_flush), Getter(&Config::lazyfree_lazy_user_flush)},
       {"http-port", false,
@@ -547,7 +567,8 @@ const std::vector<ConfigParam>& ConfigParams() {
       p.hidden = p.name == "rdb-key-save-delay";
       p.redis_immutable = p.name == "databases" || p.name == "unixsocket" ||
                           p.name == "unixsocketperm" || p.name == "logfile" ||
-                          p.name == "enable-debug-command";
+                          p.name == "enable-debug-command" || p.name == "appenddirname" ||
+                          p.name == "appendfilename";
     }
     AddCompatParams(&v);
     return v;

@@ -104,6 +104,16 @@ struct Config {
   std::string postgres_startup = "exit";
   int64_t postgres_pool_size = 4;
   int64_t postgres_response_timeout = 60000;
+  // The append-only log (src/core/aof.h): Redis 7.2's names and defaults.
+  bool appendonly = false;
+  std::string appendfsync = "everysec";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfilename = "appendonly.aof";
+  bool no_appendfsync_on_rewrite = false;
+  bool aof_timestamp_enabled = false;
+  bool aof_load_truncated = true;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
   bool lazyfree_lazy_user_flush = false;
   // notify-keyspace-events as NotifyType bits (src/config/notify_flags.h); 0: off.
   uint32_t notify_keyspace_events = 0;

@@ -237,6 +237,11 @@ struct CommandContext {
   // command that Redis notifies for calls it, after the change, in Redis' order. (Defined
   // inline in services.h.)
   inline void Notify(uint32_t type, std::string_view event, std::string_view key);
+  // What the append-only log records of this run instead of its arguments, one command per
+  // call, in the session's namespace (src/core/propagation.h): for a command whose arguments
+  // would not replay to the same effect (SET EX -> SET PXAT, SPOP -> SREM, BLPOP -> LPOP).
+  // Nothing when the log is off. (Defined inline in services.h.)
+  inline void PropagateAs(std::vector<std::string> argv);
 };
 
 using Handler = void (*)(CommandContext&, Args);

@@ -455,6 +455,12 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   const size_t out_start = session.out->size();
   const int64_t start_us = state_->clock->NowUs();
   const uint64_t errors_before = state_->stats.total_error_replies;
+  // The append-only log records what this run changed (src/core/propagation.h), in the
+  // namespace it ran in (SELECT and SWAPDB change the session's afterwards).
+  Propagator& propagation = state_->propagation;
+  const bool propagating = propagation.active();
+  const int run_db = session.db;
+  if (propagating) propagation.Enter();
   try {
     Tracking::CallScope tracking_calls(state_->tracking);
     spec.handler(ctx, argv);
@@ -465,6 +471,7 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
     session.out->resize(out_start);
     reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
   }
+  if (propagating) propagation.Leave(run_db, argv);
   const int64_t duration = state_->clock->NowUs() - start_us;
   if (keep && !keep()) {
     session.rerun = true;

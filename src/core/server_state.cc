@@ -73,6 +73,7 @@ ServerState::ServerState(Config cfg, const engine::Clock* clk)
   observers.observers.push_back(&blocked);
   observers.observers.push_back(&events);
   observers.observers.push_back(&tracking);
+  observers.observers.push_back(&propagation);
   keyspace.set_observer(&observers);
   ApplyConfig();
 }

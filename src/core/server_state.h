@@ -24,6 +24,7 @@
 #include "src/core/eviction.h"
 #include "src/core/keyspace_events.h"
 #include "src/core/memory.h"
+#include "src/core/propagation.h"
 #include "src/core/pubsub.h"
 #include "src/core/scan_cursors.h"
 #include "src/core/server_hooks.h"
@@ -39,6 +40,7 @@ namespace dkv::server {
 // 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses protected mode accepts.
 bool IsLoopback(const struct sockaddr_storage& addr);
 
+class Aof;
 class Scripts;
 
 struct ServerState {
@@ -76,6 +78,11 @@ struct ServerState {
   Tracking tracking{&pubsub, &clients, &hooks};
   // Lua scripts (owned by the server; null in tests that run without one).
   Scripts* scripts = nullptr;
+  // What the append-only log records of each command (an observer too; its sink is the log's
+  // Append while appendonly is on).
+  Propagator propagation;
+  // The append-only log (src/core/aof.h), owned by the server; null in the unit tests' harness.
+  Aof* aof = nullptr;
   // Persistence: the backend in use (owned by the server); NoBackend until one is set (tests
   // that run without persistence).
   Backend& backend() const { return *backend_; }

@@ -16,6 +16,7 @@ Services::Services(ServerState* state, Dispatcher* dispatcher)
       clients_(state->clients),
       watches_(state->watches),
       blocked_(state->blocked),
+      propagation_(state->propagation),
       events_(state->events),
       patterns_(state->patterns),
       scan_cursors_(state->scan_cursors) {}
@@ -26,6 +27,7 @@ Scripts* Services::scripts() { return state_.scripts; }
 ServerHooks* Services::hooks() { return state_.hooks; }
 PubSub& Services::pubsub() { return state_.pubsub; }
 Tracking& Services::tracking() { return state_.tracking; }
+Aof* Services::aof() { return state_.aof; }
 const Acl& Services::acl() const { return state_.acl; }
 Acl& Services::acl() { return state_.acl; }
 void Services::DisconnectDeletedUsers() {

@@ -16,6 +16,10 @@
 //   (src/core/tracking.h) watches(), patterns(),       WATCH bookkeeping, compiled patterns, SCAN
 //   cursors scan_cursors() acl(), auth_throttle(),      users and logins: AUTH, HELLO, RESET,
 //   SELECT's namespace check Authenticate(), BindUser(), InitSession(), UserOf(), CanUseNamespace()
+//   propagation()                what the append-only log records (src/core/propagation.h;
+//                                handlers use CommandContext::PropagateAs)
+//   aof()                        the append-only log (src/core/aof.h): BGREWRITEAOF, WAITAOF,
+//                                INFO; null when the server has none (unit tests)
 //   dispatcher()                 command lookup for COMMAND (Find, Resolve, Subcommands,
 //                                top_level_count) and EXEC (ExecQueued)
 //   start_ms(), run_id(),        facts about the process: start time, run id, loading at start,
@@ -35,6 +39,7 @@
 #include "src/core/blocked_clients.h"
 #include "src/core/client_registry.h"
 #include "src/core/keyspace_events.h"
+#include "src/core/propagation.h"
 #include "src/core/pubsub.h"
 #include "src/core/scan_cursors.h"
 #include "src/core/server_hooks.h"
@@ -46,6 +51,7 @@
 namespace dkv::server {
 
 class Acl;
+class Aof;
 struct AclUser;
 class AuthThrottle;
 class Dispatcher;
@@ -76,6 +82,8 @@ class Services {
   KeyspaceEvents& events() { return events_; }
   Tracking& tracking();
   engine::PatternCache& patterns() { return patterns_; }
+  Propagator& propagation() { return propagation_; }
+  Aof* aof();
   ScanCursors& scan_cursors() { return scan_cursors_; }
 
   const Acl& acl() const;
@@ -111,6 +119,7 @@ class Services {
   ClientRegistry& clients_;
   WatchRegistry& watches_;
   BlockedClients& blocked_;
+  Propagator& propagation_;
   KeyspaceEvents& events_;  // inline: CommandContext::Notify reads its flags on every write
   engine::PatternCache& patterns_;
   ScanCursors& scan_cursors_;
@@ -119,6 +128,12 @@ class Services {
 // Inline, so that with notifications off a write pays one load and a test for its event.
 inline void CommandContext::Notify(uint32_t type, std::string_view event, std::string_view key) {
   services.events().Notify(type, event, session.db, key);
+}
+
+// Inline: with the log off, one test of the propagator's sink.
+inline void CommandContext::PropagateAs(std::vector<std::string> argv) {
+  Propagator& p = services.propagation();
+  if (p.active()) p.Replace(session.db, std::move(argv));
 }
 
 }  // namespace dkv::server

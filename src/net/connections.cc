@@ -503,6 +503,8 @@ void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   self->state_.tracking.BeforeSleep();
   // Group commit: the writes of this loop iteration go to PostgreSQL in one batch.
   if (self->postgres_ != nullptr) self->postgres_->MaybeFlush();
+  // Group commit: this iteration's log appends go to the writer thread in one hand-over.
+  self->aof_log_.Flush();
   std::vector<Connection*> batch;
   batch.swap(self->pending_);
   for (Connection* conn : batch) {

@@ -20,6 +20,8 @@
 #include "engine/clock.h"
 #include "resp/parser.h"
 #include "src/commands/args.h"
+#include "src/core/aof.h"
+#include "src/core/aof_log.h"
 #include "src/core/dispatcher.h"
 #include "src/core/log.h"
 #include "src/core/memory.h"
@@ -118,7 +120,8 @@ class Server::Impl : public ServerHooks {
     loop_ = uv_default_loop();
     // The child of a background save must not keep the server's port or its clients' sockets
     // open: a client closed by the server during the save must see its connection end.
-    snapshotter_.set_child_setup([this] {
+    state_.aof = &aof_;
+    auto child_setup = [this] {
       uv_os_fd_t fd;
       if (tcp_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_listener_), &fd) == 0) {
         ::close(fd);
@@ -130,7 +133,9 @@ class Server::Impl : public ServerHooks {
         if (uv_fileno(conn->uv_handle(), &fd) == 0) ::close(fd);
       }
       if (http_ != nullptr) http_->CloseFdsInChild();
-    });
+    };
+    snapshotter_.set_child_setup(child_setup);
+    aof_.set_child_setup(child_setup);
   }
 
   ~Impl() override {
@@ -312,6 +317,11 @@ class Server::Impl : public ServerHooks {
   ScriptEngine scripts_;
   Snapshotter snapshotter_;
   SnapshotBackend snapshot_backend_{&snapshotter_};
+  // The append-only log: its writer thread wakes the loop through aof_wake_ (OnAofWake).
+  uv_async_t aof_wake_;
+  AofLog aof_log_{[this] { uv_async_send(&aof_wake_); }};
+  Aof aof_{&state_, &aof_log_, &dispatcher_};
+  static void OnAofWake(uv_async_t* handle);
   // The PostgreSQL backend and what it runs on (declared first: destroyed after it).
   std::unique_ptr<UvEventLoop> pg_loop_;
   std::unique_ptr<PostgresHost> pg_host_;

@@ -8,6 +8,8 @@ std::string Server::Impl::Start() {
   // Copy-on-write after fork copies whole huge pages when transparent huge pages are on for
   // the process: keep them off (as Redis' disable-thp), so a background save copies 4 KiB.
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+  uv_async_init(loop_, &aof_wake_, OnAofWake);
+  aof_wake_.data = this;
   // The data is loaded before the port opens: clients never see a partial keyspace.
   if (c.persistence_backend == "postgres") {
     pg_loop_ = std::make_unique<UvEventLoop>(loop_, state_.clock);
@@ -27,6 +29,10 @@ std::string Server::Impl::Start() {
     PostgresBackend* pg = postgres_.get();
     state_.evictor.set_drop_values(
         [pg](int db, std::string_view key) { return pg->IsClean(db, key); });
+  } else if (c.appendonly) {
+    // The log holds the data (its base snapshot and increments); the snapshot file is read
+    // only when there is no log yet (Aof::LoadAndOpen).
+    if (std::string err = aof_.LoadAndOpen(); !err.empty()) return err;
   } else if (std::string err = snapshotter_.LoadAtStart(); !err.empty()) {
     return err;
   }
@@ -108,6 +114,10 @@ void Server::Impl::Run() {
     state_.set_backend(&snapshot_backend_);
     postgres_persistence_.reset();
     postgres_.reset();
+  }
+  // What the log holds is written and synced before the replies held for it go out.
+  if (!aof_.CloseForExit()) {
+    Log(LogLevel::kWarning, "Writing the append-only log before exiting failed");
   }
   // Shutdown: close every handle and let the loop finish the closes.
   Log(LogLevel::kWarning, "dkv is now ready to exit, bye bye...");
@@ -219,6 +229,11 @@ bool Server::Impl::CommitBeforeExit() {
   return flushed;
 }
 
+void Server::Impl::OnAofWake(uv_async_t* handle) {
+  auto* self = static_cast<Impl*>(handle->data);
+  self->aof_log_.OnWake();
+}
+
 void Server::Impl::OnCron(uv_timer_t* timer) {
   auto* self = static_cast<Impl*>(timer->data);
   self->Cron();
@@ -247,6 +262,7 @@ void Server::Impl::Cron() {
   MaybeStartBackground();
   snapshotter_.Cron();
   int64_t now = clock_.NowMs();
+  aof_.Cron(now);
   if (http_ != nullptr) http_->Cron(now);
   if (c.output_limit.soft > 0 || c.pubsub_output_limit.soft > 0) {
     // The soft limit's time runs out also for clients that send nothing more.

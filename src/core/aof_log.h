@@ -1,0 +1,86 @@
+// AofLog: the append-only log's current incremental file and the thread that writes it. The
+// loop appends what propagation produced (Append, cheap: into a buffer); once per loop
+// iteration, before replies are flushed, Flush hands the buffer to the worker thread, which
+// write()s it and, per appendfsync, fdatasync()s it: `always` syncs every hand-over before the
+// loop releases the replies of the commands in it (group commit: one fdatasync per iteration,
+// and the loop goes on parsing while it runs), `everysec` syncs at most once a second in the
+// background (a write that finds the previous sync still running for over 2 s is counted in
+// aof_delayed_fsync, as Redis), `no` leaves syncing to the kernel. The worker wakes the loop
+// through the `wake` function the owner gives (a uv_async in src/net), and the loop then calls
+// OnWake to collect what finished. Offsets count bytes appended since the log was opened, over
+// file switches. Owned by the server (src/net/server_impl.h); src/core/aof.h drives its files.
+// The loop thread calls everything but the worker's own code.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace dkv::server {
+
+enum class AofFsync { kAlways, kEverysec, kNo };
+// "always" | "everysec" | "no" (the config value); kEverysec for anything else.
+AofFsync ParseAofFsync(std::string_view name);
+
+// INFO persistence's aof_* figures that the writer knows.
+struct AofWriterFigures {
+  bool last_write_ok = true;
+  std::string last_write_error;     // strerror of the last failed write or sync, "" after success
+  uint64_t delayed_fsync = 0;       // aof_delayed_fsync
+  uint64_t pending_fsync = 0;       // aof_pending_bio_fsync: a background sync is running (0/1)
+  uint64_t current_file_bytes = 0;  // bytes in the current incremental file (written or buffered)
+  uint64_t buffer_bytes = 0;        // aof_buffer_length: appended, not yet handed to the worker
+};
+
+class AofLog {
+ public:
+  // `wake` is called from the worker thread when a write or sync has finished.
+  explicit AofLog(std::function<void()> wake);
+  ~AofLog();  // stops the worker (what is buffered is written and synced first)
+  AofLog(const AofLog&) = delete;
+  AofLog& operator=(const AofLog&) = delete;
+
+  // Opens `path` for appending (created if missing) and starts the worker. "" or the error.
+  std::string Open(const std::string& path, AofFsync policy);
+  bool is_open() const;
+  void set_policy(AofFsync policy);
+  AofFsync policy() const;
+  // no-appendfsync-on-rewrite: while true, `always` and `everysec` do not sync.
+  void set_sync_paused(bool paused);
+
+  // Appends bytes (RESP of whole commands). Returns the offset after them.
+  uint64_t Append(std::string_view bytes);
+  // Offset after everything appended.
+  uint64_t appended() const;
+  // Offset up to which replies may leave: under `always` what is fdatasync()ed; under
+  // `everysec` and `no` what is handed over (appended() after Flush).
+  uint64_t durable() const;
+  // Offset up to which the data is fdatasync()ed (WAITAOF's numlocal).
+  uint64_t synced() const;
+
+  // Loop, once per iteration: hands what was appended to the worker if it is idle (otherwise
+  // it goes with the next hand-over, so syncs are never queued behind each other).
+  void Flush();
+  // Loop, after `wake`: collects finished writes and syncs (errors into the figures), and
+  // starts the next hand-over if one waits. Returns true when durable() moved.
+  bool OnWake();
+  // Loop, from the cron: under everysec, starts a sync when a second has passed.
+  void Cron(int64_t now_ms);
+
+  // Rewrite start: what is buffered goes to the current file, which is synced and closed; the
+  // next appends go to `path`. Blocks until the worker has taken the old file over (bounded:
+  // no data is written on the loop). "" or the error (the old file stays current then).
+  std::string SwitchTo(const std::string& path);
+  // Exit, or appendonly turned off: writes and syncs everything, waiting for the worker; then
+  // closes the file. Returns false if a write or sync failed.
+  bool Close();
+
+  AofWriterFigures figures() const;
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+}  // namespace dkv::server
