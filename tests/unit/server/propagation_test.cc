@@ -150,6 +150,14 @@ BOOST_AUTO_TEST_CASE(an_expired_key_is_logged_as_del_where_it_is_met) {
   h.state.keyspace.db(2).ExpireDue(h.clock.NowMs(), 100, &more);
   BOOST_TEST(h.sink_calls == 1);
   CHECK_LOGGED(h, {{"DEL", "t"}});
+  // Evicted, likewise.
+  h.Run({"SELECT", "app"});
+  h.Run({"SET", "e", "v"});
+  h.Take();
+  dkv::engine::Database& app = h.state.keyspace.db(h.session(0).db);
+  app.Evict(app.Find("e"));
+  CHECK_LOGGED(h, {{"DEL", "e"}});
+  BOOST_TEST(h.state.propagation.depth() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_script_logs_its_writes_in_a_transaction) {
