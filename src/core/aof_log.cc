@@ -33,6 +33,11 @@ int64_t SteadyMs() {
       .count();
 }
 
+uint64_t FileSize(int fd) {
+  off_t size = ::lseek(fd, 0, SEEK_END);
+  return size > 0 ? static_cast<uint64_t>(size) : 0;
+}
+
 // A sync that runs longer than this when a hand-over waits for it counts in aof_delayed_fsync.
 constexpr int64_t kDelayedSyncMs = 2000;
 // everysec: the interval between syncs; also the retry interval after an error.
@@ -286,10 +291,9 @@ std::string AofLog::Open(const std::string& path, AofFsync policy) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
   Impl& m = *impl_;
-  off_t size = ::lseek(fd, 0, SEEK_END);
   m.fd = fd;
   m.policy = policy;
-  m.file_bytes = size > 0 ? static_cast<uint64_t>(size) : 0;
+  m.file_bytes = FileSize(fd);
   m.buffer.clear();
   {
     std::lock_guard<std::mutex> lock(m.mu);
@@ -368,16 +372,26 @@ std::string AofLog::SwitchTo(const std::string& path) {
     std::lock_guard<std::mutex> lock(m.mu);
     if (m.switch_unfinished) return "the previous switch of the log's file has not finished";
   }
-  if (m.switch_fd >= 0) return "the previous switch of the log's file has not finished";
+  // A switch not handed over yet with nothing appended since (a rewrite that undoes its
+  // switch) is replaced; with appends since, they would have no file to go to.
+  if (m.switch_fd >= 0 && !m.buffer.empty()) {
+    return "the previous switch of the log's file has not finished";
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return "cannot open " + path + ": " + std::strerror(errno);
+  if (m.switch_fd >= 0) {
+    ::close(m.switch_fd);
+    m.switch_fd = fd;
+    m.file_bytes = FileSize(fd);
+    m.HandOver(false);
+    return "";
+  }
   // What is buffered belongs to the old file; the worker writes it (and syncs the old file,
   // unless appendfsync is no) before anything goes to the new one.
   m.switch_old.swap(m.buffer);
   m.buffer.clear();
   m.switch_fd = fd;
-  off_t size = ::lseek(fd, 0, SEEK_END);
-  m.file_bytes = size > 0 ? static_cast<uint64_t>(size) : 0;
+  m.file_bytes = FileSize(fd);
   m.HandOver(false);
   return "";
 }

@@ -203,6 +203,42 @@ BOOST_AUTO_TEST_CASE(switch_keeps_every_byte_in_order_across_files) {
   BOOST_TEST(log.synced() == first.size() + second.size() + third.size());
 }
 
+BOOST_AUTO_TEST_CASE(switch_undone_before_the_worker_took_it) {
+  // A rewrite that fails after its switch switches back while the worker is still busy.
+  BOOST_TEST(log.Open(Path("old.aof"), AofFsync::kAlways) == "");
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool held = false;
+  bool release = false;
+  log.TEST_set_before_sync([&] {
+    std::unique_lock<std::mutex> lock(gate_mu);
+    held = true;
+    gate_cv.notify_all();
+    gate_cv.wait(lock, [&] { return release; });
+  });
+  log.Append(Record(1));
+  log.Flush();
+  {
+    std::unique_lock<std::mutex> lock(gate_mu);
+    BOOST_TEST(gate_cv.wait_for(lock, std::chrono::seconds(5), [&] { return held; }));
+  }
+  log.Append(Record(2));  // buffered: belongs to old.aof
+  BOOST_TEST(log.SwitchTo(Path("new.aof")) == "");
+  BOOST_TEST(log.SwitchTo(Path("old.aof")) == "");  // undone: nothing appended in between
+  log.Append(Record(3));
+  BOOST_TEST(log.SwitchTo(Path("other.aof")) != "");  // a pending switch with appends since
+  log.TEST_set_before_sync(nullptr);
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    release = true;
+    gate_cv.notify_all();
+  }
+  BOOST_TEST(PumpUntil([&] { return log.durable() == log.appended(); }));
+  BOOST_TEST(log.Close());
+  BOOST_TEST(Read(Path("old.aof")) == Record(1) + Record(2) + Record(3));
+  BOOST_TEST(Read(Path("new.aof")) == "");
+}
+
 BOOST_AUTO_TEST_CASE(write_error_is_reported_and_retried_not_lost) {
   // A file size limit makes write() fail with EFBIG part way (SIGXFSZ ignored), as a full
   // disk would; raising it again lets the retry finish the file.
