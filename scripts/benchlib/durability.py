@@ -67,7 +67,9 @@ def durability_report(args, dkv_path, tmp):
 
     # Loading: the same log of `load_n` SETs (distinct keys) in each server's own format.
     load_n = 100000 if args.quick else 1000000
-    extra = ["--appendonly", "yes", "--appendfsync", "everysec"]
+    # No automatic rewrite: both load a log of commands only (no base).
+    extra = ["--appendonly", "yes", "--appendfsync", "everysec", "--auto-aof-rewrite-percentage",
+             "0"]
     servers = _servers(args, dkv_path, tmp, "load", extra)
     load_times = {"redis": [], "dkv": []}
     sizes = {}

@@ -246,6 +246,14 @@ struct AofLog::Impl {
     if (!has_bytes && !force) return;
     const int64_t now = SteadyMs();
     const bool sync = SyncsNow(now);
+    // everysec and no: the loop write()s into the page cache itself while the thread is idle,
+    // as Redis does before it replies (cheap; no round trip through the thread for every
+    // reply); the thread does the syncs. While the thread is busy (a sync runs), the bytes wait
+    // and go to it at the next hand-over.
+    if (policy != AofFsync::kAlways && !buffer.empty() && switch_fd < 0 && WriteInline()) {
+      if (sync && TryHandOver(true)) last_sync_ms = now;
+      return;
+    }
     if (TryHandOver(sync)) {
       if (sync) last_sync_ms = now;
       return;
@@ -258,6 +266,27 @@ struct AofLog::Impl {
       delay_counted_for = sync_started_ms;
       delayed_fsync++;
     }
+  }
+
+  // Loop: writes `buffer` on this thread if the worker is idle and healthy (the worker does not
+  // touch fd until the next hand-over, which only this thread makes). False if not done.
+  bool WriteInline() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (busy || job_ready || switch_unfinished || write_errno != 0) return false;
+      busy = true;
+    }
+    uint64_t wrote = 0;
+    int werr = 0;
+    WriteAll(&buffer, &wrote, &werr);  // a failed write leaves the rest in `buffer`, in order
+    handed = appended - buffer.size();
+    std::lock_guard<std::mutex> lock(mu);
+    written += wrote;
+    if (werr != 0) write_errno = werr;
+    busy = false;
+    written_seen = written;
+    errno_seen = write_errno != 0 ? write_errno : sync_errno;
+    return true;
   }
 
   void Collect() {

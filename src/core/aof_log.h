@@ -1,15 +1,18 @@
 // AofLog: the append-only log's current incremental file and the thread that writes it. The
 // loop appends what propagation produced (Append, cheap: into a buffer); once per loop
-// iteration, before replies are flushed, Flush hands the buffer to the worker thread, which
-// write()s it and, per appendfsync, fdatasync()s it: `always` syncs every hand-over before the
-// loop releases the replies of the commands in it (group commit: one fdatasync per iteration,
-// and the loop goes on parsing while it runs), `everysec` syncs at most once a second in the
-// background (a write that finds the previous sync still running for over 2 s is counted in
-// aof_delayed_fsync, as Redis), `no` leaves syncing to the kernel. The worker wakes the loop
-// through the `wake` function the owner gives (a uv_async in src/net), and the loop then calls
-// OnWake to collect what finished. Offsets count bytes appended since the log was opened, over
-// file switches. Owned by the server (src/net/server_impl.h); src/core/aof.h drives its files.
-// The loop thread calls everything but the worker's own code.
+// iteration, before replies are flushed, Flush hands the buffer over. Under `always` the worker
+// thread write()s and fdatasync()s each hand-over before the loop releases the replies of the
+// commands in it (group commit: one fdatasync covers everything handed over while the previous
+// one ran, and the loop goes on parsing meanwhile). Under `everysec` and `no` the loop write()s
+// the buffer into the page cache itself while the worker is idle (as Redis does before it
+// replies) and the worker syncs at most once a second (`everysec`; a hand-over that finds a sync
+// running for over 2 s counts in aof_delayed_fsync, as Redis); while a sync runs the bytes wait
+// for the worker, never the loop. The worker wakes the loop through the `wake` function the
+// owner gives (a uv_async in src/net), and the loop then calls OnWake to collect what finished.
+// Offsets count bytes appended since the log was first opened, over file switches and reopens.
+// Loop and worker share a mutex-guarded hand-over slot and the finished offsets; the fd and what
+// a failed write left belong to the worker while it is busy. Owned by the server
+// (src/net/server_impl.h); src/core/aof.h drives its files. The loop thread calls everything.
 #pragma once
 
 #include <cstdint>

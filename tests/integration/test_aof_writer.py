@@ -151,7 +151,7 @@ class GroupCommitAlways(LogTestCase):
         size = sum(os.path.getsize(p) for p in incr_files(self.server))
         current = incr_files(self.server)[-1]
         limit = os.path.getsize(current) + 100
-        subprocess.run(["prlimit", "--pid", str(self.server.pid), "--fsize=%d" % limit],
+        subprocess.run(["prlimit", "--pid", str(self.server.pid), "--fsize=%d:" % limit],
                        check=True)
         # A write past the limit fails: its reply is held (not acknowledged), later writes
         # are refused with Redis' -MISCONF, reads go on.
@@ -164,7 +164,7 @@ class GroupCommitAlways(LogTestCase):
                                     "MISCONF Errors writing to the AOF file: File too large"):
             self.r.set("refused", "1")
         self.assertEqual(self.r.get("before"), b"x")
-        subprocess.run(["prlimit", "--pid", str(self.server.pid), "--fsize=unlimited"],
+        subprocess.run(["prlimit", "--pid", str(self.server.pid), "--fsize=unlimited:"],
                        check=True)
         # The retry (once a second) writes the rest: the held reply arrives, writes work again.
         self.assertEqual(conn.read_response(), b"OK")
