@@ -9,8 +9,8 @@ import subprocess
 import tempfile
 import time
 
-from . import (cache, hierarchical, http_listener, persistence, postgres, pubsub, scripting,
-               strings, tracking, types)
+from . import (cache, durability, hierarchical, http_listener, persistence, postgres, pubsub,
+               scripting, strings, tracking, types)
 from .common import DEFAULT_DKV, REPO_ROOT, Interrupts, log
 
 def ensure_dkv_built(path):
@@ -48,7 +48,7 @@ def parse_args(argv):
                    help="seconds before one redis-benchmark run is abandoned (default 180)")
     p.add_argument("--only", choices=("strings", "scripting", "hierarchical", "cache",
                                       "persistence", "postgres", "http", "types", "pubsub",
-                                      "tracking"),
+                                      "tracking", "durability"),
                    default=None, help="run one part only (default: all)")
     p.add_argument("--max-minutes", type=float, default=30.0,
                    help="overall time budget; remaining runs are skipped after it (default 30)")
@@ -71,7 +71,7 @@ REPORTS = {"hierarchical": hierarchical.hierarchical_report, "cache": cache.cach
            "persistence": persistence.persistence_report, "postgres": postgres.postgres_report,
            "http": http_listener.http_report, "types": types.types_report,
            "pubsub": pubsub.pubsub_report,
-           "tracking": tracking.tracking_report}
+           "tracking": tracking.tracking_report, "durability": durability.durability_report}
 
 
 def main(argv):

@@ -202,6 +202,7 @@ DKV_HANDLER(CmdFunctionStats);
 DKV_HANDLER(CmdFunctionKill);
 DKV_HANDLER(CmdFunctionHelp);
 DKV_HANDLER(CmdSave);
+DKV_HANDLER(CmdWaitAof);
 DKV_HANDLER(CmdBgSave);
 DKV_HANDLER(CmdLastSave);
 DKV_HANDLER(CmdAclCat);

@@ -1,15 +1,18 @@
 // AofLog: the append-only log's current incremental file and the thread that writes it. The
 // loop appends what propagation produced (Append, cheap: into a buffer); once per loop
-// iteration, before replies are flushed, Flush hands the buffer to the worker thread, which
-// write()s it and, per appendfsync, fdatasync()s it: `always` syncs every hand-over before the
-// loop releases the replies of the commands in it (group commit: one fdatasync per iteration,
-// and the loop goes on parsing while it runs), `everysec` syncs at most once a second in the
-// background (a write that finds the previous sync still running for over 2 s is counted in
-// aof_delayed_fsync, as Redis), `no` leaves syncing to the kernel. The worker wakes the loop
-// through the `wake` function the owner gives (a uv_async in src/net), and the loop then calls
-// OnWake to collect what finished. Offsets count bytes appended since the log was opened, over
-// file switches. Owned by the server (src/net/server_impl.h); src/core/aof.h drives its files.
-// The loop thread calls everything but the worker's own code.
+// iteration, before replies are flushed, Flush hands the buffer over. Under `always` the worker
+// thread write()s and fdatasync()s each hand-over before the loop releases the replies of the
+// commands in it (group commit: one fdatasync covers everything handed over while the previous
+// one ran, and the loop goes on parsing meanwhile). Under `everysec` and `no` the loop write()s
+// the buffer into the page cache itself while the worker is idle (as Redis does before it
+// replies) and the worker syncs at most once a second (`everysec`; a hand-over that finds a sync
+// running for over 2 s counts in aof_delayed_fsync, as Redis); while a sync runs the bytes wait
+// for the worker, never the loop. The worker wakes the loop through the `wake` function the
+// owner gives (a uv_async in src/net), and the loop then calls OnWake to collect what finished.
+// Offsets count bytes appended since the log was first opened, over file switches and reopens.
+// Loop and worker share a mutex-guarded hand-over slot and the finished offsets; the fd and what
+// a failed write left belong to the worker while it is busy. Owned by the server
+// (src/net/server_impl.h); src/core/aof.h drives its files. The loop thread calls everything.
 #pragma once
 
 #include <cstdint>
@@ -54,10 +57,13 @@ class AofLog {
   // Offset after everything appended.
   uint64_t appended() const;
   // Offset up to which replies may leave: under `always` what is fdatasync()ed; under
-  // `everysec` and `no` what is handed over (appended() after Flush).
+  // `everysec` and `no` (and while syncs are paused) what is write()n, so that a killed process
+  // never loses an acknowledged write (Redis writes before it replies, too).
   uint64_t durable() const;
   // Offset up to which the data is fdatasync()ed (WAITAOF's numlocal).
   uint64_t synced() const;
+  // Offset up to which the worker has write()n (as of the last OnWake).
+  uint64_t written() const;
 
   // Loop, once per iteration: hands what was appended to the worker if it is idle (otherwise
   // it goes with the next hand-over, so syncs are never queued behind each other).
@@ -68,15 +74,26 @@ class AofLog {
   // Loop, from the cron: under everysec, starts a sync when a second has passed.
   void Cron(int64_t now_ms);
 
-  // Rewrite start: what is buffered goes to the current file, which is synced and closed; the
-  // next appends go to `path`. Blocks until the worker has taken the old file over (bounded:
-  // no data is written on the loop). "" or the error (the old file stays current then).
+  // Rewrite start: what is buffered goes to the current file, which is synced (unless
+  // appendfsync is no) and closed; the next appends go to `path`. Never blocks: the loop opens
+  // `path`, and the worker finishes the old file before it writes anything to the new one (at
+  // its next hand-over). "" or the error (the old file stays current then; also while a
+  // previous switch has not finished, which takes a write error on the old file).
   std::string SwitchTo(const std::string& path);
   // Exit, or appendonly turned off: writes and syncs everything, waiting for the worker; then
   // closes the file. Returns false if a write or sync failed.
   bool Close();
 
   AofWriterFigures figures() const;
+
+  // Redis' writeCommandsDeniedByDiskError for the log: while the last write or sync failed,
+  // "MISCONF Errors writing to the AOF file: <strerror>" (the dispatcher refuses writes with
+  // it); "" when the log is closed or healthy. What failed stays buffered and is retried at the
+  // next hand-over and once a second from Cron, so nothing appended is dropped while open.
+  std::string WritesRefused() const;
+
+  // Tests: called on the worker thread just before each fdatasync (may block to hold a sync).
+  void TEST_set_before_sync(std::function<void()> hook);
 
  private:
   struct Impl;

@@ -10,6 +10,7 @@
 #include "resp/text.h"
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
+#include "src/core/aof_log.h"
 #include "src/core/errors.h"
 #include "src/core/log.h"
 #include "src/core/server_state.h"
@@ -252,6 +253,11 @@ void Dispatcher::Check(Session& session, Args argv) {
   if (state_->backend().SnapshotWritesRefused() &&
       ((EffectiveFlags(*spec, session) & kWrite) || (spec->flags & kDeniedOnDiskError))) {
     return refuse(errors::kMisconf);
+  }
+  // The append-only log's last write or sync failed (Redis' writeCommandsDeniedByDiskError).
+  if (state_->aof_log != nullptr &&
+      ((EffectiveFlags(*spec, session) & kWrite) || (spec->flags & kDeniedOnDiskError))) {
+    if (std::string err = state_->aof_log->WritesRefused(); !err.empty()) return refuse(err);
   }
   // RESP2 subscribed mode (Redis' processCommand: after MISCONF, before LOADING).
   if (session.subscriptions > 0 && session.protocol == 2 && !AllowedWhileSubscribed(*spec)) {

@@ -70,6 +70,14 @@ class ServerHooks {
   // BlockedClients::Finish wrote the reply): the command leaves the input and the client's
   // further commands run. Without a network layer nothing waits.
   virtual void BlockEnded(Session*) {}
+  // WAITAOF: parks `session` (Session::blocked) until the log is synced up to `offset` (when
+  // `numlocal` is 1) and `numreplicas` replicas acknowledged it (never: dkv has none), or until
+  // `deadline_ms` (0: forever); then writes the reply [numlocal synced, 0] and ends the wait as
+  // BlockEnded does. False without a network layer: nothing waits, the caller replies at once.
+  virtual bool WaitAof(Session*, uint64_t /*offset*/, int /*numlocal*/, int /*numreplicas*/,
+                       int64_t /*deadline_ms*/) {
+    return false;
+  }
   // The buffers of a client, for CLIENT LIST and CLIENT INFO (zeros without a network layer).
   virtual ClientBuffers BuffersOf(const Session&) { return {}; }
 };

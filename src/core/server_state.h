@@ -41,6 +41,7 @@ namespace dkv::server {
 bool IsLoopback(const struct sockaddr_storage& addr);
 
 class Aof;
+class AofLog;
 class Scripts;
 
 struct ServerState {
@@ -83,6 +84,8 @@ struct ServerState {
   Propagator propagation{&keyspace};
   // The append-only log (src/core/aof.h), owned by the server; null in the unit tests' harness.
   Aof* aof = nullptr;
+  // Its writer (src/core/aof_log.h): the dispatcher's -MISCONF check, WAITAOF. Null in tests.
+  AofLog* aof_log = nullptr;
   // Persistence: the backend in use (owned by the server); NoBackend until one is set (tests
   // that run without persistence).
   Backend& backend() const { return *backend_; }

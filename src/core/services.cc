@@ -28,6 +28,7 @@ ServerHooks* Services::hooks() { return state_.hooks; }
 PubSub& Services::pubsub() { return state_.pubsub; }
 Tracking& Services::tracking() { return state_.tracking; }
 Aof* Services::aof() { return state_.aof; }
+AofLog* Services::aof_log() { return state_.aof_log; }
 const Acl& Services::acl() const { return state_.acl; }
 Acl& Services::acl() { return state_.acl; }
 void Services::DisconnectDeletedUsers() {

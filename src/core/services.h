@@ -52,6 +52,7 @@ namespace dkv::server {
 
 class Acl;
 class Aof;
+class AofLog;
 struct AclUser;
 class AuthThrottle;
 class Dispatcher;
@@ -84,6 +85,8 @@ class Services {
   engine::PatternCache& patterns() { return patterns_; }
   Propagator& propagation() { return propagation_; }
   Aof* aof();
+  // The log's writer (src/core/aof_log.h): WAITAOF's offsets. Null when the server has none.
+  AofLog* aof_log();
   ScanCursors& scan_cursors() { return scan_cursors_; }
 
   const Acl& acl() const;

@@ -88,6 +88,9 @@ struct Session {
   bool blocked = false;
   bool block_rerun = false;
   bool deny_blocking = false;
+  // The append-only log's offset after this client's last command that appended to it (Redis'
+  // woff): what WAITAOF waits to see synced. Set by the network layer.
+  uint64_t aof_offset = 0;
   // The cache tier over PostgreSQL: the number of the value read the current command waits for
   // (0: none), how often it waited for this command, and why the last read failed ("" if not).
   uint64_t value_fetch = 0;

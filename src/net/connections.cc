@@ -199,7 +199,11 @@ void Server::Impl::ProcessInput(Connection* conn, size_t max_commands) {
       if (s.monitor && !AllowedInMonitor(args)) {
         // A MONITOR client only listens.
       } else {
+        const uint64_t logged = aof_log_.appended();
+        const size_t out_before = conn->out.size();
         dispatcher_.Execute(s, args);
+        // Group commit: the reply of a command that went into the log waits for its sync.
+        if (aof_log_.appended() != logged) NoteAofWrite(conn, out_before);
       }
     }
     if (s.blocked) {
@@ -505,6 +509,8 @@ void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
   if (self->postgres_ != nullptr) self->postgres_->MaybeFlush();
   // Group commit: this iteration's log appends go to the writer thread in one hand-over.
   self->aof_log_.Flush();
+  // A policy changed (always -> everysec) may have made held replies durable.
+  if (!self->aof_held_.empty()) self->ReleaseAofHeld();
   std::vector<Connection*> batch;
   batch.swap(self->pending_);
   for (Connection* conn : batch) {
@@ -516,8 +522,10 @@ void Server::Impl::OnBeforePoll(uv_prepare_t* handle) {
 
 void Server::Impl::FlushNow(Connection* conn) {
   if (conn->closing || conn->held_for_batch != 0) return;
-  if (!conn->write_in_flight && !conn->out.empty()) {
-    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(conn->out.size()));
+  // Replies waiting for the log's sync stay (and everything after them, in order).
+  const size_t sendable = conn->aof_marks.empty() ? conn->out.size() : AofSendable(conn);
+  if (!conn->write_in_flight && sendable > 0) {
+    uv_buf_t buf = uv_buf_init(conn->out.data(), static_cast<unsigned>(sendable));
     int written = uv_try_write(conn->stream(), &buf, 1);
     if (written == UV_EAGAIN) written = 0;
     if (written < 0) {
@@ -526,13 +534,34 @@ void Server::Impl::FlushNow(Connection* conn) {
     }
     state_.stats.total_net_output_bytes += static_cast<uint64_t>(written);
     conn->out_peak = std::max(conn->out_peak, conn->out.size());
-    if (static_cast<size_t>(written) == conn->out.size()) {
+    if (sendable < conn->out.size()) {
+      // Part of the output waits: what may go leaves `out`, the rest stays in front.
+      if (static_cast<size_t>(written) < sendable) {
+        conn->writing.assign(conn->out, static_cast<size_t>(written),
+                             sendable - static_cast<size_t>(written));
+      }
+      conn->out.erase(0, sendable);
+      AofSent(conn, sendable);
+      if (!conn->writing.empty()) {
+        conn->write_in_flight = true;
+        conn->write_req.data = conn;
+        uv_buf_t rest =
+            uv_buf_init(conn->writing.data(), static_cast<unsigned>(conn->writing.size()));
+        if (uv_write(&conn->write_req, conn->stream(), &rest, 1, OnWrite) != 0) {
+          conn->write_in_flight = false;
+          Close(conn);
+          return;
+        }
+      }
+    } else if (static_cast<size_t>(written) == conn->out.size()) {
+      AofSent(conn, sendable);
       conn->out.clear();
       if (conn->out.capacity() > kIdleBufferKeep) {
         conn->out.shrink_to_fit();
         conn->out_peak = 0;
       }
     } else {
+      AofSent(conn, sendable);
       conn->out.erase(0, static_cast<size_t>(written));
       conn->writing.swap(conn->out);
       conn->write_in_flight = true;
@@ -588,6 +617,7 @@ void Server::Impl::Close(Connection* conn) {
     postponed_.erase(std::remove(postponed_.begin(), postponed_.end(), conn), postponed_.end());
   }
   state_.blocked.Forget(&conn->session);
+  ForgetAof(conn);
   unblocked_.erase(std::remove(unblocked_.begin(), unblocked_.end(), conn), unblocked_.end());
   if (postgres_ != nullptr) postgres_->ForgetOwner(conn->session.id);
   Session& s = conn->session;

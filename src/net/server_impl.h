@@ -101,6 +101,14 @@ class Server::Impl : public ServerHooks {
     // A blocking command parked this client (Session::blocked): the bytes of that command, which
     // stay at the front of `in` until it is served (it runs again) or its wait ends (dropped).
     size_t blocked_bytes = 0;
+    // appendfsync always (group commit, src/net/aof_hold.cc): the output from byte `start` of
+    // `out` on waits until the log is durable up to `offset`, oldest first. Parsing and running
+    // go on meanwhile; only the replies wait. Listed in aof_held_ while not empty.
+    struct AofMark {
+      size_t start;
+      uint64_t offset;
+    };
+    std::vector<AofMark> aof_marks;
     int64_t soft_limit_since_ms = 0;  // unsent output above the soft limit since then
     size_t out_peak = 0;              // the largest the reply buffer got since it last shrank
 
@@ -121,6 +129,7 @@ class Server::Impl : public ServerHooks {
     // The child of a background save must not keep the server's port or its clients' sockets
     // open: a client closed by the server during the save must see its connection end.
     state_.aof = &aof_;
+    state_.aof_log = &aof_log_;
     auto child_setup = [this] {
       uv_os_fd_t fd;
       if (tcp_active_ && uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_listener_), &fd) == 0) {
@@ -171,7 +180,25 @@ class Server::Impl : public ServerHooks {
 
   ClientBuffers BuffersOf(const Session& session) override;
 
+  bool WaitAof(Session* session, uint64_t offset, int numlocal, int numreplicas,
+               int64_t deadline_ms) override;
+
  private:
+  // --- the append-only log: group commit and WAITAOF (aof_hold.cc) ---
+  // After a command of `conn` that appended to the log (its reply starts at `out_before` in
+  // `out`): under appendfsync always its output from there waits for the log's sync.
+  void NoteAofWrite(Connection* conn, size_t out_before);
+  // How many bytes of `out` may leave now (all of them unless a mark waits).
+  size_t AofSendable(Connection* conn);
+  // `sent` bytes left the front of `out`: the marks move with them.
+  static void AofSent(Connection* conn, size_t sent);
+  // The log got more durable (or the policy changed): held output goes, WAITAOF waits end.
+  void ReleaseAofHeld();
+  void ReleaseAofWaiters(bool due_only);
+  void ArmAofWaitTimer();
+  static void OnAofWaitTimer(uv_timer_t* timer);
+  void ForgetAof(Connection* conn);
+
   // --- the exit's wait for PostgreSQL ---
   // Changes are queued or in flight, or a wait is under way: the exit waits (ExitDrain).
   bool ExitMustWait() const;
@@ -322,6 +349,17 @@ class Server::Impl : public ServerHooks {
   AofLog aof_log_{[this] { uv_async_send(&aof_wake_); }};
   Aof aof_{&state_, &aof_log_, &dispatcher_};
   static void OnAofWake(uv_async_t* handle);
+  std::vector<Connection*> aof_held_;  // replies waiting for the log's sync (aof_marks)
+  struct AofWaiter {                   // a WAITAOF waiting
+    Connection* conn;
+    uint64_t offset;
+    int numlocal;
+    int numreplicas;
+    int64_t deadline_ms;  // 0: none
+  };
+  std::vector<AofWaiter> aof_waiters_;
+  uv_timer_t aof_wait_timer_;
+  int64_t aof_wait_timer_at_ = 0;
   // The PostgreSQL backend and what it runs on (declared first: destroyed after it).
   std::unique_ptr<UvEventLoop> pg_loop_;
   std::unique_ptr<PostgresHost> pg_host_;

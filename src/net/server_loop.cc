@@ -79,6 +79,8 @@ std::string Server::Impl::Start() {
   pause_timer_.data = this;
   uv_timer_init(loop_, &block_timer_);
   block_timer_.data = this;
+  uv_timer_init(loop_, &aof_wait_timer_);
+  aof_wait_timer_.data = this;
   uint64_t period = static_cast<uint64_t>(1000 / std::max(1, state_.config.hz));
   uv_timer_start(&cron_timer_, OnCron, period, period);
   for (auto* sig : {&sigint_, &sigterm_}) {
@@ -88,6 +90,9 @@ std::string Server::Impl::Start() {
   uv_signal_start(&sigint_, OnSignal, SIGINT);
   uv_signal_start(&sigterm_, OnSignal, SIGTERM);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit makes a write fail with EFBIG (the log reports it, -MISCONF) rather
+  // than kill the process.
+  signal(SIGXFSZ, SIG_IGN);
   Log(LogLevel::kNotice, "dkv %s (Redis %s compatible) ready, listening on %s:%d%s%s", kDkvVersion,
       kRedisCompatVersion, c.bind.c_str(), c.port, c.unixsocket.empty() ? "" : " and ",
       c.unixsocket.c_str());
@@ -232,6 +237,9 @@ bool Server::Impl::CommitBeforeExit() {
 void Server::Impl::OnAofWake(uv_async_t* handle) {
   auto* self = static_cast<Impl*>(handle->data);
   self->aof_log_.OnWake();
+  // Group commit: replies that waited for this sync go; so do WAITAOFs it satisfies.
+  if (!self->aof_held_.empty()) self->ReleaseAofHeld();
+  if (!self->aof_waiters_.empty()) self->ReleaseAofWaiters(false);
 }
 
 void Server::Impl::OnCron(uv_timer_t* timer) {

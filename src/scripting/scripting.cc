@@ -17,6 +17,7 @@ extern "C" {
 #include "engine/numbers.h"
 #include "resp/text.h"
 #include "src/commands/args.h"
+#include "src/core/aof_log.h"
 #include "src/core/dispatcher.h"
 #include "src/core/errors.h"
 #include "src/core/log.h"
@@ -298,6 +299,16 @@ void ScriptEngine::FunctionCall(CommandContext& ctx, Args argv, bool read_only) 
           "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
           "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
           "scripts. AOF error: ");
+    }
+    if (state_->aof_log != nullptr) {
+      if (std::string err = state_->aof_log->WritesRefused(); !err.empty()) {
+        // "MISCONF Errors writing to the AOF file: <error>": the error after the prefix.
+        return ctx.reply.Error(
+            "MISCONF Redis is configured to persist data to AOF, but it's currently unable to "
+            "persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only "
+            "scripts. AOF error: " +
+            err.substr(err.find(": ") + 2));
+      }
     }
     if (read_only) {
       return ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
@@ -584,6 +595,9 @@ bool ScriptEngine::CallCommand(lua_State* L) {
     if (read_only_) return fail("ERR Write commands are not allowed from read-only scripts.");
     if (state_->backend().SnapshotWritesRefused()) {
       return fail(errors::kMisconf);
+    }
+    if (state_->aof_log != nullptr) {
+      if (std::string err = state_->aof_log->WritesRefused(); !err.empty()) return fail(err);
     }
     if (state_->backend().draining()) {
       return fail(errors::kShuttingDown);
