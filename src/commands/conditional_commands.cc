@@ -100,7 +100,7 @@ void CmdMSetEx(CommandContext& ctx, Args argv) {
   }
   ctx.reply.Integer(1);
   // The log: a relative or second expiry as PXAT, without NX/XX (they held).
-  if (when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) {
+  if (ctx.Propagating() && when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) {
     std::vector<std::string> effect(argv.begin(), argv.begin() + first_option);
     effect.insert(effect.end(), {"PXAT", std::to_string(when_ms)});
     ctx.PropagateAs(std::move(effect));

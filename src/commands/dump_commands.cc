@@ -377,7 +377,8 @@ void CmdRestore(CommandContext& ctx, Args argv) {
       // Already expired: as Redis, nothing is created (an existing key is still replaced).
       if (replace && db.Delete(argv[1])) {
         ctx.Notify(kNotifyGeneric, "del", argv[1]);
-        ctx.PropagateAs({"DEL", std::string(argv[1])});  // the log: what it did
+        // The log: what it did.
+        if (ctx.Propagating()) ctx.PropagateAs({"DEL", std::string(argv[1])});
       }
       return ctx.reply.Ok();
     }
@@ -392,7 +393,7 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyGeneric, "restore", argv[1]);
   ctx.reply.Ok();
   // The log: a relative TTL as ABSTTL (Redis 7.2), the other options kept.
-  if (when != 0 && !absttl) {
+  if (ctx.Propagating() && when != 0 && !absttl) {
     std::vector<std::string> effect(argv.begin(), argv.end());
     effect[2] = std::to_string(when);
     effect.emplace_back("ABSTTL");

@@ -309,6 +309,7 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
   ctx.reply.Integer(1);
   // The log (Redis 7.2): the absolute time in ms, without the conditions (they held), or DEL
   // when the key went.
+  if (!ctx.Propagating()) return;
   if (past) {
     ctx.PropagateAs({"DEL", std::string(argv[1])});
   } else if (seconds || relative || flags != 0) {

@@ -194,7 +194,8 @@ void CmdKvSet(CommandContext& ctx, Args argv) {
   // The log: what was written, with an absolute expiry (PXAT) and without the conditions that
   // held (NX, XX, IFVERSION: versions need not match after a rewrite of the log) or metadata
   // that was refused. Created and updated times are the replay's.
-  if ((when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) || nx || xx || has_version || !meta_ok) {
+  if (ctx.Propagating() && ((when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) || nx || xx ||
+                            has_version || !meta_ok)) {
     std::vector<std::string> effect = {"KV.SET", std::string(key), std::string(value), "TYPE",
                                        std::string(engine::ValueTypeName(type))};
     if (meta_ok && !fields.empty()) {
@@ -295,7 +296,7 @@ void CmdKvCas(CommandContext& ctx, Args argv) {
   if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Integer(1);
   // The log: KV.CAS takes no absolute time, so a TTL is the swap then PEXPIREAT.
-  if (when_ms != 0) {
+  if (ctx.Propagating() && when_ms != 0) {
     ctx.PropagateAs({"KV.CAS", std::string(argv[1]), std::string(argv[2]), std::string(argv[3])});
     ctx.PropagateAs({"PEXPIREAT", std::string(argv[1]), std::to_string(when_ms)});
   }
@@ -546,7 +547,7 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
   ctx.reply.Integer(static_cast<int64_t>(items.size()));
   // The log: KV.IMPORT takes no absolute time, so with EX it is the import without it, then
   // PEXPIREAT for each key written.
-  if (when_ms != 0 && !items.empty()) {
+  if (ctx.Propagating() && when_ms != 0 && !items.empty()) {
     ctx.PropagateAs({"KV.IMPORT", prefix, std::string(argv[2])});
     for (const ImportItem& item : items) {
       ctx.PropagateAs({"PEXPIREAT", item.key, std::to_string(when_ms)});

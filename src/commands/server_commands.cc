@@ -65,7 +65,7 @@ void CmdFlushDb(CommandContext& ctx, Args argv) {
   Dispose(ctx, ctx.db().Flush(), async);
   ctx.reply.Ok();
   // The log: always (an empty database too, as Redis 7.2), without ASYNC/SYNC.
-  ctx.PropagateAs({"FLUSHDB"});
+  if (ctx.Propagating()) ctx.PropagateAs({"FLUSHDB"});
 }
 
 void CmdFlushAll(CommandContext& ctx, Args argv) {
@@ -85,7 +85,7 @@ void CmdFlushAll(CommandContext& ctx, Args argv) {
       });
   ctx.reply.Ok();
   // The log: always (empty databases too, as Redis 7.2), without ASYNC/SYNC.
-  ctx.PropagateAs({"FLUSHALL"});
+  if (ctx.Propagating()) ctx.PropagateAs({"FLUSHALL"});
 }
 
 void CmdSwapDb(CommandContext& ctx, Args argv) {

@@ -152,6 +152,7 @@ void CmdSet(CommandContext& ctx, Args argv) {
   if (!(opts.flags & kSetGet)) ctx.reply.Ok();
   // The log: a relative or second expiry as PXAT, and without GET (Redis 7.2); the conditions
   // held, so the effect is the plain SET.
+  if (!ctx.Propagating()) return;
   if (when_ms != 0 && opts.expiry.kind != ExpiryOption::kPxAt) {
     ctx.PropagateAs(
         {"SET", std::string(argv[1]), std::string(argv[2]), "PXAT", std::to_string(when_ms)});
@@ -180,8 +181,10 @@ void CmdSetEx(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
-  ctx.PropagateAs(
-      {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
+  if (ctx.Propagating()) {
+    ctx.PropagateAs(
+        {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
+  }
 }
 
 void CmdPSetEx(CommandContext& ctx, Args argv) {
@@ -191,8 +194,10 @@ void CmdPSetEx(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
-  ctx.PropagateAs(
-      {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
+  if (ctx.Propagating()) {
+    ctx.PropagateAs(
+        {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
+  }
 }
 
 void CmdGetEx(CommandContext& ctx, Args argv) {
@@ -212,6 +217,7 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
     db.Expire(e, when_ms);  // a time already past deletes the key
     ctx.Notify(kNotifyGeneric, past ? "del" : "expire", argv[1]);
     // The log: PEXPIREAT, or DEL when the key went (Redis 7.2).
+    if (!ctx.Propagating()) return;
     if (past) {
       ctx.PropagateAs({"DEL", std::string(argv[1])});
     } else {
@@ -220,7 +226,7 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
   } else if ((opts.flags & kSetPersist) && e->has_expire()) {
     db.Persist(e);
     ctx.Notify(kNotifyGeneric, "persist", argv[1]);
-    ctx.PropagateAs({"PERSIST", std::string(argv[1])});
+    if (ctx.Propagating()) ctx.PropagateAs({"PERSIST", std::string(argv[1])});
   }
 }
 

@@ -242,6 +242,9 @@ struct CommandContext {
   // would not replay to the same effect (SET EX -> SET PXAT, SPOP -> SREM, BLPOP -> LPOP).
   // Nothing when the log is off. (Defined inline in services.h.)
   inline void PropagateAs(std::vector<std::string> argv);
+  // Whether the log is on: test it before building a PropagateAs argument, so that a command
+  // pays nothing for its rewrite while the log is off. (Defined inline in services.h.)
+  inline bool Propagating() const;
 };
 
 using Handler = void (*)(CommandContext&, Args);

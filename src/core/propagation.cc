@@ -40,6 +40,7 @@ void Propagator::set_sink(Sink sink) {
   }
   last_db_ = -1;
   pending_db_ = -1;
+  recording_ = true;
 }
 
 void Propagator::Enter() { frames_.push_back(Frame{false, false, commands_}); }
@@ -48,7 +49,7 @@ void Propagator::Leave(int db, Args argv) {
   if (frames_.empty()) return;  // the sink changed during the run (set_sink)
   const Frame f = frames_.back();
   frames_.pop_back();
-  if (f.changed && !f.stated && commands_ == f.commands_at_enter && sink_) {
+  if (f.changed && !f.stated && commands_ == f.commands_at_enter && recording_ && sink_) {
     AppendArgs(db, argv);
     commands_++;
   }
@@ -57,9 +58,8 @@ void Propagator::Leave(int db, Args argv) {
 
 void Propagator::Replace(int db, std::vector<std::string> argv) {
   if (!sink_) return;
-  if (!frames_.empty()) {
-    frames_.back().stated = true;
-  }
+  if (!frames_.empty()) frames_.back().stated = true;
+  if (!recording_) return;
   AppendStrings(db, argv);
   commands_++;
   if (frames_.empty()) Flush();
@@ -142,6 +142,7 @@ void Propagator::AppendDel(int db, std::string_view key) {
 
 void Propagator::Flush() {
   commands_ = 0;
+  recording_ = true;
   if (pending_count_ == 0 || !sink_) {
     pending_.clear();
     pending_count_ = 0;

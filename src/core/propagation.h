@@ -57,6 +57,10 @@ class Propagator final : public engine::KeyspaceObserver {
   // A change that is not a key's (FUNCTION LOAD, FUNCTION FLUSH): this run changed data.
   void MarkChanged();
 
+  // A script's redis.set_repl without REPL_AOF: until the top-level command ends (or this is
+  // called again with true), runs record nothing (expired keys are still logged, as Redis).
+  void set_recording(bool on) { recording_ = on; }
+
   // Runs in progress (0 outside any command).
   size_t depth() const { return frames_.size(); }
 
@@ -93,6 +97,7 @@ class Propagator final : public engine::KeyspaceObserver {
 
   const engine::Keyspace* keyspace_;
   Sink sink_;
+  bool recording_ = true;
   int last_db_ = -1;     // the namespace the log's reader has selected (-1: none yet)
   int pending_db_ = -1;  // the namespace selected after the pending records
   std::vector<Frame> frames_;

@@ -130,6 +130,8 @@ inline void CommandContext::Notify(uint32_t type, std::string_view event, std::s
   services.events().Notify(type, event, session.db, key);
 }
 
+inline bool CommandContext::Propagating() const { return services.propagation().active(); }
+
 // Inline: with the log off, one test of the propagator's sink.
 inline void CommandContext::PropagateAs(std::vector<std::string> argv) {
   Propagator& p = services.propagation();

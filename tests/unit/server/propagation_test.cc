@@ -150,6 +150,14 @@ BOOST_AUTO_TEST_CASE(an_expired_key_is_logged_as_del_where_it_is_met) {
   h.state.keyspace.db(2).ExpireDue(h.clock.NowMs(), 100, &more);
   BOOST_TEST(h.sink_calls == 1);
   CHECK_LOGGED(h, {{"DEL", "t"}});
+  // Evicted, likewise.
+  h.Run({"SELECT", "app"});
+  h.Run({"SET", "e", "v"});
+  h.Take();
+  dkv::engine::Database& app = h.state.keyspace.db(h.session(0).db);
+  app.Evict(app.Find("e"));
+  CHECK_LOGGED(h, {{"DEL", "e"}});
+  BOOST_TEST(h.state.propagation.depth() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_script_logs_its_writes_in_a_transaction) {
@@ -170,6 +178,19 @@ BOOST_AUTO_TEST_CASE(a_script_logs_its_writes_in_a_transaction) {
                    {"SELECT", "4"},
                    {"set", "c", "z"},
                    {"EXEC"}});
+  // redis.set_repl without REPL_AOF: the calls after it are not logged, until REPL_ALL.
+  h.Run({"SELECT", "0"});
+  h.Run({"EVAL",
+         "redis.set_repl(redis.REPL_NONE) redis.call('set','a','1') "
+         "redis.set_repl(redis.REPL_ALL) redis.call('set','b','2')",
+         "0"});
+  CHECK_LOGGED(h, {{"SELECT", "0"}, {"set", "b", "2"}});
+  h.Run({"EVAL", "redis.set_repl(redis.REPL_REPLICA) redis.call('set','a','2')", "0"});
+  BOOST_TEST(h.sink_calls == 0);
+  h.Run({"SET", "c", "3"});  // the next command is logged again
+  CHECK_LOGGED(h, {{"SET", "c", "3"}});
+  BOOST_TEST(h.Run({"EVAL", "redis.set_repl(8)", "0"}).find("Invalid replication flags") !=
+             std::string::npos);
   // A read-only script: nothing.
   h.Run({"EVAL", "return redis.call('get','a')", "0"});
   BOOST_TEST(h.sink_calls == 0);
