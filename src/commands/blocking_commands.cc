@@ -108,7 +108,7 @@ bool MultiPopArgsOrReply(CommandContext& ctx, Args argv, size_t numkeys_at,
 // command had a count (`count` >= 0). Redis 7.2's rewrite of BLPOP, BLMPOP, BZPOPMIN, BZMPOP.
 void PropagatePop(CommandContext& ctx, std::string_view name, std::string_view key, int64_t count,
                   size_t popped) {
-  if (!ctx.services.propagation().active()) return;
+  if (!ctx.Propagating()) return;
   std::vector<std::string> argv{std::string(name), std::string(key)};
   if (count >= 0) argv.push_back(std::to_string(popped));
   ctx.PropagateAs(std::move(argv));
@@ -194,7 +194,7 @@ void BlockingMove(CommandContext& ctx, Args argv, ListEnd from, ListEnd to, int6
   ctx.Notify(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", argv[2]);
   NotifyListPop(ctx, argv[1], from == ListEnd::kHead);
   // The log: the non-blocking form (BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH), as Redis 7.2.
-  if (!ctx.services.propagation().active()) return;
+  if (!ctx.Propagating()) return;
   if (argv.size() == 6) {
     ctx.PropagateAs({"LMOVE", std::string(argv[1]), std::string(argv[2]), std::string(argv[3]),
                      std::string(argv[4])});

@@ -307,7 +307,7 @@ void CmdHIncrByFloat(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyHash, "hincrbyfloat", argv[1]);
   // The log: the value it got, so that float formatting cannot differ on replay (Redis 7.2:
   // HSET key field value). A field with a time to live keeps it: HSETEX ... KEEPTTL then.
-  if (ctx.services.propagation().active()) {
+  if (ctx.Propagating()) {
     engine::Entry* h = ctx.db().FindRaw(argv[1]);
     if (h != nullptr && engine::FieldTtl(h, argv[2]) != 0) {
       ctx.PropagateAs(

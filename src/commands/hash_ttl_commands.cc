@@ -58,7 +58,7 @@ engine::Entry* LiveHash(CommandContext& ctx, std::string_view key, bool write, b
 // `PXAT <when_ms>`, so that a replay later sets the same times. `arg` is the option's argument
 // (a view into `argv`).
 void PropagateWithPxAt(CommandContext& ctx, Args argv, std::string_view arg, int64_t when_ms) {
-  if (!ctx.services.propagation().active()) return;
+  if (!ctx.Propagating()) return;
   std::vector<std::string> out(argv.begin(), argv.end());
   for (size_t i = 1; i < argv.size(); ++i) {
     if (argv[i].data() != arg.data()) continue;
@@ -124,7 +124,7 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative) 
   }
   // The log, Redis 7.4's form: HPEXPIREAT with the absolute time in ms (the same fields and
   // condition replay to the same codes on the same data).
-  if ((deleted || set) && (seconds || relative) && ctx.services.propagation().active()) {
+  if ((deleted || set) && (seconds || relative) && ctx.Propagating()) {
     std::vector<std::string> out(argv.begin(), argv.end());
     out[0] = "HPEXPIREAT";
     out[2] = std::to_string(when);

@@ -304,7 +304,7 @@ void CmdLMPop(CommandContext& ctx, Args argv) {
     std::vector<std::string> out = engine::ListPop(ctx.db(), e, end, static_cast<size_t>(count));
     NotifyPopped(ctx, key, end);
     // The log, Redis 7.2's form: LPOP/RPOP of the one key popped, with the count popped.
-    if (ctx.services.propagation().active()) {
+    if (ctx.Propagating()) {
       ctx.PropagateAs({end == ListEnd::kHead ? "LPOP" : "RPOP", key, std::to_string(out.size())});
     }
     ctx.reply.ArrayHeader(2);

@@ -174,7 +174,7 @@ namespace {
 // else the members drawn as SREM commands of at most 1024 members each.
 void PropagateSPop(CommandContext& ctx, std::string_view key, bool whole,
                    const std::vector<std::string>& popped) {
-  if (!ctx.services.propagation().active()) return;
+  if (!ctx.Propagating()) return;
   if (whole) return ctx.PropagateAs({"DEL", std::string(key)});
   constexpr size_t kBatch = 1024;
   for (size_t i = 0; i < popped.size(); i += kBatch) {
@@ -200,7 +200,7 @@ void CmdSPop(CommandContext& ctx, Args argv) {
     ctx.Notify(kNotifySet, "spop", argv[1]);
     NotifyDelIfGone(ctx, argv[1]);
     // The log: the member that was drawn (Redis 7.2: SREM key member).
-    ctx.PropagateAs({"SREM", std::string(argv[1]), popped[0]});
+    if (ctx.Propagating()) ctx.PropagateAs({"SREM", std::string(argv[1]), popped[0]});
     return ctx.reply.Bulk(popped[0]);
   }
   int64_t count = 0;

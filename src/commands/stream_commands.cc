@@ -199,7 +199,7 @@ void PropagateAddOrTrim(CommandContext& ctx, Args argv, const AddTrimArgs& a, co
                         size_t idpos, StreamId id) {
   const bool approx = a.trim != Trim::kNone && a.approx;
   const bool made_id = idpos != 0 && (!a.id_given || !a.seq_given);
-  if (!ctx.services.propagation().active() || (!approx && !made_id)) return;
+  if (!ctx.Propagating() || (!approx && !made_id)) return;
   std::vector<std::string> out;
   out.reserve(argv.size());
   for (size_t i = 0; i < argv.size(); ++i) {

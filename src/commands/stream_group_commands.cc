@@ -44,7 +44,7 @@ void TouchConsumer(CommandContext& ctx, engine::StreamGroup& g, std::string_view
 // ...ConsumerCreation). XREADGROUP, XCLAIM and XAUTOCLAIM are never logged as given: their
 // effect is stated as the commands below, and nothing else is logged of them.
 
-bool Logging(CommandContext& ctx) { return ctx.services.propagation().active(); }
+bool Logging(CommandContext& ctx) { return ctx.Propagating(); }
 
 // XCLAIM key group consumer 0 id TIME <delivery time> RETRYCOUNT <count> FORCE JUSTID LASTID
 // <group's last ID>: replayed, the entry is pending for `consumer` as it is now (or, when it is
