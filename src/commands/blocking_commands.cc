@@ -104,6 +104,16 @@ bool MultiPopArgsOrReply(CommandContext& ctx, Args argv, size_t numkeys_at,
   return true;
 }
 
+// What the log records of a blocking pop that popped: `name` key, and the count popped when the
+// command had a count (`count` >= 0). Redis 7.2's rewrite of BLPOP, BLMPOP, BZPOPMIN, BZMPOP.
+void PropagatePop(CommandContext& ctx, std::string_view name, std::string_view key, int64_t count,
+                  size_t popped) {
+  if (!ctx.Propagating()) return;
+  std::vector<std::string> argv{std::string(name), std::string(key)};
+  if (count >= 0) argv.push_back(std::to_string(popped));
+  ctx.PropagateAs(std::move(argv));
+}
+
 // BLPOP, BRPOP, BLMPOP: pops from the first non-empty list among `keys`. `count` < 0: one
 // element, replied [key, element]; else up to count, replied [key, [elements]].
 void BlockingListPop(CommandContext& ctx, Args argv, const std::vector<std::string_view>& keys,
@@ -116,6 +126,9 @@ void BlockingListPop(CommandContext& ctx, Args argv, const std::vector<std::stri
     std::vector<std::string> popped =
         engine::ListPop(ctx.db(), e, end, count < 0 ? 1 : static_cast<size_t>(count));
     NotifyListPop(ctx, key, end == ListEnd::kHead);
+    // The log, Redis 7.2's form (served at once or when a push woke it): LPOP/RPOP key, with
+    // the count popped for BLMPOP.
+    PropagatePop(ctx, end == ListEnd::kHead ? "LPOP" : "RPOP", key, count, popped.size());
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     if (count < 0) return ctx.reply.Bulk(popped.front());
@@ -139,6 +152,8 @@ void BlockingZsetPop(CommandContext& ctx, Args argv, const std::vector<std::stri
     std::vector<engine::ScoredMember> popped =
         engine::ZsetPop(ctx.db(), e, max, count < 0 ? 1 : static_cast<size_t>(count));
     NotifyZsetPop(ctx, key, max, popped.size());
+    // The log: ZPOPMIN/ZPOPMAX key, with the count popped for BZMPOP.
+    PropagatePop(ctx, max ? "ZPOPMAX" : "ZPOPMIN", key, count, popped.size());
     if (count < 0) {
       ctx.reply.ArrayHeader(3);
       ctx.reply.Bulk(key);
@@ -178,6 +193,14 @@ void BlockingMove(CommandContext& ctx, Args argv, ListEnd from, ListEnd to, int6
   ctx.reply.Bulk(engine::ListMove(ctx.db(), src, argv[2], from, to));
   ctx.Notify(kNotifyList, to == ListEnd::kHead ? "lpush" : "rpush", argv[2]);
   NotifyListPop(ctx, argv[1], from == ListEnd::kHead);
+  // The log: the non-blocking form (BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH), as Redis 7.2.
+  if (!ctx.Propagating()) return;
+  if (argv.size() == 6) {
+    ctx.PropagateAs({"LMOVE", std::string(argv[1]), std::string(argv[2]), std::string(argv[3]),
+                     std::string(argv[4])});
+  } else {
+    ctx.PropagateAs({"RPOPLPUSH", std::string(argv[1]), std::string(argv[2])});
+  }
 }
 
 }  // namespace

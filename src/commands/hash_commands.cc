@@ -305,6 +305,17 @@ void CmdHIncrByFloat(CommandContext& ctx, Args argv) {
   std::string text = engine::FormatLongDouble(value);
   engine::HashSet(ctx.db(), argv[1], {{argv[2], text}}, false, true);
   ctx.Notify(kNotifyHash, "hincrbyfloat", argv[1]);
+  // The log: the value it got, so that float formatting cannot differ on replay (Redis 7.2:
+  // HSET key field value). A field with a time to live keeps it: HSETEX ... KEEPTTL then.
+  if (ctx.Propagating()) {
+    engine::Entry* h = ctx.db().FindRaw(argv[1]);
+    if (h != nullptr && engine::FieldTtl(h, argv[2]) != 0) {
+      ctx.PropagateAs(
+          {"HSETEX", std::string(argv[1]), "KEEPTTL", "FIELDS", "1", std::string(argv[2]), text});
+    } else {
+      ctx.PropagateAs({"HSET", std::string(argv[1]), std::string(argv[2]), text});
+    }
+  }
   ctx.reply.Bulk(text);
 }
 

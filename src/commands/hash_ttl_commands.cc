@@ -54,6 +54,20 @@ engine::Entry* LiveHash(CommandContext& ctx, std::string_view key, bool write, b
   return engine::ExpireDueFields(ctx.db(), e);
 }
 
+// The log of HGETEX / HSETEX with a relative time (EX, PX) or EXAT: the same command with
+// `PXAT <when_ms>`, so that a replay later sets the same times. `arg` is the option's argument
+// (a view into `argv`).
+void PropagateWithPxAt(CommandContext& ctx, Args argv, std::string_view arg, int64_t when_ms) {
+  if (!ctx.Propagating()) return;
+  std::vector<std::string> out(argv.begin(), argv.end());
+  for (size_t i = 1; i < argv.size(); ++i) {
+    if (argv[i].data() != arg.data()) continue;
+    out[i - 1] = "PXAT";
+    out[i] = std::to_string(when_ms);
+  }
+  ctx.PropagateAs(std::move(out));
+}
+
 void ReplyCodes(CommandContext& ctx, const std::vector<int>& codes) {
   ctx.reply.ArrayHeader(codes.size());
   for (int c : codes) ctx.reply.Integer(c);
@@ -107,6 +121,14 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative) 
     NotifyDelIfGone(ctx, argv[1]);
   } else if (set) {
     ctx.Notify(kNotifyHash, "hexpire", argv[1]);
+  }
+  // The log, Redis 7.4's form: HPEXPIREAT with the absolute time in ms (the same fields and
+  // condition replay to the same codes on the same data).
+  if ((deleted || set) && (seconds || relative) && ctx.Propagating()) {
+    std::vector<std::string> out(argv.begin(), argv.end());
+    out[0] = "HPEXPIREAT";
+    out[2] = std::to_string(when);
+    ctx.PropagateAs(std::move(out));
   }
 }
 
@@ -228,6 +250,7 @@ void CmdHGetEx(CommandContext& ctx, Args argv) {
   if (e == nullptr || (!persist && opt.kind == ExpiryOption::kNone)) return;
   engine::SetFieldTimes(ctx.db(), e, fields, persist ? 0 : when);
   NotifyFieldTimes(ctx, argv[1], persist ? 0 : when);
+  if (!persist && opt.kind != ExpiryOption::kPxAt) PropagateWithPxAt(ctx, argv, opt.arg, when);
 }
 
 // HSETEX key [FNX | FXX] [EX s | PX ms | EXAT t | PXAT t | KEEPTTL] FIELDS numfields f v ...
@@ -281,6 +304,7 @@ void CmdHSetEx(CommandContext& ctx, Args argv) {
       engine::SetFieldTimes(ctx.db(), h, fields, when, true);
       NotifyFieldTimes(ctx, argv[1], when);
     }
+    if (opt.kind != ExpiryOption::kPxAt) PropagateWithPxAt(ctx, argv, opt.arg, when);
   }
   ctx.reply.Integer(1);
 }

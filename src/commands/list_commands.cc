@@ -303,6 +303,10 @@ void CmdLMPop(CommandContext& ctx, Args argv) {
     std::string key(argv[k]);
     std::vector<std::string> out = engine::ListPop(ctx.db(), e, end, static_cast<size_t>(count));
     NotifyPopped(ctx, key, end);
+    // The log, Redis 7.2's form: LPOP/RPOP of the one key popped, with the count popped.
+    if (ctx.Propagating()) {
+      ctx.PropagateAs({end == ListEnd::kHead ? "LPOP" : "RPOP", key, std::to_string(out.size())});
+    }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(key);
     ctx.reply.ArrayHeader(out.size());

@@ -168,6 +168,26 @@ void CmdSCard(CommandContext& ctx, Args argv) {
   ctx.reply.Integer(e == nullptr ? 0 : static_cast<int64_t>(engine::SetLen(e)));
 }
 
+namespace {
+
+// What the log records of SPOP with a count, Redis 7.2's form: DEL when the whole set went,
+// else the members drawn as SREM commands of at most 1024 members each.
+void PropagateSPop(CommandContext& ctx, std::string_view key, bool whole,
+                   const std::vector<std::string>& popped) {
+  if (!ctx.Propagating()) return;
+  if (whole) return ctx.PropagateAs({"DEL", std::string(key)});
+  constexpr size_t kBatch = 1024;
+  for (size_t i = 0; i < popped.size(); i += kBatch) {
+    std::vector<std::string> srem{"SREM", std::string(key)};
+    const size_t end = std::min(popped.size(), i + kBatch);
+    srem.insert(srem.end(), popped.begin() + static_cast<ptrdiff_t>(i),
+                popped.begin() + static_cast<ptrdiff_t>(end));
+    ctx.PropagateAs(std::move(srem));
+  }
+}
+
+}  // namespace
+
 void CmdSPop(CommandContext& ctx, Args argv) {
   if (argv.size() > 3) return ctx.reply.Error(errors::kSyntax);
   std::mt19937_64& rng = ctx.db().keyspace().rng();
@@ -179,6 +199,8 @@ void CmdSPop(CommandContext& ctx, Args argv) {
     std::vector<std::string> popped = engine::SetPop(ctx.db(), e, 1, rng);
     ctx.Notify(kNotifySet, "spop", argv[1]);
     NotifyDelIfGone(ctx, argv[1]);
+    // The log: the member that was drawn (Redis 7.2: SREM key member).
+    if (ctx.Propagating()) ctx.PropagateAs({"SREM", std::string(argv[1]), popped[0]});
     return ctx.reply.Bulk(popped[0]);
   }
   int64_t count = 0;
@@ -186,9 +208,11 @@ void CmdSPop(CommandContext& ctx, Args argv) {
   engine::Entry* e = LookupWrite(ctx, argv[1], engine::Kind::kSet, &wrong);
   if (wrong) return;
   if (e == nullptr || count == 0) return ctx.reply.SetHeader(0);
+  const bool whole = static_cast<uint64_t>(count) >= engine::SetLen(e);
   std::vector<std::string> popped = engine::SetPop(ctx.db(), e, static_cast<size_t>(count), rng);
   ctx.Notify(kNotifySet, "spop", argv[1]);
   NotifyDelIfGone(ctx, argv[1]);
+  PropagateSPop(ctx, argv[1], whole, popped);
   ctx.reply.SetHeader(popped.size());
   for (const std::string& m : popped) ctx.reply.Bulk(m);
 }

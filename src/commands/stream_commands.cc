@@ -94,6 +94,9 @@ struct AddTrimArgs {
   bool id_given = false;
   bool seq_given = true;
   StreamId id;
+  // Where the trim's threshold (MAXLEN's count, MINID's ID) and LIMIT's word are (0: absent).
+  size_t threshold_at = 0;
+  size_t limit_at = 0;
 };
 
 // Redis' streamParseAddOrTrimArgsOrReply: the position of XADD's ID argument (XTRIM: the end),
@@ -121,6 +124,7 @@ size_t ParseAddOrTrimOrReply(CommandContext& ctx, Args argv, bool xadd, AddTrimA
       } else if (more >= 2 && next == "=") {
         i++;
       }
+      a->threshold_at = i + 1;
       if (maxlen) {
         if (!Int64OrReply(ctx.reply, argv[i + 1], &a->maxlen)) return 0;
         if (a->maxlen < 0) {
@@ -140,6 +144,7 @@ size_t ParseAddOrTrimOrReply(CommandContext& ctx, Args argv, bool xadd, AddTrimA
         return 0;
       }
       limit_given = true;
+      a->limit_at = i;
       i++;
     } else if (xadd && EqualsIgnoreCase(opt, "nomkstream")) {
       a->no_mkstream = true;
@@ -183,6 +188,45 @@ size_t DoTrim(Stream* s, const AddTrimArgs& a) {
     return s->TrimByLength(static_cast<size_t>(a.maxlen), a.approx, limit);
   if (a.trim == Trim::kMinId) return s->TrimByMinId(a.minid, a.approx, limit);
   return 0;
+}
+
+// What the log records of an XADD or XTRIM (Redis 7.2's streamRewriteApproxSpecifier and
+// streamRewriteTrimArgument, and XADD's generated ID): an approximate trim becomes the exact one
+// that removes the same entries, `MAXLEN = <the length left>` or `MINID = <the first ID left>`,
+// without its LIMIT (replay trims exactly, and LIMIT is refused without "~"); an ID made by the
+// server (`*`, `<ms>-*`) becomes the ID it got (`idpos` 0: XTRIM). Nothing when neither applies.
+void PropagateAddOrTrim(CommandContext& ctx, Args argv, const AddTrimArgs& a, const Stream* s,
+                        size_t idpos, StreamId id) {
+  const bool approx = a.trim != Trim::kNone && a.approx;
+  const bool made_id = idpos != 0 && (!a.id_given || !a.seq_given);
+  if (!ctx.Propagating() || (!approx && !made_id)) return;
+  std::vector<std::string> out;
+  out.reserve(argv.size());
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (approx && a.limit_at != 0 && (i == a.limit_at || i == a.limit_at + 1)) continue;
+    if (approx && i + 1 == a.threshold_at) {
+      out.emplace_back("=");
+    } else if (approx && i == a.threshold_at) {
+      if (a.trim == Trim::kMaxLen) {
+        out.push_back(std::to_string(s != nullptr ? s->length() : 0));
+      } else {
+        // The first ID left; nothing left: the ID asked for removed everything, as it will.
+        StreamId first = a.minid;
+        if (s != nullptr) {
+          s->Range(StreamId::Min(), StreamId::Max(), false, [&](const engine::StreamEntryView& e) {
+            first = e.id;
+            return false;
+          });
+        }
+        out.push_back(first.ToString());
+      }
+    } else if (made_id && i == idpos) {
+      out.push_back(id.ToString());
+    } else {
+      out.emplace_back(argv[i]);
+    }
+  }
+  ctx.PropagateAs(std::move(out));
 }
 
 // Whether this run may park the client: not inside EXEC (scripts refuse BLOCK earlier).
@@ -248,6 +292,7 @@ void CmdXAdd(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyStream, "xadd", argv[1]);
   if (a.trim != Trim::kNone && DoTrim(s, a) > 0) ctx.Notify(kNotifyStream, "xtrim", argv[1]);
   engine::NoteStreamWrite(db, e, 1);
+  PropagateAddOrTrim(ctx, argv, a, s, idpos, id);
 }
 
 void CmdXLen(CommandContext& ctx, Args argv) {
@@ -332,6 +377,7 @@ void CmdXTrim(CommandContext& ctx, Args argv) {
   if (deleted > 0) {
     ctx.Notify(kNotifyStream, "xtrim", argv[1]);
     engine::NoteStreamWrite(ctx.db(), e, deleted);
+    PropagateAddOrTrim(ctx, argv, a, engine::StreamOf(e), 0, {});
   }
   ctx.reply.Integer(static_cast<int64_t>(deleted));
 }

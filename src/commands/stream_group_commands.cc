@@ -40,6 +40,43 @@ void TouchConsumer(CommandContext& ctx, engine::StreamGroup& g, std::string_view
   c->seen_time_ms = now;
 }
 
+// --- What the append-only log records (Redis 7.2's streamPropagateXCLAIM, ...GroupID and
+// ...ConsumerCreation). XREADGROUP, XCLAIM and XAUTOCLAIM are never logged as given: their
+// effect is stated as the commands below, and nothing else is logged of them.
+
+bool Logging(CommandContext& ctx) { return ctx.Propagating(); }
+
+// XCLAIM key group consumer 0 id TIME <delivery time> RETRYCOUNT <count> FORCE JUSTID LASTID
+// <group's last ID>: replayed, the entry is pending for `consumer` as it is now (or, when it is
+// no longer in the stream, its pending entry goes, as it went here).
+void PropagateClaim(CommandContext& ctx, std::string_view key, std::string_view group,
+                    std::string_view consumer, StreamId id, const engine::StreamNack& nack,
+                    StreamId last_id) {
+  ctx.PropagateAs({"XCLAIM", std::string(key), std::string(group), std::string(consumer), "0",
+                   id.ToString(), "TIME", std::to_string(nack.delivery_time_ms), "RETRYCOUNT",
+                   std::to_string(nack.delivery_count), "FORCE", "JUSTID", "LASTID",
+                   last_id.ToString()});
+}
+
+// XGROUP SETID key group <last ID> ENTRIESREAD <entries read>.
+void PropagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group,
+                      const engine::StreamGroup& g) {
+  ctx.PropagateAs({"XGROUP", "SETID", std::string(key), std::string(group), g.last_id.ToString(),
+                   "ENTRIESREAD", std::to_string(g.entries_read)});
+}
+
+void PropagateConsumerCreation(CommandContext& ctx, std::string_view key, std::string_view group,
+                               std::string_view consumer) {
+  ctx.PropagateAs(
+      {"XGROUP", "CREATECONSUMER", std::string(key), std::string(group), std::string(consumer)});
+}
+
+// A run that stated nothing: its arguments are not logged either (a consumer's seen time moved,
+// or nothing changed).
+void PropagateNothingElse(CommandContext& ctx, bool stated) {
+  if (Logging(ctx) && !stated) ctx.services.propagation().Suppress();
+}
+
 // ENTRIESREAD's value: an integer >= 0, or -1.
 bool EntriesReadOrReply(CommandContext& ctx, std::string_view arg, int64_t* out) {
   if (!Int64OrReply(ctx.reply, arg, out)) return false;
@@ -275,6 +312,7 @@ void CmdXReadGroup(CommandContext& ctx, Args argv) {
   const int64_t now = ctx.services.clock().NowMs();
   size_t served = 0;
   size_t handle = 0;
+  bool stated = false;  // the log has this run's effect (PropagateAs)
   for (size_t k = 0; k < nstreams; ++k) {
     std::string_view key = argv[streams_at + k];
     engine::Entry* e = ctx.db().FindRaw(key);
@@ -288,6 +326,14 @@ void CmdXReadGroup(CommandContext& ctx, Args argv) {
     }
     uint64_t writes = 0;
     TouchConsumer(ctx, g, key, consumer, now, &writes);
+    if (writes > 0 && Logging(ctx)) {
+      // Redis 7.2 logs the creation with NOACK only (else the XCLAIMs create the consumer); it
+      // is logged always here, so that a read that delivers nothing leaves it too.
+      PropagateConsumerCreation(ctx, key, group_name, consumer);
+      stated = true;
+    }
+    const StreamId last_before = g.last_id;
+    const int64_t entries_read_before = g.entries_read;
     if (serve) {
       if (++served == 1) handle = ctx.reply.BeginDeferred();
       if (ctx.reply.protocol() < 3) ctx.reply.ArrayHeader(2);
@@ -306,17 +352,30 @@ void CmdXReadGroup(CommandContext& ctx, Args argv) {
                                           ctx.reply.NullArray();
                                         });
       } else {
+        const bool logging = Logging(ctx);
         n = engine::ReadNewEntries(s, g, consumer, static_cast<size_t>(count), noack, now,
                                    [&](const engine::StreamEntryView& entry) {
                                      ReplyEntry(ctx.reply, entry);
+                                     if (logging && !noack) {
+                                       PropagateClaim(ctx, key, group_name, consumer, entry.id,
+                                                      g.pending[entry.id], g.last_id);
+                                       stated = true;
+                                     }
                                      return true;
                                    });
       }
       ctx.reply.FinishDeferredArray(list, n);
       ++writes;
     }
+    // The group's position, with its entries-read counter: Redis 7.2 logs it for NOACK (the
+    // XCLAIMs' LASTID carry the ID otherwise, but not the counter, which is logged here too).
+    if (Logging(ctx) && (g.last_id != last_before || g.entries_read != entries_read_before)) {
+      PropagateGroupId(ctx, key, group_name, g);
+      stated = true;
+    }
     if (writes > 0) engine::NoteStreamWrite(ctx.db(), e, writes);
   }
+  PropagateNothingElse(ctx, stated);
   if (served > 0) {
     if (ctx.reply.protocol() < 3) return ctx.reply.FinishDeferredArray(handle, served);
     return ctx.reply.FinishDeferredMap(handle, served);
@@ -485,10 +544,18 @@ void CmdXClaim(CommandContext& ctx, Args argv) {
     last_id_moved = true;
   }
   TouchConsumer(ctx, *g, argv[1], argv[3], now, &writes);
+  const bool logging = Logging(ctx);
+  // A consumer created by a claim of nothing would not be logged by Redis 7.2.
+  if (writes > 0 && logging) PropagateConsumerCreation(ctx, argv[1], argv[2], argv[3]);
   const size_t handle = ctx.reply.BeginDeferred();
   size_t n = 0;
   uint64_t changed = 0;
+  engine::StreamNack removed;
   for (const StreamId& id : ids) {
+    if (logging) {
+      auto it = g->pending.find(id);
+      if (it != g->pending.end()) removed = it->second;
+    }
     switch (engine::ClaimEntry(*ref.stream, *g, argv[3], id, opts, now)) {
       case engine::ClaimResult::kClaimed:
         if (opts.justid) {
@@ -498,9 +565,12 @@ void CmdXClaim(CommandContext& ctx, Args argv) {
         }
         ++n;
         ++changed;
+        if (logging) PropagateClaim(ctx, argv[1], argv[2], argv[3], id, g->pending[id], g->last_id);
         break;
       case engine::ClaimResult::kRemoved:
         ++changed;
+        // Replayed, the entry is still missing from the stream: its pending entry goes again.
+        if (logging) PropagateClaim(ctx, argv[1], argv[2], argv[3], id, removed, g->last_id);
         break;
       case engine::ClaimResult::kSkipped:
       case engine::ClaimResult::kNotFound:
@@ -510,6 +580,9 @@ void CmdXClaim(CommandContext& ctx, Args argv) {
   ctx.reply.FinishDeferredArray(handle, n);
   // Redis counts each claim or removal, or else one for LASTID moving the group's ID.
   writes += changed > 0 ? changed : (last_id_moved ? 1 : 0);
+  // LASTID moved the group with nothing claimed: the log says where it is now.
+  if (logging && changed == 0 && last_id_moved) PropagateGroupId(ctx, argv[1], argv[2], *g);
+  PropagateNothingElse(ctx, changed > 0 || last_id_moved || writes > 0);
   if (writes > 0) engine::NoteStreamWrite(ctx.db(), ref.entry, writes);
 }
 
@@ -552,8 +625,23 @@ void CmdXAutoClaim(CommandContext& ctx, Args argv) {
   const int64_t now = ctx.services.clock().NowMs();
   uint64_t writes = 0;
   TouchConsumer(ctx, *g, argv[1], argv[3], now, &writes);
+  const bool logging = Logging(ctx);
+  if (writes > 0 && logging) PropagateConsumerCreation(ctx, argv[1], argv[2], argv[3]);
   engine::AutoClaimResult r = engine::AutoClaim(*ref.stream, *g, argv[3], start,
                                                 static_cast<size_t>(count), min_idle, justid, now);
+  if (logging) {
+    // Each entry claimed as XCLAIM, as Redis 7.2; each pending entry dropped (its entry gone
+    // from the stream) as an XCLAIM too, which drops it again on replay.
+    for (const StreamId& id : r.claimed) {
+      PropagateClaim(ctx, argv[1], argv[2], argv[3], id, g->pending[id], g->last_id);
+    }
+    engine::StreamNack gone;
+    gone.delivery_time_ms = now;
+    for (const StreamId& id : r.deleted) {
+      PropagateClaim(ctx, argv[1], argv[2], argv[3], id, gone, g->last_id);
+    }
+  }
+  PropagateNothingElse(ctx, writes > 0 || !r.claimed.empty() || !r.deleted.empty());
   ctx.reply.ArrayHeader(3);
   ReplyId(ctx.reply, r.next);
   ctx.reply.ArrayHeader(r.claimed.size());

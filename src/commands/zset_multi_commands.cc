@@ -380,6 +380,11 @@ void CmdZMPop(CommandContext& ctx, Args argv) {
     std::vector<engine::ScoredMember> popped =
         engine::ZsetPop(ctx.db(), e, max, static_cast<size_t>(count));
     NotifyZsetPop(ctx, argv[i], max, popped.size());
+    // The log, Redis 7.2's form: ZPOPMIN/ZPOPMAX of the one key popped, with the count popped.
+    if (ctx.Propagating()) {
+      ctx.PropagateAs(
+          {max ? "ZPOPMAX" : "ZPOPMIN", std::string(argv[i]), std::to_string(popped.size())});
+    }
     ctx.reply.ArrayHeader(2);
     ctx.reply.Bulk(argv[i]);
     ctx.reply.ArrayHeader(popped.size());
