@@ -449,6 +449,7 @@ constexpr CommandSpec kTable[] = {
   {"function|stats", "", 2, NS|kAllowBusy, cSlow|cScripting, Keys(), NONE, CmdFunctionStats, "scripting", "7.0.0", "Returns information about a function during execution.", "O(1)"},
   {"save", "", 1, A|NM|NS|kNoAsyncLoading, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdSave, "server", "1.0.0", "Synchronously saves the database(s) to disk.", "O(N) where N is the total number of keys in all databases"},
   {"bgsave", "[SCHEDULE]", -1, A|NS|kNoAsyncLoading, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdBgSave, "server", "1.0.0", "Asynchronously saves the database(s) to disk.", "O(1)"},
+  {"bgrewriteaof", "", 1, A|NS|kNoAsyncLoading, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdBgRewriteAof, "server", "1.0.0", "Asynchronously rewrites the append-only file to disk.", "O(1)"},
   {"lastsave", "", 1, F|L|S, cAdmin|cFast|cDangerous|cServer, Keys(), SRV, CmdLastSave, "server", "1.0.0", "Returns the Unix timestamp of the last successful save to disk.", "O(1)"},
   {"shutdown", "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]", -1, A|L|S|NM|NS|kAllowBusy, cAdmin|cSlow|cDangerous|cServer, Keys(), SRV, CmdShutdown, "server", "1.0.0", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)"},
   {"acl", "", -2, 0, cSlow|cServer, Keys(), NONE, nullptr, "server", "6.0.0", "A container for Access List Control commands.", "Depends on subcommand."},

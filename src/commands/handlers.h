@@ -203,6 +203,7 @@ DKV_HANDLER(CmdFunctionKill);
 DKV_HANDLER(CmdFunctionHelp);
 DKV_HANDLER(CmdSave);
 DKV_HANDLER(CmdBgSave);
+DKV_HANDLER(CmdBgRewriteAof);
 DKV_HANDLER(CmdLastSave);
 DKV_HANDLER(CmdAclCat);
 DKV_HANDLER(CmdAclDeluser);

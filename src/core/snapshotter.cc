@@ -12,6 +12,7 @@
 
 #include "engine/database.h"
 #include "persistence/snapshot.h"
+#include "src/core/aof.h"
 #include "src/core/log.h"
 #include "src/core/server_state.h"
 #include "src/core/version.h"
@@ -31,7 +32,9 @@ constexpr int kChildNice = 10;
 // checksummed on its own; docs/snapshot-format.md).
 constexpr char kFunctionsAux[] = "dkv-functions";
 
-persistence::SaveOptions OptionsFrom(const ServerState& state) {
+}  // namespace
+
+persistence::SaveOptions SnapshotSaveOptions(const ServerState& state) {
   const Config& c = state.config;
   persistence::SaveOptions o;
   o.server_version = kDkvVersion;
@@ -44,7 +47,29 @@ persistence::SaveOptions OptionsFrom(const ServerState& state) {
   return o;
 }
 
-}  // namespace
+std::string LoadSnapshotInto(ServerState* state, const std::string& file, bool allow_partial,
+                             persistence::LoadStats* stats, std::string* damage) {
+  state->keyspace.RefreshTime();
+  persistence::ReadOptions options;
+  options.allow_partial = allow_partial;
+  persistence::ReadResult r = persistence::LoadSnapshotFile(
+      file, state->keyspace, state->config.max_namespaces, options, stats);
+  if (!r.error.empty()) return r.error;
+  *damage = r.damage;
+  for (const auto& [name, value] : r.header.aux) {
+    if (name != kFunctionsAux || state->scripts == nullptr) continue;
+    std::string err;
+    uint64_t dirty = state->keyspace.dirty();
+    if (!state->scripts->functions().Restore(value, FunctionLibraries::RestorePolicy::kFlush,
+                                             &err)) {
+      return "snapshot " + file + ": the function libraries cannot be restored: " + err;
+    }
+    if (dirty == 0) state->keyspace.ResetDirty();  // loading is not a change
+    Log(LogLevel::kNotice, "Loaded %zu function libraries from %s",
+        state->scripts->functions().library_count(), file.c_str());
+  }
+  return "";
+}
 
 Snapshotter::Snapshotter(ServerState* state) : state_(state) {
   status_.last_save_s = state_->clock->NowMs() / 1000;  // at start the data counts as saved
@@ -134,7 +159,7 @@ std::string Snapshotter::Save() {
   int64_t start_us = state_->clock->NowUs();
   persistence::SaveStats stats;
   std::string err =
-      persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
+      persistence::SaveSnapshotFile(state_->keyspace, path(), SnapshotSaveOptions(*state_), &stats);
   if (!err.empty()) {
     Log(LogLevel::kWarning, "Failed saving the snapshot: %s", err.c_str());
     status_.last_error = err;
@@ -182,8 +207,8 @@ std::string Snapshotter::StartBackgroundSave() {
     ::setpriority(PRIO_PROCESS, 0, kChildNice);
     if (child_setup_) child_setup_();
     persistence::SaveStats stats;
-    std::string err =
-        persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
+    std::string err = persistence::SaveSnapshotFile(state_->keyspace, path(),
+                                                    SnapshotSaveOptions(*state_), &stats);
     if (!err.empty()) {
       Log(LogLevel::kWarning, "Write error saving DB on disk: %s", err.c_str());
       ::_exit(1);
@@ -250,6 +275,8 @@ void Snapshotter::Cron() {
     if (done == child_pid_) OnChildDone(wait_status);
     if (in_progress()) return;
   }
+  // One child at a time: a save waits while the append-only log is rewritten (as Redis).
+  if (state_->aof != nullptr && state_->aof->rewrite_in_progress()) return;
   if (scheduled_) {
     scheduled_ = false;
     StartBackgroundSave();
