@@ -99,6 +99,12 @@ void CmdMSetEx(CommandContext& ctx, Args argv) {
     if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[i]);
   }
   ctx.reply.Integer(1);
+  // The log: a relative or second expiry as PXAT, without NX/XX (they held).
+  if (when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) {
+    std::vector<std::string> effect(argv.begin(), argv.begin() + first_option);
+    effect.insert(effect.end(), {"PXAT", std::to_string(when_ms)});
+    ctx.PropagateAs(std::move(effect));
+  }
 }
 
 }  // namespace dkv::server

@@ -375,7 +375,10 @@ void CmdRestore(CommandContext& ctx, Args argv) {
     when = absttl ? ttl : ctx.keyspace().now_ms() + ttl;
     if (when <= ctx.keyspace().now_ms()) {
       // Already expired: as Redis, nothing is created (an existing key is still replaced).
-      if (replace && db.Delete(argv[1])) ctx.Notify(kNotifyGeneric, "del", argv[1]);
+      if (replace && db.Delete(argv[1])) {
+        ctx.Notify(kNotifyGeneric, "del", argv[1]);
+        ctx.PropagateAs({"DEL", std::string(argv[1])});  // the log: what it did
+      }
       return ctx.reply.Ok();
     }
   }
@@ -388,6 +391,13 @@ void CmdRestore(CommandContext& ctx, Args argv) {
   }
   ctx.Notify(kNotifyGeneric, "restore", argv[1]);
   ctx.reply.Ok();
+  // The log: a relative TTL as ABSTTL (Redis 7.2), the other options kept.
+  if (when != 0 && !absttl) {
+    std::vector<std::string> effect(argv.begin(), argv.end());
+    effect[2] = std::to_string(when);
+    effect.emplace_back("ABSTTL");
+    ctx.PropagateAs(std::move(effect));
+  }
 }
 
 }  // namespace dkv::server

@@ -45,6 +45,7 @@ void CmdFunctionLoad(CommandContext& ctx, Args argv) {
   }
   std::string name, error;
   if (!e->functions().Load(argv[i], replace, &name, &error)) return ctx.reply.Error(error);
+  ctx.services.propagation().MarkChanged();  // the log records it as it is (Redis 7.2)
   ctx.reply.Bulk(name);
 }
 
@@ -52,6 +53,7 @@ void CmdFunctionDelete(CommandContext& ctx, Args argv) {
   Scripts* e = EngineOrReply(ctx);
   if (e == nullptr) return;
   if (!e->functions().Delete(argv[2])) return ctx.reply.Error("ERR Library not found");
+  ctx.services.propagation().MarkChanged();
   ctx.reply.Ok();
 }
 
@@ -64,6 +66,7 @@ void CmdFunctionFlush(CommandContext& ctx, Args argv) {
     return ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   }
   e->functions().Flush();
+  ctx.services.propagation().MarkChanged();
   ctx.reply.Ok();
 }
 
@@ -112,6 +115,7 @@ void CmdFunctionRestore(CommandContext& ctx, Args argv) {
   }
   std::string error;
   if (!e->functions().Restore(argv[2], policy, &error)) return ctx.reply.Error(error);
+  ctx.services.propagation().MarkChanged();
   ctx.reply.Ok();
 }
 

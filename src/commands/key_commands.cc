@@ -303,9 +303,17 @@ void ExpireGeneric(CommandContext& ctx, Args argv, bool seconds, bool relative,
     if ((flags & kExpGt) && (when <= current || current == -1)) return ctx.reply.Integer(0);
     if ((flags & kExpLt) && current != -1 && when >= current) return ctx.reply.Integer(0);
   }
+  const bool past = when <= ctx.keyspace().now_ms();
   db.Expire(e, when);  // a time already past deletes the key
-  ctx.Notify(kNotifyGeneric, when <= ctx.keyspace().now_ms() ? "del" : "expire", argv[1]);
+  ctx.Notify(kNotifyGeneric, past ? "del" : "expire", argv[1]);
   ctx.reply.Integer(1);
+  // The log (Redis 7.2): the absolute time in ms, without the conditions (they held), or DEL
+  // when the key went.
+  if (past) {
+    ctx.PropagateAs({"DEL", std::string(argv[1])});
+  } else if (seconds || relative || flags != 0) {
+    ctx.PropagateAs({"PEXPIREAT", std::string(argv[1]), std::to_string(when)});
+  }
 }
 
 void TtlGeneric(CommandContext& ctx, Args argv, bool ms, bool absolute) {

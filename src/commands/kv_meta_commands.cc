@@ -191,6 +191,26 @@ void CmdKvSet(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", key);
   if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", key);
   if (meta_ok) ctx.reply.Ok();
+  // The log: what was written, with an absolute expiry (PXAT) and without the conditions that
+  // held (NX, XX, IFVERSION: versions need not match after a rewrite of the log) or metadata
+  // that was refused. Created and updated times are the replay's.
+  if ((when_ms != 0 && expiry.kind != ExpiryOption::kPxAt) || nx || xx || has_version || !meta_ok) {
+    std::vector<std::string> effect = {"KV.SET", std::string(key), std::string(value), "TYPE",
+                                       std::string(engine::ValueTypeName(type))};
+    if (meta_ok && !fields.empty()) {
+      effect.emplace_back("META");
+      for (auto& [f, v] : fields) {
+        effect.push_back(std::move(f));
+        effect.push_back(std::move(v));
+      }
+    }
+    if (when_ms != 0) {
+      effect.insert(effect.end(), {"PXAT", std::to_string(when_ms)});
+    } else if (opts.keep_ttl) {
+      effect.emplace_back("KEEPTTL");
+    }
+    ctx.PropagateAs(std::move(effect));
+  }
 }
 
 void CmdKvGet(CommandContext& ctx, Args argv) {
@@ -274,6 +294,11 @@ void CmdKvCas(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Integer(1);
+  // The log: KV.CAS takes no absolute time, so a TTL is the swap then PEXPIREAT.
+  if (when_ms != 0) {
+    ctx.PropagateAs({"KV.CAS", std::string(argv[1]), std::string(argv[2]), std::string(argv[3])});
+    ctx.PropagateAs({"PEXPIREAT", std::string(argv[1]), std::to_string(when_ms)});
+  }
 }
 
 void CmdKvCleanup(CommandContext& ctx, Args) {
@@ -519,6 +544,14 @@ void CmdKvImport(CommandContext& ctx, Args argv) {
     if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", item.key);
   }
   ctx.reply.Integer(static_cast<int64_t>(items.size()));
+  // The log: KV.IMPORT takes no absolute time, so with EX it is the import without it, then
+  // PEXPIREAT for each key written.
+  if (when_ms != 0 && !items.empty()) {
+    ctx.PropagateAs({"KV.IMPORT", prefix, std::string(argv[2])});
+    for (const ImportItem& item : items) {
+      ctx.PropagateAs({"PEXPIREAT", item.key, std::to_string(when_ms)});
+    }
+  }
 }
 
 }  // namespace dkv::server

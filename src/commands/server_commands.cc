@@ -65,6 +65,8 @@ void CmdFlushDb(CommandContext& ctx, Args argv) {
   if (!FlushModeOrReply(ctx, argv, &async)) return;
   Dispose(ctx, ctx.db().Flush(), async);
   ctx.reply.Ok();
+  // The log: always (an empty database too, as Redis 7.2), without ASYNC/SYNC.
+  ctx.PropagateAs({"FLUSHDB"});
 }
 
 void CmdFlushAll(CommandContext& ctx, Args argv) {
@@ -83,6 +85,8 @@ void CmdFlushAll(CommandContext& ctx, Args argv) {
         }
       });
   ctx.reply.Ok();
+  // The log: always (empty databases too, as Redis 7.2), without ASYNC/SYNC.
+  ctx.PropagateAs({"FLUSHALL"});
 }
 
 void CmdSwapDb(CommandContext& ctx, Args argv) {

@@ -150,6 +150,20 @@ void CmdSet(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   if (when_ms != 0) ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   if (!(opts.flags & kSetGet)) ctx.reply.Ok();
+  // The log: a relative or second expiry as PXAT, and without GET (Redis 7.2); the conditions
+  // held, so the effect is the plain SET.
+  if (when_ms != 0 && opts.expiry.kind != ExpiryOption::kPxAt) {
+    ctx.PropagateAs(
+        {"SET", std::string(argv[1]), std::string(argv[2]), "PXAT", std::to_string(when_ms)});
+  } else if (opts.flags & (kSetGet | kSetIfEq | kSetIfNe | kSetIfDeq | kSetIfDne)) {
+    std::vector<std::string> effect = {"SET", std::string(argv[1]), std::string(argv[2])};
+    if (when_ms != 0) {
+      effect.insert(effect.end(), {"PXAT", std::to_string(when_ms)});
+    } else if (opts.expiry.kind == ExpiryOption::kKeepTtl) {
+      effect.emplace_back("KEEPTTL");
+    }
+    ctx.PropagateAs(std::move(effect));
+  }
 }
 
 void CmdSetNx(CommandContext& ctx, Args argv) {
@@ -166,6 +180,8 @@ void CmdSetEx(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
+  ctx.PropagateAs(
+      {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
 }
 
 void CmdPSetEx(CommandContext& ctx, Args argv) {
@@ -175,6 +191,8 @@ void CmdPSetEx(CommandContext& ctx, Args argv) {
   ctx.Notify(kNotifyString, "set", argv[1]);
   ctx.Notify(kNotifyGeneric, "expire", argv[1]);
   ctx.reply.Ok();
+  ctx.PropagateAs(
+      {"SET", std::string(argv[1]), std::string(argv[3]), "PXAT", std::to_string(when_ms)});
 }
 
 void CmdGetEx(CommandContext& ctx, Args argv) {
@@ -193,9 +211,16 @@ void CmdGetEx(CommandContext& ctx, Args argv) {
     bool past = when_ms <= ctx.keyspace().now_ms();
     db.Expire(e, when_ms);  // a time already past deletes the key
     ctx.Notify(kNotifyGeneric, past ? "del" : "expire", argv[1]);
+    // The log: PEXPIREAT, or DEL when the key went (Redis 7.2).
+    if (past) {
+      ctx.PropagateAs({"DEL", std::string(argv[1])});
+    } else {
+      ctx.PropagateAs({"PEXPIREAT", std::string(argv[1]), std::to_string(when_ms)});
+    }
   } else if ((opts.flags & kSetPersist) && e->has_expire()) {
     db.Persist(e);
     ctx.Notify(kNotifyGeneric, "persist", argv[1]);
+    ctx.PropagateAs({"PERSIST", std::string(argv[1])});
   }
 }
 
@@ -295,6 +320,9 @@ void CmdIncrByFloat(CommandContext& ctx, Args argv) {
   if (status != engine::OpStatus::kOk) return ReplyOp(ctx, status);
   ctx.Notify(kNotifyString, "incrbyfloat", argv[1]);
   ctx.reply.Bulk(result);
+  // The log: itself. Redis 7.2 logs SET key <result> KEEPTTL; here that would lose the "number"
+  // KV type INCRBYFLOAT gives the key, and dkv's arithmetic (long double, the same formatting)
+  // gives the same result on replay (docs/propagation.md).
 }
 
 void CmdAppend(CommandContext& ctx, Args argv) {

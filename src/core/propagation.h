@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/database.h"
+#include "engine/keyspace.h"
 #include "src/core/command.h"
 
 namespace dkv::server {
@@ -29,7 +30,14 @@ class Propagator final : public engine::KeyspaceObserver {
   // outside any command), in order.
   using Sink = std::function<void(std::string_view resp)>;
 
-  // Sets or clears (nullptr) where records go. Clearing drops anything not yet handed over.
+  // `keyspace` names the namespaces for the selecting command (SELECT <name>); null: numbers.
+  explicit Propagator(const engine::Keyspace* keyspace = nullptr) : keyspace_(keyspace) {}
+  Propagator(const Propagator&) = delete;
+  Propagator& operator=(const Propagator&) = delete;
+
+  // Sets or clears (nullptr) where records go. Clearing drops anything not yet handed over; a
+  // new sink starts with a SELECT (ForgetSelectedDb). Safe during a command: a run entered
+  // while there was a sink still leaves cleanly.
   void set_sink(Sink sink);
   bool active() const { return static_cast<bool>(sink_); }
 
@@ -46,11 +54,22 @@ class Propagator final : public engine::KeyspaceObserver {
   void Replace(int db, std::vector<std::string> argv);
   // A handler, during its run: log nothing for this run although data changed.
   void Suppress();
-  // A change that is not a key's (FUNCTION LOAD, SCRIPT FLUSH?): this run changed data.
+  // A change that is not a key's (FUNCTION LOAD, FUNCTION FLUSH): this run changed data.
   void MarkChanged();
 
-  // The next record starts with the namespace's SELECT (a new log file begins).
-  void ForgetSelectedDb() { last_db_ = -1; }
+  // A script's redis.set_repl without REPL_AOF: until the top-level command ends (or this is
+  // called again with true), runs record nothing (expired keys are still logged, as Redis).
+  void set_recording(bool on) { recording_ = on; }
+
+  // Runs in progress (0 outside any command).
+  size_t depth() const { return frames_.size(); }
+
+  // The next record starts with the namespace's SELECT (a new log file begins). Call it between
+  // commands: what a command in progress logged before the call is not selected again.
+  void ForgetSelectedDb() {
+    last_db_ = -1;
+    if (pending_count_ == 0) pending_db_ = -1;
+  }
 
   // KeyspaceObserver: key changes mark the running command; expired and evicted keys are
   // logged as DEL where they happen (before the command that met them).
@@ -60,8 +79,32 @@ class Propagator final : public engine::KeyspaceObserver {
   void OnSwapDatabases(engine::Database& a, engine::Database& b) override;
 
  private:
+  struct Frame {
+    bool changed = false;  // data changed by this run itself (not by runs inside it)
+    bool stated = false;   // Replace or Suppress was called for this run
+    uint32_t commands_at_enter = 0;
+  };
+  // Appends one command (with its SELECT when the namespace differs) to the pending records.
+  void AppendArgs(int db, Args argv);
+  void AppendStrings(int db, const std::vector<std::string>& argv);
+  void AppendDel(int db, std::string_view key);
+  void SelectFor(int db);
+  void MarkFrameChanged() {
+    if (!frames_.empty()) frames_.back().changed = true;
+  }
+  // Hands the pending records to the sink (in MULTI/EXEC when more than one command).
+  void Flush();
+
+  const engine::Keyspace* keyspace_;
   Sink sink_;
-  int last_db_ = -1;
+  bool recording_ = true;
+  int last_db_ = -1;     // the namespace the log's reader has selected (-1: none yet)
+  int pending_db_ = -1;  // the namespace selected after the pending records
+  std::vector<Frame> frames_;
+  std::string pending_;         // RESP of the current top-level command's records
+  uint32_t pending_count_ = 0;  // commands in pending_ (SELECTs not counted)
+  uint32_t commands_ = 0;       // records of runs and Replace (not expiry DELs), this command
+  std::string wrapped_;         // MULTI + pending_ + EXEC, reused
 };
 
 }  // namespace dkv::server

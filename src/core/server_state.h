@@ -80,7 +80,7 @@ struct ServerState {
   Scripts* scripts = nullptr;
   // What the append-only log records of each command (an observer too; its sink is the log's
   // Append while appendonly is on).
-  Propagator propagation;
+  Propagator propagation{&keyspace};
   // The append-only log (src/core/aof.h), owned by the server; null in the unit tests' harness.
   Aof* aof = nullptr;
   // Persistence: the backend in use (owned by the server); NoBackend until one is set (tests

@@ -142,7 +142,7 @@ lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref, siz
   add("acl_check_cmd", LuaAclCheckCmd);
   add("log", LuaLog);
   add("setresp", LuaSetResp);
-  add("set_repl", LuaNoop);
+  add("set_repl", LuaSetRepl);
   add("replicate_commands", LuaNoop);
   add("breakpoint", LuaNoop);
   add("debug", LuaNoop);
@@ -157,7 +157,8 @@ lua_State* ScriptEngine::NewInterpreter(LuaGuards* guards, int* globals_ref, siz
     lua_pushnumber(L, level++);
     lua_setfield(L, -2, name);
   }
-  // redis.set_repl's flags: accepted and ignored (dkv has no replication).
+  // redis.set_repl's flags: REPL_AOF decides whether the append-only log records the script's
+  // later calls (docs/propagation.md); there is no replication.
   for (auto [name, value] :
        {std::pair{"REPL_NONE", 0}, std::pair{"REPL_AOF", 1}, std::pair{"REPL_SLAVE", 2},
         std::pair{"REPL_REPLICA", 2}, std::pair{"REPL_ALL", 3}}) {
@@ -713,6 +714,18 @@ int ScriptEngine::LuaSetResp(lua_State* L) {
   if (v != 2 && v != 3) return RaisePlain(L, "RESP version must be 2 or 3.");
   ScriptEngine* engine = EngineOf(L);
   engine->session_.protocol = v;
+  return 0;
+}
+
+int ScriptEngine::LuaSetRepl(lua_State* L) {
+  if (lua_gettop(L) != 1) return RaisePlain(L, "redis.set_repl() requires one argument.");
+  int flags = static_cast<int>(lua_tonumber(L, -1));
+  if ((flags & ~3) != 0) {
+    return RaisePlain(
+        L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+  }
+  Propagator& propagation = EngineOf(L)->state_->propagation;
+  if (propagation.active()) propagation.set_recording((flags & 1) != 0);
   return 0;
 }
 

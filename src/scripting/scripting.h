@@ -101,6 +101,7 @@ class ScriptEngine final : public Scripts {
   static int LuaAclCheckCmd(lua_State* L);
   static int LuaLog(lua_State* L);
   static int LuaSetResp(lua_State* L);
+  static int LuaSetRepl(lua_State* L);
   static int LuaNoop(lua_State* L);
   static int LuaErrorHandler(lua_State* L);
   static void LuaHook(lua_State* L, lua_Debug* ar);

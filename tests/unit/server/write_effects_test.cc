@@ -15,38 +15,15 @@
 #include <vector>
 
 #include "harness.h"
+#include "write_examples.h"
 
 using namespace dkv::server;
 
-namespace {
-
-struct Example {
-  // Run first, by the writing client (before the WATCH).
-  std::vector<std::vector<std::string>> setup;
-  // The command. An argument "<dump:KEY>" is replaced by DUMP KEY's payload, "<function-dump>"
-  // by FUNCTION DUMP's.
-  std::vector<std::string> args;
-  // The key (in database 0) the watching client WATCHes.
-  std::string watch;
-  // Writes the command counts (Redis' server.dirty): 1 per key written or deleted, as Redis.
-  uint64_t dirty;
-  // Whether the watching client's EXEC must be aborted (false only for no-op variants).
-  bool aborts = true;
-  // Milliseconds that pass between the WATCH and the command.
-  int64_t advance_ms = 0;
-};
-
-// A function library, for the FUNCTION examples.
-const std::string kLibrary =
-    "#!lua name=lib\nredis.register_function('f', function() return 1 end)";
-
-// Far in the future, for the absolute-time commands.
-const std::string kLaterS = "32503680000";
-const std::string kLaterMs = "32503680000000";
+namespace dkv::server::testing {
 
 // name (as in the table) -> examples. The first example of each command is its ordinary write;
 // the others pin down variants whose counts differ.
-const std::map<std::string, std::vector<Example>>& Examples() {
+const std::map<std::string, std::vector<Example>>& WriteExamples() {
   static const std::map<std::string, std::vector<Example>> examples = {
       {"set",
        {{{}, {"SET", "k", "v"}, "k", 1},
@@ -488,6 +465,13 @@ const std::map<std::string, std::vector<Example>>& Examples() {
   };
   return examples;
 }
+
+}  // namespace dkv::server::testing
+
+namespace {
+
+using testing::Example;
+const std::map<std::string, std::vector<Example>>& Examples() { return testing::WriteExamples(); }
 
 // Write commands for which Redis publishes no keyspace event: flushes and SWAPDB (no event per
 // key), function libraries (no keys), PFDEBUG TODENSE (a re-encoding), XACK (a group's
