@@ -22,7 +22,7 @@
 #include "src/core/dispatcher.h"
 #include "src/core/log.h"
 #include "src/core/server_state.h"
-#include "src/core/snapshotter.h"
+#include "src/core/snapshot_io.h"
 
 namespace dkv::server {
 namespace {

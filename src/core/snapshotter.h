@@ -14,20 +14,11 @@
 #include <functional>
 #include <string>
 
-#include "persistence/snapshot.h"
 #include "src/core/backend.h"
 
 namespace dkv::server {
 
 struct ServerState;
-
-// The save options of every snapshot the server writes (BGSAVE's, and the append-only log's
-// base, src/core/aof.cc): version, the function libraries, compression, rdb-key-save-delay.
-persistence::SaveOptions SnapshotSaveOptions(const ServerState& state);
-// Loads a snapshot file into the keyspace with its function libraries (loading is not a
-// change: dirty stays). "" or the error; *damage what allow_partial skipped.
-std::string LoadSnapshotInto(ServerState* state, const std::string& file, bool allow_partial,
-                             persistence::LoadStats* stats, std::string* damage);
 
 class Snapshotter {
  public:
