@@ -13,6 +13,7 @@
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/config/config_rewrite.h"
+#include "src/core/aof.h"
 #include "src/core/command_docs.h"
 #include "src/core/dispatcher.h"
 #include "src/core/log.h"
@@ -110,7 +111,22 @@ void CmdConfigSet(CommandContext& ctx, Args argv) {
       return ctx.reply.Error(SetFailed(argv[i], err));
     }
   }
+  // appendonly: turning the log on starts a rewrite (its base is the current data) and can
+  // fail; the option keeps its old value then.
+  const bool aof_was = ctx.services.config().appendonly;
+  const bool aof_now = candidate.appendonly;
   ctx.services.config() = std::move(candidate);
+  if (Aof* aof = ctx.services.aof(); aof != nullptr) {
+    if (aof_now && !aof_was) {
+      if (std::string err = aof->Enable(); !err.empty()) {
+        ctx.services.config().appendonly = false;
+        return ctx.reply.Error(SetFailed("appendonly", err));
+      }
+    } else if (!aof_now && aof_was) {
+      aof->Disable();
+    }
+    aof->ConfigChanged();
+  }
   ctx.services.slowlog().Trim(ctx.services.config().slowlog_max_len);
   ctx.services.ApplyConfig();
   ctx.reply.Ok();

@@ -204,6 +204,7 @@ DKV_HANDLER(CmdFunctionHelp);
 DKV_HANDLER(CmdSave);
 DKV_HANDLER(CmdWaitAof);
 DKV_HANDLER(CmdBgSave);
+DKV_HANDLER(CmdBgRewriteAof);
 DKV_HANDLER(CmdLastSave);
 DKV_HANDLER(CmdAclCat);
 DKV_HANDLER(CmdAclDeluser);

@@ -1,6 +1,6 @@
-// Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, SAVE, BGSAVE, LASTSAVE, SHUTDOWN.
-// COMMAND is in command_commands.cc, CONFIG in config_commands.cc, INFO, SLOWLOG, MEMORY and
-// DEBUG in introspection_commands.cc.
+// Server family: DBSIZE, FLUSHDB, FLUSHALL, SWAPDB, TIME, SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE,
+// SHUTDOWN. COMMAND is in command_commands.cc, CONFIG in config_commands.cc, INFO, SLOWLOG, MEMORY
+// and DEBUG in introspection_commands.cc.
 #include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include "src/commands/args.h"
 #include "src/commands/handlers.h"
 #include "src/config/config_rewrite.h"
+#include "src/core/aof.h"
 #include "src/core/command_docs.h"
 #include "src/core/dispatcher.h"
 #include "src/core/log.h"
@@ -204,11 +205,35 @@ void CmdBgSave(CommandContext& ctx, Args argv) {
     backend.ScheduleBackgroundSave();
     return ctx.reply.Simple("Background saving scheduled");
   }
-  (void)schedule;  // with no other kind of child process, SCHEDULE changes nothing else
+  // A rewrite of the append-only log is the other child (one at a time, as Redis).
+  if (ctx.services.aof() != nullptr && ctx.services.aof()->rewrite_in_progress()) {
+    if (!schedule) {
+      return ctx.reply.Error(
+          "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+          "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    }
+    backend.ScheduleBackgroundSave();
+    return ctx.reply.Simple("Background saving scheduled");
+  }
   if (std::string err = backend.StartBackgroundSave(); !err.empty()) {
     return ctx.reply.Error("ERR " + err);
   }
   ctx.reply.Simple("Background saving started");
+}
+
+void CmdBgRewriteAof(CommandContext& ctx, Args) {
+  Aof* aof = ctx.services.aof();
+  if (aof == nullptr) return ctx.reply.Error("ERR the append-only log is not available");
+  bool scheduled = false;
+  if (ctx.services.in_exec() && !aof->rewrite_in_progress()) {
+    // Not inside a transaction's atomic run: the cron starts it right after (as Redis).
+    aof->ScheduleRewrite();
+    scheduled = true;
+  } else if (std::string err = aof->StartRewrite(&scheduled); !err.empty()) {
+    return ctx.reply.Error(err);
+  }
+  ctx.reply.Simple(scheduled ? "Background append only file rewriting scheduled"
+                             : "Background append only file rewriting started");
 }
 
 void CmdLastSave(CommandContext& ctx, Args) {

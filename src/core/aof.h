@@ -46,6 +46,8 @@ class Aof {
   // BGREWRITEAOF: "" (started, or scheduled: `*scheduled` set, when a snapshot save runs) or the
   // error ("Background append only file rewriting already in progress").
   std::string StartRewrite(bool* scheduled);
+  // BGREWRITEAOF inside EXEC: the cron starts the rewrite as soon as no child runs.
+  void ScheduleRewrite();
   bool rewrite_in_progress() const;
   bool rewrite_scheduled() const;
   // Runs in the child after fork (closes the listening sockets), as Snapshotter's.
@@ -62,6 +64,9 @@ class Aof {
 
   // INFO persistence's aof_* lines (Redis 7.2's names), each "name:value\r\n".
   void AppendInfo(std::string* out) const;
+  // The lines Redis adds when the log is on (aof_current_size, aof_base_size, ...), after
+  // module_fork_last_cow_size.
+  void AppendInfoSizes(std::string* out) const;
 
  private:
   struct Impl;

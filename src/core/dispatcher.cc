@@ -526,6 +526,16 @@ void Dispatcher::Call(const CommandSpec& spec, Session& session, Args argv,
   }
 }
 
+void Dispatcher::Replay(const CommandSpec& spec, Session& session, Args argv,
+                        resp::ReplyBuilder& reply) {
+  CommandContext ctx{session, reply, services_};
+  try {
+    spec.handler(ctx, argv);
+  } catch (const std::length_error&) {
+    reply.Error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+  }
+}
+
 std::string Dispatcher::CheckAcl(const CommandSpec& spec, const AclUser& user, Args argv,
                                  Session& client, std::string_view client_command,
                                  std::string_view context) {

@@ -42,6 +42,10 @@ class Dispatcher {
   // the commands it ran); EVAL and EVALSHA (kSkipMonitor) do it themselves before the script,
   // so that the script's commands, shown as "[db lua]", come after it.
   void FeedMonitors(const CommandSpec& spec, const Session& session, Args argv);
+  // The append-only log's load at start (src/core/aof.cc): runs the handler of a resolved
+  // command only, without the checks, statistics, slow log, MONITOR or propagation (as Redis
+  // runs a loaded command's proc).
+  void Replay(const CommandSpec& spec, Session& session, Args argv, resp::ReplyBuilder& reply);
   // The ACL check of one call as `user` (src/security/acl.h): "" when allowed; else counts the
   // refusal, adds it to ACL LOG (context "toplevel", "multi" or "lua", with `client`'s CLIENT
   // LIST line as it runs `client_command`) and returns the NOPERM text without "NOPERM ".

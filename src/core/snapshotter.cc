@@ -12,8 +12,10 @@
 
 #include "engine/database.h"
 #include "persistence/snapshot.h"
+#include "src/core/aof.h"
 #include "src/core/log.h"
 #include "src/core/server_state.h"
+#include "src/core/snapshot_io.h"
 #include "src/core/version.h"
 #include "src/scripting/functions.h"
 #include "src/scripting/script_api.h"
@@ -26,23 +28,6 @@ namespace {
 constexpr int64_t kRetryDelayS = 5;
 // The niceness of a background save's child.
 constexpr int kChildNice = 10;
-
-// The header entry holding the function libraries: FUNCTION DUMP's payload (versioned and
-// checksummed on its own; docs/snapshot-format.md).
-constexpr char kFunctionsAux[] = "dkv-functions";
-
-persistence::SaveOptions OptionsFrom(const ServerState& state) {
-  const Config& c = state.config;
-  persistence::SaveOptions o;
-  o.server_version = kDkvVersion;
-  o.aux = {{"redis-ver", kRedisCompatVersion}};
-  if (state.scripts != nullptr && state.scripts->functions().library_count() > 0) {
-    o.aux.emplace_back(kFunctionsAux, state.scripts->functions().Dump());
-  }
-  o.compress = c.rdbcompression;
-  o.key_save_delay_us = c.rdb_key_save_delay;
-  return o;
-}
 
 }  // namespace
 
@@ -134,7 +119,7 @@ std::string Snapshotter::Save() {
   int64_t start_us = state_->clock->NowUs();
   persistence::SaveStats stats;
   std::string err =
-      persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
+      persistence::SaveSnapshotFile(state_->keyspace, path(), SnapshotSaveOptions(*state_), &stats);
   if (!err.empty()) {
     Log(LogLevel::kWarning, "Failed saving the snapshot: %s", err.c_str());
     status_.last_error = err;
@@ -182,8 +167,8 @@ std::string Snapshotter::StartBackgroundSave() {
     ::setpriority(PRIO_PROCESS, 0, kChildNice);
     if (child_setup_) child_setup_();
     persistence::SaveStats stats;
-    std::string err =
-        persistence::SaveSnapshotFile(state_->keyspace, path(), OptionsFrom(*state_), &stats);
+    std::string err = persistence::SaveSnapshotFile(state_->keyspace, path(),
+                                                    SnapshotSaveOptions(*state_), &stats);
     if (!err.empty()) {
       Log(LogLevel::kWarning, "Write error saving DB on disk: %s", err.c_str());
       ::_exit(1);
@@ -250,6 +235,8 @@ void Snapshotter::Cron() {
     if (done == child_pid_) OnChildDone(wait_status);
     if (in_progress()) return;
   }
+  // One child at a time: a save waits while the append-only log is rewritten (as Redis).
+  if (state_->aof != nullptr && state_->aof->rewrite_in_progress()) return;
   if (scheduled_) {
     scheduled_ = false;
     StartBackgroundSave();

@@ -10,6 +10,10 @@ std::string Server::Impl::Start() {
   prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
   uv_async_init(loop_, &aof_wake_, OnAofWake);
   aof_wake_.data = this;
+  if (c.appendonly && c.persistence_backend != "snapshot") {
+    return "appendonly yes with persistence.backend " + c.persistence_backend +
+           ": the local append-only log over PostgreSQL is not built yet";
+  }
   // The data is loaded before the port opens: clients never see a partial keyspace.
   if (c.persistence_backend == "postgres") {
     pg_loop_ = std::make_unique<UvEventLoop>(loop_, state_.clock);
