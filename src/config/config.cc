@@ -413,7 +413,7 @@ std::vector<ConfigParam> BuildParams() {
       {"appendfsync", true,
        "always: a reply leaves after its write is fdatasync()ed (one sync per loop iteration); "
        "everysec: synced once a second in the background; no: the kernel decides.",
-       EnumSetter(&Config::appendfsync, {"always", "everysec", "no"}),
+       EnumSetter(&Config::appendfsync, {"everysec", "always", "no"}),
        Getter(&Config::appendfsync)},
       {"appenddirname", false, "Directory of the log's files and manifest, under dir.",
        StringSetter(&Config::appenddirname), Getter(&Config::appenddirname)},
