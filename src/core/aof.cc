@@ -2,8 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,8 +28,6 @@ namespace {
 using persistence::AofFileEntry;
 using persistence::AofManifest;
 
-// The niceness of a rewrite's child (as a background save's).
-constexpr int kChildNice = 10;
 // Prefix of the files a rewrite writes before they are part of the log; any left at start are
 // from a rewrite that did not finish and are deleted.
 constexpr char kTempPrefix[] = "temp-";
@@ -495,14 +491,7 @@ std::string Aof::Impl::StartChild() {
     return err;
   }
   if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGUSR1, SIG_DFL);
-    SetLogRole('C');
-    ::setpriority(PRIO_PROCESS, 0, kChildNice);
-    if (child_setup) child_setup();
+    EnterSaveChild(parent, child_setup);
     persistence::SaveStats stats;
     std::string err = persistence::SaveSnapshotFile(state->keyspace, Path(temp_name),
                                                     SnapshotSaveOptions(*state), &stats);

@@ -1,5 +1,11 @@
 #include "src/core/snapshot_io.h"
 
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+
 #include "engine/database.h"
 #include "src/core/log.h"
 #include "src/core/server_state.h"
@@ -8,6 +14,23 @@
 #include "src/scripting/script_api.h"
 
 namespace dkv::server {
+namespace {
+
+// A save child's niceness: when it and the loop compete for a CPU, the loop goes first.
+constexpr int kChildNice = 10;
+
+}  // namespace
+
+void EnterSaveChild(pid_t parent, const std::function<void()>& setup) {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGUSR1, SIG_DFL);
+  SetLogRole('C');
+  ::setpriority(PRIO_PROCESS, 0, kChildNice);
+  if (setup) setup();
+}
 
 persistence::SaveOptions SnapshotSaveOptions(const ServerState& state) {
   const Config& c = state.config;

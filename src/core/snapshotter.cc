@@ -1,7 +1,5 @@
 #include "src/core/snapshotter.h"
 
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +24,6 @@ namespace {
 // After a failed background save the schedule waits this long before trying again (Redis'
 // CONFIG_BGSAVE_RETRY_DELAY).
 constexpr int64_t kRetryDelayS = 5;
-// The niceness of a background save's child.
-constexpr int kChildNice = 10;
 
 }  // namespace
 
@@ -156,16 +152,7 @@ std::string Snapshotter::StartBackgroundSave() {
   }
   if (pid == 0) {
     // The child: die with the server, leave its signals to it, write, exit without cleanup.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    std::signal(SIGTERM, SIG_DFL);
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGUSR1, SIG_DFL);
-    SetLogRole('C');
-    // The loop serves clients while the child writes: when they compete for a CPU, the
-    // server goes first (the save takes a little longer; copy-on-write lasts that long).
-    ::setpriority(PRIO_PROCESS, 0, kChildNice);
-    if (child_setup_) child_setup_();
+    EnterSaveChild(parent, child_setup_);
     persistence::SaveStats stats;
     std::string err = persistence::SaveSnapshotFile(state_->keyspace, path(),
                                                     SnapshotSaveOptions(*state_), &stats);
