@@ -1,6 +1,6 @@
 """scripts/bench --only durability: the append-only log. SET throughput (-c 50 -P 1) of dkv and
-Redis side by side with appendonly yes under appendfsync always and everysec, each server in its
-own directory, rounds alternating which server goes first; then the time each takes to load a
+Redis side by side with appendonly yes under appendfsync always and everysec (and with the log off,
+the cost of turning it on), each server in its own directory, rounds alternating which server goes first; then the time each takes to load a
 log of the same SETs at start (from the start of the process until PING answers and INFO's
 loading is 0)."""
 
@@ -42,8 +42,10 @@ def _time_to_ready(srv, timeout_s=300):
 def durability_report(args, dkv_path, tmp):
     n = 20000 if args.quick else 100000
     results = {}
-    for policy in ("always", "everysec"):
-        extra = ["--appendonly", "yes", "--appendfsync", policy]
+    policies = ("off", "always", "everysec")
+    for policy in policies:
+        extra = (["--appendonly", "no"] if policy == "off" else
+                 ["--appendonly", "yes", "--appendfsync", policy])
         servers = _servers(args, dkv_path, tmp, policy, extra)
         for s in servers:
             if not s.start():
@@ -106,10 +108,10 @@ def durability_report(args, dkv_path, tmp):
           f"each server in its own directory with appendonly yes)")
     print()
     rows = []
-    for policy in ("always", "everysec"):
+    for policy in policies:
         r = med(results[policy]["redis"])
         d = med(results[policy]["dkv"])
-        rows.append((f"appendfsync {policy}", fmt(r, 0), fmt(d, 0),
+        rows.append(("appendonly no" if policy == "off" else f"appendfsync {policy}", fmt(r, 0), fmt(d, 0),
                      f"{d / r:.2f}" if r and d else "-",
                      " ".join(f"{x:.0f}" for x in results[policy]["redis"]),
                      " ".join(f"{x:.0f}" for x in results[policy]["dkv"])))
