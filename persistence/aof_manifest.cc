@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "persistence/snapshot.h"
+
 namespace dkv::persistence {
 
 namespace {
@@ -360,11 +362,7 @@ std::string WriteAofManifest(const std::string& dir, std::string_view appendfile
     ::unlink(tmp.c_str());
     return err;
   }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("can't open directory", dir);
-  if (::fsync(dfd) != 0) err = Errno("fsync of directory", dir);
-  ::close(dfd);
-  return err;
+  return FsyncDirectory(dir);
 }
 
 }  // namespace dkv::persistence

@@ -73,6 +73,9 @@ std::string SaveSnapshotFile(const engine::Keyspace& keyspace, const std::string
 
 // Removes temporary files a killed save left next to `path`. Returns how many went.
 int RemoveStaleTempFiles(const std::string& path);
+// fsync(2) of a directory, so that a rename or a new file in it survives a crash (the snapshot
+// file, the append-only log's manifest and base). Returns "" or the error.
+std::string FsyncDirectory(const std::string& dir);
 
 // One key as read from a snapshot. Views are valid during the OnRecord call only.
 struct SnapshotRecord {

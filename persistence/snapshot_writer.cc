@@ -317,9 +317,13 @@ std::string SaveSnapshotFile(const engine::Keyspace& keyspace, const std::string
     ::unlink(tmp.c_str());
     return err;
   }
-  std::string dir = DirName(path);
+  return FsyncDirectory(DirName(path));
+}
+
+std::string FsyncDirectory(const std::string& dir) {
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return Errno("cannot open directory", dir);
+  std::string err;
   if (::fsync(dfd) != 0) err = Errno("fsync of directory", dir);
   ::close(dfd);
   return err;

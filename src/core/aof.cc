@@ -42,16 +42,6 @@ uint64_t FileSize(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
-std::string FsyncDir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return "cannot open " + dir + ": " + std::strerror(errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return "cannot fsync " + dir + ": " + std::strerror(err);
-  return "";
-}
-
 }  // namespace
 
 struct Aof::Impl {
@@ -574,7 +564,7 @@ void Aof::Impl::OnChildDone(int wait_status) {
     ::unlink(temp_path.c_str());
     return RewriteFailed(err);
   }
-  if (std::string err = FsyncDir(dir()); !err.empty()) {
+  if (std::string err = persistence::FsyncDirectory(dir()); !err.empty()) {
     Log(LogLevel::kWarning, "%s", err.c_str());
   }
   std::vector<AofFileEntry> kept;
