@@ -7,26 +7,12 @@
 
 #include "persistence/aof_reader.h"
 #include "resp/reply.h"
-#include "resp/text.h"
 #include "src/core/dispatcher.h"
 #include "src/core/server_state.h"
 #include "src/core/session.h"
 
 namespace dkv::server {
 namespace {
-
-bool IsName(std::string_view arg, std::string_view lower) {
-  if (arg.size() != lower.size()) return false;
-  for (size_t i = 0; i < arg.size(); ++i) {
-    if (text::AsciiLower(arg[i]) != lower[i]) return false;
-  }
-  return true;
-}
-
-bool ArityOk(const CommandSpec& spec, size_t argc) {
-  const int n = static_cast<int>(argc);
-  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
-}
 
 std::string Printable(std::string_view s) {
   std::string out;
@@ -73,7 +59,7 @@ AofReplayResult ReplayAofFile(ServerState* state, Dispatcher* dispatcher, const 
           refused_offset = offset;
           return false;
         }
-        if (IsName(argv[0], "multi")) {
+        if (spec->name == "multi") {
           if (in_multi) {
             result.error = "MULTI inside MULTI";
             refused_offset = offset;
@@ -84,7 +70,7 @@ AofReplayResult ReplayAofFile(ServerState* state, Dispatcher* dispatcher, const 
           queued.clear();
           return true;
         }
-        if (IsName(argv[0], "exec")) {
+        if (spec->name == "exec") {
           if (!in_multi) {
             result.error = "EXEC without MULTI";
             refused_offset = offset;

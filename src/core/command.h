@@ -287,6 +287,12 @@ struct CommandSpec {
   ChannelArgs channels = ChannelArgs::kNone;   // Pub/Sub channels in the arguments (ACL)
 };
 
+// Whether `argc` arguments (the name included) fit the row's arity.
+inline bool ArityOk(const CommandSpec& spec, size_t argc) {
+  const int n = static_cast<int>(argc);
+  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
+}
+
 // All rows, in the order docs list them.
 std::span<const CommandSpec> CommandTable();
 

@@ -65,11 +65,6 @@ bool AllowedWhileSubscribed(const CommandSpec& spec) {
   return std::find(std::begin(kAllowed), std::end(kAllowed), spec.handler) != std::end(kAllowed);
 }
 
-bool ArityOk(const CommandSpec& spec, size_t argc) {
-  int n = static_cast<int>(argc);
-  return spec.arity > 0 ? n == spec.arity : n >= -spec.arity;
-}
-
 std::string_view ErrorCode(std::string_view out_tail) {
   // out_tail starts with '-': the code is the first word.
   std::string_view s = out_tail.substr(1);

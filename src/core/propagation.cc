@@ -2,25 +2,11 @@
 
 #include <charconv>
 
+#include "resp/reply.h"
+
 namespace dkv::server {
 
 namespace {
-
-void AppendDecimal(std::string& out, char prefix, size_t n) {
-  char buf[24];
-  buf[0] = prefix;
-  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof(buf) - 2, n);
-  (void)ec;
-  *end++ = '\r';
-  *end++ = '\n';
-  out.append(buf, static_cast<size_t>(end - buf));
-}
-
-void AppendBulk(std::string& out, std::string_view arg) {
-  AppendDecimal(out, '$', arg.size());
-  out.append(arg);
-  out.append("\r\n", 2);
-}
 
 constexpr std::string_view kMulti = "*1\r\n$5\r\nMULTI\r\n";
 constexpr std::string_view kExec = "*1\r\n$4\r\nEXEC\r\n";
@@ -60,7 +46,8 @@ void Propagator::Replace(int db, std::vector<std::string> argv) {
   if (!sink_) return;
   if (!frames_.empty()) frames_.back().stated = true;
   if (!recording_) return;
-  AppendStrings(db, argv);
+  const std::vector<std::string_view> views(argv.begin(), argv.end());
+  AppendArgs(db, views);
   commands_++;
   if (frames_.empty()) Flush();
 }
@@ -108,35 +95,31 @@ void Propagator::OnSwapDatabases(engine::Database& a, engine::Database& b) {
 void Propagator::SelectFor(int db) {
   if (db == pending_db_) return;
   pending_.append("*2\r\n$6\r\nSELECT\r\n", 16);
+  resp::ReplyBuilder out(&pending_, 2);
   if (keyspace_ != nullptr && db >= 0 && db < keyspace_->database_count()) {
-    AppendBulk(pending_, keyspace_->NamespaceName(db));
+    out.Bulk(keyspace_->NamespaceName(db));
   } else {
     char buf[16];
     auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), db);
     (void)ec;
-    AppendBulk(pending_, std::string_view(buf, static_cast<size_t>(end - buf)));
+    out.Bulk(std::string_view(buf, static_cast<size_t>(end - buf)));
   }
   pending_db_ = db;
 }
 
 void Propagator::AppendArgs(int db, Args argv) {
   SelectFor(db);
-  AppendDecimal(pending_, '*', argv.size());
-  for (std::string_view a : argv) AppendBulk(pending_, a);
-  pending_count_++;
-}
-
-void Propagator::AppendStrings(int db, const std::vector<std::string>& argv) {
-  SelectFor(db);
-  AppendDecimal(pending_, '*', argv.size());
-  for (const std::string& a : argv) AppendBulk(pending_, a);
+  // RESP2 multibulk, as a client sends it: the reply builder's array and bulk encodings.
+  resp::ReplyBuilder out(&pending_, 2);
+  out.ArrayHeader(argv.size());
+  for (std::string_view a : argv) out.Bulk(a);
   pending_count_++;
 }
 
 void Propagator::AppendDel(int db, std::string_view key) {
   SelectFor(db);
   pending_.append("*2\r\n$3\r\nDEL\r\n", 13);
-  AppendBulk(pending_, key);
+  resp::ReplyBuilder(&pending_, 2).Bulk(key);
   pending_count_++;
 }
 

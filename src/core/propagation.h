@@ -86,7 +86,6 @@ class Propagator final : public engine::KeyspaceObserver {
   };
   // Appends one command (with its SELECT when the namespace differs) to the pending records.
   void AppendArgs(int db, Args argv);
-  void AppendStrings(int db, const std::vector<std::string>& argv);
   void AppendDel(int db, std::string_view key);
   void SelectFor(int db);
   void MarkFrameChanged() {
